@@ -1,0 +1,183 @@
+package io.runnel.record;
+
+import static io.runnel.record.RecordBatchLayout.*;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.CRC32C;
+
+/**
+ * Builds one record batch: append records, then {@link #build()} compresses the records block,
+ * writes the header and the CRC. The base offset written is the one set here (0 by default): a
+ * producer leaves it, the partition leader rewrites it on append.
+ *
+ * <p>Bad arguments throw {@link IllegalArgumentException} naming the field; nothing is appended
+ * then. Not thread-safe; one builder makes one batch.
+ */
+public final class RecordBatchBuilder {
+    private final CompressionType compression;
+    private ByteBuffer records = ByteBuffer.allocate(1024);
+    private long baseOffset;
+    private int partitionLeaderEpoch = NO_PARTITION_LEADER_EPOCH;
+    private long producerId = NO_PRODUCER_ID;
+    private short producerEpoch = NO_PRODUCER_EPOCH;
+    private int baseSequence = NO_SEQUENCE;
+    private boolean transactional;
+    private int recordCount;
+    private long baseTimestamp = NO_TIMESTAMP;
+    private long maxTimestamp = NO_TIMESTAMP;
+    private boolean built;
+
+    public RecordBatchBuilder(CompressionType compression) {
+        this.compression = Objects.requireNonNull(compression, "compression must not be null");
+    }
+
+    public RecordBatchBuilder baseOffset(long baseOffset) {
+        if (baseOffset < 0) {
+            throw new IllegalArgumentException("baseOffset must be >= 0, got " + baseOffset);
+        }
+        this.baseOffset = baseOffset;
+        return this;
+    }
+
+    public RecordBatchBuilder partitionLeaderEpoch(int epoch) {
+        this.partitionLeaderEpoch = epoch;
+        return this;
+    }
+
+    /** Marks the batch as written by an idempotent producer: its id, epoch and first sequence. */
+    public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence) {
+        if (producerId < 0 || producerEpoch < 0 || baseSequence < 0) {
+            throw new IllegalArgumentException("producer id, epoch and base sequence must be >= 0, got "
+                + producerId + ", " + producerEpoch + ", " + baseSequence);
+        }
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+        return this;
+    }
+
+    public RecordBatchBuilder transactional(boolean transactional) {
+        this.transactional = transactional;
+        return this;
+    }
+
+    /** Appends a record with no headers. */
+    public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value) {
+        return append(timestamp, key, value, List.of());
+    }
+
+    /**
+     * Appends a record; its offset delta is the number of records before it.
+     *
+     * @param timestamp milliseconds since the epoch, {@code >= 0}
+     * @param key       may be null
+     * @param value     may be null (a tombstone on compacted topics)
+     * @throws IllegalArgumentException for a negative timestamp or a null header list
+     */
+    public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        if (built) {
+            throw new IllegalStateException("batch already built");
+        }
+        if (timestamp < 0) {
+            throw new IllegalArgumentException("record timestamp must be >= 0, got " + timestamp);
+        }
+        Objects.requireNonNull(headers, "headers must not be null (use an empty list)");
+        if (recordCount == 0) {
+            baseTimestamp = timestamp;
+        }
+        long timestampDelta = timestamp - baseTimestamp;
+        int offsetDelta = recordCount;
+        byte[][] headerKeys = new byte[headers.size()][];
+        int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(offsetDelta)
+            + sizeOfBytes(key) + sizeOfBytes(value) + Varint.sizeOfInt(headers.size());
+        for (int i = 0; i < headerKeys.length; i++) {
+            headerKeys[i] = headers.get(i).key().getBytes(StandardCharsets.UTF_8);
+            bodySize += sizeOfBytes(headerKeys[i]) + sizeOfBytes(headers.get(i).value());
+        }
+        ensureCapacity(Varint.sizeOfInt(bodySize) + bodySize);
+        Varint.writeInt(bodySize, records);
+        records.put((byte) 0);
+        Varint.writeLong(timestampDelta, records);
+        Varint.writeInt(offsetDelta, records);
+        writeBytes(key);
+        writeBytes(value);
+        Varint.writeInt(headers.size(), records);
+        for (int i = 0; i < headerKeys.length; i++) {
+            writeBytes(headerKeys[i]);
+            writeBytes(headers.get(i).value());
+        }
+        recordCount++;
+        maxTimestamp = Math.max(maxTimestamp, timestamp);
+        return this;
+    }
+
+    public int recordCount() {
+        return recordCount;
+    }
+
+    /** Size of the batch if built now without compression: an upper bound for batching decisions. */
+    public int uncompressedSizeInBytes() {
+        return HEADER_SIZE + records.position();
+    }
+
+    /**
+     * Builds the batch into a new heap buffer, position 0, limit at its end.
+     *
+     * @throws IllegalStateException if no record was appended or it was already built
+     */
+    public ByteBuffer build() {
+        if (built) {
+            throw new IllegalStateException("batch already built");
+        }
+        if (recordCount == 0) {
+            throw new IllegalStateException("a record batch needs at least one record");
+        }
+        built = true;
+        byte[] payload = compression.compress(records.array(), 0, records.position());
+        ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + payload.length);
+        short attributes = (short) (compression.id() | (transactional ? TRANSACTIONAL_FLAG_MASK : 0));
+        out.putLong(BASE_OFFSET_OFFSET, baseOffset);
+        out.putInt(LENGTH_OFFSET, HEADER_SIZE + payload.length - LOG_OVERHEAD);
+        out.putInt(PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
+        out.put(MAGIC_OFFSET, MAGIC);
+        out.putShort(ATTRIBUTES_OFFSET, attributes);
+        out.putInt(LAST_OFFSET_DELTA_OFFSET, recordCount - 1);
+        out.putLong(BASE_TIMESTAMP_OFFSET, baseTimestamp);
+        out.putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        out.putLong(PRODUCER_ID_OFFSET, producerId);
+        out.putShort(PRODUCER_EPOCH_OFFSET, producerEpoch);
+        out.putInt(BASE_SEQUENCE_OFFSET, baseSequence);
+        out.putInt(RECORDS_COUNT_OFFSET, recordCount);
+        out.put(RECORDS_OFFSET, payload);
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), ATTRIBUTES_OFFSET, out.capacity() - ATTRIBUTES_OFFSET);
+        out.putInt(CRC_OFFSET, (int) crc.getValue());
+        return out;
+    }
+
+    private static int sizeOfBytes(byte[] bytes) {
+        return bytes == null ? Varint.sizeOfInt(-1) : Varint.sizeOfInt(bytes.length) + bytes.length;
+    }
+
+    private void writeBytes(byte[] bytes) {
+        if (bytes == null) {
+            Varint.writeInt(-1, records);
+        } else {
+            Varint.writeInt(bytes.length, records);
+            records.put(bytes);
+        }
+    }
+
+    private void ensureCapacity(int extra) {
+        if (records.remaining() < extra) {
+            int needed = records.position() + extra;
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, records.capacity() * 2));
+            records.flip();
+            bigger.put(records);
+            records = bigger;
+        }
+    }
+}
