@@ -1,0 +1,656 @@
+package io.runnel.log;
+
+import io.runnel.record.CorruptBatchException;
+import io.runnel.record.RecordBatch;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one partition replica: a directory of {@link LogSegment}s, the last of which takes
+ * appends. Offsets run from the log start offset (the first segment's base) to the log end offset
+ * (the offset the next record gets).
+ *
+ * <p>Thread-safety: appends, rolls, truncation, retention and close serialize on {@link #lock}.
+ * Reads and lookups take no lock: segments live in a concurrent map, and each segment publishes its
+ * size only after writing the bytes below it, then the log publishes the new end offset. A read
+ * racing with truncation or retention may return batches that were just removed (their files stay
+ * readable for {@code file.delete.delay.ms}), never bytes that were not fully written.
+ * Flushes run outside the lock so that fsync never blocks appends; {@link #flushLock} serializes them
+ * with truncation. Lock order: {@link #lock}, then {@link #flushLock}.
+ */
+public final class Log implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Log.class);
+
+    private final Path dir;
+    private final LogConfig config;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock flushLock = new ReentrantLock();
+    private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    /** Removed segments whose files wait out the delete delay; closed at the latest by {@link #close}. */
+    private final Set<LogSegment> pendingDeletes = ConcurrentHashMap.newKeySet();
+    private final CheckpointFile recoveryPointFile;
+    private final LeaderEpochCache epochs;
+    private final LogLoader.RecoveryReport recoveryReport;
+    private final AtomicLong unflushedBytes = new AtomicLong();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final ScheduledFuture<?> flusher;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    /** Raised by flushes and sync appends, lowered only by truncation (under both locks). */
+    private final AtomicLong recoveryPoint = new AtomicLong();
+    private volatile long checkpointedRecoveryPoint;
+    private volatile boolean closed;
+
+    private Log(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
+            new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
+        segments.putAll(loaded.segments());
+        this.logStartOffset = loaded.logStartOffset();
+        this.logEndOffset = loaded.logEndOffset();
+        this.recoveryPoint.set(loaded.recoveryPoint());
+        this.checkpointedRecoveryPoint = loaded.recoveryPoint();
+        this.epochs = loaded.epochs();
+        this.recoveryReport = loaded.report();
+        this.flusher = scheduler.scheduleWithFixedDelay(this::periodicFlush, config.flushIntervalMs(),
+            config.flushIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Opens (creating if needed) the log in {@code dir}, recovering it if it was not closed cleanly.
+     *
+     * @param scheduler runs the async flusher and delayed file deletion; owned by the caller
+     * @throws UncheckedIOException if the directory cannot be created, read or written
+     */
+    public static Log open(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
+        return new Log(dir, config, clock, scheduler);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Every offset below this is known to be on disk. */
+    public long recoveryPoint() {
+        return recoveryPoint.get();
+    }
+
+    public LeaderEpochCache leaderEpochCache() {
+        return epochs;
+    }
+
+    /** What opening the log found and repaired. */
+    public LogLoader.RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Base offsets of the segments, oldest first. */
+    public List<Long> segmentBaseOffsets() {
+        return List.copyOf(segments.keySet());
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) {
+            total += s.sizeInBytes();
+        }
+        return total;
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * Appends batches as the partition leader: checks each one, then assigns offsets from the log end
+     * offset and stamps {@code leaderEpoch} by rewriting their headers in {@code batches} in place
+     * (the CRC does not cover either field).
+     *
+     * @param batches whole batches from position to limit; their headers are rewritten
+     * @throws CorruptBatchException    naming the fault, if any batch is truncated, corrupt or has
+     *                                  a header that contradicts itself; nothing is appended then
+     * @throws IllegalArgumentException for an empty buffer or a negative epoch
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+        if (leaderEpoch < 0) {
+            throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
+        }
+        validateBatches(batches, true);
+        lock.lock();
+        try {
+            ensureOpen();
+            RecordBatch batch = new RecordBatch();
+            long next = logEndOffset;
+            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+                batch.wrap(batches, at, at);
+                batch.baseOffset(next);
+                batch.partitionLeaderEpoch(leaderEpoch);
+                next = batch.nextOffset();
+            }
+            epochs.assign(leaderEpoch, logEndOffset);
+            return appendLocked(batches);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends batches copied from the leader, offsets and epochs as they are.
+     *
+     * @throws InvalidOffsetException if the first batch starts below the log end offset or the
+     *                                batches' offsets do not increase
+     * @throws CorruptBatchException  naming the fault; nothing is appended then
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer batches) {
+        validateBatches(batches, false);
+        lock.lock();
+        try {
+            ensureOpen();
+            RecordBatch batch = new RecordBatch();
+            long next = logEndOffset;
+            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+                batch.wrap(batches, at, at);
+                if (batch.baseOffset() < next) {
+                    throw new InvalidOffsetException("Follower append out of order in " + dir, batch.baseOffset(), next);
+                }
+                next = batch.nextOffset();
+            }
+            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+                batch.wrap(batches, at, at);
+                epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+            return appendLocked(batches);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogAppendInfo appendLocked(ByteBuffer batches) {
+        RecordBatch batch = new RecordBatch();
+        long first = RecordBatch.of(batches).baseOffset();
+        long last = first;
+        long maxTimestamp = -1;
+        int count = 0;
+        for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+            batch.wrap(batches, at, at);
+            last = batch.lastOffset();
+            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+            count++;
+        }
+        int bytes = batches.remaining();
+        long now = clock.millis();
+        LogSegment active = maybeRoll(bytes, last, now);
+        active.append(batches, now);
+        logEndOffset = last + 1;
+        if (config.flushPolicy() == FlushPolicy.SYNC) {
+            active.flushLog();
+            recoveryPoint.accumulateAndGet(logEndOffset, Math::max);
+        } else if (unflushedBytes.addAndGet(bytes) >= config.flushIntervalBytes() && flushQueued.compareAndSet(false, true)) {
+            scheduler.execute(() -> {
+                flushQueued.set(false);
+                flushQuietly();
+            });
+        }
+        return new LogAppendInfo(first, last, maxTimestamp, count, bytes);
+    }
+
+    private void validateBatches(ByteBuffer batches, boolean fromProducer) {
+        if (!batches.hasRemaining()) {
+            throw new IllegalArgumentException("nothing to append: the buffer holds no batch");
+        }
+        RecordBatch batch = new RecordBatch();
+        long previousNext = -1;
+        for (int at = batches.position(); at < batches.limit(); ) {
+            int size = RecordBatch.validateFraming(batches, at, batches.limit() - at, at - batches.position());
+            batch.wrap(batches, at, at - batches.position());
+            batch.validate();
+            if (fromProducer && (batch.recordCount() <= 0 || batch.lastOffsetDelta() != batch.recordCount() - 1)) {
+                throw new CorruptBatchException.RecordCountMismatchException(at - batches.position(), batch.recordCount(),
+                    batch.lastOffsetDelta() + 1, "its last offset delta says " + (batch.lastOffsetDelta() + 1));
+            }
+            if (!fromProducer && (batch.lastOffsetDelta() < 0 || batch.baseOffset() < previousNext)) {
+                throw new InvalidOffsetException("Batch offsets must increase in " + dir, batch.baseOffset(), previousNext);
+            }
+            previousNext = batch.nextOffset();
+            at += size;
+        }
+    }
+
+    /** The segment to append {@code bytes} ending at {@code lastOffset} to, rolling first if needed. */
+    private LogSegment maybeRoll(int bytes, long lastOffset, long now) {
+        LogSegment active = segments.lastEntry().getValue();
+        int size = active.sizeInBytes();
+        boolean full = size > 0 && (long) size + bytes > config.segmentBytes();
+        boolean old = size > 0 && now - active.rollingBaseTimeMs() >= config.segmentMs();
+        boolean offsetsOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        if (full || old || offsetsOverflow || (size > 0 && active.indexesFull())) {
+            return rollLocked(now);
+        }
+        return active;
+    }
+
+    /** Seals the active segment and starts a new one at the log end offset, if the active one holds data. */
+    public void roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            rollLocked(clock.millis());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LogSegment rollLocked(long now) {
+        LogSegment active = segments.lastEntry().getValue();
+        if (active.sizeInBytes() == 0) {
+            return active;
+        }
+        long base = logEndOffset;
+        if (Files.exists(LogFiles.logFile(dir, base))) {
+            throw new IllegalStateException("Cannot roll " + dir + ": segment file for offset " + base + " already exists");
+        }
+        active.onBecomeInactive();
+        LogSegment next = LogSegment.open(dir, base, config, true, now);
+        segments.put(base, next);
+        CheckpointFile.fsyncDirectory(dir);
+        if (config.flushPolicy() == FlushPolicy.ASYNC) {
+            // The sealed segment will not be written again: get it to disk without waiting for the timer.
+            scheduler.execute(this::flushQuietly);
+        }
+        return next;
+    }
+
+    // ---------------------------------------------------------------- read
+
+    /**
+     * Whole batches starting with the one that holds {@code startOffset}, up to {@code maxBytes}
+     * (but at least one whole batch if {@code minOneBatch}), and none holding an offset at or above
+     * {@code maxOffset} (the high watermark for consumers; {@link Long#MAX_VALUE} for no bound).
+     *
+     * @throws OffsetOutOfRangeException if {@code startOffset} is below the log start offset or
+     *                                   above the log end offset
+     * @throws IllegalArgumentException  for a negative {@code maxBytes}
+     */
+    public LogReadInfo read(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("maxBytes must be >= 0, got " + maxBytes);
+        }
+        long end = logEndOffset;
+        long start = logStartOffset;
+        if (startOffset < start || startOffset > end) {
+            throw new OffsetOutOfRangeException(startOffset, start, end);
+        }
+        long upTo = Math.min(maxOffset, end);
+        if (startOffset >= upTo) {
+            return new LogReadInfo(startOffset, FileSlice.EMPTY, start, end);
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
+        while (entry != null) {
+            LogSegment segment = entry.getValue();
+            Map.Entry<Long, LogSegment> next = segments.higherEntry(entry.getKey());
+            int maxPosition = segment.sizeInBytes();
+            if (next == null || next.getKey() > upTo) {
+                // Stop before the batch holding upTo; if upTo falls inside a batch, that batch is left
+                // out whole, since a partial batch cannot be served.
+                LogSegment.BatchPosition bound = segment.translateOffset(upTo, maxPosition);
+                if (bound != null) {
+                    maxPosition = bound.position();
+                }
+            }
+            FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
+            if (slice != null && slice.size() > 0) {
+                return new LogReadInfo(startOffset, slice, start, end);
+            }
+            if (next == null || next.getKey() >= upTo) {
+                break;
+            }
+            entry = next;
+        }
+        return new LogReadInfo(startOffset, FileSlice.EMPTY, start, end);
+    }
+
+    /**
+     * The first record whose timestamp is {@code >= timestamp}, as (its timestamp, its offset); empty
+     * if every record is older.
+     */
+    public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
+        long start = logStartOffset;
+        for (LogSegment segment : segments.values()) {
+            if (segment.largestTimestamp() >= timestamp) {
+                Optional<TimestampOffset> found = segment.findOffsetByTimestamp(timestamp, start);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- retention and truncation
+
+    /**
+     * One retention pass: deletes whole sealed segments (never the active one) whose newest record
+     * is older than retention.ms, then the oldest sealed segments while the log is larger than
+     * retention.bytes, and moves the log start offset up to the first remaining segment.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteOldSegments() {
+        lock.lock();
+        try {
+            ensureOpen();
+            long now = clock.millis();
+            List<LogSegment> doomed = new ArrayList<>();
+            long excess = config.retentionBytes() < 0 ? Long.MIN_VALUE : sizeInBytes() - config.retentionBytes();
+            LogSegment active = segments.lastEntry().getValue();
+            for (LogSegment segment : segments.values()) {
+                if (segment == active) {
+                    break;
+                }
+                boolean expired = config.retentionMs() >= 0 && segment.largestTimestamp() >= 0
+                    && now - segment.largestTimestamp() > config.retentionMs();
+                boolean oversize = excess != Long.MIN_VALUE && excess - segment.sizeInBytes() >= 0;
+                if (!expired && !oversize) {
+                    break;
+                }
+                doomed.add(segment);
+                if (excess != Long.MIN_VALUE) {
+                    excess -= segment.sizeInBytes();
+                }
+            }
+            if (doomed.isEmpty()) {
+                return 0;
+            }
+            for (LogSegment segment : doomed) {
+                segments.remove(segment.baseOffset());
+            }
+            // Publish the new start before any file goes away, so reads fail cleanly as out of range.
+            logStartOffset = segments.firstKey();
+            epochs.truncateFromStart(logStartOffset);
+            recoveryPoint.accumulateAndGet(logStartOffset, Math::max);
+            doomed.forEach(this::deleteSegment);
+            log.info("Retention deleted {} segments of {}; log start offset is now {}", doomed.size(), dir, logStartOffset);
+            return doomed.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes every record at or above {@code offset}, as a follower does when its log diverges from
+     * a new leader's. Batches are removed whole, so the log may end below {@code offset} if it falls
+     * inside a batch. A no-op at or above the log end offset.
+     *
+     * @throws IllegalArgumentException for a negative offset
+     */
+    public void truncateTo(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("truncation offset must be >= 0, got " + offset);
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset >= logEndOffset) {
+                return;
+            }
+            if (offset <= logStartOffset) {
+                truncateFullyAndStartAtLocked(offset);
+                return;
+            }
+            flushLock.lock();
+            try {
+                LogSegment previousActive = segments.lastEntry().getValue();
+                // offset > logStartOffset, so the first segment survives this.
+                for (Long base : new ArrayList<>(segments.tailMap(offset, true).keySet())) {
+                    deleteSegment(segments.remove(base));
+                }
+                LogSegment last = segments.lastEntry().getValue();
+                long firstRemoved = last.truncateTo(offset);
+                if (last != previousActive) {
+                    last.reopenForAppends(config.maxIndexBytes());
+                }
+                logEndOffset = Math.min(offset, firstRemoved);
+                epochs.truncateFromEnd(logEndOffset);
+                if (recoveryPoint.get() > logEndOffset) {
+                    recoveryPoint.set(logEndOffset);
+                }
+                checkpointRecoveryPoint();
+            } finally {
+                flushLock.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes every segment and restarts the log, empty, at {@code offset}. */
+    public void truncateFullyAndStartAt(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("new start offset must be >= 0, got " + offset);
+        }
+        lock.lock();
+        try {
+            ensureOpen();
+            truncateFullyAndStartAtLocked(offset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateFullyAndStartAtLocked(long offset) {
+        flushLock.lock();
+        try {
+            List<LogSegment> all = new ArrayList<>(segments.values());
+            segments.clear();
+            for (LogSegment segment : all) {
+                deleteSegment(segment);
+            }
+            segments.put(offset, LogSegment.open(dir, offset, config, true, clock.millis()));
+            logStartOffset = offset;
+            logEndOffset = offset;
+            epochs.clear();
+            recoveryPoint.set(offset);
+            checkpointRecoveryPoint();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void deleteSegment(LogSegment segment) {
+        segment.markDeleted();
+        if (config.fileDeleteDelayMs() == 0) {
+            segment.deleteFiles();
+            return;
+        }
+        pendingDeletes.add(segment);
+        scheduler.schedule(() -> {
+            if (pendingDeletes.remove(segment)) {
+                segment.deleteFiles();
+            }
+        }, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- flush and close
+
+    /**
+     * Forces every byte appended so far to disk and advances the recovery point (and its checkpoint)
+     * to the log end offset. Safe from any thread; does not block appends.
+     */
+    public void flush() {
+        flushLock.lock();
+        try {
+            long upTo = logEndOffset;
+            long from = recoveryPoint.get();
+            if (upTo <= from) {
+                return;
+            }
+            long unflushed = unflushedBytes.get();
+            Long first = segments.floorKey(from);
+            for (LogSegment segment : segments.tailMap(first == null ? segments.firstKey() : first, true).values()) {
+                try {
+                    segment.flush();
+                } catch (UncheckedIOException e) {
+                    // Retention may close a removed segment under us; only live ones matter.
+                    if (!(e.getCause() instanceof ClosedChannelException) || segments.containsValue(segment)) {
+                        throw e;
+                    }
+                }
+            }
+            unflushedBytes.addAndGet(-unflushed);
+            // Truncation needs flushLock, so upTo is still within the log here.
+            recoveryPoint.accumulateAndGet(upTo, Math::max);
+            checkpointRecoveryPoint();
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    private void periodicFlush() {
+        if (config.flushPolicy() == FlushPolicy.ASYNC) {
+            flushQuietly();
+        } else {
+            checkpointRecoveryPoint();
+        }
+    }
+
+    private void flushQuietly() {
+        if (closed) {
+            return;
+        }
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            log.error("Background flush of {} failed", dir, e);
+        }
+    }
+
+    private void checkpointRecoveryPoint() {
+        long point = recoveryPoint.get();
+        if (point != checkpointedRecoveryPoint && !closed) {
+            synchronized (recoveryPointFile) {
+                recoveryPointFile.write(List.<long[]>of(new long[] {point}));
+                checkpointedRecoveryPoint = point;
+            }
+        }
+    }
+
+    /**
+     * Flushes everything, seals the active segment's indexes, releases every file and mapping, and
+     * marks the shutdown clean so the next open skips recovery. Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            flusher.cancel(false);
+            flush();
+            closed = true;
+            segments.lastEntry().getValue().onBecomeInactive();
+            for (LogSegment segment : segments.values()) {
+                segment.close();
+            }
+            for (LogSegment segment : pendingDeletes) {
+                segment.deleteFiles();
+            }
+            pendingDeletes.clear();
+            Files.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN_FILE));
+            CheckpointFile.fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot mark " + dir + " as cleanly shut down", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Releases file handles and mappings without flushing, sealing or marking a clean shutdown: for a
+     * directory that has failed (a disk error), where writing more would make things worse. The next
+     * open recovers the log as after a crash. Idempotent.
+     */
+    public void closeHandlers() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            flusher.cancel(false);
+            for (LogSegment segment : segments.values()) {
+                segment.close();
+            }
+            pendingDeletes.forEach(LogSegment::close);
+            pendingDeletes.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the log and removes its directory and every file in it. */
+    public void delete() {
+        close();
+        try (var files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(file);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete log directory " + dir, e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("Log " + dir + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Log[" + dir + ", start=" + logStartOffset + ", end=" + logEndOffset + ", segments=" + segments.size() + "]";
+    }
+}
