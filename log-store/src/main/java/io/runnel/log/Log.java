@@ -449,7 +449,7 @@ public final class Log implements Closeable {
                 LogSegment last = segments.lastEntry().getValue();
                 long firstRemoved = last.truncateTo(offset);
                 if (last != previousActive) {
-                    last.reopenForAppends(config.maxIndexBytes());
+                    last.reopenForAppends();
                 }
                 logEndOffset = Math.min(offset, firstRemoved);
                 epochs.truncateFromEnd(logEndOffset);
@@ -614,6 +614,7 @@ public final class Log implements Closeable {
      */
     public void closeHandlers() {
         lock.lock();
+        flushLock.lock(); // a background flush in flight must not write after we return
         try {
             if (closed) {
                 return;
@@ -626,6 +627,7 @@ public final class Log implements Closeable {
             pendingDeletes.forEach(LogSegment::close);
             pendingDeletes.clear();
         } finally {
+            flushLock.unlock();
             lock.unlock();
         }
     }

@@ -70,11 +70,13 @@ final class LogLoader {
 
         TreeMap<Long, LogSegment> segments = new TreeMap<>();
         List<Long> bases = segmentBaseOffsets(dir);
-        Set<Long> indexMissing = new HashSet<>();
+        Set<Long> indexSuspect = new HashSet<>();
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
-            if (!Files.exists(LogFiles.offsetIndexFile(dir, base)) || !Files.exists(LogFiles.timeIndexFile(dir, base))) {
-                indexMissing.add(base);
+            if (!wholeEntries(LogFiles.offsetIndexFile(dir, base), OffsetIndex.ENTRY_SIZE)
+                || !wholeEntries(LogFiles.timeIndexFile(dir, base), TimeIndex.ENTRY_SIZE)) {
+                // Checked before opening: opening the active segment pre-allocates its indexes.
+                indexSuspect.add(base);
             }
             segments.put(base, LogSegment.open(dir, base, config, i == bases.size() - 1, nowMs));
         }
@@ -103,8 +105,8 @@ final class LogLoader {
             boolean last = i == keys.size() - 1;
             boolean recover = firstToRecover != null && base >= firstToRecover;
             if (!recover) {
-                if (indexMissing.contains(base)) {
-                    problems.add("index files of segment " + base + " missing: rebuilt");
+                if (indexSuspect.contains(base)) {
+                    problems.add("index files of segment " + base + " missing or not whole entries: rebuilt");
                     recover = true;
                     rebuilt++;
                 } else {
@@ -212,6 +214,14 @@ final class LogLoader {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot use log directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean wholeEntries(Path index, int entrySize) {
+        try {
+            return Files.exists(index) && Files.size(index) % entrySize == 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

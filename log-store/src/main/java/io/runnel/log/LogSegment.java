@@ -38,6 +38,7 @@ public final class LogSegment implements Closeable {
 
     private final long baseOffset;
     private final int indexIntervalBytes;
+    private final int maxIndexBytes;
     private final FileChannel channel;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
@@ -50,11 +51,12 @@ public final class LogSegment implements Closeable {
     /** Clock time of the first append, or of opening a non-empty segment: the segment.ms timer. */
     private long rollingBaseTimeMs = -1;
 
-    private LogSegment(Path logFile, long baseOffset, int indexIntervalBytes, FileChannel channel,
+    private LogSegment(Path logFile, long baseOffset, int indexIntervalBytes, int maxIndexBytes, FileChannel channel,
                        OffsetIndex offsetIndex, TimeIndex timeIndex, int size) {
         this.logFile = logFile;
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
+        this.maxIndexBytes = maxIndexBytes;
         this.channel = channel;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
@@ -81,7 +83,7 @@ public final class LogSegment implements Closeable {
                 config.maxIndexBytes(), active);
             TimeIndex timeIndex = new TimeIndex(LogFiles.timeIndexFile(dir, baseOffset), baseOffset,
                 config.maxIndexBytes(), active);
-            LogSegment segment = new LogSegment(file, baseOffset, config.indexIntervalBytes(), channel,
+            LogSegment segment = new LogSegment(file, baseOffset, config.indexIntervalBytes(), config.maxIndexBytes(), channel,
                 offsetIndex, timeIndex, (int) length);
             TimestampOffset last = timeIndex.lastEntry();
             segment.maxTimestampSoFar = last.timestamp();
@@ -328,6 +330,8 @@ public final class LogSegment implements Closeable {
     public RecoveryResult recover(LeaderEpochCache epochs) {
         offsetIndex.reset();
         timeIndex.reset();
+        // A sealed segment's indexes were trimmed to their entries: give them room to be rebuilt.
+        reopenForAppends();
         bytesSinceLastIndexEntry = 0;
         maxTimestampSoFar = -1;
         offsetOfMaxTimestampSoFar = baseOffset;
@@ -408,7 +412,7 @@ public final class LogSegment implements Closeable {
     }
 
     /** Makes a sealed segment take appends again (truncation made it the last one): regrows its indexes. */
-    public void reopenForAppends(int maxIndexBytes) {
+    public void reopenForAppends() {
         offsetIndex.resize(maxIndexBytes);
         timeIndex.resize(maxIndexBytes);
     }
