@@ -51,7 +51,9 @@ final class LogLoader {
                        CheckpointFile epochFile, LogOffsetSource logEndOffset) {
         prepareDirectory(dir);
         Path marker = dir.resolve(LogFiles.CLEAN_SHUTDOWN_FILE);
-        boolean clean = Files.exists(marker);
+        List<Long> bases = segmentBaseOffsets(dir);
+        // A directory without segments is a new log: there is nothing a crash could have damaged.
+        boolean clean = Files.exists(marker) || bases.isEmpty();
         List<String> problems = new ArrayList<>();
         long recoveryPoint = readRecoveryPoint(recoveryPointFile, problems);
 
@@ -69,7 +71,6 @@ final class LogLoader {
         }
 
         TreeMap<Long, LogSegment> segments = new TreeMap<>();
-        List<Long> bases = segmentBaseOffsets(dir);
         Set<Long> indexSuspect = new HashSet<>();
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
