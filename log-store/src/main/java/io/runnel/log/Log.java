@@ -157,7 +157,7 @@ public final class Log implements Closeable {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
-        validateBatches(batches, true);
+        BatchValidation.validate(batches, true, dir);
         lock.lock();
         try {
             ensureOpen();
@@ -184,7 +184,7 @@ public final class Log implements Closeable {
      * @throws CorruptBatchException  naming the fault; nothing is appended then
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
-        validateBatches(batches, false);
+        BatchValidation.validate(batches, false, dir);
         lock.lock();
         try {
             ensureOpen();
@@ -234,28 +234,6 @@ public final class Log implements Closeable {
             });
         }
         return new LogAppendInfo(first, last, maxTimestamp, count, bytes);
-    }
-
-    private void validateBatches(ByteBuffer batches, boolean fromProducer) {
-        if (!batches.hasRemaining()) {
-            throw new IllegalArgumentException("nothing to append: the buffer holds no batch");
-        }
-        RecordBatch batch = new RecordBatch();
-        long previousNext = -1;
-        for (int at = batches.position(); at < batches.limit(); ) {
-            int size = RecordBatch.validateFraming(batches, at, batches.limit() - at, at - batches.position());
-            batch.wrap(batches, at, at - batches.position());
-            batch.validate();
-            if (fromProducer && (batch.recordCount() <= 0 || batch.lastOffsetDelta() != batch.recordCount() - 1)) {
-                throw new CorruptBatchException.RecordCountMismatchException(at - batches.position(), batch.recordCount(),
-                    batch.lastOffsetDelta() + 1, "its last offset delta says " + (batch.lastOffsetDelta() + 1));
-            }
-            if (!fromProducer && (batch.lastOffsetDelta() < 0 || batch.baseOffset() < previousNext)) {
-                throw new InvalidOffsetException("Batch offsets must increase in " + dir, batch.baseOffset(), previousNext);
-            }
-            previousNext = batch.nextOffset();
-            at += size;
-        }
     }
 
     /** The segment to append {@code bytes} ending at {@code lastOffset} to, rolling first if needed. */
@@ -381,25 +359,7 @@ public final class Log implements Closeable {
         lock.lock();
         try {
             ensureOpen();
-            long now = clock.millis();
-            List<LogSegment> doomed = new ArrayList<>();
-            long excess = config.retentionBytes() < 0 ? Long.MIN_VALUE : sizeInBytes() - config.retentionBytes();
-            LogSegment active = segments.lastEntry().getValue();
-            for (LogSegment segment : segments.values()) {
-                if (segment == active) {
-                    break;
-                }
-                boolean expired = config.retentionMs() >= 0 && segment.largestTimestamp() >= 0
-                    && now - segment.largestTimestamp() > config.retentionMs();
-                boolean oversize = excess != Long.MIN_VALUE && excess - segment.sizeInBytes() >= 0;
-                if (!expired && !oversize) {
-                    break;
-                }
-                doomed.add(segment);
-                if (excess != Long.MIN_VALUE) {
-                    excess -= segment.sizeInBytes();
-                }
-            }
+            List<LogSegment> doomed = RetentionPolicy.segmentsToDelete(segments.values(), config, clock.millis());
             if (doomed.isEmpty()) {
                 return 0;
             }
