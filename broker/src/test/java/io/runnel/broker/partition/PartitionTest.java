@@ -1,0 +1,272 @@
+package io.runnel.broker.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.broker.partition.PartitionException.FencedLeaderEpochException;
+import io.runnel.broker.partition.PartitionException.NotEnoughReplicasException;
+import io.runnel.broker.partition.PartitionException.NotLeaderException;
+import io.runnel.broker.partition.PartitionException.NotReplicaException;
+import io.runnel.log.Log;
+import io.runnel.log.LogConfig;
+import io.runnel.record.CompressionType;
+import io.runnel.record.Record;
+import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The ISR protocol on three real partition replicas (real logs in temp dirs), with followers
+ * fetching by hand and a small in-memory controller that accepts AlterPartition when the partition
+ * epoch matches, as the quorum does.
+ */
+class PartitionTest {
+    private static final TopicPartition TP = new TopicPartition("orders", 0);
+
+    @TempDir
+    Path tmp;
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now.get());
+        }
+    };
+    private ScheduledExecutorService scheduler;
+    private final Map<Integer, Partition> replicas = new HashMap<>();
+    private final List<Log> logs = new ArrayList<>();
+    private PartitionState controllerState;
+
+    @BeforeEach
+    void setUp() {
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        for (int id = 1; id <= 3; id++) {
+            Log log = Log.open(tmp.resolve("broker-" + id).resolve(TP.dirName()), LogConfig.defaults(), clock, scheduler);
+            logs.add(log);
+            replicas.put(id, new Partition(TP, id, log, 0, clock, this::alterPartition));
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        logs.forEach(Log::close);
+        scheduler.shutdownNow();
+    }
+
+    /** The controller's side of AlterPartition: accept if the partition epoch is current, bump it. */
+    private synchronized CompletableFuture<PartitionState> alterPartition(TopicPartition tp, int leaderEpoch,
+                                                                          int partitionEpoch, List<Integer> newIsr) {
+        if (leaderEpoch != controllerState.leaderEpoch() || partitionEpoch != controllerState.partitionEpoch()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("stale partition epoch " + partitionEpoch));
+        }
+        controllerState = new PartitionState(controllerState.leaderId(), leaderEpoch, partitionEpoch + 1,
+            controllerState.replicas(), newIsr);
+        return CompletableFuture.completedFuture(controllerState);
+    }
+
+    /** Elects {@code leader} in a new epoch and tells every replica, as the metadata stream would. */
+    private void elect(int leader, List<Integer> isr) {
+        int epoch = controllerState == null ? 0 : controllerState.leaderEpoch() + 1;
+        int partitionEpoch = controllerState == null ? 0 : controllerState.partitionEpoch() + 1;
+        controllerState = new PartitionState(leader, epoch, partitionEpoch, List.of(1, 2, 3), isr);
+        for (Map.Entry<Integer, Partition> e : replicas.entrySet()) {
+            if (e.getKey() == leader) {
+                e.getValue().makeLeader(controllerState);
+            } else {
+                e.getValue().makeFollower(controllerState);
+            }
+        }
+    }
+
+    private static ByteBuffer batch(String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
+        for (String v : values) {
+            builder.append(1000, null, v.getBytes());
+        }
+        return builder.build();
+    }
+
+    /** One follower fetch round: fetch from the leader, truncate on divergence, else append. */
+    private void fetchOnce(int followerId, int leaderId) {
+        Partition follower = replicas.get(followerId);
+        Partition leader = replicas.get(leaderId);
+        FetchResult result = leader.fetchRecords(new FetchRequestParams(followerId, follower.logEndOffset(),
+            leader.state().leaderEpoch(), follower.lastFetchedEpoch(), 1 << 20));
+        if (result.divergingEpoch() != null) {
+            follower.truncateToDivergence(result.divergingEpoch());
+            return;
+        }
+        follower.appendRecordsAsFollower(result.records().toByteBuffer(), result.highWatermark());
+    }
+
+    private static List<String> values(Partition p) {
+        List<String> out = new ArrayList<>();
+        ByteBuffer all = p.log().read(p.log().logStartOffset(), Integer.MAX_VALUE, Long.MAX_VALUE, true).records().toByteBuffer();
+        RecordBatch batch = new RecordBatch();
+        for (int at = 0; at < all.limit(); at += batch.sizeInBytes()) {
+            batch.wrap(all, at, at);
+            for (Record r : batch.records()) {
+                out.add(r.offset() + ":" + new String(r.value()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void highWatermark_advancesToTheSlowestIsrMember() {
+        elect(1, List.of(1, 2, 3));
+        Partition leader = replicas.get(1);
+        leader.appendRecordsAsLeader(batch("a", "b", "c"), true, 2);
+        assertEquals(0, leader.highWatermark());
+        assertFalse(leader.checkEnoughReplicasReachOffset(3, 2));
+
+        fetchOnce(2, 1); // gets a,b,c
+        fetchOnce(3, 1); // gets a,b,c
+        assertEquals(0, leader.highWatermark(), "followers have not yet reported having offsets 0..2");
+        fetchOnce(2, 1); // reports LEO 3
+        assertEquals(0, leader.highWatermark(), "follower 3 still reports LEO 0");
+        fetchOnce(3, 1);
+        assertEquals(3, leader.highWatermark());
+        assertTrue(leader.checkEnoughReplicasReachOffset(3, 2));
+        fetchOnce(2, 1);
+        assertEquals(3, replicas.get(2).highWatermark(), "followers learn the high watermark from fetches");
+    }
+
+    @Test
+    void consumersReadOnlyBelowTheHighWatermark() {
+        elect(1, List.of(1, 2));
+        Partition leader = replicas.get(1);
+        leader.appendRecordsAsLeader(batch("a"), false, 1);
+        assertEquals(0, leader.fetchRecords(new FetchRequestParams(FetchRequestParams.CONSUMER, 0, -1, -1, 1000))
+            .records().size());
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertTrue(leader.fetchRecords(new FetchRequestParams(FetchRequestParams.CONSUMER, 0, -1, -1, 1000))
+            .records().size() > 0);
+    }
+
+    @Test
+    void laggingFollowerLeavesTheIsr_thenAcksAllBelowMinIsrIsRefused_thenItRejoins() {
+        elect(1, List.of(1, 2, 3));
+        Partition leader = replicas.get(1);
+        leader.appendRecordsAsLeader(batch("a"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(3, 1);
+        fetchOnce(3, 1); // 3 reports having "a"
+        now.addAndGet(5_000);
+        fetchOnce(2, 1); // 2 keeps up, 3 goes quiet
+        leader.appendRecordsAsLeader(batch("b"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertEquals(1, leader.highWatermark(), "3 still in the ISR holds the high watermark");
+
+        now.addAndGet(30_001);
+        fetchOnce(2, 1);
+        assertEquals(Set.of(3), leader.maybeShrinkIsr(30_000));
+        assertEquals(List.of(1, 2), leader.state().isr());
+        assertEquals(Set.of(1, 2), leader.maximalIsr());
+        assertEquals(2, leader.highWatermark(), "without 3 the watermark moves on");
+        assertThrows(NotEnoughReplicasException.class, () -> leader.appendRecordsAsLeader(batch("c"), true, 3));
+        assertEquals(2, leader.logEndOffset(), "a refused append writes nothing");
+
+        fetchOnce(3, 1); // catches up to 2 = HW: rejoins
+        fetchOnce(3, 1);
+        assertEquals(List.of(1, 2, 3), leader.state().isr());
+        leader.appendRecordsAsLeader(batch("c"), true, 3);
+    }
+
+    @Test
+    void staleAlterPartitionIsRejected_andTheLeaderKeepsItsIsr() {
+        elect(1, List.of(1, 2, 3));
+        Partition leader = replicas.get(1);
+        // The controller moved on (e.g. another change was committed) without this leader hearing.
+        controllerState = new PartitionState(1, controllerState.leaderEpoch(), controllerState.partitionEpoch() + 1,
+            List.of(1, 2, 3), List.of(1, 2, 3));
+        now.addAndGet(60_000);
+        assertEquals(Set.of(2, 3), leader.maybeShrinkIsr(30_000));
+        assertEquals(List.of(1, 2, 3), leader.state().isr(), "rejected: nothing changes locally");
+        assertEquals(Set.of(1, 2, 3), leader.maximalIsr());
+    }
+
+    @Test
+    void newLeaderTruncatesTheOldLeadersUnreplicatedTail() {
+        elect(1, List.of(1, 2));
+        Partition first = replicas.get(1);
+        first.appendRecordsAsLeader(batch("a", "b"), true, 1);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertEquals(2, first.highWatermark());
+        first.appendRecordsAsLeader(batch("lost1", "lost2"), false, 1); // never reaches 2
+
+        elect(2, List.of(2)); // 1 is cut off; 2 takes over in epoch 1
+        Partition second = replicas.get(2);
+        second.appendRecordsAsLeader(batch("c"), true, 1);
+        assertEquals(List.of("0:a", "1:b", "2:c"), values(second));
+
+        fetchOnce(1, 2); // offset 4 in epoch 0: diverges, truncate to 2
+        assertEquals(2, first.logEndOffset());
+        fetchOnce(1, 2);
+        assertEquals(values(second), values(first));
+        fetchOnce(1, 2);
+        assertEquals(3, first.highWatermark());
+    }
+
+    @Test
+    void notLeader_fencedEpoch_andUnknownReplicaAreRefused() {
+        elect(1, List.of(1, 2, 3));
+        NotLeaderException e = assertThrows(NotLeaderException.class,
+            () -> replicas.get(2).appendRecordsAsLeader(batch("x"), false, 1));
+        assertEquals(1, e.leaderId());
+        elect(1, List.of(1, 2, 3)); // epoch 1
+        assertThrows(FencedLeaderEpochException.class, () -> replicas.get(1).fetchRecords(
+            new FetchRequestParams(2, 0, 0, -1, 100)));
+        assertThrows(NotReplicaException.class, () -> replicas.get(1).fetchRecords(
+            new FetchRequestParams(9, 0, -1, -1, 100)));
+        assertThrows(IllegalStateException.class, () -> replicas.get(1).appendRecordsAsFollower(batch("x"), 0));
+    }
+
+    @Test
+    void staleStatesAreIgnored() {
+        elect(1, List.of(1, 2, 3));
+        elect(1, List.of(1, 2, 3));
+        PartitionState current = replicas.get(1).state();
+        PartitionState old = new PartitionState(2, 0, 0, List.of(1, 2, 3), List.of(1, 2, 3));
+        assertFalse(replicas.get(1).makeFollower(old));
+        assertEquals(current, replicas.get(1).state());
+        assertTrue(replicas.get(1).isLeader());
+        assertNotNull(replicas.get(2).state());
+        assertNull(new Partition(TP, 4, logs.get(0), 0, clock, this::alterPartition).state());
+    }
+}
