@@ -53,6 +53,7 @@ public final class Log implements Closeable {
     /** Removed segments whose files wait out the delete delay; closed at the latest by {@link #close}. */
     private final Set<LogSegment> pendingDeletes = ConcurrentHashMap.newKeySet();
     private final CheckpointFile recoveryPointFile;
+    private final CheckpointFile highWatermarkFile;
     private final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
     private final AtomicLong unflushedBytes = new AtomicLong();
@@ -71,6 +72,7 @@ public final class Log implements Closeable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
+        this.highWatermarkFile = new CheckpointFile(dir.resolve(LogFiles.HIGH_WATERMARK_FILE));
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
@@ -470,6 +472,28 @@ public final class Log implements Closeable {
                 segment.deleteFiles();
             }
         }, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- high watermark checkpoint
+
+    /**
+     * Stores the replication high watermark beside the log, atomically. The log itself does not use
+     * it; the broker does, to restart with consumers' visibility where it was.
+     */
+    public void checkpointHighWatermark(long highWatermark) {
+        synchronized (highWatermarkFile) {
+            highWatermarkFile.write(List.<long[]>of(new long[] {highWatermark}));
+        }
+    }
+
+    /** The last checkpointed high watermark, or 0 if none was ever written or the file is damaged. */
+    public long checkpointedHighWatermark() {
+        try {
+            return highWatermarkFile.read(1).filter(l -> l.size() == 1).map(l -> l.get(0)[0]).orElse(0L);
+        } catch (CheckpointFile.CorruptCheckpointException e) {
+            log.warn("Ignoring a damaged high-watermark checkpoint: {}", e.getMessage());
+            return 0L;
+        }
     }
 
     // ---------------------------------------------------------------- flush and close

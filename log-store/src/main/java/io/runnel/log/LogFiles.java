@@ -24,6 +24,8 @@ public final class LogFiles {
     public static final String TMP_SUFFIX = ".tmp";
     /** Offset up to which every segment is known to be flushed to disk. */
     public static final String RECOVERY_POINT_FILE = "recovery-point.checkpoint";
+    /** The partition's high watermark as last checkpointed by the broker. */
+    public static final String HIGH_WATERMARK_FILE = "high-watermark.checkpoint";
     /** Leader-epoch history: epoch to start offset. */
     public static final String LEADER_EPOCH_FILE = "leader-epoch.checkpoint";
     /** Present while the log is closed cleanly; absent after a crash. */

@@ -375,4 +375,14 @@ class LogTest extends LogTestBase {
         assertThrows(java.io.UncheckedIOException.class,
             () -> Log.open(tmp.resolve("file"), smallConfig(Map.of()), clock, scheduler));
     }
+
+    @Test
+    void highWatermarkCheckpoint_roundTrips_andDefaultsToZero() throws Exception {
+        Log log = open(smallConfig(Map.of()));
+        assertEquals(0, log.checkpointedHighWatermark());
+        log.checkpointHighWatermark(42);
+        assertEquals(42, log.checkpointedHighWatermark());
+        Files.writeString(dir().resolve(LogFiles.HIGH_WATERMARK_FILE), "junk");
+        assertEquals(0, log.checkpointedHighWatermark());
+    }
 }

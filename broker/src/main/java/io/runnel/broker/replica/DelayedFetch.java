@@ -1,0 +1,56 @@
+package io.runnel.broker.replica;
+
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.purgatory.DelayedOperation;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * A long-poll fetch: re-reads when a watched partition makes progress and answers once the read
+ * holds {@code minBytes}, an error or a divergence, or when {@code max_wait_ms} runs out (with
+ * whatever is there).
+ */
+final class DelayedFetch extends DelayedOperation {
+    private final int minBytes;
+    private final Supplier<Map<TopicPartition, FetchPartitionResult>> read;
+    private final CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response;
+    private volatile Map<TopicPartition, FetchPartitionResult> last;
+
+    DelayedFetch(long maxWaitMs, int minBytes, Supplier<Map<TopicPartition, FetchPartitionResult>> read,
+                 CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response) {
+        super(maxWaitMs);
+        this.minBytes = minBytes;
+        this.read = read;
+        this.response = response;
+    }
+
+    /** Whether a read is worth answering before the wait runs out. */
+    static boolean satisfies(Map<TopicPartition, FetchPartitionResult> results, int minBytes) {
+        long bytes = 0;
+        for (FetchPartitionResult r : results.values()) {
+            if (r.error() != null || r.divergingEpoch() != null) {
+                return true;
+            }
+            bytes += r.records().size();
+        }
+        return bytes >= minBytes;
+    }
+
+    @Override
+    public boolean tryComplete() {
+        Map<TopicPartition, FetchPartitionResult> results = read.get();
+        last = results;
+        return satisfies(results, minBytes) && forceComplete();
+    }
+
+    @Override
+    protected void onExpiration() {
+        last = read.get();
+    }
+
+    @Override
+    protected void onComplete() {
+        response.complete(last);
+    }
+}

@@ -1,0 +1,364 @@
+package io.runnel.broker.replica;
+
+import io.runnel.broker.partition.AlterPartitionSender;
+import io.runnel.broker.partition.FetchRequestParams;
+import io.runnel.broker.partition.FetchResult;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionException;
+import io.runnel.broker.partition.PartitionState;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.purgatory.DelayedOperationPurgatory;
+import io.runnel.log.FileSlice;
+import io.runnel.log.Log;
+import io.runnel.log.LogAppendInfo;
+import io.runnel.log.OffsetOutOfRangeException;
+import io.runnel.log.TimestampOffset;
+import io.runnel.record.CorruptBatchException;
+import java.io.Closeable;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this broker hosts, and the produce and fetch paths over them. Metadata decides
+ * roles ({@link #applyPartitionState}); this class never elects anyone. Waiting requests (acks=all
+ * produces, long polls) sit in purgatories and are completed by the append or follower fetch that
+ * makes progress, or by their timeout.
+ *
+ * <p>Thread-safety: every public method is safe from any thread; partitions serialize their own
+ * state changes.
+ */
+public final class ReplicaManager implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    /** Timestamps for {@link #listOffset}: the log start offset, and the high watermark. */
+    public static final long EARLIEST_TIMESTAMP = -2L;
+    public static final long LATEST_TIMESTAMP = -1L;
+
+    private final int brokerId;
+    private final Path dataDir;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final AlterPartitionSender alterPartition;
+    private final long replicaLagTimeMaxMs;
+    private final ConcurrentHashMap<TopicPartition, Hosted> partitions = new ConcurrentHashMap<>();
+    /** The watermark last written for each partition, so unchanged ones cost no fsync. */
+    private final ConcurrentHashMap<TopicPartition, Long> checkpointed = new ConcurrentHashMap<>();
+    private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
+    private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
+    private final List<ScheduledFuture<?>> tasks;
+    private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
+
+    private record Hosted(Partition partition, PartitionConfig config) {
+    }
+
+    /**
+     * @param replicaLagTimeMaxMs a follower not caught up for this long leaves the ISR
+     * @param hwCheckpointIntervalMs how often high watermarks are written beside each log
+     */
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ScheduledExecutorService scheduler,
+                          AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
+        this.brokerId = brokerId;
+        this.dataDir = dataDir;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.alterPartition = alterPartition;
+        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.producePurgatory = new DelayedOperationPurgatory<>("produce", scheduler);
+        this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", scheduler);
+        long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
+        this.tasks = List.of(
+            scheduler.scheduleWithFixedDelay(this::maybeShrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
+            scheduler.scheduleWithFixedDelay(this::checkpointHighWatermarks, hwCheckpointIntervalMs,
+                hwCheckpointIntervalMs, TimeUnit.MILLISECONDS));
+    }
+
+    /** Called with the partitions this broker now follows (and their states) after each metadata change. */
+    public void onFollowerChanges(Consumer<Map<TopicPartition, PartitionState>> listener) {
+        this.followerListener = listener;
+    }
+
+    public int brokerId() {
+        return brokerId;
+    }
+
+    public Optional<Partition> partition(TopicPartition tp) {
+        Hosted h = partitions.get(tp);
+        return h == null ? Optional.empty() : Optional.of(h.partition());
+    }
+
+    public Map<TopicPartition, Partition> partitions() {
+        Map<TopicPartition, Partition> out = new HashMap<>();
+        partitions.forEach((tp, h) -> out.put(tp, h.partition()));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /**
+     * Applies the controller's decisions for partitions that have a replica here: opens (or creates)
+     * their logs, makes this broker leader or follower, and hands the follower set to the fetchers.
+     */
+    public void applyPartitionStates(Map<TopicPartition, PartitionState> states, Map<TopicPartition, PartitionConfig> configs) {
+        Map<TopicPartition, PartitionState> following = new HashMap<>();
+        for (Map.Entry<TopicPartition, PartitionState> e : states.entrySet()) {
+            TopicPartition tp = e.getKey();
+            PartitionState state = e.getValue();
+            if (!state.replicas().contains(brokerId)) {
+                continue;
+            }
+            Hosted hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k)));
+            if (state.leaderId() == brokerId) {
+                hosted.partition().makeLeader(state);
+            } else {
+                hosted.partition().makeFollower(state);
+                following.put(tp, state);
+            }
+            // A role change can complete or fail waiting requests (NOT_LEADER).
+            producePurgatory.checkAndComplete(tp);
+            fetchPurgatory.checkAndComplete(tp);
+        }
+        followerListener.accept(following);
+    }
+
+    /** Stops hosting a partition; deletes its log if asked (topic deleted or replica moved). */
+    public void removePartition(TopicPartition tp, boolean deleteLog) {
+        Hosted hosted = partitions.remove(tp);
+        if (hosted == null) {
+            return;
+        }
+        checkpointed.remove(tp);
+        producePurgatory.checkAndComplete(tp);
+        fetchPurgatory.checkAndComplete(tp);
+        if (deleteLog) {
+            hosted.partition().log().delete();
+        } else {
+            hosted.partition().log().checkpointHighWatermark(hosted.partition().highWatermark());
+            hosted.partition().log().close();
+        }
+    }
+
+    private Hosted open(TopicPartition tp, PartitionConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("no config for " + tp);
+        }
+        Log replicaLog = Log.open(dataDir.resolve(tp.dirName()), config.log(), clock, scheduler);
+        Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
+            alterPartition);
+        return new Hosted(partition, config);
+    }
+
+    // ---------------------------------------------------------------- produce
+
+    /**
+     * Appends producers' batches to the partitions this broker leads.
+     *
+     * @param acks 0 or 1: answer after the leader's append; -1: after the ISR has the records
+     * @return per-partition results; every partition in the request gets one
+     * @throws IllegalArgumentException for acks other than -1, 0, 1 or a negative timeout
+     */
+    public CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
+                                                                              Map<TopicPartition, ByteBuffer> batches) {
+        if (acks < -1 || acks > 1) {
+            throw new IllegalArgumentException("acks must be -1 (all), 0 or 1, got " + acks);
+        }
+        if (timeoutMs < 0) {
+            throw new IllegalArgumentException("timeout must be >= 0 ms, got " + timeoutMs);
+        }
+        Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
+        Map<TopicPartition, Long> waitFor = new HashMap<>();
+        Map<TopicPartition, Partition> involved = new HashMap<>();
+        Map<TopicPartition, Integer> minIsr = new HashMap<>();
+        for (Map.Entry<TopicPartition, ByteBuffer> e : batches.entrySet()) {
+            TopicPartition tp = e.getKey();
+            Hosted hosted = partitions.get(tp);
+            if (hosted == null) {
+                results.put(tp, ProduceResult.failed(new UnknownTopicOrPartitionException(tp)));
+                continue;
+            }
+            Partition p = hosted.partition();
+            try {
+                LogAppendInfo info = p.appendRecordsAsLeader(e.getValue(), acks == -1, hosted.config().minInsyncReplicas());
+                results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
+                if (acks == -1) {
+                    waitFor.put(tp, info.lastOffset() + 1);
+                    involved.put(tp, p);
+                    minIsr.put(tp, hosted.config().minInsyncReplicas());
+                }
+                // New data: followers' long polls can answer; a single-replica ISR moved the watermark.
+                fetchPurgatory.checkAndComplete(tp);
+            } catch (PartitionException | CorruptBatchException | IllegalArgumentException
+                     | io.runnel.log.InvalidOffsetException ex) {
+                results.put(tp, ProduceResult.failed(ex));
+            }
+        }
+        CompletableFuture<Map<TopicPartition, ProduceResult>> response = new CompletableFuture<>();
+        if (waitFor.isEmpty()) {
+            response.complete(results);
+            return response;
+        }
+        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
+        producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
+        return response;
+    }
+
+    // ---------------------------------------------------------------- fetch
+
+    /**
+     * Reads from the partitions this broker leads, for a consumer ({@code replicaId} -1, up to the
+     * high watermark) or a follower (up to the log end offset; its fetch offsets advance the ISR
+     * state). Waits up to {@code maxWaitMs} for {@code minBytes} unless an error or a divergence
+     * answers sooner.
+     *
+     * @param requests in the order partitions should fill {@code maxBytes}
+     * @throws IllegalArgumentException for negative waits or sizes
+     */
+    public CompletableFuture<Map<TopicPartition, FetchPartitionResult>> fetch(long maxWaitMs, int minBytes, int maxBytes,
+                                                                             Map<TopicPartition, FetchRequestParams> requests) {
+        if (maxWaitMs < 0 || minBytes < 0 || maxBytes < 0) {
+            throw new IllegalArgumentException("max wait, min bytes and max bytes must be >= 0, got " + maxWaitMs + ", "
+                + minBytes + ", " + maxBytes);
+        }
+        CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
+        Map<TopicPartition, FetchPartitionResult> first = readAll(maxBytes, requests);
+        if (maxWaitMs == 0 || DelayedFetch.satisfies(first, Math.max(1, minBytes))) {
+            response.complete(first);
+            return response;
+        }
+        DelayedFetch delayed = new DelayedFetch(maxWaitMs, Math.max(1, minBytes), () -> readAll(maxBytes, requests), response);
+        fetchPurgatory.tryCompleteElseWatch(delayed, requests.keySet());
+        return response;
+    }
+
+    private Map<TopicPartition, FetchPartitionResult> readAll(int maxBytes, Map<TopicPartition, FetchRequestParams> requests) {
+        Map<TopicPartition, FetchPartitionResult> results = new LinkedHashMap<>();
+        long remaining = maxBytes;
+        boolean first = true;
+        for (Map.Entry<TopicPartition, FetchRequestParams> e : requests.entrySet()) {
+            TopicPartition tp = e.getKey();
+            FetchRequestParams params = e.getValue();
+            Hosted hosted = partitions.get(tp);
+            if (hosted == null) {
+                results.put(tp, FetchPartitionResult.failed(new UnknownTopicOrPartitionException(tp)));
+                continue;
+            }
+            int budget = (int) Math.min(params.maxBytes(), Math.max(0, remaining));
+            if (budget == 0 && !first) {
+                results.put(tp, new FetchPartitionResult(FileSlice.EMPTY, hosted.partition().highWatermark(),
+                    hosted.partition().log().logStartOffset(), hosted.partition().logEndOffset(), null, null));
+                continue;
+            }
+            try {
+                Partition p = hosted.partition();
+                long hwBefore = p.highWatermark();
+                FetchResult r = p.fetchRecords(new FetchRequestParams(params.replicaId(), params.fetchOffset(),
+                    params.currentLeaderEpoch(), params.lastFetchedEpoch(), budget));
+                results.put(tp, new FetchPartitionResult(r.records(), r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
+                    r.divergingEpoch(), null));
+                remaining -= r.records().size();
+                if (r.records().size() > 0) {
+                    first = false;
+                }
+                if (params.fromFollower() && p.highWatermark() > hwBefore) {
+                    // A follower's progress moved the watermark: acks=all produces and consumers can go on.
+                    scheduler.execute(() -> {
+                        producePurgatory.checkAndComplete(tp);
+                        fetchPurgatory.checkAndComplete(tp);
+                    });
+                }
+            } catch (PartitionException | OffsetOutOfRangeException | IllegalArgumentException ex) {
+                results.put(tp, FetchPartitionResult.failed(ex));
+            }
+        }
+        return results;
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    /**
+     * The earliest offset ({@link #EARLIEST_TIMESTAMP}), the high watermark ({@link #LATEST_TIMESTAMP}),
+     * or the first offset whose record timestamp is at or after {@code timestamp}, as (timestamp,
+     * offset); (-1, -1) when no record is that recent. Only the leader answers.
+     *
+     * @throws PartitionException.NotLeaderException if this broker does not lead the partition
+     * @throws UnknownTopicOrPartitionException      if it has no replica of it
+     * @throws IllegalArgumentException              for a timestamp below -2
+     */
+    public TimestampOffset listOffset(TopicPartition tp, long timestamp) {
+        if (timestamp < EARLIEST_TIMESTAMP) {
+            throw new IllegalArgumentException("timestamp must be -2 (earliest), -1 (latest) or >= 0, got " + timestamp);
+        }
+        Hosted hosted = partitions.get(tp);
+        if (hosted == null) {
+            throw new UnknownTopicOrPartitionException(tp);
+        }
+        Partition p = hosted.partition();
+        if (!p.isLeader()) {
+            PartitionState s = p.state();
+            throw new PartitionException.NotLeaderException(tp, s == null ? -1 : s.leaderId(), s == null ? -1 : s.leaderEpoch());
+        }
+        if (timestamp == EARLIEST_TIMESTAMP) {
+            return new TimestampOffset(-1, p.log().logStartOffset());
+        }
+        if (timestamp == LATEST_TIMESTAMP) {
+            return new TimestampOffset(-1, p.highWatermark());
+        }
+        return p.log().offsetForTimestamp(timestamp)
+            .filter(found -> found.offset() < p.highWatermark())
+            .orElse(new TimestampOffset(-1, -1));
+    }
+
+    // ---------------------------------------------------------------- background
+
+    private void maybeShrinkIsrs() {
+        for (Hosted hosted : partitions.values()) {
+            try {
+                hosted.partition().maybeShrinkIsr(replicaLagTimeMaxMs);
+            } catch (RuntimeException e) {
+                log.warn("ISR check of {} failed", hosted.partition().topicPartition(), e);
+            }
+        }
+    }
+
+    /** Writes every partition's high watermark beside its log. */
+    public void checkpointHighWatermarks() {
+        for (Hosted hosted : partitions.values()) {
+            try {
+                Partition p = hosted.partition();
+                long hw = p.highWatermark();
+                Long previous = checkpointed.put(p.topicPartition(), hw);
+                if (previous == null || previous != hw) {
+                    p.log().checkpointHighWatermark(hw);
+                }
+            } catch (RuntimeException e) {
+                log.warn("High-watermark checkpoint of {} failed", hosted.partition().topicPartition(), e);
+            }
+        }
+    }
+
+    /** Checkpoints high watermarks and closes every log cleanly. */
+    @Override
+    public void close() {
+        tasks.forEach(t -> t.cancel(false));
+        checkpointHighWatermarks();
+        for (TopicPartition tp : List.copyOf(partitions.keySet())) {
+            Hosted hosted = partitions.remove(tp);
+            if (hosted != null) {
+                hosted.partition().log().close();
+            }
+        }
+    }
+}
