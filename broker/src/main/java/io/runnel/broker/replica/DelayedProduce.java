@@ -1,6 +1,7 @@
 package io.runnel.broker.replica;
 
 import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperation;
 import java.util.Map;
@@ -38,6 +39,10 @@ final class DelayedProduce extends DelayedOperation {
                 if (partitions.get(tp).checkEnoughReplicasReachOffset(e.getValue(), minIsr.get(tp))) {
                     pending.remove(tp);
                 }
+            } catch (PartitionException.NotEnoughReplicasException error) {
+                // The records are in the leader's log: a retry may duplicate them, so say so.
+                results.put(tp, ProduceResult.failed(new NotEnoughReplicasAfterAppendException(error.getMessage())));
+                pending.remove(tp);
             } catch (RuntimeException error) {
                 results.put(tp, ProduceResult.failed(error));
                 pending.remove(tp);

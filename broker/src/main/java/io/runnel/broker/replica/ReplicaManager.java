@@ -191,6 +191,7 @@ public final class ReplicaManager implements Closeable {
             }
             Partition p = hosted.partition();
             try {
+                checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
                 LogAppendInfo info = p.appendRecordsAsLeader(e.getValue(), acks == -1, hosted.config().minInsyncReplicas());
                 results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
                 if (acks == -1) {
@@ -213,6 +214,20 @@ public final class ReplicaManager implements Closeable {
         DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
         producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
         return response;
+    }
+
+    private static void checkBatchSizes(TopicPartition tp, ByteBuffer batches, int maxMessageBytes) {
+        for (int at = batches.position(); at + io.runnel.record.RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
+            int size = io.runnel.record.RecordBatchLayout.LOG_OVERHEAD
+                + batches.getInt(at + io.runnel.record.RecordBatchLayout.LENGTH_OFFSET);
+            if (size > maxMessageBytes) {
+                throw new RecordTooLargeException(tp, size, maxMessageBytes);
+            }
+            if (size <= io.runnel.record.RecordBatchLayout.LOG_OVERHEAD) {
+                return; // a bad length: batch validation names the fault
+            }
+            at += size;
+        }
     }
 
     // ---------------------------------------------------------------- fetch

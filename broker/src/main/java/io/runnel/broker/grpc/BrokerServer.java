@@ -1,0 +1,62 @@
+package io.runnel.broker.grpc;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.replica.ReplicaManager;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker's gRPC server: lifecycle only. Serves the client-facing Broker service, the
+ * inter-broker Replication service, the standard health service (for Kubernetes probes and
+ * grpcurl) and server reflection.
+ */
+public final class BrokerServer {
+    private final Server server;
+    private final HealthStatusManager health = new HealthStatusManager();
+
+    /** @param builder a Netty builder on a port, or an in-process one in tests */
+    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock) {
+        this.server = builder
+            .addService(new BrokerService(replicaManager, cluster, clock))
+            .addService(new ReplicationService(replicaManager))
+            .addService(health.getHealthService())
+            .addService(ProtoReflectionServiceV1.newInstance())
+            .maxInboundMessageSize(64 * 1024 * 1024)
+            .build();
+    }
+
+    /**
+     * Binds and starts serving; health reports SERVING.
+     *
+     * @throws IOException naming the cause if the port cannot be bound
+     */
+    public BrokerServer start() throws IOException {
+        server.start();
+        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        return this;
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Reports NOT_SERVING, stops taking calls and waits up to 5 s for calls in flight. */
+    public void shutdown() {
+        health.enterTerminalState();
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+    }
+}

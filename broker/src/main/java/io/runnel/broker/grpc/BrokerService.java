@@ -1,0 +1,234 @@
+package io.runnel.broker.grpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.runnel.broker.metadata.BrokerEndpoint;
+import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.partition.FetchRequestParams;
+import io.runnel.broker.partition.PartitionState;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.FetchPartitionResult;
+import io.runnel.broker.replica.ProduceResult;
+import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.log.TimestampOffset;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.FetchPartition;
+import io.runnel.proto.v1.FetchPartitionResponse;
+import io.runnel.proto.v1.FetchRequest;
+import io.runnel.proto.v1.FetchResponse;
+import io.runnel.proto.v1.FetchTopic;
+import io.runnel.proto.v1.FetchTopicResponse;
+import io.runnel.proto.v1.LeaderHint;
+import io.runnel.proto.v1.ListOffsetsPartition;
+import io.runnel.proto.v1.ListOffsetsPartitionResponse;
+import io.runnel.proto.v1.ListOffsetsRequest;
+import io.runnel.proto.v1.ListOffsetsResponse;
+import io.runnel.proto.v1.ListOffsetsTopic;
+import io.runnel.proto.v1.ListOffsetsTopicResponse;
+import io.runnel.proto.v1.MetadataRequest;
+import io.runnel.proto.v1.MetadataResponse;
+import io.runnel.proto.v1.PartitionMetadata;
+import io.runnel.proto.v1.PartitionProduceData;
+import io.runnel.proto.v1.PartitionProduceResponse;
+import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.ProduceResponse;
+import io.runnel.proto.v1.TopicMetadata;
+import io.runnel.proto.v1.TopicProduceData;
+import io.runnel.proto.v1.TopicProduceResponse;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The client-facing Broker service: validates requests, converts between protobuf and the broker's
+ * types, and leaves all the work to {@link ReplicaManager}. Whole-request faults are gRPC
+ * INVALID_ARGUMENT; everything about a partition is its error code.
+ */
+final class BrokerService extends BrokerGrpc.BrokerImplBase {
+    private final ReplicaManager replicaManager;
+    private final ClusterView cluster;
+    private final Clock clock;
+
+    BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock) {
+        this.replicaManager = replicaManager;
+        this.cluster = cluster;
+        this.clock = clock;
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    @Override
+    public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> response) {
+        MetadataResponse.Builder out = MetadataResponse.newBuilder().setControllerId(cluster.controllerId());
+        for (BrokerEndpoint b : cluster.brokers()) {
+            out.addBrokers(BrokerInfo.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
+        }
+        Map<String, Map<Integer, PartitionState>> topics = cluster.topics();
+        List<String> names = request.getTopicsCount() == 0 ? List.copyOf(new TreeMap<>(topics).keySet()) : request.getTopicsList();
+        for (String name : names) {
+            Map<Integer, PartitionState> partitions = topics.get(name);
+            TopicMetadata.Builder topic = TopicMetadata.newBuilder().setName(name);
+            if (partitions == null) {
+                out.addTopics(topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+                continue;
+            }
+            new TreeMap<>(partitions).forEach((partition, state) -> topic.addPartitions(PartitionMetadata.newBuilder()
+                .setPartition(partition)
+                .setError(state.leaderId() < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE)
+                .setLeaderId(state.leaderId()).setLeaderEpoch(state.leaderEpoch())
+                .addAllReplicas(state.replicas()).addAllIsr(state.isr())));
+            out.addTopics(topic);
+        }
+        response.onNext(out.build());
+        response.onCompleted();
+    }
+
+    // ---------------------------------------------------------------- produce
+
+    @Override
+    public void produce(ProduceRequest request, StreamObserver<ProduceResponse> response) {
+        String invalid = request.getAcks() < -1 || request.getAcks() > 1 ? "acks must be -1, 0 or 1, got " + request.getAcks()
+            : request.getTimeoutMs() < 0 ? "timeout_ms must be >= 0, got " + request.getTimeoutMs()
+            : request.getTopicsCount() == 0 ? "no topics to produce to" : null;
+        if (invalid != null) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(invalid).asRuntimeException());
+            return;
+        }
+        Map<TopicPartition, ByteBuffer> batches = new LinkedHashMap<>();
+        Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
+        long now = clock.millis();
+        for (TopicProduceData topic : request.getTopicsList()) {
+            for (PartitionProduceData p : topic.getPartitionsList()) {
+                TopicPartition tp;
+                try {
+                    tp = new TopicPartition(topic.getTopic(), p.getPartition());
+                } catch (IllegalArgumentException e) {
+                    response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                    return;
+                }
+                try {
+                    switch (p.getDataCase()) {
+                        // The leader rewrites offsets in the header, so the bytes are copied out of the message once.
+                        case RECORD_BATCHES -> batches.put(tp, ByteBuffer.wrap(p.getRecordBatches().toByteArray()));
+                        case RECORDS -> batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
+                        default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
+                    }
+                } catch (IllegalArgumentException e) {
+                    early.put(tp, ProduceResult.failed(e));
+                }
+            }
+        }
+        replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches).whenComplete((results, error) -> {
+            if (error != null) {
+                response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
+                return;
+            }
+            Map<TopicPartition, ProduceResult> all = new LinkedHashMap<>(early);
+            all.putAll(results);
+            Map<String, TopicProduceResponse.Builder> byTopic = new LinkedHashMap<>();
+            all.forEach((tp, r) -> {
+                PartitionProduceResponse.Builder pr = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
+                    .setError(ErrorCodes.of(r.error())).setErrorMessage(ErrorCodes.message(r.error()))
+                    .setBaseOffset(r.baseOffset()).setLogAppendTimeMs(-1).setLogStartOffset(r.logStartOffset());
+                LeaderHint hint = ErrorCodes.hint(r.error());
+                if (hint != null) {
+                    pr.setCurrentLeader(hint);
+                }
+                byTopic.computeIfAbsent(tp.topic(), t -> TopicProduceResponse.newBuilder().setTopic(t)).addPartitions(pr);
+            });
+            ProduceResponse.Builder out = ProduceResponse.newBuilder();
+            byTopic.values().forEach(out::addTopics);
+            response.onNext(out.build());
+            response.onCompleted();
+        });
+    }
+
+    // ---------------------------------------------------------------- fetch
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
+        if (request.getMaxWaitMs() < 0 || request.getMinBytes() < 0 || request.getMaxBytes() < 0) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("max_wait_ms, min_bytes and max_bytes must be >= 0, got "
+                + request.getMaxWaitMs() + ", " + request.getMinBytes() + ", " + request.getMaxBytes()).asRuntimeException());
+            return;
+        }
+        Map<TopicPartition, FetchRequestParams> params = new LinkedHashMap<>();
+        for (FetchTopic topic : request.getTopicsList()) {
+            for (FetchPartition p : topic.getPartitionsList()) {
+                if (p.getPartition() < 0 || p.getPartitionMaxBytes() < 0) {
+                    response.onError(Status.INVALID_ARGUMENT.withDescription("partition and partition_max_bytes must be >= 0 in "
+                        + topic.getTopic() + ": " + p.getPartition() + ", " + p.getPartitionMaxBytes()).asRuntimeException());
+                    return;
+                }
+                params.put(new TopicPartition(topic.getTopic(), p.getPartition()), new FetchRequestParams(
+                    FetchRequestParams.CONSUMER, p.getFetchOffset(), p.getCurrentLeaderEpoch(), -1, p.getPartitionMaxBytes()));
+            }
+        }
+        int maxBytes = request.getMaxBytes() == 0 ? Integer.MAX_VALUE : request.getMaxBytes();
+        replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), maxBytes, params).whenComplete((results, error) -> {
+            if (error != null) {
+                response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
+                return;
+            }
+            Map<String, FetchTopicResponse.Builder> byTopic = new LinkedHashMap<>();
+            for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
+                TopicPartition tp = e.getKey();
+                FetchPartitionResult r = e.getValue();
+                FetchPartitionResponse.Builder pr = FetchPartitionResponse.newBuilder().setPartition(tp.partition())
+                    .setError(ErrorCodes.of(r.error())).setErrorMessage(ErrorCodes.message(r.error()))
+                    .setHighWatermark(r.highWatermark()).setLogStartOffset(r.logStartOffset());
+                LeaderHint hint = ErrorCodes.hint(r.error());
+                if (hint != null) {
+                    pr.setCurrentLeader(hint);
+                }
+                if (r.records().size() > 0) {
+                    ByteBuffer bytes = r.records().toByteBuffer();
+                    if (request.getRecordsAsMessages()) {
+                        pr.setRecords(RecordConversions.toMessages(bytes, params.get(tp).fetchOffset()));
+                    } else {
+                        pr.setRecordBatches(UnsafeByteOperations.unsafeWrap(bytes));
+                    }
+                }
+                byTopic.computeIfAbsent(tp.topic(), t -> FetchTopicResponse.newBuilder().setTopic(t)).addPartitions(pr);
+            }
+            FetchResponse.Builder out = FetchResponse.newBuilder();
+            byTopic.values().forEach(out::addTopics);
+            response.onNext(out.build());
+            response.onCompleted();
+        });
+    }
+
+    // ---------------------------------------------------------------- list offsets
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> response) {
+        ListOffsetsResponse.Builder out = ListOffsetsResponse.newBuilder();
+        for (ListOffsetsTopic topic : request.getTopicsList()) {
+            ListOffsetsTopicResponse.Builder tr = ListOffsetsTopicResponse.newBuilder().setTopic(topic.getTopic());
+            for (ListOffsetsPartition p : topic.getPartitionsList()) {
+                ListOffsetsPartitionResponse.Builder pr = ListOffsetsPartitionResponse.newBuilder().setPartition(p.getPartition());
+                try {
+                    TimestampOffset found = replicaManager.listOffset(new TopicPartition(topic.getTopic(), p.getPartition()),
+                        p.getTimestamp());
+                    pr.setOffset(found.offset()).setTimestamp(found.timestamp()).setError(ErrorCode.NONE);
+                } catch (RuntimeException e) {
+                    pr.setOffset(-1).setTimestamp(-1).setError(ErrorCodes.of(e));
+                    LeaderHint hint = ErrorCodes.hint(e);
+                    if (hint != null) {
+                        pr.setCurrentLeader(hint);
+                    }
+                }
+                tr.addPartitions(pr);
+            }
+            out.addTopics(tr);
+        }
+        response.onNext(out.build());
+        response.onCompleted();
+    }
+}

@@ -1,0 +1,62 @@
+package io.runnel.broker.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replication.LeaderEndpoint;
+import io.runnel.log.EpochEndOffset;
+import io.runnel.proto.v1.ReplicaFetchPartition;
+import io.runnel.proto.v1.ReplicaFetchPartitionData;
+import io.runnel.proto.v1.ReplicaFetchRequest;
+import io.runnel.proto.v1.ReplicaFetchResponse;
+import io.runnel.proto.v1.ReplicationGrpc;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A follower's gRPC connection to one leader broker's Replication service. */
+public final class GrpcLeaderEndpoint implements LeaderEndpoint {
+    private final ManagedChannel channel;
+    private final ReplicationGrpc.ReplicationBlockingStub stub;
+    private final long requestTimeoutMs;
+
+    /** @param requestTimeoutMs added to each call's max wait as its deadline */
+    public GrpcLeaderEndpoint(String host, int port, long requestTimeoutMs) {
+        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+        this.stub = ReplicationGrpc.newBlockingStub(channel);
+        this.requestTimeoutMs = requestTimeoutMs;
+    }
+
+    @Override
+    public List<PartitionData> fetch(int replicaId, int maxWaitMs, int minBytes, List<PartitionFetch> partitions) {
+        ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder()
+            .setReplicaId(replicaId).setMaxWaitMs(maxWaitMs).setMinBytes(minBytes);
+        for (PartitionFetch p : partitions) {
+            request.addPartitions(ReplicaFetchPartition.newBuilder().setTopic(p.tp().topic()).setPartition(p.tp().partition())
+                .setFetchOffset(p.fetchOffset()).setCurrentLeaderEpoch(p.currentLeaderEpoch())
+                .setLastFetchedEpoch(p.lastFetchedEpoch()).setMaxBytes(p.maxBytes()));
+        }
+        ReplicaFetchResponse response = stub.withDeadlineAfter(maxWaitMs + requestTimeoutMs, TimeUnit.MILLISECONDS)
+            .replicaFetch(request.build());
+        List<PartitionData> out = new ArrayList<>(response.getPartitionsCount());
+        for (ReplicaFetchPartitionData d : response.getPartitionsList()) {
+            ByteBuffer records = d.getRecordBatches().isEmpty() ? ByteBuffer.allocate(0) : d.getRecordBatches().asReadOnlyByteBuffer();
+            EpochEndOffset diverging = d.hasDivergingEpoch()
+                ? new EpochEndOffset(d.getDivergingEpoch().getEpoch(), d.getDivergingEpoch().getEndOffset()) : null;
+            out.add(new PartitionData(new TopicPartition(d.getTopic(), d.getPartition()), d.getError(), d.getErrorMessage(),
+                d.getHighWatermark(), d.getLogStartOffset(), d.getLogEndOffset(), diverging, records));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

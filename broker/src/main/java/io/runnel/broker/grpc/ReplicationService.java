@@ -1,0 +1,71 @@
+package io.runnel.broker.grpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.runnel.broker.partition.FetchRequestParams;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.FetchPartitionResult;
+import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.proto.v1.DivergingEpoch;
+import io.runnel.proto.v1.ReplicaFetchPartition;
+import io.runnel.proto.v1.ReplicaFetchPartitionData;
+import io.runnel.proto.v1.ReplicaFetchRequest;
+import io.runnel.proto.v1.ReplicaFetchResponse;
+import io.runnel.proto.v1.ReplicationGrpc;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The leader's side of replication: a thin adapter from ReplicaFetch to {@link ReplicaManager#fetch}. */
+final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
+    private final ReplicaManager replicaManager;
+
+    ReplicationService(ReplicaManager replicaManager) {
+        this.replicaManager = replicaManager;
+    }
+
+    @Override
+    public void replicaFetch(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> response) {
+        if (request.getReplicaId() < 0 || request.getMaxWaitMs() < 0 || request.getMinBytes() < 0) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription("replica_id, max_wait_ms and min_bytes must be >= 0, got "
+                + request.getReplicaId() + ", " + request.getMaxWaitMs() + ", " + request.getMinBytes()).asRuntimeException());
+            return;
+        }
+        Map<TopicPartition, FetchRequestParams> params = new LinkedHashMap<>();
+        for (ReplicaFetchPartition p : request.getPartitionsList()) {
+            if (p.getPartition() < 0 || p.getMaxBytes() < 0 || p.getTopic().isEmpty()) {
+                response.onError(Status.INVALID_ARGUMENT.withDescription("bad partition entry: topic '" + p.getTopic()
+                    + "', partition " + p.getPartition() + ", max_bytes " + p.getMaxBytes()).asRuntimeException());
+                return;
+            }
+            params.put(new TopicPartition(p.getTopic(), p.getPartition()), new FetchRequestParams(request.getReplicaId(),
+                p.getFetchOffset(), p.getCurrentLeaderEpoch(), p.getLastFetchedEpoch(), p.getMaxBytes()));
+        }
+        replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), Integer.MAX_VALUE, params)
+            .whenComplete((results, error) -> {
+                if (error != null) {
+                    response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
+                    return;
+                }
+                ReplicaFetchResponse.Builder out = ReplicaFetchResponse.newBuilder();
+                for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
+                    FetchPartitionResult r = e.getValue();
+                    ReplicaFetchPartitionData.Builder data = ReplicaFetchPartitionData.newBuilder()
+                        .setTopic(e.getKey().topic()).setPartition(e.getKey().partition())
+                        .setError(ErrorCodes.of(r.error())).setErrorMessage(ErrorCodes.message(r.error()))
+                        .setHighWatermark(r.highWatermark()).setLogStartOffset(r.logStartOffset())
+                        .setLogEndOffset(r.logEndOffset());
+                    if (r.divergingEpoch() != null) {
+                        data.setDivergingEpoch(DivergingEpoch.newBuilder().setEpoch(r.divergingEpoch().epoch())
+                            .setEndOffset(r.divergingEpoch().endOffset()));
+                    }
+                    if (r.records().size() > 0) {
+                        data.setRecordBatches(UnsafeByteOperations.unsafeWrap(r.records().toByteBuffer()));
+                    }
+                    out.addPartitions(data);
+                }
+                response.onNext(out.build());
+                response.onCompleted();
+            });
+    }
+}

@@ -1,0 +1,26 @@
+package io.runnel.broker.metadata;
+
+import io.runnel.broker.partition.PartitionState;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the broker's services need to know of the cluster: live brokers, the active controller, and
+ * every topic's partitions. Two implementations: the metadata quorum's image as the broker
+ * follows it, and a fixed view for tests and tools that run without a quorum.
+ */
+public interface ClusterView {
+    /** Live (unfenced) brokers. */
+    List<BrokerEndpoint> brokers();
+
+    /** The active controller's id, or -1 while there is none. */
+    int controllerId();
+
+    /** Topic name to its partitions' states, by partition number. */
+    Map<String, Map<Integer, PartitionState>> topics();
+
+    default Optional<BrokerEndpoint> broker(int id) {
+        return brokers().stream().filter(b -> b.id() == id).findFirst();
+    }
+}

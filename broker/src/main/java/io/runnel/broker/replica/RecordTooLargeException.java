@@ -1,0 +1,16 @@
+package io.runnel.broker.replica;
+
+import io.runnel.broker.partition.PartitionException;
+import io.runnel.broker.partition.TopicPartition;
+
+/** A batch larger than the topic's max.message.bytes. */
+public final class RecordTooLargeException extends PartitionException {
+    public RecordTooLargeException(TopicPartition tp, int batchBytes, int maxMessageBytes) {
+        super("A batch of " + batchBytes + " bytes for " + tp + " exceeds max.message.bytes " + maxMessageBytes);
+    }
+
+    @Override
+    public boolean retriable() {
+        return false;
+    }
+}

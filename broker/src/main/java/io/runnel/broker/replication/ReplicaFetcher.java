@@ -1,0 +1,217 @@
+package io.runnel.broker.replication;
+
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.proto.v1.ErrorCode;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread pulling every partition this broker follows from one leader broker: a long-poll
+ * fetch from each partition's log end offset, then append, truncate on divergence, or back off on
+ * an error until metadata moves the partition elsewhere.
+ *
+ * <p>Thread-safety: {@link #assign} and {@link #unassign} may be called from any thread; the fetch
+ * loop runs on its own thread.
+ */
+final class ReplicaFetcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+
+    private final int localBrokerId;
+    private final int leaderId;
+    private final LeaderEndpoint endpoint;
+    private final ReplicaManager replicaManager;
+    private final Clock clock;
+    private final FetcherSettings settings;
+    /** Followed partitions and the leader epoch each is followed in. */
+    private final Map<TopicPartition, Integer> assigned = new ConcurrentHashMap<>();
+    /** Partitions skipped until the given time after an error. */
+    private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    ReplicaFetcher(int localBrokerId, int leaderId, LeaderEndpoint endpoint, ReplicaManager replicaManager, Clock clock,
+                   FetcherSettings settings) {
+        this.localBrokerId = localBrokerId;
+        this.leaderId = leaderId;
+        this.endpoint = endpoint;
+        this.replicaManager = replicaManager;
+        this.clock = clock;
+        this.settings = settings;
+        this.thread = new Thread(this, "replica-fetcher-" + localBrokerId + "-from-" + leaderId);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    int leaderId() {
+        return leaderId;
+    }
+
+    void assign(TopicPartition tp, int leaderEpoch) {
+        assigned.put(tp, leaderEpoch);
+        delayedUntil.remove(tp);
+        wake();
+    }
+
+    void unassign(TopicPartition tp) {
+        assigned.remove(tp);
+        delayedUntil.remove(tp);
+    }
+
+    boolean isEmpty() {
+        return assigned.isEmpty();
+    }
+
+    /** Stops the loop and waits for it, then closes the endpoint. */
+    void shutdown() {
+        running = false;
+        wake();
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        endpoint.close();
+    }
+
+    private void wake() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until woken or {@code ms} pass: the loop's only pause, cut short by any change. */
+    private void pause(long ms) {
+        lock.lock();
+        try {
+            changed.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            List<LeaderEndpoint.PartitionFetch> request = buildRequest();
+            if (request.isEmpty()) {
+                pause(settings.backoffMs());
+                continue;
+            }
+            List<LeaderEndpoint.PartitionData> response;
+            try {
+                response = endpoint.fetch(localBrokerId, settings.maxWaitMs(), settings.minBytes(), request);
+            } catch (Exception e) {
+                if (running) {
+                    log.debug("Fetch from broker {} failed: {}", leaderId, e.toString());
+                    pause(settings.backoffMs());
+                }
+                continue;
+            }
+            for (LeaderEndpoint.PartitionData data : response) {
+                try {
+                    handle(data);
+                } catch (RuntimeException e) {
+                    log.warn("Replica of {} could not apply data from leader {}: {}", data.tp(), leaderId, e.toString());
+                    delayedUntil.put(data.tp(), clock.millis() + settings.backoffMs());
+                }
+            }
+        }
+    }
+
+    private List<LeaderEndpoint.PartitionFetch> buildRequest() {
+        long now = clock.millis();
+        List<LeaderEndpoint.PartitionFetch> request = new ArrayList<>();
+        for (Map.Entry<TopicPartition, Integer> e : assigned.entrySet()) {
+            Long until = delayedUntil.get(e.getKey());
+            if (until != null && until > now) {
+                continue;
+            }
+            Optional<Partition> partition = replicaManager.partition(e.getKey());
+            if (partition.isEmpty()) {
+                continue;
+            }
+            Partition p = partition.get();
+            request.add(new LeaderEndpoint.PartitionFetch(e.getKey(), p.logEndOffset(), e.getValue(), p.lastFetchedEpoch(),
+                settings.partitionMaxBytes()));
+        }
+        return request;
+    }
+
+    private void handle(LeaderEndpoint.PartitionData data) {
+        TopicPartition tp = data.tp();
+        Integer epoch = assigned.get(tp);
+        Optional<Partition> partition = replicaManager.partition(tp);
+        if (epoch == null || partition.isEmpty()) {
+            return; // unassigned while the fetch was in flight
+        }
+        Partition p = partition.get();
+        if (p.isLeader() || p.state() == null || p.state().leaderEpoch() != epoch) {
+            return; // the role moved on while the fetch was in flight
+        }
+        switch (data.error()) {
+            case NONE -> {
+                if (data.divergingEpoch() != null) {
+                    p.truncateToDivergence(data.divergingEpoch());
+                } else {
+                    p.appendRecordsAsFollower(data.records(), data.highWatermark());
+                }
+            }
+            case OFFSET_OUT_OF_RANGE -> handleOutOfRange(p, data);
+            default -> {
+                log.debug("Fetch of {} from {} answered {}: {}", tp, leaderId, data.error(), data.errorMessage());
+                delayedUntil.put(tp, clock.millis() + settings.backoffMs());
+            }
+        }
+    }
+
+    /**
+     * The leader does not have our fetch offset. Above its end: our tail is not on the leader (it
+     * was elected uncleanly), so cut it. Below its start: retention removed what we need, so start
+     * over at its log start offset.
+     */
+    private void handleOutOfRange(Partition p, LeaderEndpoint.PartitionData data) {
+        long ours = p.logEndOffset();
+        if (data.logEndOffset() >= 0 && ours > data.logEndOffset()) {
+            log.warn("{}: log end {} is past leader {}'s end {}: truncating", p.topicPartition(), ours, leaderId,
+                data.logEndOffset());
+            p.log().truncateTo(data.logEndOffset());
+        } else if (data.logStartOffset() > ours) {
+            log.warn("{}: leader {} starts at {}, past our end {}: restarting the log there", p.topicPartition(), leaderId,
+                data.logStartOffset(), ours);
+            p.log().truncateFullyAndStartAt(data.logStartOffset());
+        } else {
+            delayedUntil.put(p.topicPartition(), clock.millis() + settings.backoffMs());
+        }
+    }
+
+    /**
+     * @param maxWaitMs         long-poll wait on the leader
+     * @param minBytes          bytes the leader waits for
+     * @param partitionMaxBytes byte budget per partition
+     * @param backoffMs         pause after a failed fetch or a partition error
+     */
+    record FetcherSettings(int maxWaitMs, int minBytes, int partitionMaxBytes, long backoffMs) {
+    }
+}
