@@ -1,0 +1,224 @@
+package io.runnel.broker.config;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A node's settings: a properties file, then {@code RUNNEL_*} environment variables on top
+ * ({@code RUNNEL_} + the key upper-cased with dots as underscores: {@code node.id} is
+ * {@code RUNNEL_NODE_ID}). Without {@code node.id}, a hostname ending in {@code -<n>} (a
+ * StatefulSet pod, {@code runnel-2}) gives id n.
+ *
+ * @param nodeId          this node's broker and controller id
+ * @param roles           broker, controller, or both (combined)
+ * @param clientListener  where the Broker and Replication gRPC services bind
+ * @param advertisedHost  host name other nodes and clients use to reach this node
+ * @param controllerListener where the Raft (Ratis) server binds, for controller roles
+ * @param voters          the controller quorum: node id to Raft address
+ * @param dataDir         partition logs and Raft state live under it
+ * @param metricsPort     Prometheus scrape port over HTTP; 0 picks a free one, -1 disables it
+ * @param replicaLagTimeMaxMs a follower not caught up this long leaves the ISR
+ * @param defaults        topic settings used when a topic does not set them
+ */
+public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
+                         InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
+                         int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
+                         long brokerHeartbeatIntervalMs, Map<String, String> defaults) {
+
+    /** What a node does. */
+    public enum Role { BROKER, CONTROLLER }
+
+    public static final String NODE_ID = "node.id";
+    public static final String ROLES = "roles";
+    public static final String LISTENER = "listener";
+    public static final String ADVERTISED_HOST = "advertised.host";
+    public static final String CONTROLLER_LISTENER = "controller.listener";
+    public static final String QUORUM_VOTERS = "quorum.voters";
+    public static final String DATA_DIR = "data.dir";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
+    public static final String DEFAULT_PREFIX = "default.";
+
+    private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
+        QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
+        BROKER_HEARTBEAT_INTERVAL_MS);
+    private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
+
+    public boolean isBroker() {
+        return roles.contains(Role.BROKER);
+    }
+
+    public boolean isController() {
+        return roles.contains(Role.CONTROLLER);
+    }
+
+    /**
+     * Settings from {@code file} (may be empty), then {@code env} overrides, then the hostname
+     * ordinal if no node id was given.
+     *
+     * @throws IllegalArgumentException naming every bad key and why, all at once
+     */
+    public static NodeConfig load(Properties file, Map<String, String> env, String hostname) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        file.stringPropertyNames().forEach(k -> settings.put(k.trim(), file.getProperty(k).trim()));
+        env.forEach((name, value) -> {
+            if (name.startsWith("RUNNEL_") && name.length() > 7) {
+                settings.put(name.substring(7).toLowerCase(Locale.ROOT).replace('_', '.'), value.trim());
+            }
+        });
+        return parse(settings, hostname);
+    }
+
+    static NodeConfig parse(Map<String, String> settings, String hostname) {
+        List<String> problems = new ArrayList<>();
+        Set<String> unknown = new TreeSet<>();
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (String key : settings.keySet()) {
+            if (key.startsWith(DEFAULT_PREFIX)) {
+                defaults.put(key.substring(DEFAULT_PREFIX.length()), settings.get(key));
+            } else if (!KEYS.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            problems.add("unknown settings " + unknown + " (known: " + new TreeSet<>(KEYS) + " and default.<topic config>)");
+        }
+        int nodeId = -1;
+        if (settings.containsKey(NODE_ID)) {
+            nodeId = intIn(settings, NODE_ID, 0, Integer.MAX_VALUE, problems);
+        } else {
+            Matcher m = hostname == null ? null : ORDINAL.matcher(hostname);
+            if (m != null && m.matches()) {
+                nodeId = Integer.parseInt(m.group(1));
+            } else {
+                problems.add(NODE_ID + " is not set and hostname '" + hostname + "' does not end in -<number>");
+            }
+        }
+        Set<Role> roles = EnumSet.noneOf(Role.class);
+        for (String role : settings.getOrDefault(ROLES, "broker,controller").split(",")) {
+            try {
+                roles.add(Role.valueOf(role.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                problems.add(ROLES + " has unknown role '" + role.trim() + "' (broker, controller)");
+            }
+        }
+        InetSocketAddress listener = address(settings, LISTENER, "0.0.0.0:9092", problems);
+        InetSocketAddress controllerListener = address(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
+        String advertised = settings.getOrDefault(ADVERTISED_HOST, hostname == null ? "127.0.0.1" : hostname);
+        Map<Integer, InetSocketAddress> voters = voters(settings.getOrDefault(QUORUM_VOTERS, ""), nodeId,
+            controllerListener, advertised, problems);
+        if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
+            problems.add(QUORUM_VOTERS + " does not list this controller's id " + nodeId);
+        }
+        String dataDir = settings.getOrDefault(DATA_DIR, "data");
+        int metricsPort = intIn(settings, METRICS_PORT, -1, 65535, problems, "-1");
+        long lag = longAtLeast(settings, REPLICA_LAG_TIME_MAX_MS, 100, "30000", problems);
+        long session = longAtLeast(settings, BROKER_SESSION_TIMEOUT_MS, 100, "9000", problems);
+        long heartbeat = longAtLeast(settings, BROKER_HEARTBEAT_INTERVAL_MS, 10, "2000", problems);
+        if (heartbeat >= session) {
+            problems.add(BROKER_HEARTBEAT_INTERVAL_MS + " (" + heartbeat + ") must be below " + BROKER_SESSION_TIMEOUT_MS
+                + " (" + session + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
+        }
+        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
+            Path.of(dataDir), metricsPort, lag, session, heartbeat, Map.copyOf(defaults));
+    }
+
+    /** {@code 1@host:port,2@host:port}; empty means a single voter: this node on its controller listener. */
+    private static Map<Integer, InetSocketAddress> voters(String text, int nodeId, InetSocketAddress controllerListener,
+                                                          String advertised, List<String> problems) {
+        Map<Integer, InetSocketAddress> voters = new LinkedHashMap<>();
+        if (text.isEmpty()) {
+            if (nodeId >= 0) {
+                voters.put(nodeId, InetSocketAddress.createUnresolved(advertised, controllerListener.getPort()));
+            }
+            return voters;
+        }
+        for (String entry : text.split(",")) {
+            String[] parts = entry.trim().split("@", 2);
+            try {
+                int id = Integer.parseInt(parts[0]);
+                if (parts.length != 2 || id < 0) {
+                    throw new NumberFormatException();
+                }
+                InetSocketAddress address = parseAddress(parts[1]);
+                if (voters.put(id, address) != null) {
+                    problems.add(QUORUM_VOTERS + " lists id " + id + " twice");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(QUORUM_VOTERS + " entry '" + entry.trim() + "' is not <id>@<host>:<port>");
+            }
+        }
+        return voters;
+    }
+
+    private static InetSocketAddress address(Map<String, String> settings, String key, String fallback, List<String> problems) {
+        String text = settings.getOrDefault(key, fallback);
+        try {
+            return parseAddress(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(key + " '" + text + "' is not <host>:<port> with a port 0-65535");
+            return InetSocketAddress.createUnresolved("0.0.0.0", 0);
+        }
+    }
+
+    private static InetSocketAddress parseAddress(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException(text);
+        }
+        int port = Integer.parseInt(text.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(text);
+        }
+        return InetSocketAddress.createUnresolved(text.substring(0, colon), port);
+    }
+
+    private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems) {
+        return intIn(settings, key, min, max, problems, null);
+    }
+
+    private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems, String fallback) {
+        String text = settings.getOrDefault(key, fallback);
+        try {
+            int value = Integer.parseInt(text);
+            if (value < min || value > max) {
+                problems.add(key + " must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            problems.add(key + " must be an integer, got '" + text + "'");
+            return min;
+        }
+    }
+
+    private static long longAtLeast(Map<String, String> settings, String key, long min, String fallback, List<String> problems) {
+        String text = settings.getOrDefault(key, fallback);
+        try {
+            long value = Long.parseLong(text);
+            if (value < min) {
+                problems.add(key + " must be at least " + min + ", got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            problems.add(key + " must be an integer, got '" + text + "'");
+            return min;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.runnel.broker.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigTest {
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) {
+            p.setProperty(kv[i], kv[i + 1]);
+        }
+        return p;
+    }
+
+    @Test
+    void defaults_singleCombinedNode() {
+        NodeConfig c = NodeConfig.load(props("node.id", "1"), Map.of(), "laptop");
+        assertEquals(1, c.nodeId());
+        assertEquals(Set.of(NodeConfig.Role.BROKER, NodeConfig.Role.CONTROLLER), c.roles());
+        assertEquals(9092, c.clientListener().getPort());
+        assertEquals(Map.of(1, InetSocketAddress.createUnresolved("laptop", 9192)), c.voters());
+    }
+
+    @Test
+    void environmentOverridesTheFile() {
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "127.0.0.1:9092"),
+            Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin"), "h");
+        assertEquals(9500, c.clientListener().getPort());
+        assertEquals(Map.of("min.insync.replicas", "2"), c.defaults());
+    }
+
+    @Test
+    void statefulSetPod_derivesIdAndVotersFromDnsNames() {
+        NodeConfig c = NodeConfig.load(props(), Map.of("RUNNEL_QUORUM_VOTERS",
+            "0@runnel-0.runnel:9192,1@runnel-1.runnel:9192,2@runnel-2.runnel:9192"), "runnel-2");
+        assertEquals(2, c.nodeId());
+        assertEquals(3, c.voters().size());
+        assertEquals("runnel-1.runnel", c.voters().get(1).getHostString());
+    }
+
+    @Test
+    void badSettings_areAllNamedAtOnce() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("roles", "broker,janitor", "listener", "nohost", "quorum.voters", "x@y", "metrics.port", "70000",
+                "replica.lag.time.max.ms", "soon", "colour", "blue"), Map.of(), "laptop"));
+        String m = e.getMessage();
+        for (String expected : new String[] {"unknown settings [colour]", "node.id is not set", "unknown role 'janitor'",
+            "listener 'nohost'", "quorum.voters entry 'x@y'", "metrics.port must be between", "replica.lag.time.max.ms must be an integer"}) {
+            assertTrue(m.contains(expected), "missing '" + expected + "' in: " + m);
+        }
+    }
+
+    @Test
+    void controllerMustBeAVoter() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "4", "quorum.voters", "1@a:1,2@b:2,3@c:3"), Map.of(), "h"));
+        assertTrue(e.getMessage().contains("does not list this controller's id 4"), e.getMessage());
+        NodeConfig brokerOnly = NodeConfig.load(props("node.id", "4", "roles", "broker", "quorum.voters", "1@a:1,2@b:2,3@c:3"),
+            Map.of(), "h");
+        assertTrue(brokerOnly.isBroker());
+    }
+}
