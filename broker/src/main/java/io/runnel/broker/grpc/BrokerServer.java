@@ -5,6 +5,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
 import java.io.IOException;
 import java.time.Clock;
@@ -20,9 +21,10 @@ public final class BrokerServer {
     private final HealthStatusManager health = new HealthStatusManager();
 
     /** @param builder a Netty builder on a port, or an in-process one in tests */
-    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock) {
+    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
+                        BrokerMetrics metrics) {
         this.server = builder
-            .addService(new BrokerService(replicaManager, cluster, clock))
+            .addService(new BrokerService(replicaManager, cluster, clock, metrics))
             .addService(new ReplicationService(replicaManager))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

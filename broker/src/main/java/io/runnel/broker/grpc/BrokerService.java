@@ -4,6 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.metadata.BrokerEndpoint;
+import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionState;
@@ -54,11 +55,13 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final ReplicaManager replicaManager;
     private final ClusterView cluster;
     private final Clock clock;
+    private final BrokerMetrics metrics;
 
-    BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock) {
+    BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics) {
         this.replicaManager = replicaManager;
         this.cluster = cluster;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     // ---------------------------------------------------------------- metadata
@@ -100,6 +103,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             response.onError(Status.INVALID_ARGUMENT.withDescription(invalid).asRuntimeException());
             return;
         }
+        long started = System.nanoTime();
         Map<TopicPartition, ByteBuffer> batches = new LinkedHashMap<>();
         Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
         long now = clock.millis();
@@ -131,6 +135,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             }
             Map<TopicPartition, ProduceResult> all = new LinkedHashMap<>(early);
             all.putAll(results);
+            long bytes = 0;
+            for (Map.Entry<TopicPartition, ProduceResult> e : all.entrySet()) {
+                if (e.getValue().succeeded()) {
+                    bytes += batches.get(e.getKey()).remaining();
+                } else {
+                    metrics.error("produce", ErrorCodes.of(e.getValue().error()).name());
+                }
+            }
+            metrics.produced(bytes, System.nanoTime() - started);
             Map<String, TopicProduceResponse.Builder> byTopic = new LinkedHashMap<>();
             all.forEach((tp, r) -> {
                 PartitionProduceResponse.Builder pr = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
@@ -171,15 +184,21 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             }
         }
         int maxBytes = request.getMaxBytes() == 0 ? Integer.MAX_VALUE : request.getMaxBytes();
+        long started = System.nanoTime();
         replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), maxBytes, params).whenComplete((results, error) -> {
             if (error != null) {
                 response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
                 return;
             }
             Map<String, FetchTopicResponse.Builder> byTopic = new LinkedHashMap<>();
+            long bytes = 0;
             for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
                 TopicPartition tp = e.getKey();
                 FetchPartitionResult r = e.getValue();
+                bytes += r.records().size();
+                if (r.error() != null) {
+                    metrics.error("fetch", ErrorCodes.of(r.error()).name());
+                }
                 FetchPartitionResponse.Builder pr = FetchPartitionResponse.newBuilder().setPartition(tp.partition())
                     .setError(ErrorCodes.of(r.error())).setErrorMessage(ErrorCodes.message(r.error()))
                     .setHighWatermark(r.highWatermark()).setLogStartOffset(r.logStartOffset());
@@ -188,15 +207,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     pr.setCurrentLeader(hint);
                 }
                 if (r.records().size() > 0) {
-                    ByteBuffer bytes = r.records().toByteBuffer();
+                    ByteBuffer batches = r.records().toByteBuffer();
                     if (request.getRecordsAsMessages()) {
-                        pr.setRecords(RecordConversions.toMessages(bytes, params.get(tp).fetchOffset()));
+                        pr.setRecords(RecordConversions.toMessages(batches, params.get(tp).fetchOffset()));
                     } else {
-                        pr.setRecordBatches(UnsafeByteOperations.unsafeWrap(bytes));
+                        pr.setRecordBatches(UnsafeByteOperations.unsafeWrap(batches));
                     }
                 }
                 byTopic.computeIfAbsent(tp.topic(), t -> FetchTopicResponse.newBuilder().setTopic(t)).addPartitions(pr);
             }
+            metrics.fetched(bytes, System.nanoTime() - started);
             FetchResponse.Builder out = FetchResponse.newBuilder();
             byTopic.values().forEach(out::addTopics);
             response.onNext(out.build());

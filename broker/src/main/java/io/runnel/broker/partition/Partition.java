@@ -54,6 +54,8 @@ public final class Partition {
     /** Guarded by {@link #leaderIsrLock}: an AlterPartition is in flight. */
     private boolean alterPending;
     private volatile long leaderEpochStartOffset = -1;
+    private final java.util.concurrent.atomic.LongAdder isrShrinks = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder isrExpands = new java.util.concurrent.atomic.LongAdder();
     private volatile long highWatermark;
 
     /**
@@ -93,6 +95,22 @@ public final class Partition {
     public boolean isLeader() {
         PartitionState s = state;
         return s != null && s.leaderId() == localBrokerId;
+    }
+
+    /** ISR shrinks this replica proposed as leader. */
+    public long isrShrinks() {
+        return isrShrinks.sum();
+    }
+
+    /** ISR expansions this replica proposed as leader. */
+    public long isrExpands() {
+        return isrExpands.sum();
+    }
+
+    /** Leader whose ISR lacks some replica. */
+    public boolean isUnderReplicated() {
+        PartitionState s = state;
+        return isLeader() && s.isr().size() < s.replicas().size();
     }
 
     /** The ISR that bounds the high watermark (committed ISR plus pending additions). */
@@ -341,6 +359,7 @@ public final class Partition {
             List<Integer> newIsr = new ArrayList<>(state.isr());
             newIsr.removeAll(outOfSync);
             log.info("{}: shrinking ISR {} -> {} (lagging: {})", tp, state.isr(), newIsr, outOfSync);
+            isrShrinks.increment();
             submitAlterPartition(newIsr);
             return outOfSync;
         } finally {
@@ -366,6 +385,7 @@ public final class Partition {
             maximal.add(follower.brokerId);
             maximalIsr = Set.copyOf(maximal);
             log.info("{}: expanding ISR {} -> {}", tp, state.isr(), newIsr);
+            isrExpands.increment();
             submitAlterPartition(newIsr);
         } finally {
             leaderIsrLock.writeLock().unlock();

@@ -39,6 +39,7 @@ final class InProcessCluster implements AutoCloseable {
         final ReplicaManager replicaManager;
         final ReplicaFetcherManager fetchers;
         final BrokerServer server;
+        final io.runnel.broker.metrics.BrokerMetrics metrics;
 
         Node(int id, int port) throws IOException {
             this.id = id;
@@ -47,12 +48,14 @@ final class InProcessCluster implements AutoCloseable {
             this.fetchers = new ReplicaFetcherManager(id, replicaManager,
                 leader -> new GrpcLeaderEndpoint("127.0.0.1", ports.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50);
             replicaManager.onFollowerChanges(fetchers::update);
+            this.metrics = new io.runnel.broker.metrics.BrokerMetrics(replicaManager);
             this.server = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
-                replicaManager, controller, Clock.systemUTC()).start();
+                replicaManager, controller, Clock.systemUTC(), metrics).start();
         }
 
         void stop() {
             server.shutdown();
+            metrics.close();
             fetchers.close();
             replicaManager.close();
             scheduler.shutdownNow();

@@ -179,5 +179,15 @@ class ReplicationIntegrationTest {
         assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
         assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE, fetch(1, 99, 0, 1).getError());
         assertEquals(ErrorCode.NONE, produce(1, 1, "still fine").getError(), "the broker keeps serving");
+
+        int port = cluster.node(1).metrics.serve("127.0.0.1", 0);
+        java.net.http.HttpResponse<String> scrape = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scrape.statusCode());
+        assertTrue(scrape.body().contains("runnel_request_errors_total{api=\"produce\",error=\"CORRUPT_RECORD\"} 1.0"),
+            scrape.body());
+        assertTrue(scrape.body().contains("runnel_produce_latency_seconds_count"), scrape.body());
+        assertTrue(scrape.body().contains("runnel_under_replicated_partitions 0.0"), scrape.body());
     }
 }

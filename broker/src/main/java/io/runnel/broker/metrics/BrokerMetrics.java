@@ -1,0 +1,104 @@
+package io.runnel.broker.metrics;
+
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.replica.ReplicaManager;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The broker's Micrometer meters and their Prometheus scrape endpoint ({@code GET /metrics}).
+ * Names follow Prometheus conventions once rendered: {@code runnel_produce_bytes_total},
+ * {@code runnel_produce_latency_seconds}, {@code runnel_under_replicated_partitions}...
+ *
+ * <p>Thread-safety: meters are thread-safe; record from any thread.
+ */
+public final class BrokerMetrics implements Closeable {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter produceRecordsBytes;
+    private final Counter fetchBytes;
+    private final Timer produceLatency;
+    private final Timer fetchLatency;
+    private HttpServer http;
+
+    public BrokerMetrics(ReplicaManager replicaManager) {
+        produceRecordsBytes = Counter.builder("runnel.produce.bytes").description("Batch bytes appended as leader")
+            .baseUnit("bytes").register(registry);
+        fetchBytes = Counter.builder("runnel.fetch.bytes").description("Batch bytes returned to consumers and followers")
+            .baseUnit("bytes").register(registry);
+        produceLatency = Timer.builder("runnel.produce.latency").description("Produce request time, acks wait included")
+            .publishPercentiles(0.5, 0.99).register(registry);
+        fetchLatency = Timer.builder("runnel.fetch.latency").description("Fetch request time, long-poll wait included")
+            .publishPercentiles(0.5, 0.99).register(registry);
+        Gauge.builder("runnel.under.replicated.partitions", replicaManager,
+                rm -> rm.partitions().values().stream().filter(Partition::isUnderReplicated).count())
+            .description("Partitions led here whose ISR lacks a replica").register(registry);
+        Gauge.builder("runnel.partitions", replicaManager, rm -> rm.partitions().size())
+            .description("Partition replicas hosted here").register(registry);
+        FunctionCounter.builder("runnel.isr.shrinks", replicaManager,
+                rm -> rm.partitions().values().stream().mapToLong(Partition::isrShrinks).sum())
+            .description("ISR shrinks proposed by leaders here").register(registry);
+        FunctionCounter.builder("runnel.isr.expands", replicaManager,
+                rm -> rm.partitions().values().stream().mapToLong(Partition::isrExpands).sum())
+            .description("ISR expansions proposed by leaders here").register(registry);
+    }
+
+    public void produced(long bytes, long nanos) {
+        produceRecordsBytes.increment(bytes);
+        produceLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void fetched(long bytes, long nanos) {
+        fetchBytes.increment(bytes);
+        fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts a per-partition or whole-request error by its wire code. */
+    public void error(String api, String code) {
+        Counter.builder("runnel.request.errors").tag("api", api).tag("error", code)
+            .description("Errors returned, by API and code").register(registry).increment();
+    }
+
+    /** The Prometheus text exposition of every meter. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /**
+     * Serves {@code /metrics} over HTTP.
+     *
+     * @return the bound port
+     * @throws IOException if the port cannot be bound
+     */
+    public int serve(String host, int port) throws IOException {
+        http = HttpServer.create(new InetSocketAddress(host, port), 0);
+        http.createContext("/metrics", exchange -> {
+            byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        http.start();
+        return http.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.stop(0);
+        }
+        registry.close();
+    }
+}
