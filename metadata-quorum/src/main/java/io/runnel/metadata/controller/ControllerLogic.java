@@ -1,0 +1,318 @@
+package io.runnel.metadata.controller;
+
+import io.runnel.metadata.image.BrokerInfo;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.metadata.image.TopicInfo;
+import io.runnel.proto.v1.ConfigRecord;
+import io.runnel.proto.v1.Endpoint;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.FenceBrokerRecord;
+import io.runnel.proto.v1.MetadataBatch;
+import io.runnel.proto.v1.MetadataRecord;
+import io.runnel.proto.v1.PartitionChangeRecord;
+import io.runnel.proto.v1.PartitionRecord;
+import io.runnel.proto.v1.ProducerIdsRecord;
+import io.runnel.proto.v1.RegisterBrokerRecord;
+import io.runnel.proto.v1.RemoveTopicRecord;
+import io.runnel.proto.v1.TopicRecord;
+import io.runnel.proto.v1.UnfenceBrokerRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The controller's decisions as pure functions: from the current image and a request to the batch
+ * of records that carries the decision out, or a {@link ControllerException} naming why not. No
+ * state, no clock, no I/O, so every rule is unit-tested directly; the batch's own preconditions
+ * (checked again when it is applied) keep a decision made on a stale image from doing harm.
+ */
+public final class ControllerLogic {
+    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]+");
+    /** Kafka's limit, so topic directories (name + "-" + partition) stay under common file-name limits. */
+    public static final int MAX_TOPIC_NAME_LENGTH = 249;
+
+    private ControllerLogic() {
+    }
+
+    private static MetadataRecord.Builder rec() {
+        return MetadataRecord.newBuilder();
+    }
+
+    // ---------------------------------------------------------------- brokers
+
+    /**
+     * @param existingAlive whether a broker registered with this id is alive (heartbeating)
+     * @throws ControllerException DUPLICATE_BROKER_REGISTRATION if another live incarnation holds the id
+     */
+    public static MetadataBatch registerBroker(MetadataImage image, int brokerId, String incarnationId, String host, int port,
+                                               String rack, boolean existingAlive) {
+        if (brokerId < 0 || incarnationId.isEmpty() || host.isEmpty() || port <= 0 || port > 65535) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "broker id must be >= 0, incarnation and host non-empty, "
+                + "port 1-65535; got " + brokerId + ", '" + incarnationId + "', '" + host + "', " + port);
+        }
+        BrokerInfo existing = image.brokers().get(brokerId);
+        if (existing != null && !existing.incarnationId().equals(incarnationId) && existingAlive) {
+            throw new ControllerException(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "broker " + brokerId
+                + " is registered and alive with another incarnation");
+        }
+        return MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(RegisterBrokerRecord.newBuilder()
+            .setBrokerId(brokerId).setIncarnationId(incarnationId).setRack(rack)
+            .setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port)))).build();
+    }
+
+    /**
+     * Fences a broker and moves its leaderships to other ISR members, removing it from every ISR
+     * (kept as the last member if it is the only one, so no acknowledged data is declared lost).
+     * Used for a missed session and for controlled shutdown.
+     */
+    public static MetadataBatch fenceBroker(MetadataImage image, int brokerId) {
+        BrokerInfo b = requireBroker(image, brokerId);
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
+        if (!b.fenced()) {
+            batch.addRecords(rec().setFenceBroker(FenceBrokerRecord.newBuilder().setBrokerId(brokerId).setBrokerEpoch(b.epoch())));
+        }
+        batch.addAllRecords(moveAwayFrom(image, brokerId));
+        return batch.build();
+    }
+
+    /** Leadership and ISR changes that take {@code brokerId} out of every partition's leadership and ISR. */
+    static List<MetadataRecord> moveAwayFrom(MetadataImage image, int brokerId) {
+        List<MetadataRecord> out = new ArrayList<>();
+        for (TopicInfo t : image.topics().values()) {
+            boolean unclean = "true".equals(t.configs().get("unclean.leader.election.enable"));
+            for (PartitionInfo p : t.partitions().values()) {
+                if (p.leader() != brokerId && !p.isr().contains(brokerId)) {
+                    continue;
+                }
+                List<Integer> isr = new ArrayList<>(p.isr());
+                isr.remove(Integer.valueOf(brokerId));
+                int leader = p.leader();
+                if (leader == brokerId) {
+                    leader = electLeader(image, p, isr, unclean, brokerId);
+                }
+                if (isr.isEmpty()) {
+                    // The last ISR member stays listed, so a clean election can only ever pick it.
+                    isr = leader == PartitionInfo.NO_LEADER ? List.of(brokerId) : List.of(leader);
+                }
+                out.add(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
+                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
+                    .addAllIsr(isr)).build());
+            }
+        }
+        return out;
+    }
+
+    /** The first live ISR member in replica order; with unclean election, any live replica; else none. */
+    private static int electLeader(MetadataImage image, PartitionInfo p, List<Integer> isr, boolean unclean, int excluded) {
+        for (int r : p.replicas()) {
+            if (r != excluded && isr.contains(r) && isLive(image, r)) {
+                return r;
+            }
+        }
+        if (unclean) {
+            for (int r : p.replicas()) {
+                if (r != excluded && isLive(image, r)) {
+                    return r;
+                }
+            }
+        }
+        return PartitionInfo.NO_LEADER;
+    }
+
+    private static boolean isLive(MetadataImage image, int brokerId) {
+        BrokerInfo b = image.brokers().get(brokerId);
+        return b != null && !b.fenced();
+    }
+
+    /**
+     * Unfences a broker that heartbeats at its current epoch and has caught up with metadata, and
+     * gives offline partitions it can lead a leader again.
+     */
+    public static MetadataBatch unfenceBroker(MetadataImage image, int brokerId, long brokerEpoch) {
+        BrokerInfo b = requireBroker(image, brokerId);
+        if (b.epoch() != brokerEpoch) {
+            throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " is at epoch " + b.epoch()
+                + ", not " + brokerEpoch);
+        }
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setUnfenceBroker(
+            UnfenceBrokerRecord.newBuilder().setBrokerId(brokerId).setBrokerEpoch(brokerEpoch)));
+        for (TopicInfo t : image.topics().values()) {
+            for (PartitionInfo p : t.partitions().values()) {
+                if (p.leader() == PartitionInfo.NO_LEADER && p.isr().contains(brokerId)) {
+                    batch.addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
+                        .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(brokerId)
+                        .addAllIsr(p.isr())));
+                }
+            }
+        }
+        return batch.build();
+    }
+
+    private static BrokerInfo requireBroker(MetadataImage image, int brokerId) {
+        BrokerInfo b = image.brokers().get(brokerId);
+        if (b == null) {
+            throw new ControllerException(ErrorCode.BROKER_NOT_REGISTERED, "broker " + brokerId + " is not registered");
+        }
+        return b;
+    }
+
+    // ---------------------------------------------------------------- topics
+
+    /** @throws ControllerException INVALID_TOPIC naming what is wrong with the name */
+    public static void validateTopicName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new ControllerException(ErrorCode.INVALID_TOPIC, "topic name is empty");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw new ControllerException(ErrorCode.INVALID_TOPIC, "topic name cannot be '" + name + "'");
+        }
+        if (name.length() > MAX_TOPIC_NAME_LENGTH) {
+            throw new ControllerException(ErrorCode.INVALID_TOPIC, "topic name is " + name.length()
+                + " characters, over the limit of " + MAX_TOPIC_NAME_LENGTH);
+        }
+        if (!TOPIC_NAME.matcher(name).matches()) {
+            throw new ControllerException(ErrorCode.INVALID_TOPIC, "topic name '" + name
+                + "' has characters outside [a-zA-Z0-9._-]");
+        }
+    }
+
+    /**
+     * A topic with its partitions placed over the live brokers.
+     *
+     * @throws ControllerException INVALID_TOPIC, TOPIC_ALREADY_EXISTS, INVALID_PARTITIONS,
+     *                             INVALID_REPLICATION_FACTOR or INVALID_CONFIG
+     */
+    public static MetadataBatch createTopic(MetadataImage image, String name, int partitions, int replicationFactor,
+                                            Map<String, String> configs, UUID topicId) {
+        validateTopicName(name);
+        if (image.topics().containsKey(name)) {
+            throw new ControllerException(ErrorCode.TOPIC_ALREADY_EXISTS, "topic '" + name + "' already exists");
+        }
+        if (partitions < 1) {
+            throw new ControllerException(ErrorCode.INVALID_PARTITIONS, "partition count must be at least 1, got " + partitions);
+        }
+        TopicConfigs.validate(configs);
+        List<List<Integer>> placement = ReplicaPlacer.place(image, partitions, replicationFactor);
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setTopic(TopicRecord.newBuilder()
+            .setName(name).setTopicId(topicId.toString()).putAllConfigs(configs)));
+        for (int p = 0; p < partitions; p++) {
+            List<Integer> replicas = placement.get(p);
+            batch.addRecords(rec().setPartition(PartitionRecord.newBuilder().setTopic(name).setPartition(p)
+                .addAllReplicas(replicas).addAllIsr(replicas).setLeader(replicas.get(0))));
+        }
+        return batch.build();
+    }
+
+    public static MetadataBatch deleteTopic(MetadataImage image, String name) {
+        TopicInfo t = requireTopic(image, name);
+        return MetadataBatch.newBuilder().addRecords(rec().setRemoveTopic(RemoveTopicRecord.newBuilder()
+            .setName(name).setTopicId(t.topicId()))).build();
+    }
+
+    public static MetadataBatch increasePartitions(MetadataImage image, String name, int newCount) {
+        TopicInfo t = requireTopic(image, name);
+        int current = t.partitions().size();
+        if (newCount <= current) {
+            throw new ControllerException(ErrorCode.INVALID_PARTITIONS, "topic '" + name + "' has " + current
+                + " partitions; the new count must be higher, got " + newCount);
+        }
+        int rf = t.partitions().get(0).replicas().size();
+        List<List<Integer>> placement = ReplicaPlacer.place(image, newCount - current, rf);
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
+        for (int i = 0; i < placement.size(); i++) {
+            List<Integer> replicas = placement.get(i);
+            batch.addRecords(rec().setPartition(PartitionRecord.newBuilder().setTopic(name).setPartition(current + i)
+                .addAllReplicas(replicas).addAllIsr(replicas).setLeader(replicas.get(0))));
+        }
+        return batch.build();
+    }
+
+    /** Replaces the topic's overrides with {@code configs} merged over the current ones. */
+    public static MetadataBatch alterConfigs(MetadataImage image, String name, Map<String, String> changes) {
+        TopicInfo t = requireTopic(image, name);
+        TopicConfigs.validate(changes);
+        Map<String, String> merged = new java.util.TreeMap<>(t.configs());
+        merged.putAll(changes);
+        return MetadataBatch.newBuilder().addRecords(rec().setConfig(ConfigRecord.newBuilder().setTopic(name)
+            .putAllConfigs(merged))).build();
+    }
+
+    private static TopicInfo requireTopic(MetadataImage image, String name) {
+        TopicInfo t = image.topics().get(name);
+        if (t == null) {
+            throw new ControllerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- partitions
+
+    /**
+     * A leader's ISR change. Refused unless the requester is the partition's leader at the given
+     * leader epoch and the partition epoch is current (a stale request loses: INVALID_UPDATE_VERSION),
+     * and the new ISR holds the leader, only replicas, and no fenced broker it is adding.
+     */
+    public static MetadataBatch alterPartition(MetadataImage image, int brokerId, long brokerEpoch, String topic, int partition,
+                                               int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        BrokerInfo b = requireBroker(image, brokerId);
+        if (b.epoch() != brokerEpoch) {
+            throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " is at epoch " + b.epoch()
+                + ", not " + brokerEpoch);
+        }
+        TopicInfo t = requireTopic(image, topic);
+        PartitionInfo p = t.partitions().get(partition);
+        if (p == null) {
+            throw new ControllerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + topic + "-" + partition
+                + " does not exist");
+        }
+        if (p.leader() != brokerId) {
+            throw new ControllerException(ErrorCode.NOT_LEADER, "broker " + brokerId + " does not lead " + topic + "-"
+                + partition + " (leader " + p.leader() + ")");
+        }
+        if (p.leaderEpoch() != leaderEpoch) {
+            throw new ControllerException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + leaderEpoch + " is not the current "
+                + p.leaderEpoch());
+        }
+        if (p.partitionEpoch() != partitionEpoch) {
+            throw new ControllerException(ErrorCode.INVALID_UPDATE_VERSION, "partition epoch " + partitionEpoch
+                + " is not the current " + p.partitionEpoch());
+        }
+        if (!newIsr.contains(brokerId) || !p.replicas().containsAll(newIsr) || newIsr.stream().distinct().count() != newIsr.size()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "ISR " + newIsr + " must hold the leader " + brokerId
+                + " and only replicas of " + p.replicas() + ", once each");
+        }
+        for (int r : newIsr) {
+            if (!p.isr().contains(r) && !isLive(image, r)) {
+                throw new ControllerException(ErrorCode.INVALID_REQUEST, "broker " + r + " is fenced and cannot join the ISR");
+            }
+        }
+        return MetadataBatch.newBuilder().addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder()
+            .setTopic(topic).setPartition(partition).setExpectedPartitionEpoch(partitionEpoch).setLeader(brokerId)
+            .addAllIsr(newIsr))).build();
+    }
+
+    /** Moves leadership back to each partition's first replica where it is live and in the ISR. */
+    public static MetadataBatch electPreferredLeaders(MetadataImage image) {
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
+        for (TopicInfo t : image.topics().values()) {
+            for (PartitionInfo p : t.partitions().values()) {
+                int preferred = p.replicas().get(0);
+                if (p.leader() != preferred && p.isr().contains(preferred) && isLive(image, preferred)) {
+                    batch.addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
+                        .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(preferred)
+                        .addAllIsr(p.isr())));
+                }
+            }
+        }
+        return batch.build();
+    }
+
+    /** Reserves the next block of producer ids. */
+    public static MetadataBatch allocateProducerIds(MetadataImage image, int brokerId, int blockSize) {
+        return MetadataBatch.newBuilder().addRecords(rec().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(brokerId)
+            .setNextBlockStart(image.nextProducerId()).setBlockSize(blockSize))).build();
+    }
+}

@@ -1,0 +1,187 @@
+package io.runnel.metadata.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.metadata.image.BrokerInfo;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataBatch;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ControllerLogicTest {
+    private long index;
+    private MetadataImage image = MetadataImage.EMPTY;
+
+    private MetadataImage.Applied apply(MetadataBatch batch) {
+        MetadataImage.Applied applied = image.apply(batch, 1, ++index);
+        image = applied.image();
+        return applied;
+    }
+
+    private void brokers(int count, String... racks) {
+        for (int id = 1; id <= count; id++) {
+            apply(ControllerLogic.registerBroker(image, id, "inc-" + id, "host" + id, 9092, racks.length == 0 ? "" : racks[id % racks.length], false));
+            apply(ControllerLogic.unfenceBroker(image, id, image.brokers().get(id).epoch()));
+        }
+    }
+
+    private ErrorCode refusal(Runnable r) {
+        return assertThrows(ControllerException.class, r::run).code();
+    }
+
+    @Test
+    void placement_sixBrokers_hundredTopics_isEvenWithinOne() {
+        brokers(6);
+        for (int t = 0; t < 100; t++) {
+            assertTrue(apply(ControllerLogic.createTopic(image, "topic-" + t, 6, 3, Map.of(), UUID.randomUUID())).accepted());
+        }
+        Map<Integer, Integer> replicas = new HashMap<>();
+        Map<Integer, Integer> leaders = new HashMap<>();
+        for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
+            PartitionInfo p = e.getValue();
+            assertEquals(3, p.replicas().stream().distinct().count());
+            p.replicas().forEach(r -> replicas.merge(r, 1, Integer::sum));
+            leaders.merge(p.leader(), 1, Integer::sum);
+        }
+        // 600 partitions x 3 = 1800 replicas: 300 each; 600 leaders: 100 each.
+        replicas.values().forEach(n -> assertTrue(Math.abs(n - 300) <= 1, "replicas " + replicas));
+        leaders.values().forEach(n -> assertTrue(Math.abs(n - 100) <= 1, "leaders " + leaders));
+    }
+
+    @Test
+    void placement_isRackAware() {
+        brokers(6, "a", "b", "c");
+        apply(ControllerLogic.createTopic(image, "t", 12, 3, Map.of(), UUID.randomUUID()));
+        for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
+            assertEquals(3, e.getValue().replicas().stream().map(r -> image.brokers().get(r).rack()).distinct().count(),
+                "one replica per rack: " + e.getValue());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "..", "has space", "sl/ash", "ünïcode"})
+    void badTopicNames_areRefusedWithInvalidTopic(String name) {
+        brokers(1);
+        assertEquals(ErrorCode.INVALID_TOPIC, refusal(() -> ControllerLogic.createTopic(image, name, 1, 1, Map.of(), UUID.randomUUID())));
+    }
+
+    @Test
+    void badCreateArguments_eachGetTheirCode() {
+        brokers(3);
+        assertEquals(ErrorCode.INVALID_TOPIC, refusal(() -> ControllerLogic.createTopic(image, "x".repeat(250), 1, 1, Map.of(), UUID.randomUUID())));
+        ControllerLogic.validateTopicName("x".repeat(249));
+        assertEquals(ErrorCode.INVALID_PARTITIONS, refusal(() -> ControllerLogic.createTopic(image, "t", 0, 1, Map.of(), UUID.randomUUID())));
+        assertEquals(ErrorCode.INVALID_PARTITIONS, refusal(() -> ControllerLogic.createTopic(image, "t", -3, 1, Map.of(), UUID.randomUUID())));
+        assertEquals(ErrorCode.INVALID_REPLICATION_FACTOR, refusal(() -> ControllerLogic.createTopic(image, "t", 1, 4, Map.of(), UUID.randomUUID())));
+        assertEquals(ErrorCode.INVALID_CONFIG, refusal(() -> ControllerLogic.createTopic(image, "t", 1, 1, Map.of("colour", "red"), UUID.randomUUID())));
+        assertEquals(ErrorCode.INVALID_CONFIG, refusal(() -> ControllerLogic.createTopic(image, "t", 1, 1, Map.of("retention.ms", "soon"), UUID.randomUUID())));
+        apply(ControllerLogic.createTopic(image, "t", 1, 1, Map.of("retention.ms", "1000"), UUID.randomUUID()));
+        assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, refusal(() -> ControllerLogic.createTopic(image, "t", 1, 1, Map.of(), UUID.randomUUID())));
+    }
+
+    @Test
+    void racingCreates_theSecondIsRejectedWhenApplied() {
+        brokers(1);
+        MetadataBatch first = ControllerLogic.createTopic(image, "t", 2, 1, Map.of(), UUID.randomUUID());
+        MetadataBatch second = ControllerLogic.createTopic(image, "t", 3, 1, Map.of(), UUID.randomUUID());
+        assertTrue(apply(first).accepted());
+        MetadataImage.Applied rejected = apply(second);
+        assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, rejected.error());
+        assertEquals(2, image.topics().get("t").partitions().size(), "the rejected batch changed nothing");
+        assertEquals(index, image.offset(), "but the offset moved on");
+    }
+
+    @Test
+    void fencing_movesLeadershipToAnIsrMember_andBumpsTheLeaderEpoch() {
+        brokers(3);
+        apply(ControllerLogic.createTopic(image, "t", 3, 3, Map.of(), UUID.randomUUID()));
+        PartitionInfo before = image.topics().get("t").partitions().get(0);
+        int leader = before.leader();
+        assertTrue(apply(ControllerLogic.fenceBroker(image, leader)).accepted());
+        PartitionInfo after = image.topics().get("t").partitions().get(0);
+        assertTrue(image.brokers().get(leader).fenced());
+        assertTrue(after.leader() != leader && before.isr().contains(after.leader()));
+        assertEquals(before.leaderEpoch() + 1, after.leaderEpoch());
+        assertFalse(after.isr().contains(leader));
+        for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
+            assertTrue(e.getValue().leader() != leader);
+        }
+    }
+
+    @Test
+    void emptyIsr_staysOffline_unlessUncleanElectionIsEnabled() {
+        brokers(3);
+        apply(ControllerLogic.createTopic(image, "clean", 1, 3, Map.of(), UUID.randomUUID()));
+        apply(ControllerLogic.createTopic(image, "dirty", 1, 3, Map.of("unclean.leader.election.enable", "true"), UUID.randomUUID()));
+        for (String t : List.of("clean", "dirty")) {
+            PartitionInfo p = image.topics().get(t).partitions().get(0);
+            apply(ControllerLogic.alterPartition(image, p.leader(), image.brokers().get(p.leader()).epoch(), t, 0,
+                p.leaderEpoch(), p.partitionEpoch(), List.of(p.leader())));
+        }
+        int leaderOfClean = image.topics().get("clean").partitions().get(0).leader();
+        int leaderOfDirty = image.topics().get("dirty").partitions().get(0).leader();
+        apply(ControllerLogic.fenceBroker(image, leaderOfClean));
+        if (leaderOfDirty != leaderOfClean) {
+            apply(ControllerLogic.fenceBroker(image, leaderOfDirty));
+        }
+        assertEquals(PartitionInfo.NO_LEADER, image.topics().get("clean").partitions().get(0).leader());
+        assertEquals(List.of(leaderOfClean), image.topics().get("clean").partitions().get(0).isr());
+        int dirtyLeader = image.topics().get("dirty").partitions().get(0).leader();
+        assertTrue(dirtyLeader != PartitionInfo.NO_LEADER && !image.brokers().get(dirtyLeader).fenced());
+
+        // The last ISR member comes back: the offline partition gets its leader again.
+        BrokerInfo back = image.brokers().get(leaderOfClean);
+        apply(ControllerLogic.unfenceBroker(image, leaderOfClean, back.epoch()));
+        assertEquals(leaderOfClean, image.topics().get("clean").partitions().get(0).leader());
+    }
+
+    @Test
+    void alterPartition_staleEpochIsRejected() {
+        brokers(3);
+        apply(ControllerLogic.createTopic(image, "t", 1, 3, Map.of(), UUID.randomUUID()));
+        PartitionInfo p = image.topics().get("t").partitions().get(0);
+        long epoch = image.brokers().get(p.leader()).epoch();
+        List<Integer> shrunk = List.of(p.leader(), p.replicas().get(1));
+        MetadataBatch first = ControllerLogic.alterPartition(image, p.leader(), epoch, "t", 0, p.leaderEpoch(), p.partitionEpoch(), shrunk);
+        assertTrue(apply(first).accepted());
+        assertEquals(ErrorCode.INVALID_UPDATE_VERSION, refusal(() -> ControllerLogic.alterPartition(image, p.leader(), epoch, "t", 0,
+            p.leaderEpoch(), p.partitionEpoch(), List.of(p.leader()))));
+        // The same stale batch replayed (say, by a deposed controller) is a no-op when applied.
+        assertEquals(ErrorCode.INVALID_UPDATE_VERSION, apply(first).error());
+        assertEquals(ErrorCode.NOT_LEADER, refusal(() -> ControllerLogic.alterPartition(image, p.replicas().get(1),
+            image.brokers().get(p.replicas().get(1)).epoch(), "t", 0, p.leaderEpoch(), 1, shrunk)));
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, refusal(() -> ControllerLogic.alterPartition(image, p.leader(), epoch - 1, "t", 0,
+            p.leaderEpoch(), 1, shrunk)));
+    }
+
+    @Test
+    void duplicateLiveRegistration_isRefused_aRestartReplacesIt() {
+        brokers(1);
+        assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION,
+            refusal(() -> ControllerLogic.registerBroker(image, 1, "other", "h", 1, "", true)));
+        long oldEpoch = image.brokers().get(1).epoch();
+        apply(ControllerLogic.registerBroker(image, 1, "restarted", "h", 1, "", false));
+        assertTrue(image.brokers().get(1).epoch() > oldEpoch);
+        assertTrue(image.brokers().get(1).fenced(), "a new registration starts fenced until it catches up");
+        assertEquals(ErrorCode.STALE_BROKER_EPOCH, refusal(() -> ControllerLogic.unfenceBroker(image, 1, oldEpoch)));
+    }
+
+    @Test
+    void imageRoundTripsThroughItsProto() {
+        brokers(3, "r1", "r2");
+        apply(ControllerLogic.createTopic(image, "t", 4, 2, Map.of("retention.ms", "5"), UUID.randomUUID()));
+        apply(ControllerLogic.allocateProducerIds(image, 1, 1000));
+        assertEquals(image, MetadataImage.fromProto(image.toProto()));
+        assertEquals(1000, image.nextProducerId());
+    }
+}
