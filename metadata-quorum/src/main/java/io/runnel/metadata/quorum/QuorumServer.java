@@ -1,0 +1,180 @@
+package io.runnel.metadata.quorum;
+
+import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.v1.ApplyResult;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataBatch;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.ExitUtils;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * This node's Raft voter: lifecycle, and the leader-side way to propose a {@link MetadataBatch}.
+ * Voters are named {@code n<id>} in Raft.
+ *
+ * <p>Thread-safety: {@link #propose} and the accessors are safe from any thread.
+ */
+public final class QuorumServer implements Closeable {
+    private final QuorumSettings settings;
+    private final MetadataStateMachine stateMachine = new MetadataStateMachine();
+    private final RaftGroupId groupId;
+    private final RaftServer server;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callId = new AtomicLong();
+
+    public QuorumServer(QuorumSettings settings) {
+        this.settings = settings;
+        this.groupId = RaftGroupId.valueOf(settings.clusterId());
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Map.Entry<Integer, InetSocketAddress> v : settings.voters().entrySet()) {
+            peers.add(RaftPeer.newBuilder().setId(peerId(v.getKey()))
+                .setAddress(v.getValue().getHostString() + ":" + v.getValue().getPort()).build());
+        }
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        GrpcConfigKeys.Server.setHost(p, settings.bindHost());
+        GrpcConfigKeys.Server.setPort(p, settings.voters().get(settings.nodeId()).getPort());
+        RaftServerConfigKeys.setStorageDir(p, List.of(settings.dir().toFile()));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(settings.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * settings.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, settings.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, 16);
+        // A port bind failure would call System.exit (ratis-guide.md, pitfall 4): make it an exception.
+        ExitUtils.disableSystemExit();
+        ExitUtils.setTerminateOnUncaughtException(false);
+        try {
+            this.server = RaftServer.newBuilder().setServerId(peerId(settings.nodeId()))
+                .setGroup(RaftGroup.valueOf(groupId, peers)).setProperties(p).setStateMachine(stateMachine)
+                .setOption(RaftStorage.StartupOption.RECOVER).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the Raft server in " + settings.dir(), e);
+        }
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf("n" + nodeId);
+    }
+
+    static int nodeId(RaftPeerId peer) {
+        return peer == null ? -1 : Integer.parseInt(peer.toString().substring(1));
+    }
+
+    /**
+     * Starts the Raft server.
+     *
+     * @throws IOException if it cannot bind its port or read its storage
+     */
+    public QuorumServer start() throws IOException {
+        try {
+            server.start();
+        } catch (ExitUtils.ExitException e) {
+            throw new IOException("Raft server of node " + settings.nodeId() + " failed to start (port "
+                + settings.voters().get(settings.nodeId()).getPort() + " taken?): " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    public MetadataStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    public int nodeId() {
+        return settings.nodeId();
+    }
+
+    /** Whether this node is the Raft leader and has applied its own term's first entry. */
+    public boolean isActiveController() {
+        try {
+            var info = server.getDivision(groupId).getInfo();
+            return info.isLeader() && info.isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The Raft leader's node id, or -1 if unknown. */
+    public int leaderId() {
+        try {
+            return nodeId(server.getDivision(groupId).getInfo().getLeaderId());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Appends {@code batch} through Raft if this node leads, completing when it is applied.
+     *
+     * @return the apply result (which may be a rejection by a precondition)
+     */
+    public CompletableFuture<ApplyResult> propose(MetadataBatch batch) {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(server.getId())
+            .setGroupId(groupId).setCallId(callId.incrementAndGet())
+            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())))
+            .setType(RaftClientRequest.writeRequestType()).build();
+        try {
+            return server.submitClientRequestAsync(request).thenApply(reply -> {
+                if (!reply.isSuccess()) {
+                    if (reply.getNotLeaderException() != null) {
+                        throw new ControllerException(ErrorCode.NOT_CONTROLLER, "node " + settings.nodeId()
+                            + " is not the active controller");
+                    }
+                    throw new ControllerException(ErrorCode.UNKNOWN_SERVER_ERROR, String.valueOf(reply.getException()));
+                }
+                try {
+                    return ApplyResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e instanceof NotLeaderException
+                ? new ControllerException(ErrorCode.NOT_CONTROLLER, e.getMessage()) : e);
+        }
+    }
+
+    /** Stops the Raft server (which closes the state machine). */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Closing the Raft server failed", e);
+        }
+    }
+}

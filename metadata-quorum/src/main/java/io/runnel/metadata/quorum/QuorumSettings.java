@@ -1,0 +1,34 @@
+package io.runnel.metadata.quorum;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * How to run this node's Raft server.
+ *
+ * @param nodeId              this voter's id, a key of {@code voters}
+ * @param voters              every voter's Raft address (host as other voters reach it)
+ * @param bindHost            interface the Raft server binds
+ * @param dir                 Raft log, metadata snapshots
+ * @param clusterId           the Raft group id: the same on every node of one cluster
+ * @param electionTimeoutMinMs lower bound of the randomized election timeout (the upper is twice it)
+ * @param snapshotEveryEntries take a snapshot (and purge the log behind it) every this many entries
+ */
+public record QuorumSettings(int nodeId, Map<Integer, InetSocketAddress> voters, String bindHost, Path dir, UUID clusterId,
+                             long electionTimeoutMinMs, long snapshotEveryEntries) {
+    /** A fixed default group id, so a cluster configured by voters alone needs no extra setting. */
+    public static final UUID DEFAULT_CLUSTER_ID = UUID.fromString("72756e6e-656c-4d65-7461-646174610001");
+
+    public QuorumSettings {
+        voters = Map.copyOf(voters);
+        if (!voters.containsKey(nodeId)) {
+            throw new IllegalArgumentException("voters " + voters.keySet() + " do not include this node " + nodeId);
+        }
+        if (electionTimeoutMinMs < 50 || snapshotEveryEntries < 1) {
+            throw new IllegalArgumentException("election timeout must be >= 50 ms and snapshot interval >= 1 entry, got "
+                + electionTimeoutMinMs + ", " + snapshotEveryEntries);
+        }
+    }
+}

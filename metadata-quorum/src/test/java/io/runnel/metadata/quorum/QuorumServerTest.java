@@ -1,0 +1,146 @@
+package io.runnel.metadata.quorum;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.metadata.controller.ControllerLogic;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.v1.ApplyResult;
+import io.runnel.proto.v1.ErrorCode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three real Ratis voters over gRPC on loopback, with real storage in temp dirs. */
+class QuorumServerTest {
+    @TempDir
+    Path tmp;
+    private final Map<Integer, QuorumServer> servers = new HashMap<>();
+    private final Map<Integer, InetSocketAddress> voters = new HashMap<>();
+
+    @AfterEach
+    void tearDown() {
+        servers.values().forEach(QuorumServer::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private QuorumServer start(int id, long snapshotEvery) throws IOException {
+        QuorumServer server = new QuorumServer(new QuorumSettings(id, voters, "127.0.0.1", tmp.resolve("node-" + id),
+            QuorumSettings.DEFAULT_CLUSTER_ID, 300, snapshotEvery)).start();
+        servers.put(id, server);
+        return server;
+    }
+
+    private void startAll(long snapshotEvery) throws IOException {
+        for (int id = 1; id <= 3; id++) {
+            voters.put(id, new InetSocketAddress("127.0.0.1", freePort()));
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id, snapshotEvery);
+        }
+    }
+
+    private QuorumServer awaitLeader() {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> servers.values().stream().anyMatch(QuorumServer::isActiveController));
+        return servers.values().stream().filter(QuorumServer::isActiveController).findFirst().orElseThrow();
+    }
+
+    private ApplyResult propose(QuorumServer leader, io.runnel.proto.v1.MetadataBatch batch) throws Exception {
+        return leader.propose(batch).get(10, TimeUnit.SECONDS);
+    }
+
+    private void registerBrokers(QuorumServer leader, int count) throws Exception {
+        for (int b = 1; b <= count; b++) {
+            propose(leader, ControllerLogic.registerBroker(leader.image(), b, "inc" + b, "h" + b, 9092, "", false));
+            propose(leader, ControllerLogic.unfenceBroker(leader.image(), b, leader.image().brokers().get(b).epoch()));
+        }
+    }
+
+    @Test
+    void leaderKilled_newLeaderTakesOver_nothingCommittedIsLost_thenAllRestartToTheSameImage() throws Exception {
+        startAll(10_000);
+        QuorumServer leader = awaitLeader();
+        registerBrokers(leader, 3);
+        MetadataImage beforeTopics = leader.image();
+        for (int t = 0; t < 5; t++) {
+            assertEquals(ErrorCode.NONE, propose(leader, ControllerLogic.createTopic(leader.image(), "t" + t, 3, 3, Map.of(),
+                UUID.randomUUID())).getError());
+        }
+        MetadataImage committed = leader.image();
+        int oldLeader = leader.nodeId();
+        servers.remove(oldLeader).close();
+
+        long killedAt = System.nanoTime();
+        QuorumServer next = awaitLeader();
+        long electionMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+        assertNotEquals(oldLeader, next.nodeId());
+        assertTrue(electionMs < 10_000, "new leader after " + electionMs + " ms");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> next.image().topics().equals(committed.topics()));
+        assertEquals(ErrorCode.NONE, propose(next, ControllerLogic.createTopic(next.image(), "after", 1, 2, Map.of(),
+            UUID.randomUUID())).getError());
+        assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, propose(next, ControllerLogic.createTopic(beforeTopics, "t0", 1, 1, Map.of(),
+            UUID.randomUUID())).getError(), "a decision made on a stale image is rejected when applied");
+
+        start(oldLeader, 10_000);
+        MetadataImage expected = next.image();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> servers.get(oldLeader).image().equals(expected));
+
+        for (int id : Map.copyOf(servers).keySet()) {
+            servers.remove(id).close();
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id, 10_000);
+        }
+        awaitLeader();
+        for (QuorumServer s : servers.values()) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> s.image().topics().equals(expected.topics())
+                && s.image().brokers().keySet().equals(expected.brokers().keySet()));
+        }
+    }
+
+    @Test
+    void snapshotsPurgeTheLog_andARestartedNodeRecoversFromSnapshotPlusTail() throws Exception {
+        startAll(20);
+        QuorumServer leader = awaitLeader();
+        registerBrokers(leader, 2);
+        for (int t = 0; t < 60; t++) {
+            propose(leader, ControllerLogic.createTopic(leader.image(), "topic-" + t, 1, 2, Map.of(), UUID.randomUUID()));
+        }
+        MetadataImage expected = leader.image();
+        for (QuorumServer s : servers.values()) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> s.image().equals(expected));
+        }
+        int follower = servers.keySet().stream().filter(id -> id != leader.nodeId()).findFirst().orElseThrow();
+        Path sm = tmp.resolve("node-" + follower);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> countFiles(sm, "snapshot.") > 0);
+        assertTrue(countFiles(sm, "snapshot.") <= 4, "retention keeps 2 snapshots (plus their md5 files)");
+
+        servers.remove(follower).close();
+        start(follower, 20);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> servers.get(follower).image().equals(expected));
+    }
+
+    private static long countFiles(Path dir, String prefix) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(prefix)).count();
+        }
+    }
+}
