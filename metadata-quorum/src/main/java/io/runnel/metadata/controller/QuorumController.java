@@ -1,0 +1,255 @@
+package io.runnel.metadata.controller;
+
+import io.runnel.metadata.image.BrokerInfo;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.metadata.image.TopicInfo;
+import io.runnel.metadata.quorum.MetadataStateMachine;
+import io.runnel.metadata.quorum.QuorumServer;
+import io.runnel.proto.v1.ApplyResult;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataBatch;
+import java.io.Closeable;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The active controller's duties, on whichever voter leads Raft: broker sessions (heartbeats in
+ * memory, fencing of silent brokers), and turning requests into metadata batches with
+ * {@link ControllerLogic} and proposing them. On any other voter every call fails with
+ * NOT_CONTROLLER, naming the leader.
+ *
+ * <p>Heartbeats stay in the leader's memory, not the log; a new leader gives every broker a fresh
+ * session when it becomes ready, so a leader change never fences a healthy broker.
+ *
+ * <p>Thread-safety: all public methods are safe from any thread.
+ */
+public final class QuorumController implements MetadataStateMachine.Listener, Closeable {
+    private static final Logger log = LoggerFactory.getLogger(QuorumController.class);
+    /** Producer ids handed out per AllocateProducerIds call. */
+    public static final int PRODUCER_ID_BLOCK = 1000;
+
+    private final QuorumServer quorum;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final long sessionTimeoutMs;
+    private final Map<Integer, Long> lastHeartbeat = new ConcurrentHashMap<>();
+    private volatile ScheduledFuture<?> sessionChecker;
+
+    /** The outcome of a heartbeat. */
+    public record HeartbeatResult(boolean fenced, boolean shutdownReady) {
+    }
+
+    public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs) {
+        this.quorum = quorum;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        quorum.stateMachine().addListener(this);
+    }
+
+    public MetadataImage image() {
+        return quorum.image();
+    }
+
+    /** The active controller's node id, or -1 if unknown. */
+    public int activeControllerId() {
+        return quorum.leaderId();
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    @Override
+    public void onLeaderReady() {
+        scheduler.execute(() -> {
+            long now = clock.millis();
+            quorum.image().brokers().keySet().forEach(id -> lastHeartbeat.put(id, now));
+            long every = Math.max(10, sessionTimeoutMs / 4);
+            sessionChecker = scheduler.scheduleWithFixedDelay(this::fenceSilentBrokers, every, every, TimeUnit.MILLISECONDS);
+            log.info("Node {} is the active controller", quorum.nodeId());
+        });
+    }
+
+    @Override
+    public void onNotLeader() {
+        ScheduledFuture<?> task = sessionChecker;
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    private void fenceSilentBrokers() {
+        if (!quorum.isActiveController()) {
+            return;
+        }
+        long now = clock.millis();
+        for (BrokerInfo b : quorum.image().liveBrokers()) {
+            long last = lastHeartbeat.getOrDefault(b.id(), now);
+            lastHeartbeat.putIfAbsent(b.id(), now);
+            if (now - last > sessionTimeoutMs) {
+                log.warn("Broker {} missed its session ({} ms without a heartbeat): fencing it", b.id(), now - last);
+                quorum.propose(ControllerLogic.fenceBroker(quorum.image(), b.id())).whenComplete((r, e) -> {
+                    if (e != null) {
+                        log.warn("Fencing broker {} failed: {}", b.id(), e.toString());
+                    }
+                });
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- brokers
+
+    /** @return the broker epoch of the new registration */
+    public CompletableFuture<Long> registerBroker(int brokerId, String incarnationId, String host, int port, String rack) {
+        return decide(() -> {
+            BrokerInfo existing = quorum.image().brokers().get(brokerId);
+            boolean alive = existing != null && !existing.fenced()
+                && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= sessionTimeoutMs;
+            return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, rack, alive);
+        }).thenApply(result -> {
+            lastHeartbeat.put(brokerId, clock.millis());
+            return result.getOffset();
+        });
+    }
+
+    /**
+     * Renews the broker's session; unfences it once its metadata has reached its registration;
+     * with {@code wantShutdown}, moves its leaderships away and answers ready once it leads nothing.
+     */
+    public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantShutdown) {
+        try {
+            requireActive();
+            MetadataImage image = quorum.image();
+            BrokerInfo b = image.brokers().get(brokerId);
+            if (b == null) {
+                throw new ControllerException(ErrorCode.BROKER_NOT_REGISTERED, "broker " + brokerId + " is not registered");
+            }
+            if (b.epoch() != brokerEpoch) {
+                throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " is at epoch " + b.epoch()
+                    + ", not " + brokerEpoch);
+            }
+            lastHeartbeat.put(brokerId, clock.millis());
+            if (wantShutdown) {
+                if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
+                    return propose(ControllerLogic.fenceBroker(image, brokerId))
+                        .thenApply(r -> new HeartbeatResult(true, !leadsOrFollowsInIsr(quorum.image(), brokerId)));
+                }
+                return CompletableFuture.completedFuture(new HeartbeatResult(true, true));
+            }
+            if (b.fenced() && metadataOffset >= b.epoch()) {
+                return propose(ControllerLogic.unfenceBroker(image, brokerId, brokerEpoch))
+                    .thenApply(r -> new HeartbeatResult(false, false));
+            }
+            return CompletableFuture.completedFuture(new HeartbeatResult(b.fenced(), false));
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static boolean leadsOrFollowsInIsr(MetadataImage image, int brokerId) {
+        for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
+            PartitionInfo p = e.getValue();
+            if (p.leader() == brokerId || p.isr().contains(brokerId) && p.isr().size() > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the partition as committed */
+    public CompletableFuture<PartitionInfo> alterPartition(int brokerId, long brokerEpoch, String topic, int partition,
+                                                          int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        return decide(() -> ControllerLogic.alterPartition(quorum.image(), brokerId, brokerEpoch, topic, partition, leaderEpoch,
+            partitionEpoch, newIsr)).thenApply(r -> {
+                TopicInfo t = quorum.image().topics().get(topic);
+                return t == null ? null : t.partitions().get(partition);
+            });
+    }
+
+    /** @return the first id of a new block of {@link #PRODUCER_ID_BLOCK} producer ids */
+    public CompletableFuture<Long> allocateProducerIds(int brokerId, long brokerEpoch) {
+        return decide(() -> {
+            BrokerInfo b = quorum.image().brokers().get(brokerId);
+            if (b == null || b.epoch() != brokerEpoch) {
+                throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " epoch " + brokerEpoch
+                    + " is not current");
+            }
+            return ControllerLogic.allocateProducerIds(quorum.image(), brokerId, PRODUCER_ID_BLOCK);
+        }).thenApply(r -> quorum.image().nextProducerId() - PRODUCER_ID_BLOCK);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    public CompletableFuture<ApplyResult> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        return decide(() -> ControllerLogic.createTopic(quorum.image(), name, partitions, replicationFactor, configs, UUID.randomUUID()));
+    }
+
+    public CompletableFuture<ApplyResult> deleteTopic(String name) {
+        return decide(() -> ControllerLogic.deleteTopic(quorum.image(), name));
+    }
+
+    public CompletableFuture<ApplyResult> increasePartitions(String name, int count) {
+        return decide(() -> ControllerLogic.increasePartitions(quorum.image(), name, count));
+    }
+
+    public CompletableFuture<ApplyResult> alterConfigs(String name, Map<String, String> configs) {
+        return decide(() -> ControllerLogic.alterConfigs(quorum.image(), name, configs));
+    }
+
+    /** @return how many partitions moved back to their preferred leader */
+    public CompletableFuture<Integer> electPreferredLeaders() {
+        try {
+            requireActive();
+            MetadataBatch batch = ControllerLogic.electPreferredLeaders(quorum.image());
+            if (batch.getRecordsCount() == 0) {
+                return CompletableFuture.completedFuture(0);
+            }
+            return propose(batch).thenApply(r -> batch.getRecordsCount());
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private void requireActive() {
+        if (!quorum.isActiveController()) {
+            throw new ControllerException(ErrorCode.NOT_CONTROLLER, "node " + quorum.nodeId()
+                + " is not the active controller (leader: " + quorum.leaderId() + ")");
+        }
+    }
+
+    /** Decides on the current image and proposes; a rejection at apply time fails the future with its code. */
+    private CompletableFuture<ApplyResult> decide(Supplier<MetadataBatch> decision) {
+        try {
+            requireActive();
+            return propose(decision.get());
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<ApplyResult> propose(MetadataBatch batch) {
+        return quorum.propose(batch).thenApply(result -> {
+            if (result.getError() != ErrorCode.NONE) {
+                throw new ControllerException(result.getError(), result.getMessage());
+            }
+            return result;
+        });
+    }
+
+    @Override
+    public void close() {
+        onNotLeader();
+    }
+}

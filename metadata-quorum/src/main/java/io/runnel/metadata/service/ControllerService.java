@@ -1,0 +1,184 @@
+package io.runnel.metadata.service;
+
+import io.grpc.stub.StreamObserver;
+import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.QuorumController;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.proto.v1.AllocateProducerIdsRequest;
+import io.runnel.proto.v1.AllocateProducerIdsResponse;
+import io.runnel.proto.v1.AlterConfigsRequest;
+import io.runnel.proto.v1.AlterConfigsResponse;
+import io.runnel.proto.v1.AlterPartitionRequest;
+import io.runnel.proto.v1.AlterPartitionResponse;
+import io.runnel.proto.v1.ApplyResult;
+import io.runnel.proto.v1.BrokerHeartbeatRequest;
+import io.runnel.proto.v1.BrokerHeartbeatResponse;
+import io.runnel.proto.v1.ControllerGrpc;
+import io.runnel.proto.v1.CreatePartitionsRequest;
+import io.runnel.proto.v1.CreatePartitionsResponse;
+import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.CreateTopicsResponse;
+import io.runnel.proto.v1.DeleteTopicsRequest;
+import io.runnel.proto.v1.DeleteTopicsResponse;
+import io.runnel.proto.v1.DescribeClusterRequest;
+import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.ElectPreferredLeadersRequest;
+import io.runnel.proto.v1.ElectPreferredLeadersResponse;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataEvent;
+import io.runnel.proto.v1.PartitionRegistration;
+import io.runnel.proto.v1.RegisterBrokerRequest;
+import io.runnel.proto.v1.RegisterBrokerResponse;
+import io.runnel.proto.v1.TopicResult;
+import io.runnel.proto.v1.TopicSpec;
+import io.runnel.proto.v1.WatchMetadataRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The Controller gRPC service: a thin adapter over {@link QuorumController} and the metadata
+ * stream. Refusals travel as error codes in the response, with the active controller's id.
+ */
+public final class ControllerService extends ControllerGrpc.ControllerImplBase {
+    private final QuorumController controller;
+    private final MetadataStream stream;
+
+    /** @param window applied batches kept for watchers that fall a little behind */
+    public ControllerService(QuorumController controller, io.runnel.metadata.quorum.MetadataStateMachine stateMachine, int window) {
+        this.controller = controller;
+        this.stream = new MetadataStream(stateMachine, window);
+    }
+
+    /** Ends every open metadata stream, before the server stops. */
+    public void closeStreams() {
+        stream.closeAll();
+    }
+
+    private static ErrorCode code(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return cause instanceof ControllerException c ? c.code() : ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+
+    private static String message(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return String.valueOf(cause.getMessage());
+    }
+
+    private static <T> void answer(StreamObserver<T> out, T value) {
+        out.onNext(value);
+        out.onCompleted();
+    }
+
+    @Override
+    public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
+        controller.registerBroker(request.getBrokerId(), request.getIncarnationId(), request.getEndpoint().getHost(),
+            request.getEndpoint().getPort(), request.getRack()).whenComplete((epoch, error) -> answer(out, error == null
+                ? RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch).setControllerId(-1).build()
+                : RegisterBrokerResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> out) {
+        controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
+            request.getWantShutdown()).whenComplete((r, error) -> answer(out, error == null
+                ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1).build()
+                : BrokerHeartbeatResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void alterPartition(AlterPartitionRequest r, StreamObserver<AlterPartitionResponse> out) {
+        controller.alterPartition(r.getBrokerId(), r.getBrokerEpoch(), r.getTopic(), r.getPartition(), r.getLeaderEpoch(),
+            r.getPartitionEpoch(), r.getNewIsrList()).whenComplete((p, error) -> {
+                if (error != null) {
+                    answer(out, AlterPartitionResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                        .setControllerId(controller.activeControllerId()).build());
+                } else {
+                    answer(out, AlterPartitionResponse.newBuilder().setPartition(toProto(p)).setControllerId(-1).build());
+                }
+            });
+    }
+
+    static PartitionRegistration toProto(PartitionInfo p) {
+        return PartitionRegistration.newBuilder().setPartition(p.partition()).addAllReplicas(p.replicas()).addAllIsr(p.isr())
+            .setLeader(p.leader()).setLeaderEpoch(p.leaderEpoch()).setPartitionEpoch(p.partitionEpoch()).build();
+    }
+
+    @Override
+    public void watchMetadata(WatchMetadataRequest request, StreamObserver<MetadataEvent> out) {
+        stream.watch(request.getFromOffset(), out);
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> out) {
+        List<CompletableFuture<TopicResult>> results = new ArrayList<>();
+        for (TopicSpec spec : request.getTopicsList()) {
+            results.add(toResult(spec.getName(), controller.createTopic(spec.getName(), spec.getPartitions(),
+                spec.getReplicationFactor(), spec.getConfigsMap())));
+        }
+        all(results).thenAccept(list -> answer(out, CreateTopicsResponse.newBuilder().addAllResults(list)
+            .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> out) {
+        List<CompletableFuture<TopicResult>> results = new ArrayList<>();
+        for (String name : request.getNamesList()) {
+            results.add(toResult(name, controller.deleteTopic(name)));
+        }
+        all(results).thenAccept(list -> answer(out, DeleteTopicsResponse.newBuilder().addAllResults(list)
+            .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> out) {
+        toResult(request.getTopic(), controller.increasePartitions(request.getTopic(), request.getCount()))
+            .thenAccept(r -> answer(out, CreatePartitionsResponse.newBuilder().setResult(r)
+                .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> out) {
+        toResult(request.getTopic(), controller.alterConfigs(request.getTopic(), request.getConfigsMap()))
+            .thenAccept(r -> answer(out, AlterConfigsResponse.newBuilder().setResult(r)
+                .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void electPreferredLeaders(ElectPreferredLeadersRequest request, StreamObserver<ElectPreferredLeadersResponse> out) {
+        controller.electPreferredLeaders().whenComplete((moved, error) -> answer(out, error == null
+            ? ElectPreferredLeadersResponse.newBuilder().setMoved(moved).setControllerId(controller.activeControllerId()).build()
+            : ElectPreferredLeadersResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> out) {
+        answer(out, DescribeClusterResponse.newBuilder().setControllerId(controller.activeControllerId())
+            .setImage(controller.image().toProto()).build());
+    }
+
+    @Override
+    public void allocateProducerIds(AllocateProducerIdsRequest request, StreamObserver<AllocateProducerIdsResponse> out) {
+        controller.allocateProducerIds(request.getBrokerId(), request.getBrokerEpoch()).whenComplete((first, error) -> answer(out,
+            error == null
+                ? AllocateProducerIdsResponse.newBuilder().setFirstProducerId(first).setCount(QuorumController.PRODUCER_ID_BLOCK)
+                    .setControllerId(controller.activeControllerId()).build()
+                : AllocateProducerIdsResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    private static CompletableFuture<TopicResult> toResult(String name, CompletableFuture<ApplyResult> future) {
+        return future.handle((r, error) -> error == null ? TopicResult.newBuilder().setName(name).build()
+            : TopicResult.newBuilder().setName(name).setError(code(error)).setErrorMessage(message(error)).build());
+    }
+
+    private static <T> CompletableFuture<List<T>> all(List<CompletableFuture<T>> futures) {
+        return CompletableFuture.allOf(futures.toArray(new CompletableFuture[0]))
+            .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+}
