@@ -1,0 +1,315 @@
+package io.runnel.broker.metadata;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.runnel.broker.partition.AlterPartitionSender;
+import io.runnel.broker.partition.PartitionState;
+import io.runnel.broker.partition.TopicPartition;
+import io.runnel.metadata.image.BrokerInfo;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.metadata.image.TopicInfo;
+import io.runnel.proto.v1.AlterPartitionRequest;
+import io.runnel.proto.v1.AlterPartitionResponse;
+import io.runnel.proto.v1.BrokerHeartbeatRequest;
+import io.runnel.proto.v1.BrokerHeartbeatResponse;
+import io.runnel.proto.v1.ControllerGrpc;
+import io.runnel.proto.v1.Endpoint;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataEvent;
+import io.runnel.proto.v1.RegisterBrokerRequest;
+import io.runnel.proto.v1.RegisterBrokerResponse;
+import io.runnel.proto.v1.WatchMetadataRequest;
+import java.io.Closeable;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker's link to the controller quorum: registers, heartbeats, sends AlterPartition to the
+ * active controller (following NOT_CONTROLLER hints), and keeps a local {@link MetadataImage} from
+ * the metadata stream, folding each batch exactly as the controllers did. Every image change is
+ * handed to a listener (the broker applies partition roles from it).
+ *
+ * <p>The stream is a gRPC watch rather than a Raft listener: a broker then needs no Raft port or
+ * Raft log of its own, the leader runs no log appender per broker, and brokers can come and go
+ * without a Raft configuration change. Catch-up after a long absence is a snapshot in the stream.
+ *
+ * <p>Thread-safety: all public methods are safe from any thread; images are immutable.
+ */
+public final class ControllerClient implements ClusterView, AlterPartitionSender, Closeable {
+    private static final Logger log = LoggerFactory.getLogger(ControllerClient.class);
+
+    private final int brokerId;
+    private final String incarnationId = UUID.randomUUID().toString();
+    private final String host;
+    private final int port;
+    private final String rack;
+    private final ScheduledExecutorService scheduler;
+    private final long heartbeatIntervalMs;
+    private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
+    private final List<Integer> controllerIds;
+    private final Consumer<MetadataImage> onImage;
+    private volatile MetadataImage image = MetadataImage.EMPTY;
+    private volatile int active;
+    private volatile long brokerEpoch = -1;
+    private volatile boolean fenced = true;
+    private volatile boolean closed;
+    private ScheduledFuture<?> heartbeats;
+
+    /**
+     * @param controllers controller API addresses by node id
+     * @param onImage     called with every new image, on the stream's thread
+     */
+    public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port, String rack,
+                            ScheduledExecutorService scheduler, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
+        this.brokerId = brokerId;
+        this.host = host;
+        this.port = port;
+        this.rack = rack;
+        this.scheduler = scheduler;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.onImage = onImage;
+        controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
+            .forAddress(address.getHostString(), address.getPort()).usePlaintext().maxInboundMessageSize(256 << 20).build()));
+        this.controllerIds = List.copyOf(channels.keySet());
+        this.active = controllerIds.get(0);
+    }
+
+    public MetadataImage image() {
+        return image;
+    }
+
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    public boolean isFenced() {
+        return fenced;
+    }
+
+    /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
+    public void start() {
+        watch(controllerIds.get(brokerId % controllerIds.size()));
+        scheduler.execute(this::register);
+    }
+
+    private ControllerGrpc.ControllerBlockingStub stub(int controller) {
+        return ControllerGrpc.newBlockingStub(channels.get(controller)).withDeadlineAfter(5, TimeUnit.SECONDS);
+    }
+
+    /** Moves to the hinted active controller, or the next one when there is no hint. */
+    private void follow(int hint) {
+        if (hint >= 0 && channels.containsKey(hint)) {
+            active = hint;
+        } else {
+            active = controllerIds.get((controllerIds.indexOf(active) + 1) % controllerIds.size());
+        }
+    }
+
+    private void register() {
+        if (closed) {
+            return;
+        }
+        try {
+            RegisterBrokerResponse r = stub(active).registerBroker(RegisterBrokerRequest.newBuilder().setBrokerId(brokerId)
+                .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
+                .build());
+            if (r.getError() == ErrorCode.NONE) {
+                brokerEpoch = r.getBrokerEpoch();
+                log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
+                heartbeats = scheduler.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+                return;
+            }
+            log.info("Registration of broker {} refused: {} {}", brokerId, r.getError(), r.getErrorMessage());
+            follow(r.getControllerId());
+        } catch (RuntimeException e) {
+            follow(-1);
+        }
+        scheduler.schedule(this::register, Math.min(500, heartbeatIntervalMs), TimeUnit.MILLISECONDS);
+    }
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        try {
+            BrokerHeartbeatResponse r = stub(active).brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).build());
+            if (r.getError() == ErrorCode.NONE) {
+                fenced = r.getFenced();
+            } else if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
+                // Replaced or forgotten: register again as a new epoch.
+                heartbeats.cancel(false);
+                scheduler.execute(this::register);
+            } else {
+                follow(r.getControllerId());
+            }
+        } catch (RuntimeException e) {
+            follow(-1);
+        }
+    }
+
+    /**
+     * Controlled shutdown: asks the controller to move leaderships away, until it answers ready or
+     * {@code timeoutMs} pass.
+     *
+     * @return whether the controller confirmed
+     */
+    public boolean controlledShutdown(long timeoutMs) {
+        if (brokerEpoch < 0) {
+            return true;
+        }
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            try {
+                BrokerHeartbeatResponse r = stub(active).brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
+                    .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).setWantShutdown(true).build());
+                if (r.getError() == ErrorCode.NONE && r.getShutdownReady()) {
+                    return true;
+                }
+                if (r.getError() != ErrorCode.NONE) {
+                    follow(r.getControllerId());
+                }
+            } catch (RuntimeException e) {
+                follow(-1);
+            }
+            CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS)).join();
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- metadata stream
+
+    private void watch(int controller) {
+        if (closed) {
+            return;
+        }
+        ControllerGrpc.newStub(channels.get(controller)).watchMetadata(
+            WatchMetadataRequest.newBuilder().setFromOffset(image.offset()).build(), new StreamObserver<>() {
+                @Override
+                public void onNext(MetadataEvent event) {
+                    MetadataImage next = switch (event.getEventCase()) {
+                        case SNAPSHOT -> MetadataImage.fromProto(event.getSnapshot());
+                        case BATCH -> event.getBatch().getOffset() <= image.offset() ? image
+                            : image.apply(event.getBatch().getBatch(), event.getBatch().getTerm(), event.getBatch().getOffset()).image();
+                        default -> image;
+                    };
+                    if (next != image) {
+                        image = next;
+                        try {
+                            onImage.accept(next);
+                        } catch (RuntimeException e) {
+                            log.error("Applying metadata at offset {} failed", next.offset(), e);
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    retryWatch(controller);
+                }
+
+                @Override
+                public void onCompleted() {
+                    retryWatch(controller);
+                }
+            });
+    }
+
+    private void retryWatch(int failed) {
+        if (!closed) {
+            int next = controllerIds.get((controllerIds.indexOf(failed) + 1) % controllerIds.size());
+            scheduler.schedule(() -> watch(next), 200, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // ---------------------------------------------------------------- AlterPartition
+
+    @Override
+    public CompletableFuture<PartitionState> send(TopicPartition tp, int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        return CompletableFuture.supplyAsync(() -> {
+            for (int attempt = 0; attempt < controllerIds.size() * 2; attempt++) {
+                try {
+                    AlterPartitionResponse r = stub(active).alterPartition(AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
+                        .setBrokerEpoch(brokerEpoch).setTopic(tp.topic()).setPartition(tp.partition())
+                        .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch).addAllNewIsr(newIsr).build());
+                    if (r.getError() == ErrorCode.NONE) {
+                        var p = r.getPartition();
+                        return new PartitionState(p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch(), p.getReplicasList(),
+                            p.getIsrList());
+                    }
+                    if (r.getError() != ErrorCode.NOT_CONTROLLER) {
+                        throw new IllegalStateException("AlterPartition of " + tp + " refused: " + r.getError() + " "
+                            + r.getErrorMessage());
+                    }
+                    follow(r.getControllerId());
+                } catch (io.grpc.StatusRuntimeException e) {
+                    follow(-1);
+                }
+            }
+            throw new IllegalStateException("no active controller answered AlterPartition of " + tp);
+        }, scheduler);
+    }
+
+    // ---------------------------------------------------------------- ClusterView
+
+    @Override
+    public List<BrokerEndpoint> brokers() {
+        List<BrokerEndpoint> out = new ArrayList<>();
+        for (BrokerInfo b : image.liveBrokers()) {
+            out.add(new BrokerEndpoint(b.id(), b.host(), b.port(), b.rack()));
+        }
+        return out;
+    }
+
+    @Override
+    public int controllerId() {
+        return active;
+    }
+
+    @Override
+    public Map<String, Map<Integer, PartitionState>> topics() {
+        return partitionStates(image);
+    }
+
+    /** Every partition of the image as the broker's {@link PartitionState}. */
+    public static Map<String, Map<Integer, PartitionState>> partitionStates(MetadataImage image) {
+        Map<String, Map<Integer, PartitionState>> out = new HashMap<>();
+        for (TopicInfo t : image.topics().values()) {
+            Map<Integer, PartitionState> partitions = new HashMap<>();
+            for (PartitionInfo p : t.partitions().values()) {
+                partitions.put(p.partition(), new PartitionState(p.leader(), p.leaderEpoch(), p.partitionEpoch(), p.replicas(),
+                    p.isr()));
+            }
+            out.put(t.name(), partitions);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (heartbeats != null) {
+            heartbeats.cancel(false);
+        }
+        for (ManagedChannel channel : channels.values()) {
+            channel.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.runnel.broker.node;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.grpc.BrokerServer;
+import io.runnel.broker.grpc.GrpcLeaderEndpoint;
+import io.runnel.broker.metadata.ControllerClient;
+import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.metadata.controller.QuorumController;
+import io.runnel.metadata.quorum.QuorumServer;
+import io.runnel.metadata.quorum.QuorumSettings;
+import io.runnel.metadata.service.ControllerService;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Runnel node: a controller (Raft voter plus the Controller gRPC API), a broker (partitions,
+ * replication, the Broker gRPC API), or both. Each controller uses two consecutive ports: its
+ * API on {@code controller.listener} and Raft on the port after it.
+ *
+ * <p>Start order: controller first (the broker registers with it), then the broker's gRPC server,
+ * then registration. Stop order: controlled shutdown (leaderships move away), broker, controller.
+ */
+public final class RunnelNode implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(RunnelNode.class);
+
+    private final NodeConfig config;
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4, r -> {
+        Thread t = new Thread(r, "runnel-node");
+        t.setDaemon(true);
+        return t;
+    });
+    private QuorumServer quorum;
+    private QuorumController controller;
+    private ControllerService controllerService;
+    private Server controllerServer;
+    private final HealthStatusManager controllerHealth = new HealthStatusManager();
+    private ReplicaManager replicaManager;
+    private ReplicaFetcherManager fetchers;
+    private ControllerClient controllerClient;
+    private BrokerServer brokerServer;
+    private BrokerMetrics metrics;
+    private int metricsPort = -1;
+
+    public RunnelNode(NodeConfig config) {
+        this.config = config;
+    }
+
+    /** Raft addresses: each controller's API port plus one. */
+    static Map<Integer, InetSocketAddress> raftAddresses(Map<Integer, InetSocketAddress> voters) {
+        Map<Integer, InetSocketAddress> out = new HashMap<>();
+        voters.forEach((id, a) -> out.put(id, InetSocketAddress.createUnresolved(a.getHostString(), a.getPort() + 1)));
+        return out;
+    }
+
+    /**
+     * Starts every role of the node.
+     *
+     * @throws IOException naming the cause: an unwritable data dir, a taken port
+     */
+    public RunnelNode start() throws IOException {
+        Path dataDir = config.dataDir();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new IOException("data.dir " + dataDir + " cannot be created: " + e.getMessage(), e);
+        }
+        if (!Files.isWritable(dataDir)) {
+            throw new IOException("data.dir " + dataDir + " is not writable");
+        }
+        if (config.isController()) {
+            startController(dataDir);
+        }
+        if (config.isBroker()) {
+            startBroker(dataDir);
+        }
+        return this;
+    }
+
+    private void startController(Path dataDir) throws IOException {
+        quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
+            config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
+            10_000)).start();
+        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, config.brokerSessionTimeoutMs());
+        controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
+        controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),
+                config.controllerListener().getPort()))
+            .addService(controllerService).addService(controllerHealth.getHealthService()).build();
+        try {
+            controllerServer.start();
+        } catch (IOException e) {
+            throw new IOException("controller.listener " + config.controllerListener() + " cannot be bound: " + e.getMessage(), e);
+        }
+        log.info("Node {}: controller API on {}, Raft on port {}", config.nodeId(), config.controllerListener(),
+            config.controllerListener().getPort() + 1);
+    }
+
+    private void startBroker(Path dataDir) throws IOException {
+        replicaManager = new ReplicaManager(config.nodeId(), dataDir, Clock.systemUTC(), scheduler,
+            (tp, le, pe, isr) -> controllerClient.send(tp, le, pe, isr), config.replicaLagTimeMaxMs(), 5000);
+        metrics = new BrokerMetrics(replicaManager);
+        MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
+        int port = config.clientListener().getPort();
+        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "", scheduler,
+            config.brokerHeartbeatIntervalMs(), applier::apply);
+        fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.broker(leader)
+            .map(b -> new GrpcLeaderEndpoint(b.host(), b.port(), 5000))
+            .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
+            500, 1 << 20, 100);
+        replicaManager.onFollowerChanges(fetchers::update);
+        brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.clientListener().getHostString(), port)), replicaManager, controllerClient, Clock.systemUTC(), metrics);
+        try {
+            brokerServer.start();
+        } catch (IOException e) {
+            throw new IOException("listener " + config.clientListener() + " cannot be bound: " + e.getMessage(), e);
+        }
+        if (config.metricsPort() >= 0) {
+            metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
+        }
+        controllerClient.start();
+        log.info("Node {}: broker on {} (metrics port {})", config.nodeId(), config.clientListener(), metricsPort);
+    }
+
+    public ControllerClient controllerClient() {
+        return controllerClient;
+    }
+
+    public ReplicaManager replicaManager() {
+        return replicaManager;
+    }
+
+    public QuorumServer quorum() {
+        return quorum;
+    }
+
+    public int brokerPort() {
+        return brokerServer.port();
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    /** Controlled shutdown, then every role stopped in reverse order. Idempotent. */
+    @Override
+    public void close() {
+        stop(true);
+    }
+
+    /**
+     * Stops without controlled shutdown, as a crash looks to the rest of the cluster: its
+     * leaderships move only when its session expires. Files are still closed cleanly.
+     */
+    public void halt() {
+        stop(false);
+    }
+
+    private synchronized void stop(boolean controlled) {
+        if (controllerClient != null) {
+            if (controlled) {
+                controllerClient.controlledShutdown(5000);
+            }
+            controllerClient.close();
+        }
+        if (brokerServer != null) {
+            brokerServer.shutdown();
+        }
+        if (fetchers != null) {
+            fetchers.close();
+        }
+        if (replicaManager != null) {
+            replicaManager.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (controllerServer != null) {
+            controllerService.closeStreams();
+            controllerHealth.enterTerminalState();
+            controllerServer.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (quorum != null) {
+            quorum.close();
+        }
+        scheduler.shutdownNow();
+        controllerClient = null;
+        brokerServer = null;
+        fetchers = null;
+        replicaManager = null;
+        metrics = null;
+        controllerServer = null;
+        controller = null;
+        quorum = null;
+    }
+
+    /** {@code RunnelNode [--config FILE]}: settings from the file and RUNNEL_* variables. */
+    public static void main(String[] args) {
+        Properties file = new Properties();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                Path path = Path.of(args[++i]);
+                try (InputStream in = Files.newInputStream(path)) {
+                    file.load(in);
+                } catch (IOException e) {
+                    fail("cannot read config file " + path + ": " + e.getMessage());
+                }
+            } else {
+                fail("unknown argument '" + args[i] + "'; usage: RunnelNode [--config FILE]");
+            }
+        }
+        NodeConfig config = null;
+        try {
+            config = NodeConfig.load(file, System.getenv(), hostname());
+        } catch (IllegalArgumentException e) {
+            fail(e.getMessage());
+        }
+        RunnelNode node = new RunnelNode(config);
+        try {
+            node.start();
+        } catch (IOException | UncheckedIOException e) {
+            node.close();
+            fail(e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.err.println("runnel: shutting down node " + node.config.nodeId());
+            node.close();
+        }, "shutdown"));
+        try {
+            new java.util.concurrent.CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String hostname() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("runnel: " + message);
+        System.exit(2);
+    }
+
+}
