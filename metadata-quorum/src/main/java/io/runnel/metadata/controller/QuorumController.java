@@ -73,7 +73,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     public void onLeaderReady() {
         scheduler.execute(() -> {
             long now = clock.millis();
-            quorum.image().brokers().keySet().forEach(id -> lastHeartbeat.put(id, now));
+            // Unfenced brokers get a fresh session; fenced ones have none until they heartbeat again,
+            // so a restarted broker (new incarnation) can register at once.
+            lastHeartbeat.clear();
+            quorum.image().liveBrokers().forEach(b -> lastHeartbeat.put(b.id(), now));
             long every = Math.max(10, sessionTimeoutMs / 4);
             sessionChecker = scheduler.scheduleWithFixedDelay(this::fenceSilentBrokers, every, every, TimeUnit.MILLISECONDS);
             log.info("Node {} is the active controller", quorum.nodeId());
@@ -94,10 +97,11 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
         long now = clock.millis();
         for (BrokerInfo b : quorum.image().liveBrokers()) {
-            long last = lastHeartbeat.getOrDefault(b.id(), now);
-            lastHeartbeat.putIfAbsent(b.id(), now);
+            Long heard = lastHeartbeat.putIfAbsent(b.id(), now);
+            long last = heard == null ? now : heard;
             if (now - last > sessionTimeoutMs) {
                 log.warn("Broker {} missed its session ({} ms without a heartbeat): fencing it", b.id(), now - last);
+                lastHeartbeat.remove(b.id());
                 quorum.propose(ControllerLogic.fenceBroker(quorum.image(), b.id())).whenComplete((r, e) -> {
                     if (e != null) {
                         log.warn("Fencing broker {} failed: {}", b.id(), e.toString());
@@ -113,8 +117,8 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     public CompletableFuture<Long> registerBroker(int brokerId, String incarnationId, String host, int port, String rack) {
         return decide(() -> {
             BrokerInfo existing = quorum.image().brokers().get(brokerId);
-            boolean alive = existing != null && !existing.fenced()
-                && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= sessionTimeoutMs;
+            // Alive = heard from within the session, fenced or not: a broker still catching up is alive too.
+            boolean alive = existing != null && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= sessionTimeoutMs;
             return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, rack, alive);
         }).thenApply(result -> {
             lastHeartbeat.put(brokerId, clock.millis());
@@ -141,9 +145,15 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             lastHeartbeat.put(brokerId, clock.millis());
             if (wantShutdown) {
                 if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
-                    return propose(ControllerLogic.fenceBroker(image, brokerId))
-                        .thenApply(r -> new HeartbeatResult(true, !leadsOrFollowsInIsr(quorum.image(), brokerId)));
+                    return propose(ControllerLogic.fenceBroker(image, brokerId)).thenApply(r -> {
+                        boolean ready = !leadsOrFollowsInIsr(quorum.image(), brokerId);
+                        if (ready) {
+                            lastHeartbeat.remove(brokerId);
+                        }
+                        return new HeartbeatResult(true, ready);
+                    });
                 }
+                lastHeartbeat.remove(brokerId); // shut down: its session ends here
                 return CompletableFuture.completedFuture(new HeartbeatResult(true, true));
             }
             if (b.fenced() && metadataOffset >= b.epoch()) {
