@@ -23,7 +23,8 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
 
     /** @param requestTimeoutMs added to each call's max wait as its deadline */
     public GrpcLeaderEndpoint(String host, int port, long requestTimeoutMs) {
-        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build();
+        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
+            .maxInboundMessageSize(Integer.MAX_VALUE).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW).build();
         this.stub = ReplicationGrpc.newBlockingStub(channel);
         this.requestTimeoutMs = requestTimeoutMs;
     }

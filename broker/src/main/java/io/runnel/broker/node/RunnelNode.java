@@ -128,7 +128,7 @@ public final class RunnelNode implements Closeable {
             500, 1 << 20, 100);
         replicaManager.onFollowerChanges(fetchers::update);
         brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.clientListener().getHostString(), port)), replicaManager, controllerClient, Clock.systemUTC(), metrics);
+            config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager, controllerClient, Clock.systemUTC(), metrics);
         try {
             brokerServer.start();
         } catch (IOException e) {

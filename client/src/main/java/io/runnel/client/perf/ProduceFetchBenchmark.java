@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * ProduceFetchBenchmark --controllers host:port[,..] [--bootstrap host:port] [--topic T]
  *   [--partitions 6] [--replication-factor 3] [--records 1000000] [--record-size 1024]
- *   [--batch-records 64] [--acks all|1|0] [--inflight 16]
+ *   [--batch-records 64] [--acks all|1|0] [--inflight 16] [--warmup-records 100000]
  * </pre>
  * The last line is machine-readable: {@code records/s=<n> MB/s=<n> p50_ms=<n> p99_ms=<n> p999_ms=<n> fetch_MB/s=<n>}.
  */
@@ -56,7 +56,7 @@ public final class ProduceFetchBenchmark {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new HashMap<>(Map.of("--bootstrap", "127.0.0.1:9092", "--topic", "bench",
             "--partitions", "6", "--replication-factor", "3", "--records", "1000000", "--record-size", "1024",
-            "--batch-records", "64", "--acks", "all", "--inflight", "16"));
+            "--batch-records", "64", "--acks", "all", "--inflight", "16", "--warmup-records", "100000"));
         for (int i = 0; i < args.length; i += 2) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 usage("bad argument '" + args[i] + "'");
@@ -79,6 +79,7 @@ public final class ProduceFetchBenchmark {
             default -> throw new IllegalArgumentException("--acks must be all, 1 or 0");
         };
         int inflight = Integer.parseInt(opts.get("--inflight"));
+        long warmupRecords = Long.parseLong(opts.get("--warmup-records"));
 
         createTopic(opts.get("--controllers"), topic, partitions, rf);
         Map<Integer, ManagedChannel> channels = new HashMap<>();
@@ -100,55 +101,16 @@ public final class ProduceFetchBenchmark {
             }
             templates[t] = b.build();
         }
-        long requests = (records + batchRecords - 1) / batchRecords;
-        long[] latencies = new long[(int) requests];
-        Semaphore window = new Semaphore(inflight);
-        CountDownLatch done = new CountDownLatch((int) requests);
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        long lastReport = start;
-        for (long i = 0; i < requests; i++) {
-            window.acquire();
-            int partition = (int) (i % partitions);
-            int index = (int) i;
-            ProduceRequest request = ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(30_000)
-                .addTopics(TopicProduceData.newBuilder().setTopic(topic).addPartitions(PartitionProduceData.newBuilder()
-                    .setPartition(partition).setRecordBatches(UnsafeByteOperations.unsafeWrap(templates[index % templates.length].duplicate()))))
-                .build();
-            long sent = System.nanoTime();
-            leaders.get(partition).produce(request, new StreamObserver<>() {
-                @Override
-                public void onNext(ProduceResponse r) {
-                    if (r.getTopics(0).getPartitions(0).getError() != ErrorCode.NONE) {
-                        errors.incrementAndGet();
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    errors.incrementAndGet();
-                    finish();
-                }
-
-                @Override
-                public void onCompleted() {
-                    finish();
-                }
-
-                private void finish() {
-                    latencies[index] = System.nanoTime() - sent;
-                    window.release();
-                    done.countDown();
-                }
-            });
-            long now = System.nanoTime();
-            if (now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
-                double secs = (now - start) / 1e9;
-                System.out.printf("  %d records sent, %.0f records/s%n", i * batchRecords, i * batchRecords / secs);
-                lastReport = now;
-            }
+        if (warmupRecords > 0) {
+            // Four JVMs JIT-compiling gRPC, Netty and protobuf on two cores swamp a short run: warm up first.
+            System.out.printf("warming up with %d records...%n", warmupRecords);
+            produce(topic, partitions, leaders, templates, acks, inflight, (warmupRecords + batchRecords - 1) / batchRecords, false);
         }
-        done.await();
+        long requests = (records + batchRecords - 1) / batchRecords;
+        long start = System.nanoTime();
+        Produced produced = produce(topic, partitions, leaders, templates, acks, inflight, requests, true);
+        long[] latencies = produced.latencies();
+        AtomicLong errors = produced.errors();
         double seconds = (System.nanoTime() - start) / 1e9;
         long sentRecords = requests * batchRecords;
         double recordsPerSec = sentRecords / seconds;
@@ -194,10 +156,70 @@ public final class ProduceFetchBenchmark {
         System.exit(errors.get() == 0 ? 0 : 1);
     }
 
+    private record Produced(long[] latencies, AtomicLong errors) {
+    }
+
+    /** Sends {@code requests} produce requests round-robin, at most {@code inflight} outstanding. */
+    private static Produced produce(String topic, int partitions, Map<Integer, BrokerGrpc.BrokerStub> leaders,
+                                    ByteBuffer[] templates, int acks, int inflight, long requests, boolean report)
+        throws InterruptedException {
+        long[] latencies = new long[(int) requests];
+        Semaphore window = new Semaphore(inflight);
+        CountDownLatch done = new CountDownLatch((int) requests);
+        AtomicLong errors = new AtomicLong();
+        long start = System.nanoTime();
+        long lastReport = start;
+        int batchRecords = RecordBatch.of(templates[0]).recordCount();
+        for (long i = 0; i < requests; i++) {
+            window.acquire();
+            int partition = (int) (i % partitions);
+            int index = (int) i;
+            ProduceRequest request = ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(30_000)
+                .addTopics(TopicProduceData.newBuilder().setTopic(topic).addPartitions(PartitionProduceData.newBuilder()
+                    .setPartition(partition).setRecordBatches(UnsafeByteOperations.unsafeWrap(templates[index % templates.length].duplicate()))))
+                .build();
+            long sent = System.nanoTime();
+            leaders.get(partition).produce(request, new StreamObserver<>() {
+                @Override
+                public void onNext(ProduceResponse r) {
+                    if (r.getTopics(0).getPartitions(0).getError() != ErrorCode.NONE) {
+                        errors.incrementAndGet();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    errors.incrementAndGet();
+                    finish();
+                }
+
+                @Override
+                public void onCompleted() {
+                    finish();
+                }
+
+                private void finish() {
+                    latencies[index] = System.nanoTime() - sent;
+                    window.release();
+                    done.countDown();
+                }
+            });
+            long now = System.nanoTime();
+            if (report && now - lastReport > TimeUnit.SECONDS.toNanos(5)) {
+                double secs = (now - start) / 1e9;
+                System.out.printf("  %d records sent, %.0f records/s%n", i * batchRecords, i * batchRecords / secs);
+                lastReport = now;
+            }
+        }
+        done.await();
+        return new Produced(latencies, errors);
+    }
+
     private static ManagedChannel channel(Map<Integer, ManagedChannel> channels, MetadataResponse metadata, int brokerId) {
         return channels.computeIfAbsent(brokerId, id -> {
             BrokerInfo b = metadata.getBrokersList().stream().filter(x -> x.getId() == id).findFirst().orElseThrow();
-            return NettyChannelBuilder.forAddress(b.getHost(), b.getPort()).usePlaintext().maxInboundMessageSize(64 << 20).build();
+            return NettyChannelBuilder.forAddress(b.getHost(), b.getPort()).usePlaintext().maxInboundMessageSize(64 << 20)
+                .flowControlWindow(8 << 20).build();
         });
     }
 
@@ -254,7 +276,7 @@ public final class ProduceFetchBenchmark {
         System.err.println("error: " + problem);
         System.err.println("usage: ProduceFetchBenchmark --controllers host:port[,..] [--bootstrap host:port] [--topic T] "
             + "[--partitions N] [--replication-factor N] [--records N] [--record-size B] [--batch-records N] "
-            + "[--acks all|1|0] [--inflight N]");
+            + "[--acks all|1|0] [--inflight N] [--warmup-records N]");
         System.exit(2);
     }
 }
