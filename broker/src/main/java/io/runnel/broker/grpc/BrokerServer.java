@@ -29,6 +29,9 @@ public final class BrokerServer {
     /** @param builder a Netty builder on a port (see {@link #FLOW_CONTROL_WINDOW}), or an in-process one */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics) {
+        if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
+            builder.addService(new AdminService(controllers));
+        }
         this.server = builder
             .addService(new BrokerService(replicaManager, cluster, clock, metrics))
             .addService(new ReplicationService(replicaManager))

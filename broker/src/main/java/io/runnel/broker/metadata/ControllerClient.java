@@ -267,6 +267,36 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         }, scheduler);
     }
 
+    // ---------------------------------------------------------------- admin forwarding
+
+    /**
+     * Runs {@code call} against the active controller on a background thread, moving to the hinted
+     * (or next) controller while the answer says NOT_CONTROLLER or the controller is unreachable.
+     *
+     * @param hint           the response's controller id field
+     * @param notController  whether the response says the node was not the active controller
+     */
+    public <T> CompletableFuture<T> forward(java.util.function.Function<ControllerGrpc.ControllerBlockingStub, T> call,
+                                            java.util.function.ToIntFunction<T> hint, java.util.function.Predicate<T> notController) {
+        return CompletableFuture.supplyAsync(() -> {
+            RuntimeException last = null;
+            for (int attempt = 0; attempt < controllerIds.size() * 3; attempt++) {
+                int target = active;
+                try {
+                    T response = call.apply(ControllerGrpc.newBlockingStub(channels.get(target)).withDeadlineAfter(15, TimeUnit.SECONDS));
+                    if (!notController.test(response)) {
+                        return response;
+                    }
+                    follow(hint.applyAsInt(response));
+                } catch (io.grpc.StatusRuntimeException e) {
+                    last = e;
+                    follow(-1);
+                }
+            }
+            throw last != null ? last : new IllegalStateException("no active controller among " + controllerIds);
+        }, scheduler);
+    }
+
     // ---------------------------------------------------------------- ClusterView
 
     @Override

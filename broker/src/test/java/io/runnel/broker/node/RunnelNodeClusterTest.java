@@ -132,16 +132,15 @@ class RunnelNodeClusterTest {
             return image.getBrokersCount() == 3 && image.getBrokersList().stream().noneMatch(b -> b.getFenced());
         });
 
+        // Through any broker's Admin service, which forwards to the active controller.
         CreateTopicsRequest create = CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("orders")
             .setPartitions(1).setReplicationFactor(3)).build();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
-            int active = controller(1).describeCluster(DescribeClusterRequest.getDefaultInstance()).getControllerId();
-            if (active < 1) {
-                return false;
-            }
-            CreateTopicsResponse r = controller(active).createTopics(create);
-            return r.getResults(0).getError() == ErrorCode.NONE || r.getResults(0).getError() == ErrorCode.TOPIC_ALREADY_EXISTS;
-        });
+        CreateTopicsResponse created = io.runnel.proto.v1.AdminGrpc.newBlockingStub(channel(ports.get(3)[0]))
+            .withDeadlineAfter(30, TimeUnit.SECONDS).createTopics(create);
+        assertEquals(ErrorCode.NONE, created.getResults(0).getError(), created.getResults(0).getErrorMessage());
+        CreateTopicsResponse again = io.runnel.proto.v1.AdminGrpc.newBlockingStub(channel(ports.get(2)[0]))
+            .withDeadlineAfter(30, TimeUnit.SECONDS).createTopics(create);
+        assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, again.getResults(0).getError());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> partition(1).getLeaderId() > 0);
         int leader = partition(1).getLeaderId();
 
