@@ -244,6 +244,33 @@ class PartitionTest {
     }
 
     @Test
+    void uncleanLeaderChange_theOldLeadersDivergentTailIsTruncatedToTheNewLeadersHistory() {
+        elect(1, List.of(1, 2, 3));
+        Partition first = replicas.get(1);
+        first.appendRecordsAsLeader(batch("a", "b"), false, 1);
+        fetchOnce(3, 1); // 3 copies a, b and then falls behind
+        first.appendRecordsAsLeader(batch("c", "d", "e", "f"), false, 1);
+        fetchOnce(2, 1);
+        assertEquals(2, replicas.get(3).logEndOffset());
+        assertEquals(6, first.logEndOffset());
+
+        // 1 and 2 are lost; 3, outside what they had, is elected uncleanly and takes new writes.
+        elect(3, List.of(3));
+        Partition third = replicas.get(3);
+        third.appendRecordsAsLeader(batch("x", "y"), false, 1);
+        assertEquals(List.of("0:a", "1:b", "2:x", "3:y"), values(third));
+
+        // The old leader returns as a follower: its c..f diverge from epoch 1's history at offset 2.
+        fetchOnce(1, 3);
+        assertEquals(2, first.logEndOffset(), "truncated to where epoch 0 ends on the new leader");
+        fetchOnce(1, 3);
+        assertEquals(values(third), values(first));
+        fetchOnce(2, 3);
+        fetchOnce(2, 3);
+        assertEquals(values(third), values(replicas.get(2)));
+    }
+
+    @Test
     void notLeader_fencedEpoch_andUnknownReplicaAreRefused() {
         elect(1, List.of(1, 2, 3));
         NotLeaderException e = assertThrows(NotLeaderException.class,
