@@ -1,0 +1,57 @@
+package io.runnel.broker.node;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.broker.config.NodeConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A node that cannot start says why: the setting and the cause. */
+class RunnelNodeStartupTest {
+    @TempDir
+    Path tmp;
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private NodeConfig config(int listenerPort, int controllerPort, Path dataDir) {
+        Properties p = new Properties();
+        p.setProperty("node.id", "1");
+        p.setProperty("roles", "broker");
+        p.setProperty("listener", "127.0.0.1:" + listenerPort);
+        p.setProperty("quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("data.dir", dataDir.toString());
+        return NodeConfig.load(p, Map.of(), "test");
+    }
+
+    @Test
+    void takenListenerPort_isNamed() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            RunnelNode node = new RunnelNode(config(taken.getLocalPort(), freePort(), tmp.resolve("data")));
+            IOException e = assertThrows(IOException.class, node::start);
+            node.halt();
+            assertTrue(e.getMessage().contains("listener") && e.getMessage().contains("cannot be bound"), e.getMessage());
+        }
+    }
+
+    @Test
+    void unusableDataDir_isNamed() throws Exception {
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "not a directory");
+        RunnelNode node = new RunnelNode(config(freePort(), freePort(), file.resolve("data")));
+        IOException e = assertThrows(IOException.class, node::start);
+        node.halt();
+        assertTrue(e.getMessage().contains("data.dir"), e.getMessage());
+    }
+}
