@@ -512,9 +512,16 @@ public final class Log implements Closeable {
             }
             long unflushed = unflushedBytes.get();
             Long first = segments.floorKey(from);
+            LogSegment active = segments.lastEntry().getValue();
             for (LogSegment segment : segments.tailMap(first == null ? segments.firstKey() : first, true).values()) {
                 try {
-                    segment.flush();
+                    // The active segment's indexes are rebuilt by recovery after any crash (it always
+                    // holds the recovery point), so only its data needs forcing.
+                    if (segment == active) {
+                        segment.flushLog();
+                    } else {
+                        segment.flush();
+                    }
                 } catch (UncheckedIOException e) {
                     // Retention may close a removed segment under us; only live ones matter.
                     if (!(e.getCause() instanceof ClosedChannelException) || segments.containsValue(segment)) {
