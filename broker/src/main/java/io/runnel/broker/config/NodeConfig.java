@@ -29,12 +29,13 @@ import java.util.regex.Pattern;
  * @param dataDir         partition logs and Raft state live under it
  * @param metricsPort     Prometheus scrape port over HTTP; 0 picks a free one, -1 disables it
  * @param replicaLagTimeMaxMs a follower not caught up this long leaves the ISR
+ * @param quorumJoin      a new controller joining a running quorum: it waits to be added (AddVoter)
  * @param defaults        topic settings used when a topic does not set them
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
-                         long brokerHeartbeatIntervalMs, Map<String, String> defaults) {
+                         long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -50,12 +51,13 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String QUORUM_JOIN = "quorum.join";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
-        BROKER_HEARTBEAT_INTERVAL_MS);
+        BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
 
     public boolean isBroker() {
@@ -133,11 +135,15 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(BROKER_HEARTBEAT_INTERVAL_MS + " (" + heartbeat + ") must be below " + BROKER_SESSION_TIMEOUT_MS
                 + " (" + session + ")");
         }
+        String join = settings.getOrDefault(QUORUM_JOIN, "false");
+        if (!join.equals("true") && !join.equals("false")) {
+            problems.add(QUORUM_JOIN + " must be true or false, got '" + join + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
-            Path.of(dataDir), metricsPort, lag, session, heartbeat, Map.copyOf(defaults));
+            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults));
     }
 
     /** {@code 1@host:port,2@host:port}; empty means a single voter: this node on its controller listener. */

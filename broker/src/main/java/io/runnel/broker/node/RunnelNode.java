@@ -99,7 +99,7 @@ public final class RunnelNode implements Closeable {
     private void startController(Path dataDir) throws IOException {
         quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
-            10_000)).start();
+            10_000, config.quorumJoin())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, config.brokerSessionTimeoutMs());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
         controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),

@@ -230,6 +230,27 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
     }
 
+    /**
+     * Adds a voter (started with {@code joining}) to the Raft configuration.
+     *
+     * @return the voters afterwards
+     */
+    public CompletableFuture<List<Integer>> addVoter(int nodeId, String host, int raftPort) {
+        try {
+            requireActive();
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                quorum.addVoter(nodeId, java.net.InetSocketAddress.createUnresolved(host, raftPort));
+                return quorum.voters();
+            } catch (java.io.IOException e) {
+                throw new ControllerException(ErrorCode.INVALID_REQUEST, e.getMessage());
+            }
+        }, scheduler);
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     private void requireActive() {

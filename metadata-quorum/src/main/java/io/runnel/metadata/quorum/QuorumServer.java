@@ -75,8 +75,10 @@ public final class QuorumServer implements Closeable {
         ExitUtils.disableSystemExit();
         ExitUtils.setTerminateOnUncaughtException(false);
         try {
+            // A joining voter knows no peers: the leader's configuration change brings it in.
+            RaftGroup group = settings.joining() ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, peers);
             this.server = RaftServer.newBuilder().setServerId(peerId(settings.nodeId()))
-                .setGroup(RaftGroup.valueOf(groupId, peers)).setProperties(p).setStateMachine(stateMachine)
+                .setGroup(group).setProperties(p).setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER).build();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the Raft server in " + settings.dir(), e);
@@ -165,6 +167,47 @@ public final class QuorumServer implements Closeable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e instanceof NotLeaderException
                 ? new ControllerException(ErrorCode.NOT_CONTROLLER, e.getMessage()) : e);
+        }
+    }
+
+    /**
+     * Adds a voter that has been started with {@code joining}: a Raft configuration change from the
+     * current voters to them plus the new one. The new voter catches up from the leader's log or
+     * snapshot. One change at a time (Ratis refuses a second while one is in progress).
+     *
+     * @throws IOException naming the cause if the change is refused or times out
+     */
+    public void addVoter(int nodeId, InetSocketAddress raftAddress) throws IOException {
+        RaftGroup current;
+        try {
+            current = server.getDivision(groupId).getGroup();
+        } catch (IOException e) {
+            throw new IOException("this node has no Raft group yet", e);
+        }
+        List<RaftPeer> peers = new ArrayList<>(current.getPeers());
+        if (peers.stream().anyMatch(peer -> peer.getId().equals(peerId(nodeId)))) {
+            throw new IOException("node " + nodeId + " is already a voter");
+        }
+        peers.add(RaftPeer.newBuilder().setId(peerId(nodeId))
+            .setAddress(raftAddress.getHostString() + ":" + raftAddress.getPort()).build());
+        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
+            .setProperties(new RaftProperties()).setRaftGroup(current)
+            .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+                TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build()) {
+            var reply = client.admin().setConfiguration(peers);
+            if (!reply.isSuccess()) {
+                throw new IOException("adding voter " + nodeId + " was refused: " + reply.getException());
+            }
+        }
+    }
+
+    /** Node ids of the current voters, as this node's Raft configuration lists them. */
+    public List<Integer> voters() {
+        try {
+            return server.getDivision(groupId).getRaftConf().getCurrentPeers().stream().map(peer -> nodeId(peer.getId()))
+                .sorted().toList();
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

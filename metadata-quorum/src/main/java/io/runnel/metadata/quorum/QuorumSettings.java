@@ -15,11 +15,19 @@ import java.util.UUID;
  * @param clusterId           the Raft group id: the same on every node of one cluster
  * @param electionTimeoutMinMs lower bound of the randomized election timeout (the upper is twice it)
  * @param snapshotEveryEntries take a snapshot (and purge the log behind it) every this many entries
+ * @param joining             a new voter joining a running quorum: it starts knowing no peers and waits
+ *                            for the leader to add it ({@link QuorumServer#addVoter}); after its first
+ *                            start, membership comes from its log
  */
 public record QuorumSettings(int nodeId, Map<Integer, InetSocketAddress> voters, String bindHost, Path dir, UUID clusterId,
-                             long electionTimeoutMinMs, long snapshotEveryEntries) {
+                             long electionTimeoutMinMs, long snapshotEveryEntries, boolean joining) {
     /** A fixed default group id, so a cluster configured by voters alone needs no extra setting. */
     public static final UUID DEFAULT_CLUSTER_ID = UUID.fromString("72756e6e-656c-4d65-7461-646174610001");
+
+    public QuorumSettings(int nodeId, Map<Integer, InetSocketAddress> voters, String bindHost, Path dir, UUID clusterId,
+                          long electionTimeoutMinMs, long snapshotEveryEntries) {
+        this(nodeId, voters, bindHost, dir, clusterId, electionTimeoutMinMs, snapshotEveryEntries, false);
+    }
 
     public QuorumSettings {
         voters = Map.copyOf(voters);

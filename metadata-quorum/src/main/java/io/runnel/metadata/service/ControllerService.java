@@ -171,6 +171,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .setControllerId(controller.activeControllerId()).build()));
     }
 
+    @Override
+    public void addVoter(io.runnel.proto.v1.AddVoterRequest request, StreamObserver<io.runnel.proto.v1.AddVoterResponse> out) {
+        controller.addVoter(request.getNodeId(), request.getRaftEndpoint().getHost(), request.getRaftEndpoint().getPort())
+            .whenComplete((voters, error) -> answer(out, error == null
+                ? io.runnel.proto.v1.AddVoterResponse.newBuilder().addAllVoters(voters)
+                    .setControllerId(controller.activeControllerId()).build()
+                : io.runnel.proto.v1.AddVoterResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
     private static CompletableFuture<TopicResult> toResult(String name, CompletableFuture<ApplyResult> future) {
         return future.handle((r, error) -> error == null ? TopicResult.newBuilder().setName(name).build()
             : TopicResult.newBuilder().setName(name).setError(code(error)).setErrorMessage(message(error)).build());

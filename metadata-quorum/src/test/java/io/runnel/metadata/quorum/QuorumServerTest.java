@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -136,6 +137,32 @@ class QuorumServerTest {
         servers.remove(follower).close();
         start(follower, 20);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> servers.get(follower).image().equals(expected));
+    }
+
+    @Test
+    void aNewVoterJoins_catchesUp_andCountsTowardCommits() throws Exception {
+        startAll(20);
+        QuorumServer leader = awaitLeader();
+        registerBrokers(leader, 2);
+        for (int t = 0; t < 40; t++) {
+            propose(leader, ControllerLogic.createTopic(leader.image(), "topic-" + t, 1, 2, Map.of(), UUID.randomUUID()));
+        }
+        voters.put(4, new InetSocketAddress("127.0.0.1", freePort()));
+        QuorumServer joiner = new QuorumServer(new QuorumSettings(4, voters, "127.0.0.1", tmp.resolve("node-4"),
+            QuorumSettings.DEFAULT_CLUSTER_ID, 300, 20, true)).start();
+        servers.put(4, joiner);
+        leader.addVoter(4, voters.get(4));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> leader.voters().equals(java.util.List.of(1, 2, 3, 4)));
+        MetadataImage expected = leader.image();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> joiner.image().topics().equals(expected.topics()));
+
+        // With 4 voters a commit needs 3: with one original follower stopped, only the new voter's
+        // acknowledgement lets a write commit.
+        List<Integer> followers = servers.keySet().stream().filter(id -> id != leader.nodeId() && id != 4).toList();
+        servers.remove(followers.get(0)).close();
+        assertEquals(ErrorCode.NONE, propose(awaitLeader(), ControllerLogic.createTopic(awaitLeader().image(), "with-four", 1, 1,
+            Map.of(), UUID.randomUUID())).getError());
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> joiner.image().topics().containsKey("with-four"));
     }
 
     private static long countFiles(Path dir, String prefix) throws IOException {
