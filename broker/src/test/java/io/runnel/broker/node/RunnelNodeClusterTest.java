@@ -117,8 +117,7 @@ class RunnelNodeClusterTest {
             .build()).getTopics(0).getPartitions(0).getError();
     }
 
-    @Test
-    void topicThroughTheQuorum_replicatedProduce_andLeadershipMovesWhenALeaderStopsHeartbeating() throws Exception {
+    private void startCluster() throws Exception {
         StringBuilder voters = new StringBuilder();
         for (int id = 1; id <= 3; id++) {
             ports.put(id, new int[] {freePort(), freePortPair()});
@@ -131,6 +130,40 @@ class RunnelNodeClusterTest {
             var image = controller(1).describeCluster(DescribeClusterRequest.getDefaultInstance()).getImage();
             return image.getBrokersCount() == 3 && image.getBrokersList().stream().noneMatch(b -> b.getFenced());
         });
+    }
+
+    @Test
+    void reassignment_movesAPartitionToAnotherBroker_withItsData() throws Exception {
+        startCluster();
+        var admin = io.runnel.proto.v1.AdminGrpc.newBlockingStub(channel(ports.get(1)[0])).withDeadlineAfter(30, TimeUnit.SECONDS);
+        CreateTopicsResponse created = admin.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder()
+            .setName("orders").setPartitions(1).setReplicationFactor(1).putConfigs("min.insync.replicas", "1")).build());
+        assertEquals(ErrorCode.NONE, created.getResults(0).getError(), created.getResults(0).getErrorMessage());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> partition(1).getLeaderId() > 0);
+        int from = partition(1).getLeaderId();
+        int to = from % 3 + 1;
+        for (int i = 0; i < 10; i++) {
+            assertEquals(ErrorCode.NONE, produce(from, "m" + i));
+        }
+        int active = controller(1).describeCluster(DescribeClusterRequest.getDefaultInstance()).getControllerId();
+        var reassigned = controller(active).reassignPartition(io.runnel.proto.v1.ReassignPartitionRequest.newBuilder()
+            .setTopic("orders").setPartition(0).addReplicas(to).build());
+        assertEquals(ErrorCode.NONE, reassigned.getError(), reassigned.getErrorMessage());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            PartitionMetadata p = partition(1);
+            return p.getReplicasList().equals(List.of(to)) && p.getLeaderId() == to;
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+            nodes.get(from).replicaManager().partition(new io.runnel.broker.partition.TopicPartition("orders", 0)).isEmpty());
+        var fetched = broker(to).fetch(FetchRequest.newBuilder().setRecordsAsMessages(true)
+            .addTopics(FetchTopic.newBuilder().setTopic("orders").addPartitions(FetchPartition.newBuilder()
+                .setFetchOffset(0).setCurrentLeaderEpoch(-1).setPartitionMaxBytes(1 << 20))).build()).getTopics(0).getPartitions(0);
+        assertEquals(10, fetched.getRecords().getRecordsCount(), "the data moved with the partition");
+    }
+
+    @Test
+    void topicThroughTheQuorum_replicatedProduce_andLeadershipMovesWhenALeaderStopsHeartbeating() throws Exception {
+        startCluster();
 
         // Through any broker's Admin service, which forwards to the active controller.
         CreateTopicsRequest create = CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("orders")

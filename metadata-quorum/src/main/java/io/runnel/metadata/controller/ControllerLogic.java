@@ -294,6 +294,58 @@ public final class ControllerLogic {
             .addAllIsr(newIsr))).build();
     }
 
+    /**
+     * Starts moving a partition to {@code target}: the replicas become target plus the current ones
+     * (new replicas replicate from the leader and join the ISR); {@link #completeReassignments}
+     * finishes once the ISR holds every target replica.
+     *
+     * @throws ControllerException INVALID_REQUEST for an empty or duplicated list or a broker not live
+     */
+    public static MetadataBatch reassignPartition(MetadataImage image, String topic, int partition, List<Integer> target) {
+        TopicInfo t = requireTopic(image, topic);
+        PartitionInfo p = t.partitions().get(partition);
+        if (p == null) {
+            throw new ControllerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + topic + "-" + partition
+                + " does not exist");
+        }
+        if (target.isEmpty() || target.stream().distinct().count() != target.size()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "target replicas " + target + " must be non-empty and distinct");
+        }
+        for (int r : target) {
+            if (!isLive(image, r)) {
+                throw new ControllerException(ErrorCode.INVALID_REQUEST, "broker " + r + " is not a live broker");
+            }
+        }
+        List<Integer> union = new ArrayList<>(target);
+        p.replicas().stream().filter(r -> !union.contains(r)).forEach(union::add);
+        return MetadataBatch.newBuilder().addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder()
+            .setTopic(topic).setPartition(partition).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(p.leader())
+            .addAllIsr(p.isr()).addAllReplicas(union).addAllTargetReplicas(target))).build();
+    }
+
+    /**
+     * Finishes every reassignment whose target replicas are all in the ISR: replicas become the
+     * target, the ISR keeps only target replicas, and leadership moves to the first target replica
+     * in the ISR if the leader is not kept.
+     */
+    public static MetadataBatch completeReassignments(MetadataImage image) {
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
+        for (TopicInfo t : image.topics().values()) {
+            for (PartitionInfo p : t.partitions().values()) {
+                if (!p.reassigning() || !p.isr().containsAll(p.targetReplicas())) {
+                    continue;
+                }
+                List<Integer> isr = p.isr().stream().filter(p.targetReplicas()::contains).toList();
+                int leader = p.targetReplicas().contains(p.leader()) ? p.leader()
+                    : p.targetReplicas().stream().filter(isr::contains).findFirst().orElse(PartitionInfo.NO_LEADER);
+                batch.addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
+                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
+                    .addAllIsr(isr).addAllReplicas(p.targetReplicas()).setClearTarget(true)));
+            }
+        }
+        return batch.build();
+    }
+
     /** Moves leadership back to each partition's first replica where it is live and in the ISR. */
     public static MetadataBatch electPreferredLeaders(MetadataImage image) {
         MetadataBatch.Builder batch = MetadataBatch.newBuilder();

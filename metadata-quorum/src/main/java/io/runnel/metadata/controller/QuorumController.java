@@ -83,6 +83,27 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         });
     }
 
+    /** After each applied batch, the active controller finishes reassignments whose new replicas caught up. */
+    @Override
+    public void onApplied(MetadataBatch batch, long term, long offset, MetadataImage image) {
+        if (batch.getRecordsList().stream().noneMatch(r -> r.hasPartitionChange())) {
+            return;
+        }
+        scheduler.execute(() -> {
+            if (!quorum.isActiveController()) {
+                return;
+            }
+            MetadataBatch completion = ControllerLogic.completeReassignments(quorum.image());
+            if (completion.getRecordsCount() > 0) {
+                quorum.propose(completion); // a stale one is rejected by its partition-epoch precondition
+            }
+        });
+    }
+
+    public CompletableFuture<ApplyResult> reassignPartition(String topic, int partition, List<Integer> replicas) {
+        return decide(() -> ControllerLogic.reassignPartition(quorum.image(), topic, partition, replicas));
+    }
+
     @Override
     public void onNotLeader() {
         ScheduledFuture<?> task = sessionChecker;

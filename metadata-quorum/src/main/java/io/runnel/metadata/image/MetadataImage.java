@@ -172,8 +172,10 @@ public final class MetadataImage {
                     }
                     List<Integer> replicas = r.getReplicasCount() == 0 ? p.replicas() : r.getReplicasList();
                     int leaderEpoch = r.getLeader() != p.leader() ? p.leaderEpoch() + 1 : p.leaderEpoch();
+                    List<Integer> target = r.getClearTarget() ? List.of()
+                        : r.getTargetReplicasCount() > 0 ? r.getTargetReplicasList() : p.targetReplicas();
                     topics.put(t.name(), t.withPartition(new PartitionInfo(p.partition(), replicas, r.getIsrList(), r.getLeader(),
-                        leaderEpoch, p.partitionEpoch() + 1)));
+                        leaderEpoch, p.partitionEpoch() + 1, target)));
                     return null;
                 }
                 case REMOVE_TOPIC -> {
@@ -226,7 +228,7 @@ public final class MetadataImage {
             for (PartitionInfo p : t.partitions().values()) {
                 ti.addPartitions(PartitionRegistration.newBuilder().setPartition(p.partition()).addAllReplicas(p.replicas())
                     .addAllIsr(p.isr()).setLeader(p.leader()).setLeaderEpoch(p.leaderEpoch())
-                    .setPartitionEpoch(p.partitionEpoch()));
+                    .setPartitionEpoch(p.partitionEpoch()).addAllTargetReplicas(p.targetReplicas()));
             }
             out.addTopics(ti);
         }
@@ -244,7 +246,7 @@ public final class MetadataImage {
             TreeMap<Integer, PartitionInfo> partitions = new TreeMap<>();
             for (PartitionRegistration p : t.getPartitionsList()) {
                 partitions.put(p.getPartition(), new PartitionInfo(p.getPartition(), p.getReplicasList(), p.getIsrList(),
-                    p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch()));
+                    p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch(), p.getTargetReplicasList()));
             }
             topics.put(t.getName(), new TopicInfo(t.getName(), t.getTopicId(), t.getConfigsMap(), partitions));
         }

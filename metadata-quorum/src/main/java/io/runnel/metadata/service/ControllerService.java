@@ -181,6 +181,16 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     .setControllerId(controller.activeControllerId()).build()));
     }
 
+    @Override
+    public void reassignPartition(io.runnel.proto.v1.ReassignPartitionRequest request,
+                                  StreamObserver<io.runnel.proto.v1.ReassignPartitionResponse> out) {
+        controller.reassignPartition(request.getTopic(), request.getPartition(), request.getReplicasList())
+            .whenComplete((r, error) -> answer(out, error == null
+                ? io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setControllerId(controller.activeControllerId()).build()
+                : io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
     private static CompletableFuture<TopicResult> toResult(String name, CompletableFuture<ApplyResult> future) {
         return future.handle((r, error) -> error == null ? TopicResult.newBuilder().setName(name).build()
             : TopicResult.newBuilder().setName(name).setError(code(error)).setErrorMessage(message(error)).build());

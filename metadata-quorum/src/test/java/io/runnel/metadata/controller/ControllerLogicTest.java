@@ -177,6 +177,34 @@ class ControllerLogicTest {
     }
 
     @Test
+    void reassignment_addsTargetsFirst_completesOnlyOnceTheyAreAllInTheIsr() {
+        brokers(4);
+        apply(ControllerLogic.createTopic(image, "t", 1, 2, Map.of(), UUID.randomUUID()));
+        PartitionInfo before = image.topics().get("t").partitions().get(0);
+        List<Integer> target = new java.util.ArrayList<>(List.of(1, 2, 3, 4));
+        target.removeAll(before.replicas());
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of())));
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of(9))));
+        assertTrue(apply(ControllerLogic.reassignPartition(image, "t", 0, target)).accepted());
+        PartitionInfo moving = image.topics().get("t").partitions().get(0);
+        assertEquals(4, moving.replicas().size());
+        assertEquals(target, moving.targetReplicas());
+        assertEquals(0, ControllerLogic.completeReassignments(image).getRecordsCount(), "targets not in the ISR yet");
+
+        long epoch = image.brokers().get(moving.leader()).epoch();
+        List<Integer> grown = new java.util.ArrayList<>(moving.isr());
+        grown.addAll(target);
+        apply(ControllerLogic.alterPartition(image, moving.leader(), epoch, "t", 0, moving.leaderEpoch(), moving.partitionEpoch(), grown));
+        assertTrue(apply(ControllerLogic.completeReassignments(image)).accepted());
+        PartitionInfo after = image.topics().get("t").partitions().get(0);
+        assertEquals(target, after.replicas());
+        assertEquals(target.size(), after.isr().size());
+        assertTrue(target.contains(after.leader()));
+        assertEquals(moving.leaderEpoch() + 1, after.leaderEpoch(), "the old leader was not kept");
+        assertFalse(after.reassigning());
+    }
+
+    @Test
     void imageRoundTripsThroughItsProto() {
         brokers(3, "r1", "r2");
         apply(ControllerLogic.createTopic(image, "t", 4, 2, Map.of("retention.ms", "5"), UUID.randomUUID()));
