@@ -46,6 +46,17 @@ class RunnelNodeStartupTest {
     }
 
     @Test
+    void healthCheck_servingNode_is0_closedPort_is1() throws Exception {
+        RunnelNode node = new RunnelNode(config(freePort(), freePort(), tmp.resolve("data"))).start();
+        try {
+            org.junit.jupiter.api.Assertions.assertEquals(0, HealthCheck.check("127.0.0.1:" + node.brokerPort()));
+        } finally {
+            node.halt();
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1, HealthCheck.check("127.0.0.1:" + freePort()));
+    }
+
+    @Test
     void unusableDataDir_isNamed() throws Exception {
         Path file = tmp.resolve("a-file");
         Files.writeString(file, "not a directory");

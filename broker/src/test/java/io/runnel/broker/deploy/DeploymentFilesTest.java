@@ -1,0 +1,171 @@
+package io.runnel.broker.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.broker.config.NodeConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Offline checks of docker/: the compose file and the Kubernetes manifests are parsed and checked
+ * for what a working cluster needs, and each node's environment is fed through the real
+ * {@link NodeConfig} to prove the ids, voters and addresses it derives agree.
+ */
+class DeploymentFilesTest {
+    private static final Path DOCKER = Path.of("..", "docker");
+
+    @SuppressWarnings("unchecked")
+    private static <T> T get(Object node, String... path) {
+        Object current = node;
+        for (String key : path) {
+            assertTrue(current instanceof Map, "no map at '" + key + "' in " + String.join(".", path));
+            current = ((Map<String, Object>) current).get(key);
+            assertNotNull(current, "missing '" + key + "' in " + String.join(".", path));
+        }
+        return (T) current;
+    }
+
+    private static List<Object> loadAll(Path file) throws IOException {
+        List<Object> docs = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file)) {
+            new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(in).forEach(docs::add);
+        }
+        return docs;
+    }
+
+    private static Properties none() {
+        return new Properties();
+    }
+
+    @Test
+    void compose_threeQuorumNodes_withVolumesHealthchecksAndOrderedStart() throws IOException {
+        Map<String, Object> compose = (Map<String, Object>) loadAll(DOCKER.resolve("docker-compose.yml")).get(0);
+        Map<String, Object> services = get(compose, "services");
+        assertEquals(Set.of("runnel-1", "runnel-2", "runnel-3"), services.keySet());
+        Map<String, Object> volumes = get(compose, "volumes");
+        Set<Integer> ids = new HashSet<>();
+        Set<Integer> clientPorts = new HashSet<>();
+        for (Map.Entry<String, Object> e : services.entrySet()) {
+            Map<String, Object> svc = (Map<String, Object>) e.getValue();
+            assertEquals("host", get(svc, "network_mode"));
+            Map<String, String> env = new HashMap<>();
+            ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
+            NodeConfig config = NodeConfig.load(none(), env, e.getKey());
+            ids.add(config.nodeId());
+            clientPorts.add(config.clientListener().getPort());
+            assertEquals(3, config.voters().size());
+            assertEquals(config.controllerListener().getPort(), config.voters().get(config.nodeId()).getPort(),
+                e.getKey() + " is the voter it claims to be");
+            List<String> test = get(svc, "healthcheck", "test");
+            assertTrue(test.contains("io.runnel.broker.node.HealthCheck"));
+            assertTrue(test.get(test.size() - 1).endsWith(":" + config.clientListener().getPort()),
+                "healthcheck asks this node's own port: " + test);
+            List<String> mounts = get(svc, "volumes");
+            String volume = mounts.get(0).split(":")[0];
+            assertTrue(volumes.containsKey(volume), "named volume " + volume + " is declared");
+            assertTrue(mounts.get(0).endsWith(":/var/lib/runnel"));
+        }
+        assertEquals(Set.of(1, 2, 3), ids);
+        assertEquals(Set.of(9092, 9093, 9094), clientPorts);
+        assertEquals("service_healthy", get(services.get("runnel-2"), "depends_on", "runnel-1", "condition"));
+        assertEquals("service_healthy", get(services.get("runnel-3"), "depends_on", "runnel-2", "condition"));
+    }
+
+    @Test
+    void kubernetes_statefulSetServicesAndBudget() throws IOException {
+        Map<String, Map<String, Object>> byKind = new HashMap<>();
+        for (Object doc : loadAll(DOCKER.resolve("k8s").resolve("runnel.yaml"))) {
+            Map<String, Object> m = (Map<String, Object>) doc;
+            String key = m.get("kind") + "/" + get(m, "metadata", "name");
+            assertFalse(byKind.containsKey(key), "duplicate " + key);
+            byKind.put(key, m);
+            assertTrue(((String) m.get("apiVersion")).matches("v1|apps/v1|policy/v1"), key + " uses a current API version");
+        }
+        Map<String, Object> headless = byKind.get("Service/runnel-headless");
+        assertEquals("None", get(headless, "spec", "clusterIP"));
+        assertEquals(true, get(headless, "spec", "publishNotReadyAddresses"));
+        assertNotNull(byKind.get("Service/runnel"), "a client service");
+
+        Map<String, Object> sts = byKind.get("StatefulSet/runnel");
+        assertEquals("runnel-headless", get(sts, "spec", "serviceName"));
+        int replicas = get(sts, "spec", "replicas");
+        assertEquals(3, replicas);
+        Map<String, Object> selector = get(sts, "spec", "selector", "matchLabels");
+        Map<String, Object> labels = get(sts, "spec", "template", "metadata", "labels");
+        assertTrue(labels.entrySet().containsAll(selector.entrySet()), "selector matches the pod labels");
+        assertEquals(selector, get(headless, "spec", "selector"));
+        List<Map<String, Object>> claims = get(sts, "spec", "volumeClaimTemplates");
+        String claim = get(claims.get(0), "metadata", "name");
+        Map<String, Object> pod = get(sts, "spec", "template", "spec");
+        int grace = get(pod, "terminationGracePeriodSeconds");
+        assertTrue(grace >= 30, "time for a controlled shutdown");
+        Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+        assertEquals(9092, (int) get(container, "readinessProbe", "grpc", "port"));
+        assertEquals(9092, (int) get(container, "livenessProbe", "grpc", "port"));
+        assertNotNull(get(container, "resources", "requests", "cpu"));
+        assertNotNull(get(container, "resources", "requests", "memory"));
+        List<Map<String, Object>> mounts = get(container, "volumeMounts");
+        assertEquals(claim, mounts.get(0).get("name"));
+        assertEquals("/var/lib/runnel", mounts.get(0).get("mountPath"));
+
+        // Each pod's environment, as Kubernetes would expand it, through the real NodeConfig.
+        Map<String, String> template = new HashMap<>();
+        for (Map<String, Object> e : (List<Map<String, Object>>) container.get("env")) {
+            if (e.containsKey("value")) {
+                template.put((String) e.get("name"), (String) e.get("value"));
+            }
+        }
+        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+            String podName = "runnel-" + ordinal;
+            Map<String, String> env = new HashMap<>();
+            template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
+            NodeConfig config = NodeConfig.load(none(), env, podName);
+            assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
+            assertEquals(podName + ".runnel-headless", config.advertisedHost());
+            assertEquals(replicas, config.voters().size());
+            assertEquals(podName + ".runnel-headless", config.voters().get(ordinal).getHostString());
+        }
+
+        Map<String, Object> pdb = byKind.get("PodDisruptionBudget/runnel");
+        assertEquals(1, (int) get(pdb, "spec", "maxUnavailable"));
+        assertEquals(selector, get(pdb, "spec", "selector", "matchLabels"));
+    }
+
+    /** The compose tool's own validation, where it is installed (.ci/run installs it when it can). */
+    @Test
+    void compose_passesDockerComposeConfig() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")),
+            "docker-compose is not installed");
+        Process p = new ProcessBuilder("/usr/bin/docker-compose", "-f", DOCKER.resolve("docker-compose.yml").toString(),
+            "config", "-q").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+    }
+
+    @Test
+    void dockerfile_multiStage_nonRoot_volume_healthcheck() throws IOException {
+        String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+        assertEquals(2, dockerfile.lines().filter(l -> l.startsWith("FROM ")).count(), "build and runtime stages");
+        assertTrue(dockerfile.contains("USER 10001"), "non-root");
+        assertTrue(dockerfile.contains("VOLUME /var/lib/runnel"));
+        assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("io.runnel.broker.node.HealthCheck"));
+        assertTrue(dockerfile.contains("EXPOSE 9092 9192 9193 9404"));
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
+    }
+}
