@@ -1,0 +1,95 @@
+package io.runnel.client.common;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.MetadataRequest;
+import io.runnel.proto.v1.MetadataResponse;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Channels to the cluster: the bootstrap addresses, and one channel per broker learned from
+ * metadata. Shared by the admin client, producer and consumer.
+ *
+ * <p>Thread-safety: safe from any thread.
+ */
+public final class Bootstrap implements Closeable {
+    private final List<String[]> bootstrap = new ArrayList<>();
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    /**
+     * @param servers {@code host:port[,host:port...]}
+     * @throws IllegalArgumentException naming a malformed address
+     */
+    public Bootstrap(String servers) {
+        for (String address : servers.split(",")) {
+            int colon = address.trim().lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("bootstrap address '" + address + "' is not host:port");
+            }
+            try {
+                int port = Integer.parseInt(address.trim().substring(colon + 1));
+                if (port <= 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bootstrap address '" + address + "' has no valid port");
+            }
+            bootstrap.add(new String[] {address.trim().substring(0, colon), address.trim().substring(colon + 1)});
+        }
+    }
+
+    public ManagedChannel channel(String host, int port) {
+        return channels.computeIfAbsent(host + ":" + port, k -> NettyChannelBuilder.forAddress(host, port).usePlaintext()
+            .maxInboundMessageSize(64 << 20).flowControlWindow(8 << 20).build());
+    }
+
+    public ManagedChannel channel(BrokerInfo broker) {
+        return channel(broker.getHost(), broker.getPort());
+    }
+
+    /** A channel to the first bootstrap server that answers metadata. */
+    public ManagedChannel anyChannel() {
+        RuntimeException last = null;
+        for (String[] a : bootstrap) {
+            ManagedChannel c = channel(a[0], Integer.parseInt(a[1]));
+            try {
+                BrokerGrpc.newBlockingStub(c).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .metadata(MetadataRequest.newBuilder().addTopics("__probe__").build());
+                return c;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw new ClusterUnreachableException(describe(), last);
+    }
+
+    /** Metadata for {@code topics} (all if empty) from any reachable bootstrap server. */
+    public MetadataResponse metadata(List<String> topics) {
+        return BrokerGrpc.newBlockingStub(anyChannel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .metadata(MetadataRequest.newBuilder().addAllTopics(topics).build());
+    }
+
+    public String describe() {
+        return String.join(",", bootstrap.stream().map(a -> a[0] + ":" + a[1]).toList());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        channels.clear();
+    }
+
+    /** No bootstrap server answered. */
+    public static final class ClusterUnreachableException extends RuntimeException {
+        public ClusterUnreachableException(String servers, Throwable cause) {
+            super("no Runnel broker answered at " + servers + (cause == null ? "" : ": " + cause.getMessage()), cause);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+package io.runnel.client.producer;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.StreamObserver;
+import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.TopicPartition;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataResponse;
+import io.runnel.proto.v1.PartitionMetadata;
+import io.runnel.proto.v1.PartitionProduceData;
+import io.runnel.proto.v1.PartitionProduceResponse;
+import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.ProduceResponse;
+import io.runnel.proto.v1.TopicMetadata;
+import io.runnel.proto.v1.TopicProduceData;
+import io.runnel.proto.v1.TopicProduceResponse;
+import io.runnel.record.RecordBatchBuilder;
+import java.io.Closeable;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Sends records to partition leaders in batches. {@link #send} appends the record to its
+ * partition's open batch and returns a future; a sender thread ships a batch once it is full, has
+ * waited {@code linger.ms}, or on {@link #flush}/{@link #close}, grouping every ready partition led
+ * by one broker into one request. Retriable failures (leader moved, not enough replicas, timeouts)
+ * are retried after a metadata refresh until {@code delivery.timeout.ms}.
+ *
+ * <p>Ordering: at most one batch per partition is in flight, so retries never reorder a
+ * partition's records. Not idempotent yet: a retry after a lost response can write a batch twice.
+ *
+ * <p>Thread-safety: {@link #send}, {@link #flush} and {@link #close} are safe from any thread.
+ */
+public final class RunnelProducer implements Closeable {
+    private static final Set<ErrorCode> RETRIABLE = EnumSet.of(ErrorCode.NOT_LEADER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT,
+        ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.LEADER_NOT_AVAILABLE);
+
+    private final ProducerConfig config;
+    private final Bootstrap bootstrap;
+    private final Semaphore memory;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Guarded by {@link #lock}. */
+    private final Map<TopicPartition, Deque<Batch>> batches = new HashMap<>();
+    /** Guarded by {@link #lock}: partitions with a batch in flight. */
+    private final Set<TopicPartition> inFlight = new HashSet<>();
+    private final Map<String, Integer> sticky = new ConcurrentHashMap<>();
+    private volatile MetadataResponse metadata = MetadataResponse.getDefaultInstance();
+    private volatile boolean metadataStale = true;
+    private volatile boolean closing;
+    private int flushesWanted;
+    private final Thread sender;
+
+    /** One partition's batch: records appended, then built once and sent (and re-sent on retry). */
+    private static final class Batch {
+        final TopicPartition tp;
+        final RecordBatchBuilder builder;
+        final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        final long createdMs;
+        final long deadlineMs;
+        int permits;
+        ByteBuffer built;
+        long retryAtMs;
+
+        Batch(TopicPartition tp, RecordBatchBuilder builder, long now, long deliveryTimeoutMs) {
+            this.tp = tp;
+            this.builder = builder;
+            this.createdMs = now;
+            this.deadlineMs = now + deliveryTimeoutMs;
+        }
+    }
+
+    public RunnelProducer(ProducerConfig config) {
+        this.config = config;
+        this.bootstrap = new Bootstrap(config.bootstrapServers());
+        this.memory = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.bufferMemory()));
+        this.sender = new Thread(this::runSender, "runnel-producer-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
+    }
+
+    /**
+     * Queues a record. Blocks while {@code buffer.memory} is full (back-pressure), up to
+     * {@code delivery.timeout.ms}.
+     *
+     * @return completes with the record's offset, or exceptionally with {@link ProduceException}
+     *         (an unknown topic, a non-retriable error, or the delivery timeout)
+     * @throws IllegalStateException after {@link #close}
+     */
+    public CompletableFuture<RecordMetadata> send(ProducerRecord record) {
+        if (closing) {
+            throw new IllegalStateException("producer is closed");
+        }
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        TopicMetadata topic;
+        try {
+            topic = topicMetadata(record.topic());
+        } catch (ProduceException e) {
+            future.completeExceptionally(e);
+            return future;
+        }
+        int partitions = topic.getPartitionsCount();
+        int partition;
+        if (record.partition() != null) {
+            if (record.partition() >= partitions) {
+                future.completeExceptionally(new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    "topic '" + record.topic() + "' has " + partitions + " partitions, not " + (record.partition() + 1)));
+                return future;
+            }
+            partition = record.partition();
+        } else if (record.key() != null) {
+            partition = Partitioner.forKey(record.key(), partitions);
+        } else {
+            partition = sticky.computeIfAbsent(record.topic(), t -> Partitioner.sticky(partitions, -1));
+        }
+        int size = 64 + (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        try {
+            if (!memory.tryAcquire(size, config.deliveryTimeoutMs(), TimeUnit.MILLISECONDS)) {
+                future.completeExceptionally(new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
+                    "buffer.memory stayed full for delivery.timeout.ms"));
+                return future;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(e);
+            return future;
+        }
+        TopicPartition tp = new TopicPartition(record.topic(), partition);
+        long now = System.currentTimeMillis();
+        lock.lock();
+        try {
+            Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
+            Batch open = queue.peekLast();
+            if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
+                open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
+                queue.addLast(open);
+                if (record.partition() == null && record.key() == null && queue.size() > 1) {
+                    // The sticky partition's batch is full: stick to another one from now on.
+                    sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
+                }
+            }
+            open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
+            open.futures.add(future);
+            open.permits += size;
+            if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return future;
+    }
+
+    /** Sends every queued record now and waits until each is acknowledged or failed. */
+    public void flush() {
+        List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
+        lock.lock();
+        try {
+            batches.values().forEach(q -> q.forEach(b -> pending.addAll(b.futures)));
+            flushesWanted++;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).exceptionally(e -> null).join();
+        lock.lock();
+        try {
+            flushesWanted--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends everything queued, waits for the answers, then releases connections. Idempotent. */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        flush();
+        closing = true;
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            sender.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        bootstrap.close();
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    private TopicMetadata topicMetadata(String topic) {
+        TopicMetadata t = find(metadata, topic);
+        if (t == null || metadataStale && t.getPartitionsList().stream().anyMatch(p -> p.getLeaderId() < 0)) {
+            refreshMetadata();
+            t = find(metadata, topic);
+        }
+        if (t == null) {
+            throw new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' does not exist");
+        }
+        return t;
+    }
+
+    private static TopicMetadata find(MetadataResponse md, String topic) {
+        return md.getTopicsList().stream().filter(t -> t.getName().equals(topic) && t.getError() == ErrorCode.NONE)
+            .findFirst().orElse(null);
+    }
+
+    private void refreshMetadata() {
+        try {
+            metadata = bootstrap.metadata(List.of());
+            metadataStale = false;
+        } catch (Bootstrap.ClusterUnreachableException e) {
+            throw new ProduceException(ErrorCode.UNKNOWN_SERVER_ERROR, e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ProduceException(ErrorCode.UNKNOWN_SERVER_ERROR, "metadata request failed: " + e.getMessage());
+        }
+    }
+
+    private BrokerInfo leaderOf(TopicPartition tp) {
+        TopicMetadata t = find(metadata, tp.topic());
+        if (t == null) {
+            return null;
+        }
+        for (PartitionMetadata p : t.getPartitionsList()) {
+            if (p.getPartition() == tp.partition()) {
+                return metadata.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst().orElse(null);
+            }
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- sender
+
+    private void runSender() {
+        while (true) {
+            Map<Integer, List<Batch>> ready;
+            lock.lock();
+            try {
+                if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty()) {
+                    return;
+                }
+                ready = collectReady();
+                if (ready.isEmpty()) {
+                    changed.await(Math.max(1, nextWakeMs()), TimeUnit.MILLISECONDS);
+                    continue;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+            ready.forEach(this::sendTo);
+        }
+    }
+
+    /** Needs the lock: the first batch of each idle partition that is due, by leader broker. */
+    private Map<Integer, List<Batch>> collectReady() {
+        long now = System.currentTimeMillis();
+        if (metadataStale) {
+            try {
+                refreshMetadata();
+            } catch (ProduceException e) {
+                // keep the old view; batches wait and eventually time out
+            }
+        }
+        Map<Integer, List<Batch>> ready = new HashMap<>();
+        for (Map.Entry<TopicPartition, Deque<Batch>> e : batches.entrySet()) {
+            Batch first = e.getValue().peekFirst();
+            if (first == null || inFlight.contains(e.getKey())) {
+                continue;
+            }
+            if (now >= first.deadlineMs) {
+                e.getValue().pollFirst();
+                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms"));
+                continue;
+            }
+            boolean due = e.getValue().size() > 1 || first.builder.uncompressedSizeInBytes() >= config.batchSize()
+                || now - first.createdMs >= config.lingerMs() || flushesWanted > 0 || closing;
+            if (!due || now < first.retryAtMs || first.futures.isEmpty()) {
+                continue;
+            }
+            BrokerInfo leader = leaderOf(e.getKey());
+            if (leader == null) {
+                metadataStale = true;
+                continue;
+            }
+            inFlight.add(e.getKey());
+            if (first.built == null) {
+                // Built under the lock: send() may otherwise still be appending to this builder.
+                first.built = first.builder.build();
+            }
+            ready.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(first);
+        }
+        return ready;
+    }
+
+    /** Needs the lock: how long until the earliest batch is due. */
+    private long nextWakeMs() {
+        long now = System.currentTimeMillis();
+        long wake = 100;
+        for (Deque<Batch> q : batches.values()) {
+            Batch first = q.peekFirst();
+            if (first != null) {
+                wake = Math.min(wake, Math.max(first.createdMs + config.lingerMs(), first.retryAtMs) - now);
+            }
+        }
+        return wake;
+    }
+
+    private void sendTo(int brokerId, List<Batch> toSend) {
+        BrokerInfo broker = metadata.getBrokersList().stream().filter(b -> b.getId() == brokerId).findFirst().orElse(null);
+        Map<String, TopicProduceData.Builder> byTopic = new HashMap<>();
+        for (Batch b : toSend) {
+            byTopic.computeIfAbsent(b.tp.topic(), t -> TopicProduceData.newBuilder().setTopic(t))
+                .addPartitions(PartitionProduceData.newBuilder().setPartition(b.tp.partition())
+                    .setRecordBatches(UnsafeByteOperations.unsafeWrap(b.built.duplicate())));
+        }
+        ProduceRequest.Builder request = ProduceRequest.newBuilder().setAcks(config.acks())
+            .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
+        byTopic.values().forEach(request::addTopics);
+        if (broker == null) {
+            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown"));
+            return;
+        }
+        BrokerGrpc.newStub(bootstrap.channel(broker)).withDeadlineAfter(config.requestTimeoutMs() + 5000, TimeUnit.MILLISECONDS)
+            .produce(request.build(), new StreamObserver<>() {
+                @Override
+                public void onNext(ProduceResponse response) {
+                    Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
+                    for (TopicProduceResponse t : response.getTopicsList()) {
+                        for (PartitionProduceResponse p : t.getPartitionsList()) {
+                            answers.put(new TopicPartition(t.getTopic(), p.getPartition()), p);
+                        }
+                    }
+                    for (Batch b : toSend) {
+                        PartitionProduceResponse p = answers.get(b.tp);
+                        if (p == null) {
+                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp);
+                        } else if (p.getError() == ErrorCode.NONE) {
+                            complete(b, p.getBaseOffset());
+                        } else {
+                            retryOrFail(b, p.getError(), p.getErrorMessage());
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage()));
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+    }
+
+    private void complete(Batch b, long baseOffset) {
+        lock.lock();
+        try {
+            batches.get(b.tp).remove(b);
+            inFlight.remove(b.tp);
+            memory.release(b.permits);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < b.futures.size(); i++) {
+            b.futures.get(i).complete(new RecordMetadata(b.tp.topic(), b.tp.partition(), config.acks() == 0 ? -1 : baseOffset + i));
+        }
+    }
+
+    private void retryOrFail(Batch b, ErrorCode error, String message) {
+        lock.lock();
+        try {
+            inFlight.remove(b.tp);
+            if (RETRIABLE.contains(error) && System.currentTimeMillis() + config.retryBackoffMs() < b.deadlineMs) {
+                metadataStale = true;
+                b.retryAtMs = System.currentTimeMillis() + config.retryBackoffMs();
+            } else {
+                batches.get(b.tp).remove(b);
+                fail(b, new ProduceException(error, message));
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Needs the lock, or a batch already out of the queues. */
+    private void fail(Batch b, ProduceException error) {
+        memory.release(b.permits);
+        b.futures.forEach(f -> f.completeExceptionally(error));
+    }
+
+    /** A record that could not be written, with the cluster's error code. */
+    public static final class ProduceException extends RuntimeException {
+        private final ErrorCode code;
+
+        public ProduceException(ErrorCode code, String message) {
+            super(code + ": " + message);
+            this.code = code;
+        }
+
+        public ErrorCode code() {
+            return code;
+        }
+    }
+}
