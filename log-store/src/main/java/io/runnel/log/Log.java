@@ -348,6 +348,17 @@ public final class Log implements Closeable {
         return Optional.empty();
     }
 
+    /**
+     * Calls {@code visitor} with each batch's header, oldest first (a flyweight reused between
+     * calls; only header fields are loaded). For rebuilding state kept beside the log, such as
+     * idempotent producers' last sequences.
+     */
+    public void forEachBatchHeader(java.util.function.Consumer<RecordBatch> visitor) {
+        for (LogSegment segment : segments.values()) {
+            segment.forEachBatchHeader(visitor);
+        }
+    }
+
     // ---------------------------------------------------------------- retention and truncation
 
     /**

@@ -276,6 +276,24 @@ public final class LogSegment implements Closeable {
         return Optional.empty();
     }
 
+    /**
+     * Calls {@code visitor} with a flyweight over each batch's 61-byte header, in order. Only header
+     * fields may be read from it (the records are not loaded); it is reused between calls.
+     */
+    public void forEachBatchHeader(java.util.function.Consumer<RecordBatch> visitor) {
+        int end = size;
+        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
+        RecordBatch batch = new RecordBatch();
+        for (int position = 0; position + HEADER_SIZE <= end; ) {
+            header.clear();
+            readFully(header, position);
+            batch.wrap(header, 0, position);
+            int batchSize = batch.sizeInBytes();
+            visitor.accept(batch);
+            position += batchSize;
+        }
+    }
+
     /** The offset after the segment's last batch, or the base offset if it is empty. */
     public long readNextOffset() {
         int end = size;

@@ -224,6 +224,25 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
         });
     }
 
+    // ---------------------------------------------------------------- producer ids
+
+    @Override
+    public void initProducerId(io.runnel.proto.v1.InitProducerIdRequest request,
+                               StreamObserver<io.runnel.proto.v1.InitProducerIdResponse> response) {
+        var out = io.runnel.proto.v1.InitProducerIdResponse.newBuilder();
+        if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
+            try {
+                out.setProducerId(controllers.nextProducerId()).setProducerEpoch(0);
+            } catch (RuntimeException e) {
+                out.setError(ErrorCode.UNKNOWN_SERVER_ERROR).setErrorMessage(String.valueOf(e.getMessage()));
+            }
+        } else {
+            out.setError(ErrorCode.UNKNOWN_SERVER_ERROR).setErrorMessage("this broker runs without a controller quorum");
+        }
+        response.onNext(out.build());
+        response.onCompleted();
+    }
+
     // ---------------------------------------------------------------- list offsets
 
     @Override

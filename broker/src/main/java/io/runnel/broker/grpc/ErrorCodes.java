@@ -38,6 +38,12 @@ final class ErrorCodes {
         if (error instanceof PartitionException.NotReplicaException) {
             return ErrorCode.NOT_REPLICA;
         }
+        if (error instanceof PartitionException.OutOfOrderSequenceException) {
+            return ErrorCode.OUT_OF_ORDER_SEQUENCE;
+        }
+        if (error instanceof PartitionException.InvalidProducerEpochException) {
+            return ErrorCode.INVALID_PRODUCER_EPOCH;
+        }
         if (error instanceof UnknownTopicOrPartitionException) {
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         }

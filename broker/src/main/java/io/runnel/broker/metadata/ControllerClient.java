@@ -297,6 +297,32 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         }, scheduler);
     }
 
+    // ---------------------------------------------------------------- producer ids
+
+    private long nextProducerId = -1;
+    private long producerIdBlockEnd = -1;
+
+    /**
+     * A fresh producer id from this broker's block, reserving a new block through the active
+     * controller when it runs out.
+     *
+     * @throws IllegalStateException if no controller granted a block
+     */
+    public synchronized long nextProducerId() {
+        if (nextProducerId < 0 || nextProducerId >= producerIdBlockEnd) {
+            var r = forward(stub -> stub.allocateProducerIds(io.runnel.proto.v1.AllocateProducerIdsRequest.newBuilder()
+                    .setBrokerId(brokerId).setBrokerEpoch(brokerEpoch).build()),
+                io.runnel.proto.v1.AllocateProducerIdsResponse::getControllerId,
+                resp -> resp.getError() == ErrorCode.NOT_CONTROLLER).join();
+            if (r.getError() != ErrorCode.NONE) {
+                throw new IllegalStateException("no producer ids: " + r.getError() + " " + r.getErrorMessage());
+            }
+            nextProducerId = r.getFirstProducerId();
+            producerIdBlockEnd = r.getFirstProducerId() + r.getCount();
+        }
+        return nextProducerId++;
+    }
+
     // ---------------------------------------------------------------- ClusterView
 
     @Override

@@ -9,6 +9,8 @@ import io.runnel.log.EpochEndOffset;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.LogReadInfo;
+import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -57,6 +59,8 @@ public final class Partition {
     private final java.util.concurrent.atomic.LongAdder isrShrinks = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder isrExpands = new java.util.concurrent.atomic.LongAdder();
     private volatile long highWatermark;
+    /** Guarded by itself: idempotent producers' recent batches, kept in step with the log. */
+    private final ProducerStateTable producers = new ProducerStateTable();
 
     /**
      * @param initialHighWatermark the checkpointed high watermark, clamped into the log's range
@@ -69,6 +73,15 @@ public final class Partition {
         this.clock = clock;
         this.alterPartition = alterPartition;
         this.highWatermark = Math.max(replicaLog.logStartOffset(), Math.min(initialHighWatermark, replicaLog.logEndOffset()));
+        rebuildProducerState();
+    }
+
+    /** Re-reads every batch header of the log into the producer table (after open or truncation). */
+    private void rebuildProducerState() {
+        synchronized (producers) {
+            producers.clear();
+            replicaLog.forEachBatchHeader(producers::update);
+        }
     }
 
     public TopicPartition topicPartition() {
@@ -214,7 +227,25 @@ public final class Partition {
             if (acksAll && s.isr().size() < minInsyncReplicas) {
                 throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
             }
-            LogAppendInfo info = replicaLog.appendAsLeader(batches, s.leaderEpoch());
+            LogAppendInfo info;
+            synchronized (producers) {
+                RecordBatch first = RecordBatch.of(batches);
+                boolean idempotent = batches.remaining() >= RecordBatchLayout.HEADER_SIZE
+                    && first.producerId() != RecordBatchLayout.NO_PRODUCER_ID;
+                if (idempotent) {
+                    if (RecordBatch.validateFraming(batches, batches.position(), batches.remaining(), 0) != batches.remaining()) {
+                        throw new IllegalArgumentException("an idempotent producer sends one batch per partition per request");
+                    }
+                    if (producers.check(first) instanceof ProducerStateTable.Duplicate d) {
+                        // A retry of a batch already written: answer with where it went, write nothing.
+                        return new LogAppendInfo(d.firstOffset(), d.lastOffset(), first.maxTimestamp(), 0, 0);
+                    }
+                }
+                info = replicaLog.appendAsLeader(batches, s.leaderEpoch());
+                if (idempotent) {
+                    producers.update(RecordBatch.of(batches));
+                }
+            }
             maybeIncrementHighWatermark();
             return info;
         } finally {
@@ -433,7 +464,16 @@ public final class Partition {
             if (isLeader()) {
                 throw new IllegalStateException(tp + ": the leader does not append as a follower");
             }
-            LogAppendInfo info = batches.hasRemaining() ? replicaLog.appendAsFollower(batches) : null;
+            LogAppendInfo info = null;
+            if (batches.hasRemaining()) {
+                synchronized (producers) {
+                    info = replicaLog.appendAsFollower(batches);
+                    RecordBatch batch = new RecordBatch();
+                    for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+                        producers.update(batch.wrap(batches, at, at));
+                    }
+                }
+            }
             updateFollowerHighWatermark(leaderHighWatermark);
             return info;
         } finally {
@@ -465,12 +505,34 @@ public final class Partition {
                 : local.epoch() < 0 ? leaderEnd.endOffset() : Math.min(leaderEnd.endOffset(), local.endOffset());
             to = Math.max(to, 0);
             replicaLog.truncateTo(to);
+            rebuildProducerState();
             synchronized (hwLock) {
                 highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
             }
             log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {})", tp,
                 replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset());
             return replicaLog.logEndOffset();
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Truncates a follower's log to the leader's end (unclean election left ours longer) or restarts it
+     * at the leader's start (retention removed what we need), keeping producer state in step.
+     */
+    public void truncateForOutOfRange(long leaderLogEndOffset, long leaderLogStartOffset) {
+        leaderIsrLock.writeLock().lock();
+        try {
+            if (replicaLog.logEndOffset() > leaderLogEndOffset) {
+                replicaLog.truncateTo(leaderLogEndOffset);
+            } else if (leaderLogStartOffset > replicaLog.logEndOffset()) {
+                replicaLog.truncateFullyAndStartAt(leaderLogStartOffset);
+            }
+            rebuildProducerState();
+            synchronized (hwLock) {
+                highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
+            }
         } finally {
             leaderIsrLock.writeLock().unlock();
         }

@@ -85,4 +85,28 @@ public abstract class PartitionException extends RuntimeException {
             return true;
         }
     }
+
+    /** An idempotent producer's batch does not follow its last sequence on this partition. */
+    public static final class OutOfOrderSequenceException extends PartitionException {
+        public OutOfOrderSequenceException(String message) {
+            super(message);
+        }
+
+        @Override
+        public boolean retriable() {
+            return false;
+        }
+    }
+
+    /** An idempotent producer's epoch is older than the newest seen: a newer instance took over. */
+    public static final class InvalidProducerEpochException extends PartitionException {
+        public InvalidProducerEpochException(String message) {
+            super(message);
+        }
+
+        @Override
+        public boolean retriable() {
+            return false;
+        }
+    }
 }

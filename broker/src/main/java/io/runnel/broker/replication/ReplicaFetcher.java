@@ -196,11 +196,11 @@ final class ReplicaFetcher implements Runnable {
         if (data.logEndOffset() >= 0 && ours > data.logEndOffset()) {
             log.warn("{}: log end {} is past leader {}'s end {}: truncating", p.topicPartition(), ours, leaderId,
                 data.logEndOffset());
-            p.log().truncateTo(data.logEndOffset());
+            p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset());
         } else if (data.logStartOffset() > ours) {
             log.warn("{}: leader {} starts at {}, past our end {}: restarting the log there", p.topicPartition(), leaderId,
                 data.logStartOffset(), ours);
-            p.log().truncateFullyAndStartAt(data.logStartOffset());
+            p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset());
         } else {
             delayedUntil.put(p.topicPartition(), clock.millis() + settings.backoffMs());
         }

@@ -270,6 +270,50 @@ class PartitionTest {
         assertEquals(values(third), values(replicas.get(2)));
     }
 
+    private static ByteBuffer idempotent(long pid, short epoch, int sequence, String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE).producer(pid, epoch, sequence);
+        for (String v : values) {
+            builder.append(1000, null, v.getBytes());
+        }
+        return builder.build();
+    }
+
+    @Test
+    void idempotentProducer_duplicatesGapsAndZombies_andTheStateSurvivesFailover() {
+        elect(1, List.of(1, 2));
+        Partition leader = replicas.get(1);
+        ByteBuffer first = idempotent(7, (short) 0, 0, "a", "b");
+        assertEquals(0, leader.appendRecordsAsLeader(first.duplicate(), true, 1).firstOffset());
+        // The same batch again (a retry after a lost response): answered with its offsets, not written.
+        assertEquals(0, leader.appendRecordsAsLeader(idempotent(7, (short) 0, 0, "a", "b"), true, 1).firstOffset());
+        assertEquals(2, leader.logEndOffset());
+        assertThrows(PartitionException.OutOfOrderSequenceException.class,
+            () -> leader.appendRecordsAsLeader(idempotent(7, (short) 0, 5, "gap"), true, 1));
+        assertEquals(2, leader.appendRecordsAsLeader(idempotent(7, (short) 0, 2, "c"), true, 1).firstOffset());
+        assertEquals(3, leader.appendRecordsAsLeader(idempotent(7, (short) 1, 0, "new epoch"), true, 1).firstOffset());
+        assertThrows(PartitionException.InvalidProducerEpochException.class,
+            () -> leader.appendRecordsAsLeader(idempotent(7, (short) 0, 3, "zombie"), true, 1));
+
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        elect(2, List.of(2)); // failover: the follower learned the producer state with the data
+        Partition next = replicas.get(2);
+        assertEquals(3, next.appendRecordsAsLeader(idempotent(7, (short) 1, 0, "new epoch"), true, 1).firstOffset(),
+            "a retry landing on the new leader is still a duplicate");
+        assertEquals(4, next.logEndOffset());
+        assertEquals(4, next.appendRecordsAsLeader(idempotent(7, (short) 1, 1, "d"), true, 1).firstOffset());
+    }
+
+    @Test
+    void producerState_isRebuiltFromTheLogOnRestart() {
+        elect(1, List.of(1));
+        replicas.get(1).appendRecordsAsLeader(idempotent(9, (short) 0, 0, "x"), true, 1);
+        Partition reopened = new Partition(TP, 1, logs.get(0), 0, clock, this::alterPartition);
+        reopened.makeLeader(controllerState);
+        assertEquals(0, reopened.appendRecordsAsLeader(idempotent(9, (short) 0, 0, "x"), true, 1).firstOffset());
+        assertEquals(1, reopened.logEndOffset());
+    }
+
     @Test
     void notLeader_fencedEpoch_andUnknownReplicaAreRefused() {
         elect(1, List.of(1, 2, 3));

@@ -43,7 +43,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * are retried after a metadata refresh until {@code delivery.timeout.ms}.
  *
  * <p>Ordering: at most one batch per partition is in flight, so retries never reorder a
- * partition's records. Not idempotent yet: a retry after a lost response can write a batch twice.
+ * partition's records. With idempotence (the default) the producer takes a producer id from the
+ * cluster and numbers each partition's batches; a retried batch carries the same numbers, so a
+ * leader that already wrote it answers with the original offsets instead of writing it twice, and
+ * that holds across leader failover (followers replicate the producer state with the data).
  *
  * <p>Thread-safety: {@link #send}, {@link #flush} and {@link #close} are safe from any thread.
  */
@@ -67,6 +70,11 @@ public final class RunnelProducer implements Closeable {
     private volatile boolean closing;
     private int flushesWanted;
     private final Thread sender;
+    private final io.grpc.ClientInterceptor[] interceptors;
+    private volatile long producerId = -1;
+    private volatile short producerEpoch = -1;
+    /** Guarded by {@link #lock}: the next sequence number per partition. */
+    private final Map<TopicPartition, Integer> nextSequence = new HashMap<>();
 
     /** One partition's batch: records appended, then built once and sent (and re-sent on retry). */
     private static final class Batch {
@@ -88,7 +96,13 @@ public final class RunnelProducer implements Closeable {
     }
 
     public RunnelProducer(ProducerConfig config) {
+        this(config, new io.grpc.ClientInterceptor[0]);
+    }
+
+    /** @param interceptors applied to every produce call (tracing, authentication, fault injection in tests) */
+    public RunnelProducer(ProducerConfig config, io.grpc.ClientInterceptor... interceptors) {
         this.config = config;
+        this.interceptors = interceptors.clone();
         this.bootstrap = new Bootstrap(config.bootstrapServers());
         this.memory = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.bufferMemory()));
         this.sender = new Thread(this::runSender, "runnel-producer-sender");
@@ -257,6 +271,21 @@ public final class RunnelProducer implements Closeable {
 
     private void runSender() {
         while (true) {
+            if (config.idempotence() && producerId < 0 && !initProducerId()) {
+                lock.lock();
+                try {
+                    if (closing && batches.values().stream().allMatch(Deque::isEmpty)) {
+                        return;
+                    }
+                    failExpired();
+                    changed.await(config.retryBackoffMs() + 1, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                } finally {
+                    lock.unlock();
+                }
+                continue;
+            }
             Map<Integer, List<Batch>> ready;
             lock.lock();
             try {
@@ -274,6 +303,34 @@ public final class RunnelProducer implements Closeable {
                 lock.unlock();
             }
             ready.forEach(this::sendTo);
+        }
+    }
+
+    /** Asks any broker for a producer id; false (to retry later) if none could give one. */
+    private boolean initProducerId() {
+        try {
+            var r = BrokerGrpc.newBlockingStub(bootstrap.anyChannel()).withInterceptors(interceptors)
+                .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .initProducerId(io.runnel.proto.v1.InitProducerIdRequest.getDefaultInstance());
+            if (r.getError() != ErrorCode.NONE) {
+                return false;
+            }
+            producerEpoch = (short) r.getProducerEpoch();
+            producerId = r.getProducerId();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Needs the lock: fails queued batches past their delivery timeout. */
+    private void failExpired() {
+        long now = System.currentTimeMillis();
+        for (Deque<Batch> q : batches.values()) {
+            while (!q.isEmpty() && now >= q.peekFirst().deadlineMs && !inFlight.contains(q.peekFirst().tp)) {
+                fail(q.pollFirst(), new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
+                    "no producer id could be obtained within delivery.timeout.ms"));
+            }
         }
     }
 
@@ -311,6 +368,12 @@ public final class RunnelProducer implements Closeable {
             inFlight.add(e.getKey());
             if (first.built == null) {
                 // Built under the lock: send() may otherwise still be appending to this builder.
+                if (config.idempotence()) {
+                    int sequence = nextSequence.getOrDefault(e.getKey(), 0);
+                    first.builder.producer(producerId, producerEpoch, sequence);
+                    long next = (long) sequence + first.builder.recordCount();
+                    nextSequence.put(e.getKey(), (int) (next > Integer.MAX_VALUE ? next - Integer.MAX_VALUE - 1 : next));
+                }
                 first.built = first.builder.build();
             }
             ready.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(first);
@@ -346,7 +409,8 @@ public final class RunnelProducer implements Closeable {
             toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown"));
             return;
         }
-        BrokerGrpc.newStub(bootstrap.channel(broker)).withDeadlineAfter(config.requestTimeoutMs() + 5000, TimeUnit.MILLISECONDS)
+        BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
+            .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
             .produce(request.build(), new StreamObserver<>() {
                 @Override
                 public void onNext(ProduceResponse response) {

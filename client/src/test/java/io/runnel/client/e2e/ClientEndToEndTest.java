@@ -216,6 +216,63 @@ class ClientEndToEndTest {
         }
     }
 
+    /** Loses the response of every third produce call after the broker handled it: the client sees UNAVAILABLE. */
+    private static final class LoseResponses implements io.grpc.ClientInterceptor {
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public <Q, A> io.grpc.ClientCall<Q, A> interceptCall(io.grpc.MethodDescriptor<Q, A> method, io.grpc.CallOptions options,
+                                                             io.grpc.Channel next) {
+            boolean lose = method.getBareMethodName().equals("Produce") && calls.incrementAndGet() % 3 == 0;
+            return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<A> listener, io.grpc.Metadata headers) {
+                    super.start(!lose ? listener : new io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onMessage(A message) {
+                            lost.incrementAndGet(); // written on the broker, but the answer never arrives
+                        }
+
+                        @Override
+                        public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                            super.onClose(io.grpc.Status.UNAVAILABLE.withDescription("response lost (test)"), trailers);
+                        }
+                    }, headers);
+                }
+            };
+        }
+    }
+
+    @Test
+    void idempotentProducer_lostResponsesAreRetried_everyRecordWrittenOnceInOrder() {
+        createTopic("exactly-once", 2);
+        LoseResponses faults = new LoseResponses();
+        List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withBatching(64, 0)
+                .withRequestTimeoutMs(2000), faults)) {
+            for (int i = 0; i < 300; i++) {
+                sent.add(producer.send(new ProducerRecord("exactly-once", i % 2, null, null, ("r" + i).getBytes(), null)));
+            }
+        }
+        sent.forEach(CompletableFuture::join);
+        assertTrue(faults.lost.get() > 5, "responses were lost: " + faults.lost.get());
+        List<ConsumerRecord> got = readAll("exactly-once", 2, 300);
+        assertEquals(300, got.size(), "no duplicates, nothing missing");
+        for (int p = 0; p < 2; p++) {
+            int partition = p;
+            List<String> values = got.stream().filter(r -> r.partition() == partition).map(r -> new String(r.value())).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = partition; i < 300; i += 2) {
+                expected.add("r" + i);
+            }
+            assertEquals(expected, values, "partition " + p + " in order, once each");
+        }
+        for (int i = 0; i < 300; i++) {
+            assertEquals(i / 2, sent.get(i).join().offset(), "a retried record reports its original offset");
+        }
+    }
+
     private static int cli(String stdin, StringWriter out, String... args) {
         InputStream saved = System.in;
         try {

@@ -1,0 +1,113 @@
+package io.runnel.broker.partition;
+
+import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchLayout;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What a partition remembers of each idempotent producer: its newest epoch and its last five
+ * batches (sequence range and offsets). A retried batch that matches one of them is a duplicate,
+ * answered with its original offset instead of being written again; a batch whose first sequence
+ * does not follow the last one is a gap (OUT_OF_ORDER_SEQUENCE); an older epoch is a fenced
+ * zombie (INVALID_PRODUCER_EPOCH). The table is rebuilt from the log's batch headers when a replica
+ * opens or truncates, and followers keep it current from what they replicate, so it survives
+ * leader failover and restarts.
+ *
+ * <p>Thread-safety: not thread-safe; the partition calls it under its leader/ISR lock plus its own
+ * monitor.
+ */
+final class ProducerStateTable {
+    /** Batches remembered per producer, as in Kafka. */
+    static final int BATCHES_KEPT = 5;
+
+    /** One remembered batch. */
+    record BatchEntry(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+    }
+
+    private static final class ProducerEntry {
+        short epoch;
+        final Deque<BatchEntry> batches = new ArrayDeque<>();
+    }
+
+    /** The verdict on an incoming batch. */
+    sealed interface Check permits Append, Duplicate {
+    }
+
+    /** Not seen before and in order: append it. */
+    record Append() implements Check {
+    }
+
+    /** Already written at these offsets. */
+    record Duplicate(long firstOffset, long lastOffset) implements Check {
+    }
+
+    private final Map<Long, ProducerEntry> producers = new HashMap<>();
+
+    /**
+     * @throws PartitionException.OutOfOrderSequenceException  for a gap
+     * @throws PartitionException.InvalidProducerEpochException for an epoch older than the newest
+     */
+    Check check(RecordBatch batch) {
+        long pid = batch.producerId();
+        if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
+            return new Append();
+        }
+        ProducerEntry entry = producers.get(pid);
+        short epoch = batch.producerEpoch();
+        int first = batch.baseSequence();
+        if (entry == null) {
+            return new Append(); // unknown producer (new, or its history was removed by retention)
+        }
+        if (epoch < entry.epoch) {
+            throw new PartitionException.InvalidProducerEpochException("producer " + pid + " epoch " + epoch
+                + " is older than " + entry.epoch);
+        }
+        if (epoch > entry.epoch) {
+            if (first != 0) {
+                throw new PartitionException.OutOfOrderSequenceException("producer " + pid + " starts epoch " + epoch
+                    + " at sequence " + first + ", not 0");
+            }
+            return new Append();
+        }
+        for (BatchEntry b : entry.batches) {
+            if (b.firstSequence() == first && b.lastSequence() == batch.lastSequence()) {
+                return new Duplicate(b.firstOffset(), b.lastOffset());
+            }
+        }
+        BatchEntry last = entry.batches.peekLast();
+        int expected = last == null ? first : (last.lastSequence() == Integer.MAX_VALUE ? 0 : last.lastSequence() + 1);
+        if (first != expected) {
+            throw new PartitionException.OutOfOrderSequenceException("producer " + pid + " sent sequence " + first
+                + ", expected " + expected);
+        }
+        return new Append();
+    }
+
+    /** Records a batch now in the log (appended here or replicated from the leader). */
+    void update(RecordBatch batch) {
+        long pid = batch.producerId();
+        if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
+            return;
+        }
+        ProducerEntry entry = producers.computeIfAbsent(pid, k -> new ProducerEntry());
+        if (batch.producerEpoch() > entry.epoch) {
+            entry.epoch = batch.producerEpoch();
+            entry.batches.clear();
+        }
+        entry.batches.addLast(new BatchEntry(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset()));
+        while (entry.batches.size() > BATCHES_KEPT) {
+            entry.batches.removeFirst();
+        }
+    }
+
+    void clear() {
+        producers.clear();
+    }
+
+    int producerCount() {
+        return producers.size();
+    }
+}
