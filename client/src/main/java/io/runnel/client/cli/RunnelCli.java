@@ -38,7 +38,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "runnel 0.1.0",
     description = "Runnel command line: cluster, topics, produce, consume, offsets.",
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
-        RunnelCli.Offsets.class})
+        RunnelCli.Offsets.class, Perf.class})
 public final class RunnelCli {
     @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)

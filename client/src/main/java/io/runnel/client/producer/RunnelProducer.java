@@ -165,6 +165,7 @@ public final class RunnelProducer implements Closeable {
             if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
                 open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
                 queue.addLast(open);
+                changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
                 if (record.partition() == null && record.key() == null && queue.size() > 1) {
                     // The sticky partition's batch is full: stick to another one from now on.
                     sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
