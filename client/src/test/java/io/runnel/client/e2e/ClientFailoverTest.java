@@ -1,0 +1,119 @@
+package io.runnel.client.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.node.RunnelNode;
+import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.common.TopicPartition;
+import io.runnel.client.consumer.ConsumerRecord;
+import io.runnel.client.consumer.RunnelConsumer;
+import io.runnel.client.producer.ProducerConfig;
+import io.runnel.client.producer.ProducerRecord;
+import io.runnel.client.producer.RecordMetadata;
+import io.runnel.client.producer.RunnelProducer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An idempotent producer keeps going while the partition leader's node stops, and nothing is lost or doubled. */
+class ClientFailoverTest {
+    @TempDir
+    Path tmp;
+    private final Map<Integer, RunnelNode> nodes = new HashMap<>();
+
+    @AfterEach
+    void tearDown() {
+        nodes.values().forEach(RunnelNode::halt);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freePortPair() throws IOException {
+        while (true) {
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
+                return a.getLocalPort();
+            } catch (IOException taken) {
+                // try another pair
+            }
+        }
+    }
+
+    @Test
+    void leaderStopsMidStream_everyRecordOnceInOrder() throws Exception {
+        int[] clientPorts = new int[4];
+        int[] controllerPorts = new int[4];
+        StringBuilder voters = new StringBuilder();
+        for (int id = 1; id <= 3; id++) {
+            clientPorts[id] = freePort();
+            controllerPorts[id] = freePortPair();
+            voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts[id]);
+        }
+        for (int id = 1; id <= 3; id++) {
+            Properties p = new Properties();
+            p.setProperty("node.id", Integer.toString(id));
+            p.setProperty("listener", "127.0.0.1:" + clientPorts[id]);
+            p.setProperty("controller.listener", "127.0.0.1:" + controllerPorts[id]);
+            p.setProperty("advertised.host", "127.0.0.1");
+            p.setProperty("quorum.voters", voters.toString());
+            p.setProperty("data.dir", tmp.resolve("node-" + id).toString());
+            p.setProperty("broker.session.timeout.ms", "2000");
+            p.setProperty("broker.heartbeat.interval.ms", "200");
+            nodes.put(id, new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start());
+        }
+        String bootstrap = "127.0.0.1:" + clientPorts[1] + ",127.0.0.1:" + clientPorts[2] + ",127.0.0.1:" + clientPorts[3];
+        try (RunnelAdmin admin = new RunnelAdmin(bootstrap)) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                admin.describeCluster().getImage().getBrokersList().stream().filter(b -> !b.getFenced()).count() == 3);
+            admin.createTopic("orders", 1, 3, Map.of("min.insync.replicas", "2"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
+                admin.describeTopic("orders").getPartitions(0).getIsrCount() == 3);
+            int leader = admin.describeTopic("orders").getPartitions(0).getLeaderId();
+
+            List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+            try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withBatching(2048, 1)
+                    .withRequestTimeoutMs(3000))) {
+                for (int i = 0; i < 2000; i++) {
+                    sent.add(producer.send(new ProducerRecord("orders", null, ("r" + i).getBytes())));
+                    if (i == 700) {
+                        sent.get(i).join(); // make sure the stream is well under way
+                        nodes.remove(leader).halt();
+                    }
+                }
+            }
+            sent.forEach(CompletableFuture::join);
+
+            List<String> values = new ArrayList<>();
+            try (RunnelConsumer consumer = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20)) {
+                consumer.assign(List.of(new TopicPartition("orders", 0)));
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (values.size() < 2000 && System.currentTimeMillis() < deadline) {
+                    for (ConsumerRecord r : consumer.poll(Duration.ofMillis(500))) {
+                        values.add(new String(r.value()));
+                    }
+                }
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> values.add(new String(r.value())));
+            }
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                expected.add("r" + i);
+            }
+            assertEquals(expected, values, "every acknowledged record exactly once, in order");
+        }
+    }
+}
