@@ -32,12 +32,16 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads assigned partitions from their leaders (no consumer groups here). {@link #poll} long-polls
- * each leader for the partitions it leads, up to the timeout, and returns the records from each
- * partition's position on, checking every batch's CRC. A position outside the log is reset by
- * {@code auto.offset.reset}: earliest, latest, or none (then {@link OffsetOutOfRangeException}).
+ * Reads assigned partitions from their leaders (no consumer groups here). A background thread
+ * long-polls each leader for the partitions it leads and queues what it gets (checking every
+ * batch's CRC), so the next records are usually waiting when {@link #poll} is called. A position
+ * outside the log is reset by {@code auto.offset.reset}: earliest, latest, or none (then
+ * {@link OffsetOutOfRangeException}).
  *
- * <p>Not thread-safe: one thread uses a consumer, as with Kafka's.
+ * <p>Not thread-safe: one thread uses a consumer, as with Kafka's. It hands the fetcher thread an
+ * immutable snapshot of where to fetch from each time it repositions (assign, seek, reset, pause);
+ * fetched chunks carry the offset they start at, and poll keeps only those that continue the
+ * current position, so nothing fetched before a seek leaks out after it.
  */
 public final class RunnelConsumer implements Closeable {
     /** What to do when a position is not in the log. */
@@ -48,7 +52,13 @@ public final class RunnelConsumer implements Closeable {
     private final int fetchMaxBytes;
     private final Map<TopicPartition, Long> positions = new LinkedHashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
-    private MetadataResponse metadata = MetadataResponse.getDefaultInstance();
+    private volatile MetadataResponse metadata = MetadataResponse.getDefaultInstance();
+    private final java.util.concurrent.BlockingQueue<Chunk> fetched = new java.util.concurrent.LinkedBlockingQueue<>(32);
+    /** Where the fetcher thread expects each partition's position to be after the chunks it queued. */
+    private final Map<TopicPartition, Long> expectedNext = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Targets publishedTargets = new Targets(0, Map.of());
+    private volatile boolean closed;
+    private final Thread fetcher;
 
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
         if (fetchMaxBytes < 1) {
@@ -57,6 +67,9 @@ public final class RunnelConsumer implements Closeable {
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.reset = reset;
         this.fetchMaxBytes = fetchMaxBytes;
+        this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
+        this.fetcher.setDaemon(true);
+        this.fetcher.start();
     }
 
     /** Reads exactly these partitions from now on; new ones start per {@code auto.offset.reset}. */
@@ -85,14 +98,17 @@ public final class RunnelConsumer implements Closeable {
             throw new IllegalArgumentException("offset must be >= 0, got " + offset);
         }
         positions.put(tp, offset);
+        publishTargets();
     }
 
     public void seekToBeginning(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> positions.put(requireAssigned(tp), listOffset(tp, -2)));
+        publishTargets();
     }
 
     public void seekToEnd(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> positions.put(requireAssigned(tp), listOffset(tp, -1)));
+        publishTargets();
     }
 
     /** The offset of the next record poll will return for {@code tp}. */
@@ -118,10 +134,12 @@ public final class RunnelConsumer implements Closeable {
 
     public void pause(Collection<TopicPartition> partitions) {
         partitions.forEach(tp -> paused.add(requireAssigned(tp)));
+        publishTargets();
     }
 
     public void resume(Collection<TopicPartition> partitions) {
         paused.removeAll(partitions);
+        publishTargets();
     }
 
     /**
@@ -130,39 +148,132 @@ public final class RunnelConsumer implements Closeable {
      * @throws OffsetOutOfRangeException with {@code auto.offset.reset=none} when a position is not in the log
      */
     public List<ConsumerRecord> poll(Duration timeout) {
-        Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
         for (TopicPartition tp : positions.keySet()) {
-            if (paused.contains(tp)) {
-                continue;
-            }
-            position(tp);
-            BrokerInfo leader = leader(tp);
-            if (leader == null) {
-                refreshMetadata();
-                continue;
-            }
-            byLeader.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(tp);
+            position(tp); // resolves positions still waiting for auto.offset.reset
         }
+        publishTargets();
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         List<ConsumerRecord> out = new ArrayList<>();
-        int waitMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, timeout.toMillis()));
-        for (Map.Entry<Integer, List<TopicPartition>> e : byLeader.entrySet()) {
-            // With several leaders only the first fetch waits: the rest answer with what they have.
-            fetchFrom(e.getKey(), e.getValue(), out.isEmpty() && byLeader.size() == 1 ? waitMs : 0, out);
+        while (true) {
+            Chunk chunk;
+            try {
+                long waitNanos = deadline - System.nanoTime();
+                chunk = out.isEmpty() && waitNanos > 0 ? fetched.poll(waitNanos, TimeUnit.NANOSECONDS) : fetched.poll();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
+            }
+            if (chunk == null) {
+                return out;
+            }
+            Long position = positions.get(chunk.tp());
+            if (position == null || paused.contains(chunk.tp()) || chunk.fromOffset() != position) {
+                continue; // fetched before a seek, a pause or an unassign
+            }
+            if (chunk.outOfRange()) {
+                if (reset == OffsetReset.NONE) {
+                    throw new OffsetOutOfRangeException(chunk.tp(), position);
+                }
+                positions.put(chunk.tp(), resetPosition(chunk.tp()));
+                publishTargets();
+                continue;
+            }
+            out.addAll(chunk.records());
+            positions.put(chunk.tp(), chunk.nextOffset());
         }
-        return out;
     }
 
-    private void fetchFrom(int brokerId, List<TopicPartition> tps, int waitMs, List<ConsumerRecord> out) {
+    // ---------------------------------------------------------------- background fetching
+
+    /** Records of one partition from {@code fromOffset}, or an out-of-range answer. */
+    private record Chunk(TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset, boolean outOfRange) {
+    }
+
+    /** Tells the fetcher where to fetch from now: a new snapshot whenever positions jump. */
+    private void publishTargets() {
+        Map<TopicPartition, Long> targets = new LinkedHashMap<>();
+        positions.forEach((tp, offset) -> {
+            if (!paused.contains(tp) && offset >= 0) {
+                targets.put(tp, offset);
+            }
+        });
+        if (!targets.equals(publishedTargets.positions())) {
+            Targets next = new Targets(publishedTargets.generation() + 1, Map.copyOf(targets));
+            // Positions that merely moved forward by consumption keep the fetcher's pipeline.
+            boolean onlyProgress = publishedTargets.positions().keySet().equals(targets.keySet())
+                && targets.entrySet().stream().allMatch(e -> expectedNext.getOrDefault(e.getKey(), -1L).equals(e.getValue()));
+            if (!onlyProgress) {
+                publishedTargets = next;
+            }
+        }
+    }
+
+    /** An immutable snapshot of fetch starting points, numbered so the fetcher notices a new one. */
+    private record Targets(long generation, Map<TopicPartition, Long> positions) {
+    }
+
+    private void runFetcher() {
+        long seenGeneration = -1;
+        Map<TopicPartition, Long> next = new HashMap<>();
+        while (!closed) {
+            Targets targets = publishedTargets;
+            if (targets.generation() != seenGeneration) {
+                seenGeneration = targets.generation();
+                next = new HashMap<>(targets.positions());
+            }
+            if (next.isEmpty()) {
+                pauseFetcher(50);
+                continue;
+            }
+            Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
+            for (TopicPartition tp : next.keySet()) {
+                BrokerInfo leader = leader(tp);
+                if (leader == null) {
+                    refreshMetadataQuietly();
+                    continue;
+                }
+                byLeader.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(tp);
+            }
+            if (byLeader.isEmpty()) {
+                pauseFetcher(100);
+                continue;
+            }
+            int waitMs = byLeader.size() == 1 ? 500 : 100;
+            for (Map.Entry<Integer, List<TopicPartition>> e : byLeader.entrySet()) {
+                if (publishedTargets.generation() != seenGeneration || closed) {
+                    break;
+                }
+                fetchFrom(e.getKey(), e.getValue(), next, waitMs);
+            }
+        }
+    }
+
+    private void pauseFetcher(long ms) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms); // idle fetcher thread with nothing to fetch
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void fetchFrom(int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
         BrokerInfo broker = metadata.getBrokersList().stream().filter(b -> b.getId() == brokerId).findFirst().orElse(null);
         if (broker == null) {
-            refreshMetadata();
+            refreshMetadataQuietly();
             return;
         }
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         for (TopicPartition tp : tps) {
+            if (next.get(tp) < 0) {
+                continue; // out of range: waits for the consumer thread to reposition it
+            }
             topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t)).addPartitions(FetchPartition.newBuilder()
-                .setPartition(tp.partition()).setFetchOffset(positions.get(tp)).setCurrentLeaderEpoch(-1)
+                .setPartition(tp.partition()).setFetchOffset(next.get(tp)).setCurrentLeaderEpoch(-1)
                 .setPartitionMaxBytes(fetchMaxBytes));
+        }
+        if (topics.isEmpty()) {
+            pauseFetcher(50);
+            return;
         }
         FetchRequest.Builder request = FetchRequest.newBuilder().setMaxWaitMs(waitMs).setMinBytes(1).setMaxBytes(fetchMaxBytes);
         topics.values().forEach(request::addTopics);
@@ -171,42 +282,70 @@ public final class RunnelConsumer implements Closeable {
             response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
                 .fetch(request.build()).getTopicsList();
         } catch (RuntimeException e) {
-            refreshMetadata();
+            refreshMetadataQuietly();
+            pauseFetcher(100);
             return;
         }
         for (FetchTopicResponse t : response) {
             for (FetchPartitionResponse p : t.getPartitionsList()) {
                 TopicPartition tp = new TopicPartition(t.getTopic(), p.getPartition());
+                long from = next.get(tp);
                 switch (p.getError()) {
-                    case NONE -> decode(tp, p.getRecordBatches().asReadOnlyByteBuffer(), out);
-                    case OFFSET_OUT_OF_RANGE -> {
-                        if (reset == OffsetReset.NONE) {
-                            throw new OffsetOutOfRangeException(tp, positions.get(tp));
+                    case NONE -> {
+                        if (p.getRecordBatches().isEmpty()) {
+                            continue;
                         }
-                        positions.put(tp, resetPosition(tp));
+                        List<ConsumerRecord> records = new ArrayList<>();
+                        long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
+                        next.put(tp, nextOffset);
+                        expectedNext.put(tp, nextOffset);
+                        offer(new Chunk(tp, from, records, nextOffset, false));
                     }
-                    default -> refreshMetadata();
+                    case OFFSET_OUT_OF_RANGE -> {
+                        next.put(tp, -1L);
+                        expectedNext.remove(tp); // whatever position the reset picks must reach the fetcher
+                        offer(new Chunk(tp, from, List.of(), from, true));
+                    }
+                    default -> refreshMetadataQuietly();
                 }
             }
         }
     }
 
-    private void decode(TopicPartition tp, ByteBuffer batches, List<ConsumerRecord> out) {
-        long position = positions.get(tp);
+    private void offer(Chunk chunk) {
+        try {
+            while (!closed && !fetched.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
+                // the application is behind: hold this fetch until poll makes room
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long decode(TopicPartition tp, long from, ByteBuffer batches, List<ConsumerRecord> out) {
+        long position = from;
         RecordBatch batch = new RecordBatch();
         for (int at = 0; at < batches.limit(); ) {
             int size = RecordBatch.validateFraming(batches, at, batches.limit() - at, at);
             batch.wrap(batches, at, at);
             batch.validate();
             for (Record r : batch.records()) {
-                if (r.offset() >= position) {
+                if (r.offset() >= from) {
                     out.add(new ConsumerRecord(tp.topic(), tp.partition(), r.offset(), r.timestamp(), r.key(), r.value(), r.headers()));
                 }
             }
             position = Math.max(position, batch.nextOffset());
             at += size;
         }
-        positions.put(tp, position);
+        return position;
+    }
+
+    private void refreshMetadataQuietly() {
+        try {
+            refreshMetadata();
+        } catch (RuntimeException e) {
+            // the next round tries again
+        }
     }
 
     private long resetPosition(TopicPartition tp) {
@@ -268,6 +407,12 @@ public final class RunnelConsumer implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
+        try {
+            fetcher.join(TimeUnit.SECONDS.toMillis(35));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         bootstrap.close();
     }
 

@@ -216,6 +216,46 @@ class ClientEndToEndTest {
         }
     }
 
+    @Test
+    void consumer_pauseAndResume_andSeekAfterPrefetchLeaksNothing() {
+        createTopic("pausing", 2);
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap))) {
+            for (int i = 0; i < 40; i++) {
+                producer.send(new ProducerRecord("pausing", i % 2, null, null, ("p" + i).getBytes(), null));
+            }
+        }
+        TopicPartition p0 = new TopicPartition("pausing", 0);
+        TopicPartition p1 = new TopicPartition("pausing", 1);
+        try (RunnelConsumer consumer = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20)) {
+            consumer.assign(List.of(p0, p1));
+            consumer.pause(List.of(p1));
+            List<ConsumerRecord> got = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (got.size() < 20 && System.currentTimeMillis() < deadline) {
+                got.addAll(consumer.poll(Duration.ofMillis(200)));
+            }
+            assertTrue(got.stream().allMatch(r -> r.partition() == 0), "nothing from the paused partition");
+            assertEquals(20, got.size());
+            consumer.resume(List.of(p1));
+            List<ConsumerRecord> resumed = new ArrayList<>();
+            deadline = System.currentTimeMillis() + 10_000;
+            while (resumed.size() < 20 && System.currentTimeMillis() < deadline) {
+                resumed.addAll(consumer.poll(Duration.ofMillis(200)));
+            }
+            assertEquals(20, resumed.size());
+            assertTrue(resumed.stream().allMatch(r -> r.partition() == 1));
+            // The fetcher may have prefetched p0 from 20 on; a seek back must win over anything queued.
+            consumer.seek(p0, 3);
+            List<ConsumerRecord> again = new ArrayList<>();
+            deadline = System.currentTimeMillis() + 10_000;
+            while (again.isEmpty() && System.currentTimeMillis() < deadline) {
+                again.addAll(consumer.poll(Duration.ofMillis(200)));
+            }
+            assertEquals(3, again.get(0).offset());
+            assertEquals(0, again.get(0).partition());
+        }
+    }
+
     /** Loses the response of every third produce call after the broker handled it: the client sees UNAVAILABLE. */
     private static final class LoseResponses implements io.grpc.ClientInterceptor {
         final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
