@@ -54,8 +54,6 @@ public final class RunnelConsumer implements Closeable {
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile MetadataResponse metadata = MetadataResponse.getDefaultInstance();
     private final java.util.concurrent.BlockingQueue<Chunk> fetched = new java.util.concurrent.LinkedBlockingQueue<>(32);
-    /** Where the fetcher thread expects each partition's position to be after the chunks it queued. */
-    private final Map<TopicPartition, Long> expectedNext = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Targets publishedTargets = new Targets(0, Map.of());
     private volatile boolean closed;
     private final Thread fetcher;
@@ -85,6 +83,7 @@ public final class RunnelConsumer implements Closeable {
                 throw new IllegalArgumentException("partition " + tp + " does not exist");
             }
         }
+        publishTargets();
     }
 
     public Set<TopicPartition> assignment() {
@@ -116,6 +115,7 @@ public final class RunnelConsumer implements Closeable {
         requireAssigned(tp);
         if (positions.get(tp) < 0) {
             positions.put(tp, resetPosition(tp));
+            publishTargets();
         }
         return positions.get(tp);
     }
@@ -149,9 +149,8 @@ public final class RunnelConsumer implements Closeable {
      */
     public List<ConsumerRecord> poll(Duration timeout) {
         for (TopicPartition tp : positions.keySet()) {
-            position(tp); // resolves positions still waiting for auto.offset.reset
+            position(tp); // resolves positions still waiting for auto.offset.reset (and tells the fetcher)
         }
-        publishTargets();
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         List<ConsumerRecord> out = new ArrayList<>();
         while (true) {
@@ -189,7 +188,10 @@ public final class RunnelConsumer implements Closeable {
     private record Chunk(TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset, boolean outOfRange) {
     }
 
-    /** Tells the fetcher where to fetch from now: a new snapshot whenever positions jump. */
+    /**
+     * Tells the fetcher where to fetch from now. Called only when positions jump (assign, seek,
+     * reset, pause, resume), never for consumption, so the fetcher's pipeline runs on undisturbed.
+     */
     private void publishTargets() {
         Map<TopicPartition, Long> targets = new LinkedHashMap<>();
         positions.forEach((tp, offset) -> {
@@ -197,15 +199,7 @@ public final class RunnelConsumer implements Closeable {
                 targets.put(tp, offset);
             }
         });
-        if (!targets.equals(publishedTargets.positions())) {
-            Targets next = new Targets(publishedTargets.generation() + 1, Map.copyOf(targets));
-            // Positions that merely moved forward by consumption keep the fetcher's pipeline.
-            boolean onlyProgress = publishedTargets.positions().keySet().equals(targets.keySet())
-                && targets.entrySet().stream().allMatch(e -> expectedNext.getOrDefault(e.getKey(), -1L).equals(e.getValue()));
-            if (!onlyProgress) {
-                publishedTargets = next;
-            }
-        }
+        publishedTargets = new Targets(publishedTargets.generation() + 1, Map.copyOf(targets));
     }
 
     /** An immutable snapshot of fetch starting points, numbered so the fetcher notices a new one. */
@@ -298,12 +292,10 @@ public final class RunnelConsumer implements Closeable {
                         List<ConsumerRecord> records = new ArrayList<>();
                         long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
                         next.put(tp, nextOffset);
-                        expectedNext.put(tp, nextOffset);
                         offer(new Chunk(tp, from, records, nextOffset, false));
                     }
                     case OFFSET_OUT_OF_RANGE -> {
                         next.put(tp, -1L);
-                        expectedNext.remove(tp); // whatever position the reset picks must reach the fetcher
                         offer(new Chunk(tp, from, List.of(), from, true));
                     }
                     default -> refreshMetadataQuietly();
