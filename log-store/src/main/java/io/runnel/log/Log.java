@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * readable for {@code file.delete.delay.ms}), never bytes that were not fully written.
  * Flushes run outside the lock so that fsync never blocks appends; {@link #flushLock} serializes them
  * with truncation. Lock order: {@link #lock}, then {@link #flushLock}.
+ *
+ * <p>Design note: this class is longer than most because every operation that moves the log's
+ * bounds (append, roll, retention, truncation, flush, close) lives here, next to the two locks
+ * whose order they must respect; validation, retention choice and recovery are in classes of
+ * their own.
  */
 public final class Log implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Log.class);

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: {@link #leaderIsrLock} is held for reading by appends and fetches and for
  * writing by role and ISR changes, so an append never interleaves with a leader change. The high
  * watermark only moves under {@link #hwLock}.
+ *
+ * <p>Design note: leader and follower paths share one class because they share one state (role,
+ * epochs, ISR, watermark, producer table) under one lock; the producer table and follower state
+ * are classes of their own.
  */
 public final class Partition {
     private static final Logger log = LoggerFactory.getLogger(Partition.class);
