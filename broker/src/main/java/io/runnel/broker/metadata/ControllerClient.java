@@ -217,6 +217,10 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                         } catch (RuntimeException e) {
                             log.error("Applying metadata at offset {} failed", next.offset(), e);
                         }
+                        if (fenced && brokerEpoch >= 0 && next.offset() >= brokerEpoch && !closed) {
+                            // Caught up with our own registration: ask to be unfenced now, not at the next beat.
+                            scheduler.execute(ControllerClient.this::heartbeat);
+                        }
                     }
                 }
 
