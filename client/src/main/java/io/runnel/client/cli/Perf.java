@@ -97,6 +97,9 @@ final class Perf {
             new Random(1).nextBytes(payload);
             long[] latencies = new long[(int) numRecords];
             AtomicLong errors = new AtomicLong();
+            // The longest time with no acknowledgement at all while records were outstanding: a stall.
+            AtomicLong lastAck = new AtomicLong(System.nanoTime());
+            AtomicLong longestStall = new AtomicLong();
             long start = System.nanoTime();
             long lastReport = start;
             try (RunnelProducer producer = new RunnelProducer(config)) {
@@ -111,7 +114,10 @@ final class Perf {
                     long sent = System.nanoTime();
                     int index = i;
                     producer.send(new ProducerRecord(topic, null, payload)).whenComplete((m, e) -> {
-                        latencies[index] = System.nanoTime() - sent;
+                        long now = System.nanoTime();
+                        latencies[index] = now - sent;
+                        long previous = lastAck.getAndSet(now);
+                        longestStall.accumulateAndGet(now - previous, Math::max);
                         if (e != null) {
                             errors.incrementAndGet();
                         }
@@ -130,6 +136,7 @@ final class Perf {
             if (errors.get() > 0) {
                 spec.commandLine().getErr().println("runnel: " + errors.get() + " records failed");
             }
+            out.printf("longest stall between acknowledgements: %.0f ms%n", longestStall.get() / 1e6);
             summary(out, "produce", numRecords, numRecords * recordSize, seconds, latencies);
             return errors.get() == 0 ? 0 : 1;
         }
