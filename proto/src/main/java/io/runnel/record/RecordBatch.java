@@ -50,7 +50,9 @@ public final class RecordBatch {
      * @param position where the batch starts in the file or stream it came from, quoted in errors
      */
     public RecordBatch wrap(ByteBuffer buffer, int offset, long position) {
-        this.buffer = buffer;
+        // The format is big-endian whatever order the caller's buffer reads in; a duplicate shares
+        // the bytes, so in-place rewrites still reach the caller's buffer.
+        this.buffer = buffer.order() == java.nio.ByteOrder.BIG_ENDIAN ? buffer : buffer.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
         this.offset = offset;
         this.position = position;
         return this;
@@ -225,6 +227,9 @@ public final class RecordBatch {
      * @throws UnknownMagicException        if the magic byte is not {@link RecordBatchLayout#MAGIC}
      */
     public static int validateFraming(ByteBuffer buffer, int offset, int available, long position) {
+        if (buffer.order() != java.nio.ByteOrder.BIG_ENDIAN) {
+            buffer = buffer.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        }
         if (available < LOG_OVERHEAD) {
             throw new TruncatedBatchException(position, LOG_OVERHEAD, Math.max(available, 0));
         }
@@ -266,11 +271,20 @@ public final class RecordBatch {
         long baseTimestamp = baseTimestamp();
         boolean appendTime = timestampType() == TimestampType.LOG_APPEND_TIME;
         long appendTimestamp = maxTimestamp();
+        int lastDelta = lastOffsetDelta();
+        long previousOffset = baseOffset - 1;
         for (int i = 0; i < count; i++) {
             if (!payload.hasRemaining()) {
                 throw new RecordCountMismatchException(position, count, i, "holds only " + i);
             }
             Record r = readRecord(payload, baseOffset, baseTimestamp, i);
+            // Offsets increase within a batch and stay within its header's range (gaps are legal:
+            // compaction leaves them).
+            if (r.offset() <= previousOffset || r.offset() > baseOffset + lastDelta) {
+                throw new InvalidRecordException(position, "record " + i + " has offset delta " + (r.offset() - baseOffset)
+                    + ", not above the previous one and at most the last offset delta " + lastDelta);
+            }
+            previousOffset = r.offset();
             records.add(appendTime ? new Record(r.offset(), appendTimestamp, r.key(), r.value(), r.headers()) : r);
         }
         if (payload.hasRemaining()) {
@@ -291,8 +305,9 @@ public final class RecordBatch {
             ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, block.remaining() * 2));
             in.transferTo(out);
             return ByteBuffer.wrap(out.toByteArray());
-        } catch (IOException | RuntimeException e) {
-            // Codecs signal bad input with assorted IOExceptions and RuntimeExceptions.
+        } catch (IOException | RuntimeException | org.xerial.snappy.SnappyError e) {
+            // Codecs signal bad input with assorted IOExceptions and RuntimeExceptions, and snappy-java
+            // with SnappyError (an Error) for a bad chunk length; other Errors (out of memory) propagate.
             throw new InvalidRecordException(position, "records block does not decompress with "
                 + compression.label() + ": " + e, e);
         }

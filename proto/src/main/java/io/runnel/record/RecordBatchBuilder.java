@@ -135,6 +135,9 @@ public final class RecordBatchBuilder {
         if (recordCount == 0) {
             throw new IllegalStateException("a record batch needs at least one record");
         }
+        if (transactional && producerId == NO_PRODUCER_ID) {
+            throw new IllegalStateException("a transactional batch needs a producer id (call producer(...))");
+        }
         built = true;
         byte[] payload = compression.compress(records.array(), 0, records.position());
         ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + payload.length);

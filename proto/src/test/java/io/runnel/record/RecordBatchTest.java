@@ -256,6 +256,69 @@ class RecordBatchTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void randomGarbageInsideEveryCodec_onlyEverRaisesCorruptBatchExceptions(CompressionType codec) {
+        Random random = new Random(codec.ordinal() * 7919L);
+        ByteBuffer template = new RecordBatchBuilder(codec).append(1, utf8("key"), utf8("value ".repeat(20)),
+            List.of(new Header("h", utf8("x")))).append(2, null, utf8("second")).build();
+        for (int round = 0; round < 3_000; round++) {
+            byte[] bytes = template.array().clone();
+            for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+                bytes[RECORDS_OFFSET + random.nextInt(bytes.length - RECORDS_OFFSET)] = (byte) random.nextInt();
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            fixCrc(buffer); // past the CRC, into the decompressor and the record parser
+            try {
+                RecordBatch batch = RecordBatch.of(buffer);
+                batch.validate();
+                batch.records();
+            } catch (CorruptBatchException expected) {
+                // the only acceptable failure
+            }
+        }
+    }
+
+    @Test
+    void snappyChunkLengthOutOfRange_isInvalidRecord_notAnError() {
+        ByteBuffer b = new RecordBatchBuilder(CompressionType.SNAPPY).append(1, utf8("k"), utf8("value")).build();
+        // snappy-java's stream: 8-byte magic, two 4-byte versions, then a 4-byte chunk length.
+        b.putInt(RECORDS_OFFSET + 16, -5);
+        fixCrc(b);
+        RecordBatch batch = RecordBatch.of(b);
+        batch.validate();
+        assertThrows(InvalidRecordException.class, batch::records);
+    }
+
+    @Test
+    void littleEndianBuffer_isReadAsTheBigEndianFormat() {
+        ByteBuffer b = new RecordBatchBuilder(CompressionType.NONE).baseOffset(42).append(1, utf8("k"), utf8("v")).build();
+        b.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        RecordBatch batch = RecordBatch.of(b);
+        batch.validate();
+        assertEquals(42, batch.baseOffset());
+        batch.baseOffset(43);
+        assertEquals(43, b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN).getLong(0), "rewrites reach the caller's buffer");
+    }
+
+    @Test
+    void offsetDeltaOutsideTheHeadersRange_isInvalidRecord() {
+        ByteBuffer b = new RecordBatchBuilder(CompressionType.NONE).append(1, utf8("k"), utf8("v")).append(1, utf8("k"), utf8("v")).build();
+        // The first record is 9 bytes (its length varint, then 8); in the second, the offset delta
+        // follows the length, attributes and timestamp delta.
+        int secondRecord = RECORDS_OFFSET + 9;
+        b.put(secondRecord + 3, (byte) (40 << 1));
+        fixCrc(b);
+        InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> RecordBatch.of(b).records());
+        assertTrue(e.getMessage().contains("offset delta 40"), e.getMessage());
+    }
+
+    @Test
+    void transactionalWithoutProducerId_isRefused() {
+        assertThrows(IllegalStateException.class,
+            () -> new RecordBatchBuilder(CompressionType.NONE).transactional(true).append(1, null, null).build());
+    }
+
     private static ByteBuffer richBatchSmall() {
         return new RecordBatchBuilder(CompressionType.NONE).append(1, utf8("k"), utf8("v"),
             List.of(new Header("h", utf8("x")))).append(2, null, null).build();
