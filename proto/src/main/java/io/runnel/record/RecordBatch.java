@@ -260,11 +260,24 @@ public final class RecordBatch {
      * @throws InvalidRecordException       if a record is malformed or the block does not decompress
      */
     public List<Record> records() {
+        return records(DEFAULT_MAX_UNCOMPRESSED_BYTES);
+    }
+
+    /** The most a compressed records block may expand to by default: 256 MiB. */
+    public static final int DEFAULT_MAX_UNCOMPRESSED_BYTES = 256 << 20;
+
+    /**
+     * {@link #records()} with a cap on the decompressed size, so a small "compression bomb" cannot
+     * exhaust the heap.
+     *
+     * @throws InvalidRecordException if the block expands past {@code maxUncompressedBytes}
+     */
+    public List<Record> records(int maxUncompressedBytes) {
         int count = recordCount();
         if (count < 0) {
             throw new RecordCountMismatchException(position, count, 0, "a record count cannot be negative");
         }
-        ByteBuffer payload = uncompressedRecords();
+        ByteBuffer payload = uncompressedRecords(maxUncompressedBytes);
         // Each record takes at least 7 bytes, so a huge declared count cannot make us allocate much.
         List<Record> records = new ArrayList<>(Math.min(count, payload.remaining() / 7 + 1));
         long baseOffset = baseOffset();
@@ -294,7 +307,7 @@ public final class RecordBatch {
         return records;
     }
 
-    private ByteBuffer uncompressedRecords() {
+    private ByteBuffer uncompressedRecords(int maxUncompressedBytes) {
         ByteBuffer block = buffer.duplicate();
         block.limit(offset + sizeInBytes()).position(offset + RECORDS_OFFSET);
         CompressionType compression = compression();
@@ -302,9 +315,18 @@ public final class RecordBatch {
             return block.slice();
         }
         try (InputStream in = compression.wrapInput(new ByteBufferInputStream(block))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, block.remaining() * 2));
-            in.transferTo(out);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, Math.min(block.remaining() * 2, maxUncompressedBytes)));
+            byte[] chunk = new byte[8192];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (out.size() + (long) n > maxUncompressedBytes) {
+                    throw new InvalidRecordException(position, "records block expands past " + maxUncompressedBytes
+                        + " bytes (" + compression.label() + ")");
+                }
+                out.write(chunk, 0, n);
+            }
             return ByteBuffer.wrap(out.toByteArray());
+        } catch (InvalidRecordException e) {
+            throw e;
         } catch (IOException | RuntimeException | org.xerial.snappy.SnappyError e) {
             // Codecs signal bad input with assorted IOExceptions and RuntimeExceptions, and snappy-java
             // with SnappyError (an Error) for a bad chunk length; other Errors (out of memory) propagate.

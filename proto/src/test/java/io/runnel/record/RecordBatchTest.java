@@ -313,6 +313,17 @@ class RecordBatchTest {
         assertTrue(e.getMessage().contains("offset delta 40"), e.getMessage());
     }
 
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = {"GZIP", "SNAPPY", "LZ4", "ZSTD"})
+    void compressionBomb_isCappedNotExpanded(CompressionType codec) {
+        ByteBuffer bomb = new RecordBatchBuilder(codec).append(1, null, new byte[4 << 20]).build();
+        assertTrue(bomb.limit() < (1 << 20), "4 MiB of zeros compresses small");
+        RecordBatch batch = RecordBatch.of(bomb);
+        InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> batch.records(1 << 20));
+        assertTrue(e.getMessage().contains("expands past"), e.getMessage());
+        assertEquals(1, batch.records().size(), "under the default cap it decodes");
+    }
+
     @Test
     void transactionalWithoutProducerId_isRefused() {
         assertThrows(IllegalStateException.class,
