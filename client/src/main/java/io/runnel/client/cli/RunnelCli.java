@@ -246,12 +246,7 @@ public final class RunnelCli {
 
         @Override
         public Integer call() throws Exception {
-            int ackValue = switch (acks) {
-                case "all", "-1" -> -1;
-                case "1" -> 1;
-                case "0" -> 0;
-                default -> throw new CommandLine.ParameterException(spec.commandLine(), "--acks must be all, 1 or 0, got " + acks);
-            };
+            int ackValue = Perf.acks(acks, spec.commandLine());
             CompressionType codec;
             try {
                 codec = CompressionType.forName(compression);
