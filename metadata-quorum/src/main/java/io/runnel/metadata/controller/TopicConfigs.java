@@ -31,8 +31,10 @@ public final class TopicConfigs {
         Map.entry("file.delete.delay.ms", v -> parses(v) && Long.parseLong(v) >= 0),
         Map.entry("min.insync.replicas", POSITIVE_INT),
         Map.entry("max.message.bytes", v -> POSITIVE_INT.test(v) && Long.parseLong(v) >= 64),
-        Map.entry("cleanup.policy", v -> v.equals("delete") || v.equals("compact")),
-        Map.entry("compression.type", v -> Set.of("producer", "none", "gzip", "snappy", "lz4", "zstd").contains(v)),
+        // Accepted only as what brokers do today: logs are not compacted yet, and batches are stored
+        // as producers compressed them. Refusing the rest beats a setting that silently does nothing.
+        Map.entry("cleanup.policy", v -> v.equals("delete")),
+        Map.entry("compression.type", v -> v.equals("producer")),
         Map.entry("unclean.leader.election.enable", BOOLEAN));
 
     /** Every key a topic may set. */
