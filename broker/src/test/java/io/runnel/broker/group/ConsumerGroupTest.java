@@ -178,4 +178,16 @@ class ConsumerGroupTest {
         assertEquals(3, m.assigned.size());
         assertTrue(m.assigned.contains(new TopicPartition("orders-us", 0)));
     }
+
+    @Test
+    void offsetsOfADeletedTopic_areDeletedWithTombstones() {
+        ConsumerGroup g = new ConsumerGroup("g", "range", 0);
+        g.offsets.put(new TopicPartition("t", 0), io.runnel.proto.v1.OffsetRecordValue.newBuilder().setOffset(1).build());
+        g.offsets.put(new TopicPartition("gone", 0), io.runnel.proto.v1.OffsetRecordValue.newBuilder().setOffset(2).build());
+        g.dropOffsetsOfDeletedTopics(Set.of("t"), out);
+        assertEquals(Set.of(new TopicPartition("t", 0)), g.offsets.keySet());
+        assertEquals(1, out.size());
+        assertEquals("gone", out.get(0).key().getTopic());
+        assertEquals(null, out.get(0).value());
+    }
 }
