@@ -68,9 +68,11 @@ public final class GroupOffsets {
             List<GroupRecords.Entry> out = new ArrayList<>();
             OffsetCommitResponse.Builder response = OffsetCommitResponse.newBuilder();
             Map<String, Integer> topics = coordinator.topics();
+            // A group is created by its first accepted offset, not by a commit refused everywhere.
+            ConsumerGroup created = null;
             if (group == null) {
-                group = new ConsumerGroup(request.getGroupId(), "range", now);
-                shard.groups.put(group.id, group);
+                created = new ConsumerGroup(request.getGroupId(), "range", now);
+                group = created;
                 out.add(group.groupEntry());
             }
             for (OffsetCommitTopic t : request.getTopicsList()) {
@@ -99,6 +101,13 @@ public final class GroupOffsets {
                     tr.addPartitions(pr);
                 }
                 response.addTopics(tr);
+            }
+            if (created != null) {
+                if (out.size() == 1) {
+                    out.clear();
+                } else {
+                    shard.groups.put(created.id, created);
+                }
             }
             OffsetCommitResponse built = response.build();
             return coordinator.write(shard, out).thenApply(code -> code == ErrorCode.NONE ? built

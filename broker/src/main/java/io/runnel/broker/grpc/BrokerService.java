@@ -117,6 +117,10 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     return;
                 }
                 try {
+                    if (tp.topic().equals(io.runnel.broker.group.GroupSettings.OFFSETS_TOPIC)) {
+                        // Its records are the coordinators' state; a stray write could corrupt a group.
+                        throw new IllegalArgumentException(tp.topic() + " is internal: only group coordinators write to it");
+                    }
                     switch (p.getDataCase()) {
                         // The leader rewrites offsets in the header, so the bytes are copied out of the message once.
                         case RECORD_BATCHES -> batches.put(tp, ByteBuffer.wrap(p.getRecordBatches().toByteArray()));

@@ -176,6 +176,21 @@ class GroupCoordinatorClusterTest {
         assertEquals(ErrorCode.INVALID_REQUEST, group(first).offsetCommit(commit(groupId, m, -3, 1)).getTopics(0)
             .getPartitions(0).getError());
 
+        int ghostCoordinator = coordinator(1, "ghost", -1);
+        OffsetCommitResponse refused = group(ghostCoordinator).offsetCommit(OffsetCommitRequest.newBuilder().setGroupId("ghost")
+            .addTopics(OffsetCommitTopic.newBuilder().setTopic("nope").addPartitions(OffsetCommitPartition.newBuilder()
+                .setOffset(1))).build());
+        assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, refused.getTopics(0).getPartitions(0).getError());
+        assertEquals(ErrorCode.GROUP_ID_NOT_FOUND, group(ghostCoordinator).describeGroups(DescribeGroupsRequest.newBuilder()
+            .addGroupIds("ghost").build()).getGroups(0).getError(), "a commit refused everywhere creates no group");
+
+        var stray = io.runnel.proto.v1.BrokerGrpc.newBlockingStub(channel(first)).produce(io.runnel.proto.v1.ProduceRequest
+            .newBuilder().setAcks(1).addTopics(io.runnel.proto.v1.TopicProduceData.newBuilder().setTopic(GroupSettings.OFFSETS_TOPIC)
+                .addPartitions(io.runnel.proto.v1.PartitionProduceData.newBuilder().setPartition(0).setRecords(
+                    io.runnel.proto.v1.RecordList.newBuilder().addRecords(io.runnel.proto.v1.Record.getDefaultInstance()))))
+            .build()).getTopics(0).getPartitions(0);
+        assertEquals(ErrorCode.INVALID_REQUEST, stray.getError(), "clients cannot write the offsets topic");
+
         nodes.remove(first).halt();
         int via = first == 1 ? 2 : 1;
         int second = coordinator(via, groupId, first);

@@ -136,7 +136,23 @@ public final class RunnelConsumer implements Closeable {
      *                               removed) or no coordinator answered within 30 s
      */
     public void commitSync(Map<TopicPartition, Long> offsets) {
-        requireSubscribed().commit(Map.copyOf(offsets), 30_000);
+        commitInOrder(Map.copyOf(offsets), 30_000);
+    }
+
+    /**
+     * Every commit goes through the one committer thread, so an older async commit can never land
+     * after a newer sync one and move the group's offsets backwards.
+     */
+    private void commitInOrder(Map<TopicPartition, Long> offsets, long timeoutMs) {
+        GroupMembership m = requireSubscribed();
+        try {
+            committer.submit(() -> m.commit(offsets, timeoutMs)).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new CommitFailedException(e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommitFailedException("interrupted while committing");
+        }
     }
 
     /** Commits the current positions in the background; a failure is logged, the next commit covers it. */
@@ -196,7 +212,7 @@ public final class RunnelConsumer implements Closeable {
                 Map<TopicPartition, Long> offsets = new HashMap<>(currentPositions());
                 offsets.keySet().retainAll(pending.revoked());
                 try {
-                    membership.commit(offsets, 10_000);
+                    commitInOrder(offsets, 10_000);
                 } catch (CommitFailedException e) {
                     LOG.log(System.Logger.Level.WARNING, "Commit on revocation failed: " + e.getMessage());
                 }
@@ -568,6 +584,11 @@ public final class RunnelConsumer implements Closeable {
                 }
             }
             committer.shutdown();
+            try {
+                committer.awaitTermination(15, TimeUnit.SECONDS); // queued commits land before the member leaves
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             membership.close();
         }
         closed = true;
