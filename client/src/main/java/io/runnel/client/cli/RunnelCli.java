@@ -36,9 +36,9 @@ import picocli.CommandLine.ParentCommand;
  * operation (the message names the error code), 2 a bad command or flag, 3 no broker answered.
  */
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "runnel 0.1.0",
-    description = "Runnel command line: cluster, topics, produce, consume, offsets.",
+    description = "Runnel command line: cluster, topics, produce, consume, offsets, consumer groups.",
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
-        RunnelCli.Offsets.class, Perf.class})
+        RunnelCli.Offsets.class, GroupCommands.class, Perf.class})
 public final class RunnelCli {
     @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)
