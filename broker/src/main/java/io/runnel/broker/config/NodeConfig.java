@@ -31,11 +31,13 @@ import java.util.regex.Pattern;
  * @param replicaLagTimeMaxMs a follower not caught up this long leaves the ISR
  * @param quorumJoin      a new controller joining a running quorum: it waits to be added (AddVoter)
  * @param defaults        topic settings used when a topic does not set them
+ * @param groups          consumer-group coordinator settings ({@code offsets.*}, {@code group.*})
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
-                         long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults) {
+                         long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
+                         io.runnel.broker.group.GroupSettings groups) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -52,12 +54,20 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String QUORUM_JOIN = "quorum.join";
+    public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION = "offsets.topic.replication.factor";
+    public static final String OFFSETS_RETENTION_MS = "offsets.retention.ms";
+    public static final String GROUP_SESSION_TIMEOUT_MS = "group.session.timeout.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
-        BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN);
+        BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
+        GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
 
     public boolean isBroker() {
@@ -139,11 +149,34 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (!join.equals("true") && !join.equals("false")) {
             problems.add(QUORUM_JOIN + " must be true or false, got '" + join + "'");
         }
+        io.runnel.broker.group.GroupSettings groups = groups(settings, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
-            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults));
+            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups);
+    }
+
+    private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {
+        io.runnel.broker.group.GroupSettings d = io.runnel.broker.group.GroupSettings.DEFAULTS;
+        int before = problems.size();
+        int partitions = intIn(settings, OFFSETS_TOPIC_PARTITIONS, 1, 10_000, problems, Integer.toString(d.offsetsTopicPartitions()));
+        int replication = intIn(settings, OFFSETS_TOPIC_REPLICATION, 1, 100, problems, Integer.toString(d.offsetsTopicReplication()));
+        long retention = longAtLeast(settings, OFFSETS_RETENTION_MS, 1, Long.toString(d.offsetsRetentionMs()), problems);
+        int session = intIn(settings, GROUP_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.sessionTimeoutMs()));
+        int min = intIn(settings, GROUP_MIN_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.minSessionTimeoutMs()));
+        int max = intIn(settings, GROUP_MAX_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSessionTimeoutMs()));
+        int heartbeat = intIn(settings, GROUP_HEARTBEAT_INTERVAL_MS, 1, Integer.MAX_VALUE, problems,
+            Integer.toString(d.heartbeatIntervalMs()));
+        if (problems.size() > before) {
+            return d;
+        }
+        try {
+            return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return d;
+        }
     }
 
     /** {@code 1@host:port,2@host:port}; empty means a single voter: this node on its controller listener. */

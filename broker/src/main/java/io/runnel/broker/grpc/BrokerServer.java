@@ -29,8 +29,18 @@ public final class BrokerServer {
     /** @param builder a Netty builder on a port (see {@link #FLOW_CONTROL_WINDOW}), or an in-process one */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics) {
+        this(builder, replicaManager, cluster, clock, metrics, null);
+    }
+
+    /** @param groups the consumer-group coordinator, or null for a broker without the Group service */
+    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
+                        BrokerMetrics metrics, io.runnel.broker.group.GroupCoordinator groups) {
         if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
             builder.addService(new AdminService(controllers));
+        }
+        if (groups != null) {
+            builder.addService(new GroupService(groups, new io.runnel.broker.group.GroupOffsets(groups, clock),
+                new io.runnel.broker.group.GroupQueries(groups)));
         }
         this.server = builder
             .addService(new BrokerService(replicaManager, cluster, clock, metrics))

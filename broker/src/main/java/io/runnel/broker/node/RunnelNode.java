@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
+import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
@@ -59,6 +60,7 @@ public final class RunnelNode implements Closeable {
     private ControllerClient controllerClient;
     private BrokerServer brokerServer;
     private BrokerMetrics metrics;
+    private GroupCoordinator groups;
     private int metricsPort = -1;
 
     public RunnelNode(NodeConfig config) {
@@ -119,16 +121,22 @@ public final class RunnelNode implements Closeable {
             (tp, le, pe, isr) -> controllerClient.send(tp, le, pe, isr), config.replicaLagTimeMaxMs(), 5000);
         metrics = new BrokerMetrics(replicaManager);
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
+        groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), scheduler,
+            this::createTopic);
         int port = config.clientListener().getPort();
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "", scheduler,
-            config.brokerHeartbeatIntervalMs(), applier::apply);
+            config.brokerHeartbeatIntervalMs(), image -> {
+                applier.apply(image);
+                groups.onMetadata(image);
+            });
         fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.broker(leader)
             .map(b -> new GrpcLeaderEndpoint(b.host(), b.port(), 5000))
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100);
         replicaManager.onFollowerChanges(fetchers::update);
         brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager, controllerClient, Clock.systemUTC(), metrics);
+            config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups);
         try {
             brokerServer.start();
         } catch (IOException e) {
@@ -139,6 +147,25 @@ public final class RunnelNode implements Closeable {
         }
         controllerClient.start();
         log.info("Node {}: broker on {} (metrics port {})", config.nodeId(), config.clientListener(), metricsPort);
+    }
+
+    /** Internal topics (the offsets topic) are created like any other, through the active controller. */
+    private java.util.concurrent.CompletableFuture<Void> createTopic(String name, int partitions, int replicationFactor,
+                                                                     Map<String, String> configs) {
+        io.runnel.proto.v1.CreateTopicsRequest request = io.runnel.proto.v1.CreateTopicsRequest.newBuilder()
+            .addTopics(io.runnel.proto.v1.TopicSpec.newBuilder().setName(name).setPartitions(partitions)
+                .setReplicationFactor(replicationFactor).putAllConfigs(configs)).build();
+        return controllerClient.forward(stub -> stub.createTopics(request), io.runnel.proto.v1.CreateTopicsResponse::getControllerId,
+            r -> r.getResultsList().stream().anyMatch(t -> t.getError() == io.runnel.proto.v1.ErrorCode.NOT_CONTROLLER))
+            .thenAccept(r -> r.getResultsList().stream()
+                .filter(t -> t.getError() != io.runnel.proto.v1.ErrorCode.NONE && t.getError() != io.runnel.proto.v1.ErrorCode.TOPIC_ALREADY_EXISTS)
+                .findFirst().ifPresent(t -> {
+                    throw new IllegalStateException("creating " + name + ": " + t.getError() + " " + t.getErrorMessage());
+                }));
+    }
+
+    public GroupCoordinator groupCoordinator() {
+        return groups;
     }
 
     public ControllerClient controllerClient() {
@@ -182,6 +209,9 @@ public final class RunnelNode implements Closeable {
             }
             controllerClient.close();
         }
+        if (groups != null) {
+            groups.close();
+        }
         if (brokerServer != null) {
             brokerServer.shutdown();
         }
@@ -208,6 +238,7 @@ public final class RunnelNode implements Closeable {
         scheduler.shutdownNow();
         controllerClient = null;
         brokerServer = null;
+        groups = null;
         fetchers = null;
         replicaManager = null;
         metrics = null;

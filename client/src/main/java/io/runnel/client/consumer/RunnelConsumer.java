@@ -57,21 +57,172 @@ public final class RunnelConsumer implements Closeable {
     private volatile Targets publishedTargets = new Targets(0, Map.of());
     private volatile boolean closed;
     private final Thread fetcher;
+    private final GroupConfig groupConfig;
+    private final GroupMembership membership;
+    private RebalanceListener listener = RebalanceListener.NONE;
+    private long nextAutoCommitNanos;
+    private final java.util.concurrent.ExecutorService committer;
+    private static final System.Logger LOG = System.getLogger(RunnelConsumer.class.getName());
 
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
+        this(bootstrapServers, reset, fetchMaxBytes, null);
+    }
+
+    /**
+     * A consumer that can join a group with {@link #subscribe}; {@code group} null for one that
+     * only uses {@link #assign}.
+     */
+    public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group) {
         if (fetchMaxBytes < 1) {
             throw new IllegalArgumentException("fetch.max.bytes must be >= 1, got " + fetchMaxBytes);
         }
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.reset = reset;
         this.fetchMaxBytes = fetchMaxBytes;
+        this.groupConfig = group;
+        this.membership = group == null ? null : new GroupMembership(bootstrap, group);
+        this.committer = group == null ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "runnel-consumer-commit");
+            t.setDaemon(true);
+            return t;
+        });
         this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
         this.fetcher.setDaemon(true);
         this.fetcher.start();
     }
 
+    // ---------------------------------------------------------------- groups
+
+    /**
+     * Joins the group (or changes the subscription) with these topics; partitions arrive in
+     * {@link #poll}, which calls the listener.
+     *
+     * @throws IllegalStateException    without a group config, or after {@link #assign}
+     * @throws IllegalArgumentException for an empty list or an empty topic name
+     */
+    public void subscribe(Collection<String> topics, RebalanceListener listener) {
+        if (topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isEmpty())) {
+            throw new IllegalArgumentException("subscribe needs one or more non-empty topic names, got " + topics);
+        }
+        requireGroup().subscribe(List.copyOf(new java.util.TreeSet<>(topics)), "");
+        this.listener = listener;
+    }
+
+    /** Subscribes to every topic whose whole name matches, including topics created later. */
+    public void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener) {
+        requireGroup().subscribe(List.of(), pattern.pattern());
+        this.listener = listener;
+    }
+
+    private GroupMembership requireGroup() {
+        if (membership == null) {
+            throw new IllegalStateException("subscribe needs a consumer created with a GroupConfig");
+        }
+        if (!membership.subscribed() && !positions.isEmpty()) {
+            throw new IllegalStateException("this consumer was given partitions with assign(); it cannot also subscribe");
+        }
+        return membership;
+    }
+
+    /** Commits the positions of every owned partition, waiting up to 30 s. */
+    public void commitSync() {
+        commitSync(currentPositions());
+    }
+
+    /**
+     * Commits these offsets (each the next offset to read) as this member.
+     *
+     * @throws CommitFailedException if the coordinator refused (the partition moved, the member was
+     *                               removed) or no coordinator answered within 30 s
+     */
+    public void commitSync(Map<TopicPartition, Long> offsets) {
+        requireSubscribed().commit(Map.copyOf(offsets), 30_000);
+    }
+
+    /** Commits the current positions in the background; a failure is logged, the next commit covers it. */
+    public void commitAsync() {
+        Map<TopicPartition, Long> offsets = currentPositions();
+        GroupMembership m = requireSubscribed();
+        committer.execute(() -> {
+            try {
+                m.commit(offsets, 10_000);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Async commit failed: " + e.getMessage());
+            }
+        });
+    }
+
+    /** The group's committed offsets of these partitions (absent where it has none). */
+    public Map<TopicPartition, Long> committed(java.util.Set<TopicPartition> partitions) {
+        if (membership == null) {
+            throw new IllegalStateException("committed needs a consumer created with a GroupConfig");
+        }
+        return membership.committed(partitions, 30_000);
+    }
+
+    private GroupMembership requireSubscribed() {
+        if (membership == null || !membership.subscribed()) {
+            throw new IllegalStateException("commits need a consumer that subscribed to a group");
+        }
+        return membership;
+    }
+
+    private Map<TopicPartition, Long> currentPositions() {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        positions.forEach((tp, offset) -> {
+            if (offset >= 0) {
+                out.put(tp, offset);
+            }
+        });
+        return out;
+    }
+
+    /** Carries out what the coordinator asked: lose, or revoke (committing first), then take partitions. */
+    private void rebalance() {
+        GroupMembership.Pending pending = membership.pending();
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (pending.lost()) {
+            positions.clear();
+            paused.clear();
+            publishTargets();
+            listener.onPartitionsLost(pending.revoked());
+            membership.owned(Set.of());
+            return;
+        }
+        if (!pending.revoked().isEmpty()) {
+            if (groupConfig.enableAutoCommit()) {
+                Map<TopicPartition, Long> offsets = new HashMap<>(currentPositions());
+                offsets.keySet().retainAll(pending.revoked());
+                try {
+                    membership.commit(offsets, 10_000);
+                } catch (CommitFailedException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Commit on revocation failed: " + e.getMessage());
+                }
+            }
+            listener.onPartitionsRevoked(pending.revoked());
+            positions.keySet().removeAll(pending.revoked());
+            paused.removeAll(pending.revoked());
+            publishTargets();
+        }
+        if (!pending.added().isEmpty()) {
+            Map<TopicPartition, Long> committed = membership.committed(pending.added(), 30_000);
+            for (TopicPartition tp : pending.added()) {
+                positions.put(tp, committed.getOrDefault(tp, -1L));
+            }
+            refreshMetadataQuietly();
+            publishTargets();
+            listener.onPartitionsAssigned(pending.added());
+        }
+        membership.owned(positions.keySet());
+    }
+
     /** Reads exactly these partitions from now on; new ones start per {@code auto.offset.reset}. */
     public void assign(Collection<TopicPartition> partitions) {
+        if (membership != null && membership.subscribed()) {
+            throw new IllegalStateException("this consumer subscribed to a group; it cannot also assign partitions");
+        }
         positions.keySet().retainAll(partitions);
         paused.retainAll(partitions);
         for (TopicPartition tp : partitions) {
@@ -148,6 +299,15 @@ public final class RunnelConsumer implements Closeable {
      * @throws OffsetOutOfRangeException with {@code auto.offset.reset=none} when a position is not in the log
      */
     public List<ConsumerRecord> poll(Duration timeout) {
+        if (membership != null && membership.subscribed()) {
+            if (groupConfig.enableAutoCommit() && System.nanoTime() - nextAutoCommitNanos >= 0) {
+                nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(groupConfig.autoCommitIntervalMs());
+                if (!positions.isEmpty()) {
+                    commitAsync();
+                }
+            }
+            rebalance();
+        }
         for (TopicPartition tp : positions.keySet()) {
             position(tp); // resolves positions still waiting for auto.offset.reset (and tells the fetcher)
         }
@@ -399,6 +559,17 @@ public final class RunnelConsumer implements Closeable {
 
     @Override
     public void close() {
+        if (membership != null) {
+            if (membership.subscribed() && groupConfig.enableAutoCommit() && !positions.isEmpty()) {
+                try {
+                    commitSync();
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Commit on close failed: " + e.getMessage());
+                }
+            }
+            committer.shutdown();
+            membership.close();
+        }
         closed = true;
         try {
             fetcher.join(TimeUnit.SECONDS.toMillis(35));
