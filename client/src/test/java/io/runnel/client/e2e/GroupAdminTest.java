@@ -290,4 +290,29 @@ class GroupAdminTest {
             "--to-earliest"));
         assertTrue(err.toString().contains("'nope' does not exist"), err.toString());
     }
+
+    @Test
+    void cli_consumeWithGroup_resumesAfterWhatWasPrinted() {
+        // One partition written in one batch: the first poll returns all six records, and the
+        // four not printed must not be committed.
+        topicWithRecords("cg-orders", 6);
+
+        StringWriter first = new StringWriter();
+        assertEquals(0, cli(first, new StringWriter(), "consume", "cg-orders", "--group", "cg-app", "--from-beginning",
+            "--max-messages", "2", "--timeout-ms", "20000"));
+        assertEquals(List.of("v0", "v1"), first.toString().lines().toList());
+        GroupDescription d = admin.describeGroup("cg-app");
+        assertEquals(List.of(new PartitionLag(new TopicPartition("cg-orders", 0), 2, 6, "")), d.partitions());
+        assertEquals("EMPTY", d.state(), "close() left the group");
+
+        StringWriter second = new StringWriter();
+        assertEquals(0, cli(second, new StringWriter(), "consume", "cg-orders", "--group", "cg-app",
+            "--max-messages", "4", "--timeout-ms", "20000"));
+        assertEquals(List.of("v2", "v3", "v4", "v5"), second.toString().lines().toList(), "resumed after what was printed");
+        assertEquals(List.of(0L), admin.describeGroup("cg-app").partitions().stream().map(PartitionLag::lag).toList());
+
+        StringWriter err = new StringWriter();
+        assertEquals(2, cli(new StringWriter(), err, "consume", "cg-orders", "--group", "cg-app", "--partition", "0"));
+        assertTrue(err.toString().contains("cannot be combined with --partition"), err.toString());
+    }
 }
