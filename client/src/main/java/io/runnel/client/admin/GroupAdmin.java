@@ -206,14 +206,21 @@ final class GroupAdmin {
             }
             List<String> failed = new ArrayList<>();
             ErrorCode first = null;
+            boolean onlyUnknown = true;
             for (OffsetCommitTopicResponse tr : r.getTopicsList()) {
                 for (OffsetCommitPartitionResponse pr : tr.getPartitionsList()) {
                     if (pr.getError() != ErrorCode.NONE) {
                         first = first == null ? pr.getError() : first;
+                        onlyUnknown &= pr.getError() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
                         failed.add(tr.getTopic() + "-" + pr.getPartition() + " " + pr.getError()
                             + (pr.getErrorMessage().isEmpty() ? "" : " (" + pr.getErrorMessage() + ")"));
                     }
                 }
+            }
+            if (first != null && onlyUnknown) {
+                // Our metadata showed the topic, so the coordinator's view lags (a topic just
+                // created); committing the same offsets again is harmless.
+                throw new Retriable(first, String.join(", ", failed));
             }
             if (first != null) {
                 throw new AdminException(first, "commit offsets for group '" + groupId + "' failed for " + String.join(", ", failed));
@@ -291,7 +298,8 @@ final class GroupAdmin {
     /**
      * Runs {@code call} against the group's coordinator, finding it again and retrying with a
      * growing backoff while the coordinator is missing, moving or loading (for up to
-     * {@link #COORDINATOR_WAIT}). {@code call} signals those states with {@link #checkRetriable}.
+     * {@link #COORDINATOR_WAIT}). {@code call} signals those states, or others worth retrying, by
+     * throwing {@link Retriable} (see {@link #checkRetriable}).
      */
     private <T> T withCoordinator(String groupId, String rpc, Function<GroupGrpc.GroupBlockingStub, T> call) {
         long deadline = System.nanoTime() + COORDINATOR_WAIT.toNanos();
@@ -303,7 +311,7 @@ final class GroupAdmin {
                 BrokerInfo coordinator = findCoordinator(groupId);
                 return call.apply(GroupGrpc.newBlockingStub(bootstrap.channel(coordinator))
                     .withDeadlineAfter(RPC_DEADLINE_S, TimeUnit.SECONDS));
-            } catch (CoordinatorUnavailable e) {
+            } catch (Retriable e) {
                 code = e.code;
                 why = e.getMessage();
             } catch (StatusRuntimeException e) {
@@ -316,8 +324,8 @@ final class GroupAdmin {
                 why = e.getStatus().toString();
             }
             if (System.nanoTime() >= deadline) {
-                throw new AdminException(code, "no coordinator for group '" + groupId + "' answered " + rpc + " within "
-                    + COORDINATOR_WAIT.toSeconds() + " s; last: " + why);
+                throw new AdminException(code, rpc + " for group '" + groupId + "' did not succeed within "
+                    + COORDINATOR_WAIT.toSeconds() + " s; last error: " + why);
             }
             try {
                 Thread.sleep(backoffMs);
@@ -341,7 +349,7 @@ final class GroupAdmin {
 
     private static void checkRetriable(ErrorCode code, String message) {
         if (RETRIABLE.contains(code)) {
-            throw new CoordinatorUnavailable(code, message);
+            throw new Retriable(code, message);
         }
     }
 
@@ -357,11 +365,11 @@ final class GroupAdmin {
         return List.copyOf(out);
     }
 
-    /** A retriable coordinator error, caught by {@link #withCoordinator}; never leaves this class. */
-    private static final class CoordinatorUnavailable extends RuntimeException {
+    /** An error worth retrying, caught by {@link #withCoordinator}; never leaves this class. */
+    private static final class Retriable extends RuntimeException {
         private final ErrorCode code;
 
-        CoordinatorUnavailable(ErrorCode code, String message) {
+        Retriable(ErrorCode code, String message) {
             super(code + (message.isEmpty() ? "" : ": " + message), null, false, false);
             this.code = code;
         }
