@@ -48,6 +48,7 @@ final class ConsumerGroup {
         bumpEpoch(topics, out);
         // A member with no partitions yet still needs a non-zero epoch: 0 in a heartbeat means join.
         member.epoch = epoch;
+        member.previousEpoch = epoch;
         out.add(memberEntry(member));
     }
 
@@ -162,8 +163,9 @@ final class ConsumerGroup {
                 }
             }
             if (changed) {
-                m.previousEpoch = m.epoch;
-                m.epoch = epoch;
+                // The member learns of the change, and moves to the group epoch, in its own next
+                // heartbeat; moving it now would fence it for changes it has not seen.
+                m.epochDue = true;
                 out.add(memberEntry(m));
             }
         }
@@ -174,6 +176,19 @@ final class ConsumerGroup {
         if (other != null && !other.equals(member)) {
             throw new IllegalStateException("group '" + id + "': " + tp + " is held by both " + other + " and " + member);
         }
+    }
+
+    /**
+     * Before answering a member's heartbeat: if its assignment changed since its last answer, it
+     * moves to the group epoch (keeping the one it had as previous, for requests in flight).
+     */
+    void advanceEpoch(GroupMember m, List<GroupRecords.Entry> out) {
+        if (m.epochDue && m.epoch != epoch) {
+            m.previousEpoch = m.epoch;
+            m.epoch = epoch;
+            out.add(memberEntry(m));
+        }
+        m.epochDue = false;
     }
 
     /** Whether every member owns exactly its target and nothing is being revoked. */

@@ -62,7 +62,8 @@ final class CoordinatorShard {
         log.info("Loaded {} groups from {} ({} offsets replayed, leader epoch {})", groups.size(), partition, records, leaderEpoch);
     }
 
-    private void replay(GroupRecordKey key, byte[] value, long nowMs) {
+    /** Applies one record; package-private so tests can replay what a group wrote. */
+    void replay(GroupRecordKey key, byte[] value, long nowMs) {
         try {
             switch (key.getType()) {
                 case OFFSET -> {

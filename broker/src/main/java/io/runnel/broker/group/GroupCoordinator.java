@@ -410,6 +410,7 @@ public final class GroupCoordinator implements Closeable {
             group.owned(member, owned, out);
         }
         group.reconcile(out);
+        group.advanceEpoch(member, out);
         return ConsumerGroupHeartbeatResponse.newBuilder().setMemberId(memberId).setMemberEpoch(member.epoch)
             .setHeartbeatIntervalMs(settings.heartbeatIntervalMs()).addAllAssignment(GroupRecords.toProto(member.assigned)).build();
     }

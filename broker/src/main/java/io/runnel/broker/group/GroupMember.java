@@ -27,6 +27,8 @@ final class GroupMember {
     final Set<TopicPartition> assigned = new TreeSet<>(GroupRecords.ORDER);
     final Set<TopicPartition> revoking = new TreeSet<>(GroupRecords.ORDER);
     long deadlineMs;
+    /** The assignment changed since the member's last heartbeat answer; not persisted. */
+    boolean epochDue;
 
     GroupMember(String id) {
         this.id = id;

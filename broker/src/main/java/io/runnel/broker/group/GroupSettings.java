@@ -19,7 +19,7 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
                             int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs) {
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
 
-    public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 500, 300_000, 1000);
+    public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000);
 
     public GroupSettings {
         if (offsetsTopicPartitions < 1 || offsetsTopicReplication < 1) {
