@@ -236,6 +236,13 @@ class GroupAdminTest {
             assertEquals(List.of("member-orders"), d.members().get(0).subscribedTopics());
             assertEquals(List.of(memberId, memberId), d.partitions().stream().map(PartitionLag::memberId).toList());
             assertEquals(List.of(3L, 3L), d.partitions().stream().map(PartitionLag::lag).toList());
+            StringWriter out = new StringWriter();
+            assertEquals(0, cli(out, new StringWriter(), "group", "describe", "member-app"));
+            assertTrue(out.toString().lines().anyMatch(l -> List.of(l.split("\\s+")).equals(List.of("member-orders", "1", "1", "4", "3",
+                memberId))), out.toString());
+            assertTrue(out.toString().lines().anyMatch(l -> List.of(l.split("\\s+")).equals(List.of(memberId, "cli-test",
+                Integer.toString(d.members().get(0).memberEpoch()), "member-orders", "member-orders-0,member-orders-1", "-"))),
+                out.toString());
 
             AdminException refused = assertThrows(AdminException.class,
                 () -> admin.resetOffsets("member-app", "member-orders", ResetSpec.earliest(), true));
