@@ -78,8 +78,13 @@ final class ConsumerGroup {
      * The member reports what it owns: revocations it has carried out complete, which may free
      * partitions for others.
      */
-    void owned(GroupMember member, Set<TopicPartition> owned, List<GroupRecords.Entry> out) {
-        if (member.revoking.retainAll(owned)) {
+    void owned(GroupMember member, Set<TopicPartition> owned, int requestEpoch, List<GroupRecords.Entry> out) {
+        // A report counts only for revocations the member had been told of when it sent it: a
+        // member that has not yet taken a partition does not list it, yet may be about to.
+        boolean released = member.revoking.removeIf(tp -> !owned.contains(tp)
+            && requestEpoch >= member.revokedAt.getOrDefault(tp, Integer.MAX_VALUE));
+        if (released) {
+            member.revokedAt.keySet().retainAll(member.revoking);
             out.add(memberEntry(member));
         }
     }
@@ -148,6 +153,7 @@ final class ConsumerGroup {
                 if (!goal.contains(tp)) {
                     m.assigned.remove(tp);
                     m.revoking.add(tp);
+                    m.revokedAt.put(tp, Integer.MAX_VALUE);
                     changed = true;
                 }
             }
@@ -156,7 +162,7 @@ final class ConsumerGroup {
                     continue;
                 }
                 String owner = holder.get(tp);
-                if (owner == null || (owner.equals(m.id) && m.revoking.remove(tp))) {
+                if (owner == null || (owner.equals(m.id) && m.revoking.remove(tp) && m.revokedAt.remove(tp) != null)) {
                     m.assigned.add(tp);
                     holder.put(tp, m.id);
                     changed = true;
@@ -183,9 +189,12 @@ final class ConsumerGroup {
      * moves to the group epoch (keeping the one it had as previous, for requests in flight).
      */
     void advanceEpoch(GroupMember m, List<GroupRecords.Entry> out) {
-        if (m.epochDue && m.epoch != epoch) {
+        if (m.epochDue) {
             m.previousEpoch = m.epoch;
-            m.epoch = epoch;
+            // Every answer that changes the assignment carries a new epoch, so a later report can
+            // say which answers the member had seen.
+            m.epoch = Math.max(epoch, m.epoch + 1);
+            m.revokedAt.replaceAll((tp, at) -> at == Integer.MAX_VALUE ? m.epoch : at);
             out.add(memberEntry(m));
         }
         m.epochDue = false;

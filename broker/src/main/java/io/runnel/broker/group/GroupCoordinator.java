@@ -407,7 +407,7 @@ public final class GroupCoordinator implements Closeable {
             }
             Set<TopicPartition> owned = new TreeSet<>(GroupRecords.ORDER);
             owned.addAll(GroupRecords.fromProto(req.getOwnedPartitionsList()));
-            group.owned(member, owned, out);
+            group.owned(member, owned, epoch, out);
         }
         group.reconcile(out);
         group.advanceEpoch(member, out);

@@ -29,6 +29,11 @@ final class GroupMember {
     long deadlineMs;
     /** The assignment changed since the member's last heartbeat answer; not persisted. */
     boolean epochDue;
+    /**
+     * Per revoking partition, the member epoch of the answer that told the member, or MAX_VALUE
+     * while untold: only a heartbeat at that epoch or later, not listing it, releases it.
+     */
+    final Map<TopicPartition, Integer> revokedAt = new java.util.HashMap<>();
 
     GroupMember(String id) {
         this.id = id;
@@ -71,6 +76,9 @@ final class GroupMember {
         m.clientId = value.getClientId();
         m.assigned.addAll(GroupRecords.fromProto(value.getAssignmentList()));
         m.revoking.addAll(GroupRecords.fromProto(value.getRevokingList()));
+        // Whether the member heard of these revocations is not recorded: tell it again first.
+        m.revoking.forEach(tp -> m.revokedAt.put(tp, Integer.MAX_VALUE));
+        m.epochDue = !m.revoking.isEmpty();
         m.deadlineMs = nowMs + m.sessionTimeoutMs;
         return m;
     }

@@ -40,7 +40,8 @@ class ConsumerGroupTest {
     private static void settle(ConsumerGroup g, List<GroupRecords.Entry> out) {
         for (int round = 0; round < 10 && !g.isStable(); round++) {
             for (GroupMember m : g.members.values()) {
-                g.owned(m, new HashSet<>(m.assigned), out);
+                g.advanceEpoch(m, out); // the answer the member acts on
+                g.owned(m, new HashSet<>(m.assigned), m.epoch, out);
             }
             g.reconcile(out);
             assertNoDoubleOwner(g);
@@ -109,7 +110,10 @@ class ConsumerGroupTest {
         // a releases two of them only: b gets exactly those.
         Set<TopicPartition> stillOwned = new HashSet<>(a.assigned);
         a.revoking.stream().filter(tp -> tp.partition() >= 8).forEach(stillOwned::add);
-        g.owned(a, stillOwned, out);
+        g.owned(a, stillOwned, epochBefore, out);
+        g.reconcile(out);
+        assertTrue(b.assigned.isEmpty(), "a report sent before a heard of the revocation releases nothing");
+        g.owned(a, stillOwned, a.epoch, out);
         g.reconcile(out);
         assertEquals(Set.of(6, 7), partitions(b.assigned));
         settle(g, out);
@@ -143,7 +147,8 @@ class ConsumerGroupTest {
         g.join(member("a", 0), TOPICS, 0, out);
         g.join(member("b", 0), TOPICS, 0, out);
         g.reconcile(out);
-        g.owned(g.members.get("a"), Set.copyOf(g.members.get("a").assigned), out);
+        g.advanceEpoch(g.members.get("a"), out);
+        g.owned(g.members.get("a"), Set.copyOf(g.members.get("a").assigned), g.members.get("a").epoch, out);
         g.reconcile(out);
         CoordinatorShard shard = new CoordinatorShard(new TopicPartition(GroupSettings.OFFSETS_TOPIC, 0), 0);
         java.nio.ByteBuffer batch = GroupRecords.batch(out, 0);
@@ -172,5 +177,17 @@ class ConsumerGroupTest {
         g.reconcile(out);
         assertEquals(3, m.assigned.size());
         assertTrue(m.assigned.contains(new TopicPartition("orders-us", 0)));
+    }
+
+    @Test
+    void offsetsOfADeletedTopic_areDeletedWithTombstones() {
+        ConsumerGroup g = new ConsumerGroup("g", "range", 0);
+        g.offsets.put(new TopicPartition("t", 0), io.runnel.proto.v1.OffsetRecordValue.newBuilder().setOffset(1).build());
+        g.offsets.put(new TopicPartition("gone", 0), io.runnel.proto.v1.OffsetRecordValue.newBuilder().setOffset(2).build());
+        g.dropOffsetsOfDeletedTopics(Set.of("t"), out);
+        assertEquals(Set.of(new TopicPartition("t", 0)), g.offsets.keySet());
+        assertEquals(1, out.size());
+        assertEquals("gone", out.get(0).key().getTopic());
+        assertEquals(null, out.get(0).value());
     }
 }

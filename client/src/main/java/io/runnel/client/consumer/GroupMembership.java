@@ -61,6 +61,8 @@ final class GroupMembership implements Closeable {
     private int epoch;
     private Set<TopicPartition> owned = new HashSet<>();
     private Set<TopicPartition> assignment = new HashSet<>();
+    /** Handed to the consumer by {@link #pending} and maybe being taken: reported as owned. */
+    private Set<TopicPartition> adding = new HashSet<>();
     private boolean lost;
     private RuntimeException fatal;
     private boolean wake;
@@ -106,12 +108,14 @@ final class GroupMembership implements Closeable {
         revoked.removeAll(assignment);
         Set<TopicPartition> added = new HashSet<>(assignment);
         added.removeAll(owned);
+        adding = new HashSet<>(added);
         return new Pending(false, revoked, added);
     }
 
     /** The consumer now owns exactly these; after a loss this also rejoins. Heartbeats at once. */
     synchronized void owned(Set<TopicPartition> nowOwned) {
         owned = new HashSet<>(nowOwned);
+        adding = new HashSet<>();
         if (lost && owned.isEmpty()) {
             lost = false;
             epoch = 0;
@@ -128,7 +132,12 @@ final class GroupMembership implements Closeable {
     private synchronized ConsumerGroupHeartbeatRequest nextRequest() {
         ConsumerGroupHeartbeatRequest.Builder b = ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId())
             .setMemberId(memberId).setMemberEpoch(epoch).setAssignor(config.assignor())
-            .setSessionTimeoutMs(config.sessionTimeoutMs()).setClientId(config.clientId()).addAllOwnedPartitions(toProto(owned));
+            .setSessionTimeoutMs(config.sessionTimeoutMs()).setClientId(config.clientId());
+        // Partitions the consumer may be taking right now count as owned, so the coordinator never
+        // hands them to another member before this one reports them released.
+        Set<TopicPartition> reported = new HashSet<>(owned);
+        reported.addAll(adding);
+        b.addAllOwnedPartitions(toProto(reported));
         return regex.isEmpty() ? b.addAllSubscribedTopics(topics).build() : b.setSubscribedTopicRegex(regex).build();
     }
 
