@@ -476,8 +476,42 @@ public final class Log implements Closeable {
         }
     }
 
+    // ---------------------------------------------------------------- compaction
+
+    /**
+     * One compaction pass for a log whose {@code cleanup.policy} includes compact: sealed segments
+     * keep only each key's newest record (and tombstones until {@code delete.retention.ms}). Holds
+     * the log's lock for the pass, so appends wait; readers keep reading the replaced segments'
+     * files until {@code file.delete.delay.ms} passes.
+     */
+    public LogCleaner.Result compact() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!config.cleanupPolicy().compacts()) {
+                return LogCleaner.Result.NOTHING;
+            }
+            LogCleaner.Result[] result = new LogCleaner.Result[1];
+            Map<Long, LogSegment> replaced = LogCleaner.clean(dir, new ArrayList<>(segments.values()), config, clock.millis(),
+                result);
+            replaced.forEach((base, fresh) -> scheduleDelete(segments.put(base, fresh)));
+            if (!replaced.isEmpty()) {
+                log.info("Compacted {}: {} segments, {} -> {} bytes, {} records removed", dir, result[0].segmentsRewritten(),
+                    result[0].bytesBefore(), result[0].bytesAfter(), result[0].recordsRemoved());
+            }
+            return result[0];
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void deleteSegment(LogSegment segment) {
         segment.markDeleted();
+        scheduleDelete(segment);
+    }
+
+    /** Deletes a segment already renamed with the .deleted suffix, after the configured delay. */
+    private void scheduleDelete(LogSegment segment) {
         if (config.fileDeleteDelayMs() == 0) {
             segment.deleteFiles();
             return;

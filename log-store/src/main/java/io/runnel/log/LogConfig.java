@@ -17,6 +17,10 @@ import java.util.Set;
  * @param flushIntervalMs    {@code flush.interval.ms}: async flusher period
  * @param flushIntervalBytes {@code flush.interval.bytes}: async flush once this many bytes are unflushed
  * @param fileDeleteDelayMs  {@code file.delete.delay.ms}: how long a removed segment's files stay readable
+ * @param cleanupPolicy      {@code cleanup.policy}: delete (retention), compact (keep the newest record
+ *                           per key), or compact,delete (both)
+ * @param deleteRetentionMs  {@code delete.retention.ms}: how long compaction keeps a tombstone (a record
+ *                           with a key and no value) so that readers replaying the log see the delete
  */
 public record LogConfig(
     int segmentBytes,
@@ -28,7 +32,38 @@ public record LogConfig(
     FlushPolicy flushPolicy,
     long flushIntervalMs,
     long flushIntervalBytes,
-    long fileDeleteDelayMs) {
+    long fileDeleteDelayMs,
+    CleanupPolicy cleanupPolicy,
+    long deleteRetentionMs) {
+
+    /** What happens to old records. */
+    public enum CleanupPolicy {
+        DELETE, COMPACT, COMPACT_DELETE;
+
+        public boolean deletes() {
+            return this != COMPACT;
+        }
+
+        public boolean compacts() {
+            return this != DELETE;
+        }
+
+        /** @throws IllegalArgumentException naming the accepted values */
+        public static CleanupPolicy forName(String text) {
+            String t = text == null ? "" : text.trim().toLowerCase(java.util.Locale.ROOT).replace(" ", "");
+            return switch (t) {
+                case "delete" -> DELETE;
+                case "compact" -> COMPACT;
+                case "compact,delete", "delete,compact" -> COMPACT_DELETE;
+                default -> throw new IllegalArgumentException("cleanup.policy must be delete, compact or compact,delete, got '"
+                    + text + "'");
+            };
+        }
+
+        public String label() {
+            return this == COMPACT_DELETE ? "compact,delete" : name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
@@ -40,11 +75,13 @@ public record LogConfig(
     public static final String FLUSH_INTERVAL_MS = "flush.interval.ms";
     public static final String FLUSH_INTERVAL_BYTES = "flush.interval.bytes";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
 
     /** Every key {@link #fromMap} accepts. */
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES,
         INDEX_INTERVAL_BYTES, SEGMENT_INDEX_BYTES, FLUSH_POLICY, FLUSH_INTERVAL_MS, FLUSH_INTERVAL_BYTES,
-        FILE_DELETE_DELAY_MS);
+        FILE_DELETE_DELAY_MS, CLEANUP_POLICY, DELETE_RETENTION_MS);
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
 
@@ -66,12 +103,19 @@ public record LogConfig(
         atLeast(FLUSH_INTERVAL_MS, flushIntervalMs, 1);
         atLeast(FLUSH_INTERVAL_BYTES, flushIntervalBytes, 1);
         atLeast(FILE_DELETE_DELAY_MS, fileDeleteDelayMs, 0);
+        if (cleanupPolicy == null) {
+            throw new IllegalArgumentException(CLEANUP_POLICY + " must be delete, compact or compact,delete, got null");
+        }
+        atLeast(DELETE_RETENTION_MS, deleteRetentionMs, 0);
     }
 
-    /** Kafka's defaults (1 GiB / 7-day segments, 7-day retention), async flush every second or 64 MiB. */
+    /**
+     * Kafka's defaults (1 GiB / 7-day segments, 7-day retention, delete policy, tombstones kept a
+     * day), async flush every second or 64 MiB.
+     */
     public static LogConfig defaults() {
         return new LogConfig(1 << 30, WEEK_MS, WEEK_MS, -1, 4096, 10 * 1024 * 1024, FlushPolicy.ASYNC,
-            1000, 64L * 1024 * 1024, 60_000);
+            1000, 64L * 1024 * 1024, 60_000, CleanupPolicy.DELETE, 24L * 60 * 60 * 1000);
     }
 
     /**
@@ -98,7 +142,9 @@ public record LogConfig(
             FlushPolicy.forName(all.get(FLUSH_POLICY)),
             parse(all, FLUSH_INTERVAL_MS, Long.MAX_VALUE),
             parse(all, FLUSH_INTERVAL_BYTES, Long.MAX_VALUE),
-            parse(all, FILE_DELETE_DELAY_MS, Long.MAX_VALUE));
+            parse(all, FILE_DELETE_DELAY_MS, Long.MAX_VALUE),
+            CleanupPolicy.forName(all.get(CLEANUP_POLICY)),
+            parse(all, DELETE_RETENTION_MS, Long.MAX_VALUE));
     }
 
     /** These settings as key/value strings, the inverse of {@link #with}. */
@@ -114,6 +160,8 @@ public record LogConfig(
         m.put(FLUSH_INTERVAL_MS, Long.toString(flushIntervalMs));
         m.put(FLUSH_INTERVAL_BYTES, Long.toString(flushIntervalBytes));
         m.put(FILE_DELETE_DELAY_MS, Long.toString(fileDeleteDelayMs));
+        m.put(CLEANUP_POLICY, cleanupPolicy.label());
+        m.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
         return m;
     }
 

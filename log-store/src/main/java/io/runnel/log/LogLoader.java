@@ -194,6 +194,8 @@ final class LogLoader {
             if (!Files.isWritable(dir)) {
                 throw new IOException("directory is not writable");
             }
+            // First, so a compaction swap a crash interrupted is finished before anything is judged missing.
+            LogCleaner.recover(dir);
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
                 for (Path file : files) {
                     String name = file.getFileName().toString();

@@ -16,6 +16,9 @@ final class RetentionPolicy {
     /** The oldest segments to delete, in order; {@code segments} is oldest first, active last. */
     static List<LogSegment> segmentsToDelete(Collection<LogSegment> segments, LogConfig config, long nowMs) {
         List<LogSegment> doomed = new ArrayList<>();
+        if (!config.cleanupPolicy().deletes()) {
+            return doomed; // compact-only topics keep every key's newest record, however old
+        }
         long total = 0;
         for (LogSegment s : segments) {
             total += s.sizeInBytes();

@@ -29,6 +29,8 @@ public final class RecordBatchBuilder {
     private long baseTimestamp = NO_TIMESTAMP;
     private long maxTimestamp = NO_TIMESTAMP;
     private boolean built;
+    private int nextOffsetDelta;
+    private int lastOffsetDelta = -1;
 
     public RecordBatchBuilder(CompressionType compression) {
         this.compression = Objects.requireNonNull(compression, "compression must not be null");
@@ -78,6 +80,40 @@ public final class RecordBatchBuilder {
      * @throws IllegalArgumentException for a negative timestamp or a null header list
      */
     public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        return appendAt(nextOffsetDelta, timestamp, key, value, headers);
+    }
+
+    /**
+     * Appends a record at an explicit offset, leaving gaps (as compaction does when it rewrites a
+     * batch without the records a newer one replaced).
+     *
+     * @param offset at or above {@link #baseOffset} and above the previous record's
+     * @throws IllegalArgumentException for an offset out of order or too far from the base offset
+     */
+    public RecordBatchBuilder appendWithOffset(long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        long delta = offset - baseOffset;
+        if (delta < nextOffsetDelta || delta > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("record offset " + offset + " must be above the previous record's and at most "
+                + Integer.MAX_VALUE + " past the base offset " + baseOffset);
+        }
+        return appendAt((int) delta, timestamp, key, value, headers);
+    }
+
+    /**
+     * Keeps the header's last offset delta at {@code delta} even if the last record is gone, so the
+     * batch still covers the offsets (and producer sequences) it did.
+     *
+     * @throws IllegalArgumentException if it is below the last appended record's delta
+     */
+    public RecordBatchBuilder lastOffsetDelta(int delta) {
+        if (delta < nextOffsetDelta - 1) {
+            throw new IllegalArgumentException("last offset delta " + delta + " is below the last record's " + (nextOffsetDelta - 1));
+        }
+        this.lastOffsetDelta = delta;
+        return this;
+    }
+
+    private RecordBatchBuilder appendAt(int offsetDelta, long timestamp, byte[] key, byte[] value, List<Header> headers) {
         if (built) {
             throw new IllegalStateException("batch already built");
         }
@@ -89,7 +125,6 @@ public final class RecordBatchBuilder {
             baseTimestamp = timestamp;
         }
         long timestampDelta = timestamp - baseTimestamp;
-        int offsetDelta = recordCount;
         byte[][] headerKeys = new byte[headers.size()][];
         int bodySize = 1 + Varint.sizeOfLong(timestampDelta) + Varint.sizeOfInt(offsetDelta)
             + sizeOfBytes(key) + sizeOfBytes(value) + Varint.sizeOfInt(headers.size());
@@ -110,6 +145,7 @@ public final class RecordBatchBuilder {
             writeBytes(headers.get(i).value());
         }
         recordCount++;
+        nextOffsetDelta = offsetDelta + 1;
         maxTimestamp = Math.max(maxTimestamp, timestamp);
         return this;
     }
@@ -147,7 +183,7 @@ public final class RecordBatchBuilder {
         out.putInt(PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         out.put(MAGIC_OFFSET, MAGIC);
         out.putShort(ATTRIBUTES_OFFSET, attributes);
-        out.putInt(LAST_OFFSET_DELTA_OFFSET, recordCount - 1);
+        out.putInt(LAST_OFFSET_DELTA_OFFSET, Math.max(lastOffsetDelta, nextOffsetDelta - 1));
         out.putLong(BASE_TIMESTAMP_OFFSET, baseTimestamp);
         out.putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp);
         out.putLong(PRODUCER_ID_OFFSET, producerId);

@@ -32,12 +32,13 @@ import java.util.regex.Pattern;
  * @param quorumJoin      a new controller joining a running quorum: it waits to be added (AddVoter)
  * @param defaults        topic settings used when a topic does not set them
  * @param groups          consumer-group coordinator settings ({@code offsets.*}, {@code group.*})
+ * @param logRetentionCheckIntervalMs how often retention and compaction run over every log
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
-                         io.runnel.broker.group.GroupSettings groups) {
+                         io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -57,17 +58,21 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
     public static final String OFFSETS_TOPIC_REPLICATION = "offsets.topic.replication.factor";
     public static final String OFFSETS_RETENTION_MS = "offsets.retention.ms";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String GROUP_SESSION_TIMEOUT_MS = "group.session.timeout.ms";
     public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
-        GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS);
+        OFFSETS_TOPIC_SEGMENT_BYTES,
+        GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
+        LOG_RETENTION_CHECK_INTERVAL_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
 
     public boolean isBroker() {
@@ -150,11 +155,13 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(QUORUM_JOIN + " must be true or false, got '" + join + "'");
         }
         io.runnel.broker.group.GroupSettings groups = groups(settings, problems);
+        long cleanupInterval = longAtLeast(settings, LOG_RETENTION_CHECK_INTERVAL_MS, 10, "300000", problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
-            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups);
+            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
+            cleanupInterval);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {
@@ -168,11 +175,14 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int max = intIn(settings, GROUP_MAX_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSessionTimeoutMs()));
         int heartbeat = intIn(settings, GROUP_HEARTBEAT_INTERVAL_MS, 1, Integer.MAX_VALUE, problems,
             Integer.toString(d.heartbeatIntervalMs()));
+        int segment = intIn(settings, OFFSETS_TOPIC_SEGMENT_BYTES, 1024, Integer.MAX_VALUE, problems,
+            Integer.toString(d.offsetsTopicSegmentBytes()));
         if (problems.size() > before) {
             return d;
         }
         try {
-            return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat);
+            return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat,
+                segment);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
             return d;

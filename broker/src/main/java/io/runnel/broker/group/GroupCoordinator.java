@@ -233,9 +233,9 @@ public final class GroupCoordinator implements Closeable {
         }
         int live = Math.max(1, current.liveBrokers().size());
         int rf = Math.min(settings.offsetsTopicReplication(), live);
-        // Compaction is not implemented yet, so offsets are kept forever; segment size as Kafka's
-        // offsets.topic.segment.bytes keeps replay reads and file handles modest.
-        Map<String, String> configs = Map.of("retention.ms", "-1", "segment.bytes", Integer.toString(100 << 20),
+        // Compacted: replay reads the newest record per key. Segments as Kafka's
+        // offsets.topic.segment.bytes, so sealed segments (the ones compaction rewrites) come soon.
+        Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
             "min.insync.replicas", Integer.toString(rf >= 3 ? 2 : 1));
         log.info("Creating {} with {} partitions, replication factor {}", GroupSettings.OFFSETS_TOPIC,
             settings.offsetsTopicPartitions(), rf);

@@ -14,12 +14,16 @@ package io.runnel.broker.group;
  * @param minSessionTimeoutMs      {@code group.min.session.timeout.ms}
  * @param maxSessionTimeoutMs      {@code group.max.session.timeout.ms}
  * @param heartbeatIntervalMs      {@code group.heartbeat.interval.ms}: how often members heartbeat
+ * @param offsetsTopicSegmentBytes {@code offsets.topic.segment.bytes}: segment size of the offsets
+ *                                 topic; smaller segments are compacted sooner
  */
 public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplication, long offsetsRetentionMs,
-                            int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs) {
+                            int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs,
+                            int offsetsTopicSegmentBytes) {
     public static final String OFFSETS_TOPIC = "__consumer_offsets";
 
-    public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000);
+    public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000,
+        100 << 20);
 
     public GroupSettings {
         if (offsetsTopicPartitions < 1 || offsetsTopicReplication < 1) {
@@ -33,6 +37,9 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
         if (heartbeatIntervalMs < 1 || heartbeatIntervalMs >= minSessionTimeoutMs) {
             throw new IllegalArgumentException("group.heartbeat.interval.ms (" + heartbeatIntervalMs
                 + ") must be >= 1 and below group.min.session.timeout.ms (" + minSessionTimeoutMs + ")");
+        }
+        if (offsetsTopicSegmentBytes < 1024) {
+            throw new IllegalArgumentException("offsets.topic.segment.bytes must be >= 1024, got " + offsetsTopicSegmentBytes);
         }
         if (offsetsRetentionMs < 1) {
             throw new IllegalArgumentException("offsets.retention.ms must be >= 1, got " + offsetsRetentionMs);

@@ -134,6 +134,8 @@ public final class RunnelNode implements Closeable {
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100);
         replicaManager.onFollowerChanges(fetchers::update);
+        scheduler.scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
+            config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
             config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
             controllerClient, Clock.systemUTC(), metrics, groups);

@@ -301,6 +301,24 @@ public final class ReplicaManager implements Closeable {
         return results;
     }
 
+    // ---------------------------------------------------------------- log maintenance
+
+    /**
+     * One pass of retention and compaction over every hosted log, leaders and followers alike
+     * (each replica cleans its own copy, as in Kafka). A failing log is logged and skipped.
+     */
+    public void maintainLogs() {
+        for (Map.Entry<TopicPartition, Hosted> e : partitions.entrySet()) {
+            try {
+                io.runnel.log.Log partitionLog = e.getValue().partition().log();
+                partitionLog.deleteOldSegments();
+                partitionLog.compact();
+            } catch (RuntimeException ex) {
+                log.warn("Retention or compaction of {} failed: {}", e.getKey(), ex.toString());
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- offsets
 
     /**

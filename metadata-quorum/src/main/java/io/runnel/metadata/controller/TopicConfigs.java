@@ -31,9 +31,10 @@ public final class TopicConfigs {
         Map.entry("file.delete.delay.ms", v -> parses(v) && Long.parseLong(v) >= 0),
         Map.entry("min.insync.replicas", POSITIVE_INT),
         Map.entry("max.message.bytes", v -> POSITIVE_INT.test(v) && Long.parseLong(v) >= 64),
-        // Accepted only as what brokers do today: logs are not compacted yet, and batches are stored
-        // as producers compressed them. Refusing the rest beats a setting that silently does nothing.
-        Map.entry("cleanup.policy", v -> v.equals("delete")),
+        Map.entry("cleanup.policy", v -> Set.of("delete", "compact", "compact,delete", "delete,compact").contains(v.replace(" ", ""))),
+        Map.entry("delete.retention.ms", v -> parses(v) && Long.parseLong(v) >= 0),
+        // Accepted only as what brokers do today: batches are stored as producers compressed them.
+        // Refusing the rest beats a setting that silently does nothing.
         Map.entry("compression.type", v -> v.equals("producer")),
         Map.entry("unclean.leader.election.enable", BOOLEAN));
 
