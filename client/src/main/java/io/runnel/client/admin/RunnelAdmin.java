@@ -1,6 +1,7 @@
 package io.runnel.client.admin;
 
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -27,7 +28,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Topics, cluster and offsets, through any broker (admin calls are forwarded to the active
- * controller). Failures the cluster reports throw {@link AdminException} with the wire error code.
+ * controller), and consumer groups, through each group's coordinator. Failures the cluster reports
+ * throw {@link AdminException} with the wire error code; bad arguments throw
+ * {@link IllegalArgumentException} naming them.
  */
 public final class RunnelAdmin implements Closeable {
     /** Timestamps for {@link #offsets}: the earliest offset and the latest (high watermark). */
@@ -35,9 +38,11 @@ public final class RunnelAdmin implements Closeable {
     public static final long LATEST = -1;
 
     private final Bootstrap bootstrap;
+    private final GroupAdmin groups;
 
     public RunnelAdmin(String bootstrapServers) {
         this.bootstrap = new Bootstrap(bootstrapServers);
+        this.groups = new GroupAdmin(bootstrap);
     }
 
     private AdminGrpc.AdminBlockingStub admin() {
@@ -112,6 +117,46 @@ public final class RunnelAdmin implements Closeable {
             out.put(p.getPartition(), r.getOffset());
         }
         return out;
+    }
+
+    /**
+     * Every consumer group in the cluster, sorted by id: each broker lists the groups it
+     * coordinates.
+     *
+     * @throws AdminException COORDINATOR_NOT_AVAILABLE naming a broker that did not answer (a list
+     *     without its groups would look complete)
+     */
+    public List<GroupListing> listGroups() {
+        return groups.listGroups();
+    }
+
+    /**
+     * A group's members and, per partition it has committed or assigned, the committed offset, the
+     * log end offset and the lag. Waits up to 15 s for a coordinator (one is elected when the
+     * offsets topic is first used, or after its leader fails).
+     *
+     * @throws IllegalArgumentException for an empty group id
+     * @throws AdminException GROUP_ID_NOT_FOUND for a group the coordinator does not know;
+     *     COORDINATOR_NOT_AVAILABLE if no coordinator answered in time
+     */
+    public GroupDescription describeGroup(String groupId) {
+        return groups.describeGroup(groupId);
+    }
+
+    /**
+     * Moves a group's committed offsets for every partition of {@code topic} to where {@code spec}
+     * says, or only computes where they would go ({@code execute} false, a dry run). The group
+     * must have no members when executing: a running consumer would overwrite the new offsets
+     * with its next commit, so the coordinator refuses.
+     *
+     * @return the target offset per partition, in partition order
+     * @throws IllegalArgumentException for an empty group id or topic, a topic that does not exist,
+     *     or a null spec ({@link ResetSpec}'s factories refuse negative offsets and timestamps)
+     * @throws AdminException NON_EMPTY_GROUP if the group has members; LEADER_NOT_AVAILABLE if a
+     *     partition's offsets cannot be read
+     */
+    public Map<TopicPartition, Long> resetOffsets(String groupId, String topic, ResetSpec spec, boolean execute) {
+        return groups.resetOffsets(groupId, topic, spec, execute);
     }
 
     public String bootstrapServers() {

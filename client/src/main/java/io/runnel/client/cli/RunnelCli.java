@@ -4,6 +4,8 @@ import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.consumer.ConsumerRecord;
+import io.runnel.client.consumer.GroupConfig;
+import io.runnel.client.consumer.RebalanceListener;
 import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
@@ -36,9 +38,9 @@ import picocli.CommandLine.ParentCommand;
  * operation (the message names the error code), 2 a bad command or flag, 3 no broker answered.
  */
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "runnel 0.1.0",
-    description = "Runnel command line: cluster, topics, produce, consume, offsets.",
+    description = "Runnel command line: cluster, topics, produce, consume, offsets, consumer groups.",
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
-        RunnelCli.Offsets.class, Perf.class})
+        RunnelCli.Offsets.class, GroupCommands.class, Perf.class})
 public final class RunnelCli {
     @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)
@@ -300,28 +302,41 @@ public final class RunnelCli {
         boolean printKey;
         @Option(names = "--print-offset")
         boolean printOffset;
+        @Option(names = "--group", description = "consume as a member of this group, from its committed offsets "
+            + "(--from-beginning: where it has none), committing automatically")
+        String group;
 
         @Override
         public Integer call() {
             if (offset != null && partition == null) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--offset needs --partition");
             }
+            if (group != null && (partition != null || offset != null || group.isBlank())) {
+                throw new CommandLine.ParameterException(spec.commandLine(), group.isBlank() ? "--group must not be empty"
+                    : "--group takes the partitions the group assigns; it cannot be combined with --partition or --offset");
+            }
             try (RunnelAdmin admin = new RunnelAdmin(root.bootstrap);
                  RunnelConsumer consumer = new RunnelConsumer(root.bootstrap,
-                     fromBeginning ? RunnelConsumer.OffsetReset.EARLIEST : RunnelConsumer.OffsetReset.LATEST, 4 << 20)) {
+                     fromBeginning ? RunnelConsumer.OffsetReset.EARLIEST : RunnelConsumer.OffsetReset.LATEST, 4 << 20,
+                     group == null ? null : GroupConfig.of(group).withClientId("runnel-cli"))) {
+                // Also refuses an unknown topic before a group is joined for it.
                 int partitions = admin.describeTopic(topic).getPartitionsCount();
-                List<TopicPartition> tps = new ArrayList<>();
-                for (int p = 0; p < partitions; p++) {
-                    if (partition == null || partition == p) {
-                        tps.add(new TopicPartition(topic, p));
+                if (group != null) {
+                    consumer.subscribe(List.of(topic), RebalanceListener.NONE);
+                } else {
+                    List<TopicPartition> tps = new ArrayList<>();
+                    for (int p = 0; p < partitions; p++) {
+                        if (partition == null || partition == p) {
+                            tps.add(new TopicPartition(topic, p));
+                        }
                     }
-                }
-                if (tps.isEmpty()) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "topic " + topic + " has no partition " + partition);
-                }
-                consumer.assign(tps);
-                if (offset != null) {
-                    consumer.seek(tps.get(0), offset);
+                    if (tps.isEmpty()) {
+                        throw new CommandLine.ParameterException(spec.commandLine(), "topic " + topic + " has no partition " + partition);
+                    }
+                    consumer.assign(tps);
+                    if (offset != null) {
+                        consumer.seek(tps.get(0), offset);
+                    }
                 }
                 PrintWriter out = spec.commandLine().getOut();
                 long count = 0;
@@ -335,7 +350,8 @@ public final class RunnelCli {
                         continue;
                     }
                     idleSince = System.currentTimeMillis();
-                    for (ConsumerRecord r : records) {
+                    for (int i = 0; i < records.size(); i++) {
+                        ConsumerRecord r = records.get(i);
                         StringBuilder line = new StringBuilder();
                         if (printOffset) {
                             line.append(r.partition()).append(':').append(r.offset()).append('\t');
@@ -346,6 +362,7 @@ public final class RunnelCli {
                         line.append(r.value() == null ? "null" : new String(r.value(), StandardCharsets.UTF_8));
                         out.println(line);
                         if (maxMessages != null && ++count >= maxMessages) {
+                            rewindToUnprinted(consumer, records.subList(i + 1, records.size()));
                             break;
                         }
                     }
@@ -354,6 +371,18 @@ public final class RunnelCli {
                 return 0;
             }
         }
+    }
+
+    /**
+     * Moves each partition back to its first record that was fetched but not printed, so that the
+     * commit on close covers only printed records and the group's next reader starts there.
+     */
+    static void rewindToUnprinted(RunnelConsumer consumer, List<ConsumerRecord> unprinted) {
+        Map<TopicPartition, Long> first = new LinkedHashMap<>();
+        for (ConsumerRecord r : unprinted) {
+            first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        first.forEach(consumer::seek);
     }
 
     @Command(name = "offsets", description = "Per partition: earliest, latest, or first offset at/after --time ms.")
