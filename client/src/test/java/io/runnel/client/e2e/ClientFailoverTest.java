@@ -3,6 +3,10 @@ package io.runnel.client.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.runnel.broker.config.NodeConfig;
+import java.util.Set;
+import java.util.HashSet;
+import io.runnel.client.consumer.RebalanceListener;
+import io.runnel.client.consumer.GroupConfig;
 import io.runnel.broker.node.RunnelNode;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
@@ -54,8 +58,8 @@ class ClientFailoverTest {
         }
     }
 
-    @Test
-    void leaderStopsMidStream_everyRecordOnceInOrder() throws Exception {
+    /** Three combined nodes; returns the bootstrap list. */
+    private String startCluster() throws Exception {
         int[] clientPorts = new int[4];
         int[] controllerPorts = new int[4];
         StringBuilder voters = new StringBuilder();
@@ -74,9 +78,17 @@ class ClientFailoverTest {
             p.setProperty("data.dir", tmp.resolve("node-" + id).toString());
             p.setProperty("broker.session.timeout.ms", "2000");
             p.setProperty("broker.heartbeat.interval.ms", "200");
+            p.setProperty("offsets.topic.num.partitions", "3");
+            p.setProperty("group.min.session.timeout.ms", "500");
+            p.setProperty("group.heartbeat.interval.ms", "100");
             nodes.put(id, new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start());
         }
-        String bootstrap = "127.0.0.1:" + clientPorts[1] + ",127.0.0.1:" + clientPorts[2] + ",127.0.0.1:" + clientPorts[3];
+        return "127.0.0.1:" + clientPorts[1] + ",127.0.0.1:" + clientPorts[2] + ",127.0.0.1:" + clientPorts[3];
+    }
+
+    @Test
+    void leaderStopsMidStream_everyRecordOnceInOrder() throws Exception {
+        String bootstrap = startCluster();
         try (RunnelAdmin admin = new RunnelAdmin(bootstrap)) {
             Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
                 admin.describeCluster().getImage().getBrokersList().stream().filter(b -> !b.getFenced()).count() == 3);
@@ -114,6 +126,65 @@ class ClientFailoverTest {
                 expected.add("r" + i);
             }
             assertEquals(expected, values, "every acknowledged record exactly once, in order");
+        }
+    }
+
+    @Test
+    void groupResumesFromItsCommittedOffsets_afterTheCoordinatorsNodeStops() throws Exception {
+        String bootstrap = startCluster();
+        try (RunnelAdmin admin = new RunnelAdmin(bootstrap)) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
+                admin.describeCluster().getImage().getBrokersList().stream().filter(b -> !b.getFenced()).count() == 3);
+            admin.createTopic("jobs", 6, 3, Map.of("min.insync.replicas", "2"));
+            try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap))) {
+                for (int i = 0; i < 600; i++) {
+                    producer.send(new ProducerRecord("jobs", ("k" + i).getBytes(), ("j" + i).getBytes()));
+                }
+                producer.flush();
+            }
+            GroupConfig config = GroupConfig.of("workers").withSessionTimeoutMs(3000).withAutoCommit(false, 1000);
+            Map<TopicPartition, Long> committed;
+            Set<TopicPartition> all = new HashSet<>();
+            for (int p = 0; p < 6; p++) {
+                all.add(new TopicPartition("jobs", p));
+            }
+            try (RunnelConsumer first = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20, config)) {
+                first.subscribe(List.of("jobs"), RebalanceListener.NONE);
+                int[] seen = new int[1];
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    seen[0] += first.poll(Duration.ofMillis(100)).size();
+                    return seen[0] >= 300 && first.assignment().size() == 6;
+                });
+                first.commitSync();
+                committed = first.committed(all);
+                assertEquals(6, committed.size());
+
+                int coordinator = admin.describeGroup("workers").coordinatorId();
+                nodes.remove(coordinator).halt();
+                // The member was replayed on the new coordinator: it keeps its partitions and can commit.
+                Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                    first.poll(Duration.ofMillis(50));
+                    return admin.describeGroup("workers").coordinatorId() != coordinator
+                        && first.committed(all).equals(committed);
+                });
+                assertEquals(6, first.assignment().size());
+            }
+            Map<TopicPartition, Long> firstSeen = new HashMap<>();
+            long remaining = 600 - committed.values().stream().mapToLong(Long::longValue).sum();
+            int[] read = new int[1];
+            try (RunnelConsumer second = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20, config)) {
+                second.subscribe(List.of("jobs"), RebalanceListener.NONE);
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    for (ConsumerRecord r : second.poll(Duration.ofMillis(100))) {
+                        firstSeen.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+                        read[0]++;
+                    }
+                    return read[0] >= remaining;
+                });
+            }
+            assertEquals(remaining, read[0], "exactly the records after the committed offsets");
+            firstSeen.forEach((tp, offset) -> assertEquals(committed.get(tp), offset, "the new member starts " + tp
+                + " at the committed offset"));
         }
     }
 }
