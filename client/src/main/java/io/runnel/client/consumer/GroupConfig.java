@@ -12,9 +12,12 @@ package io.runnel.client.consumer;
  *                             revocation and on close
  * @param autoCommitIntervalMs {@code auto.commit.interval.ms}
  * @param clientId             shown by describe
+ * @param maxPollIntervalMs    {@code max.poll.interval.ms}: a consumer whose application has not called
+ *                             poll for this long leaves the group, so a stuck loop does not hold its
+ *                             partitions while its heartbeat thread keeps the session alive
  */
 public record GroupConfig(String groupId, String assignor, int sessionTimeoutMs, boolean enableAutoCommit,
-                          long autoCommitIntervalMs, String clientId) {
+                          long autoCommitIntervalMs, String clientId, long maxPollIntervalMs) {
     public GroupConfig {
         if (groupId == null || groupId.isEmpty()) {
             throw new IllegalArgumentException("group.id must not be empty");
@@ -25,29 +28,36 @@ public record GroupConfig(String groupId, String assignor, int sessionTimeoutMs,
         if (sessionTimeoutMs < 1) {
             throw new IllegalArgumentException("session.timeout.ms must be >= 1, got " + sessionTimeoutMs);
         }
+        if (maxPollIntervalMs < 1) {
+            throw new IllegalArgumentException("max.poll.interval.ms must be >= 1, got " + maxPollIntervalMs);
+        }
         if (autoCommitIntervalMs < 1) {
             throw new IllegalArgumentException("auto.commit.interval.ms must be >= 1, got " + autoCommitIntervalMs);
         }
     }
 
-    /** Range assignment, 10 s sessions, auto commit every 5 s (Kafka's defaults, but the session). */
+    /** Range assignment, 10 s sessions, auto commit every 5 s, 5 min between polls (Kafka's defaults, but the session). */
     public static GroupConfig of(String groupId) {
-        return new GroupConfig(groupId, "range", 10_000, true, 5000, "runnel-consumer");
+        return new GroupConfig(groupId, "range", 10_000, true, 5000, "runnel-consumer", 300_000);
+    }
+
+    public GroupConfig withMaxPollIntervalMs(long ms) {
+        return new GroupConfig(groupId, assignor, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, clientId, ms);
     }
 
     public GroupConfig withAssignor(String name) {
-        return new GroupConfig(groupId, name, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, clientId);
+        return new GroupConfig(groupId, name, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, clientId, maxPollIntervalMs);
     }
 
     public GroupConfig withSessionTimeoutMs(int ms) {
-        return new GroupConfig(groupId, assignor, ms, enableAutoCommit, autoCommitIntervalMs, clientId);
+        return new GroupConfig(groupId, assignor, ms, enableAutoCommit, autoCommitIntervalMs, clientId, maxPollIntervalMs);
     }
 
     public GroupConfig withAutoCommit(boolean enabled, long intervalMs) {
-        return new GroupConfig(groupId, assignor, sessionTimeoutMs, enabled, intervalMs, clientId);
+        return new GroupConfig(groupId, assignor, sessionTimeoutMs, enabled, intervalMs, clientId, maxPollIntervalMs);
     }
 
     public GroupConfig withClientId(String id) {
-        return new GroupConfig(groupId, assignor, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, id);
+        return new GroupConfig(groupId, assignor, sessionTimeoutMs, enableAutoCommit, autoCommitIntervalMs, id, maxPollIntervalMs);
     }
 }

@@ -69,6 +69,7 @@ final class GroupMembership implements Closeable {
     private boolean closed;
     private int intervalMs = 1000;
     private volatile ManagedChannel coordinator;
+    private volatile long lastPollNanos = System.nanoTime();
 
     GroupMembership(Bootstrap bootstrap, GroupConfig config) {
         this.bootstrap = bootstrap;
@@ -90,6 +91,11 @@ final class GroupMembership implements Closeable {
         if (first) {
             thread.start();
         }
+    }
+
+    /** The application called poll: it is alive (see {@link GroupConfig#maxPollIntervalMs}). */
+    void polled() {
+        lastPollNanos = System.nanoTime();
     }
 
     synchronized boolean subscribed() {
@@ -154,6 +160,10 @@ final class GroupMembership implements Closeable {
                     continue;
                 }
             }
+            if (System.nanoTime() - lastPollNanos > TimeUnit.MILLISECONDS.toNanos(config.maxPollIntervalMs())) {
+                leaveForSlowPoll();
+                continue;
+            }
             ConsumerGroupHeartbeatRequest request = nextRequest();
             ErrorCode error;
             try {
@@ -179,6 +189,31 @@ final class GroupMembership implements Closeable {
                 }
                 wake = false;
             }
+        }
+    }
+
+    /**
+     * The application stopped polling: leave, so the group moves its partitions on, and treat them
+     * as lost; the next poll rejoins.
+     */
+    private void leaveForSlowPoll() {
+        log.log(System.Logger.Level.WARNING, "Consumer {0} of group {1} did not poll within max.poll.interval.ms ({2} ms); "
+            + "leaving the group", memberId, config.groupId(), config.maxPollIntervalMs());
+        sendLeave();
+        synchronized (this) {
+            lost = true;
+            assignment = new HashSet<>();
+        }
+    }
+
+    private void sendLeave() {
+        try {
+            GroupGrpc.newBlockingStub(coordinator()).withDeadlineAfter(5, TimeUnit.SECONDS).consumerGroupHeartbeat(
+                ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId()).setMemberId(memberId).setMemberEpoch(-1)
+                    .build());
+        } catch (RuntimeException e) {
+            log.log(System.Logger.Level.INFO, "Leaving group {0} failed ({1}); the coordinator removes the member after its "
+                + "session timeout", config.groupId(), e.toString());
         }
     }
 
@@ -351,14 +386,7 @@ final class GroupMembership implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            GroupGrpc.newBlockingStub(coordinator()).withDeadlineAfter(5, TimeUnit.SECONDS).consumerGroupHeartbeat(
-                ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId()).setMemberId(memberId).setMemberEpoch(-1)
-                    .build());
-        } catch (RuntimeException e) {
-            log.log(System.Logger.Level.INFO, "Leaving group {0} failed ({1}); the coordinator removes the member after its "
-                + "session timeout", config.groupId(), e.toString());
-        }
+        sendLeave();
     }
 
     static List<TopicPartitions> toProto(Set<TopicPartition> tps) {

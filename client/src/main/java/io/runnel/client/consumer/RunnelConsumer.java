@@ -316,6 +316,7 @@ public final class RunnelConsumer implements Closeable {
      */
     public List<ConsumerRecord> poll(Duration timeout) {
         if (membership != null && membership.subscribed()) {
+            membership.polled();
             if (groupConfig.enableAutoCommit() && System.nanoTime() - nextAutoCommitNanos >= 0) {
                 nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(groupConfig.autoCommitIntervalMs());
                 if (!positions.isEmpty()) {

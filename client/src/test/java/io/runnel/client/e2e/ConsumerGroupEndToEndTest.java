@@ -247,4 +247,32 @@ class ConsumerGroupEndToEndTest {
             assertNull(null);
         }
     }
+
+    @Test
+    void aConsumerThatStopsPolling_leavesTheGroup_andRejoinsOnItsNextPoll() {
+        admin.createTopic("slow", 2, 1, Map.of());
+        List<TopicPartition> lost = new CopyOnWriteArrayList<>();
+        GroupConfig config = config("slowpokes", "range").withMaxPollIntervalMs(600);
+        try (RunnelConsumer consumer = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20, config)) {
+            consumer.subscribe(List.of("slow"), new RebalanceListener() {
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    lost.addAll(partitions);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+                consumer.poll(Duration.ofMillis(50));
+                return consumer.assignment().size() == 2;
+            });
+            // No poll from here: the heartbeat thread alone must not keep the partitions.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> admin.describeGroup("slowpokes").members().isEmpty());
+            consumer.poll(Duration.ofMillis(10));
+            assertEquals(2, lost.size(), "the partitions were lost, not revoked: another member may own them");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+                consumer.poll(Duration.ofMillis(50));
+                return consumer.assignment().size() == 2;
+            });
+        }
+    }
 }
