@@ -70,6 +70,9 @@ public final class Log implements Closeable {
     private final AtomicLong recoveryPoint = new AtomicLong();
     private volatile long checkpointedRecoveryPoint;
     private volatile boolean closed;
+    /** Bumped by every truncation (under the lock), so a compaction pass can tell it raced one. */
+    private long truncations;
+    private final Object cleanerLock = new Object();
 
     private Log(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
         this.dir = dir;
@@ -419,6 +422,7 @@ public final class Log implements Closeable {
             }
             flushLock.lock();
             try {
+                truncations++;
                 LogSegment previousActive = segments.lastEntry().getValue();
                 // offset > logStartOffset, so the first segment survives this.
                 for (Long base : new ArrayList<>(segments.tailMap(offset, true).keySet())) {
@@ -460,6 +464,7 @@ public final class Log implements Closeable {
     private void truncateFullyAndStartAtLocked(long offset) {
         flushLock.lock();
         try {
+            truncations++;
             List<LogSegment> all = new ArrayList<>(segments.values());
             segments.clear();
             for (LogSegment segment : all) {
@@ -480,28 +485,58 @@ public final class Log implements Closeable {
 
     /**
      * One compaction pass for a log whose {@code cleanup.policy} includes compact: sealed segments
-     * keep only each key's newest record (and tombstones until {@code delete.retention.ms}). Holds
-     * the log's lock for the pass, so appends wait; readers keep reading the replaced segments'
-     * files until {@code file.delete.delay.ms} passes.
+     * below {@code maxOffset} (the high watermark) keep only each key's newest record, and
+     * tombstones until {@code delete.retention.ms}. The cleaned copies are written without the
+     * log's lock, so appends go on; the swap takes it briefly and is skipped if the log was
+     * truncated or the segment removed meanwhile. Readers keep the replaced files until
+     * {@code file.delete.delay.ms}. Passes on one log run one at a time.
      */
-    public LogCleaner.Result compact() {
-        lock.lock();
-        try {
-            ensureOpen();
-            if (!config.cleanupPolicy().compacts()) {
+    public LogCleaner.Result compact(long maxOffset) {
+        synchronized (cleanerLock) {
+            List<LogSegment> snapshot;
+            long truncationsBefore;
+            lock.lock();
+            try {
+                ensureOpen();
+                if (!config.cleanupPolicy().compacts()) {
+                    return LogCleaner.Result.NOTHING;
+                }
+                snapshot = new ArrayList<>(segments.values());
+                truncationsBefore = truncations;
+            } finally {
+                lock.unlock();
+            }
+            List<LogCleaner.Staged> staged = LogCleaner.stage(dir, snapshot, config, maxOffset, clock.millis());
+            if (staged.isEmpty()) {
                 return LogCleaner.Result.NOTHING;
             }
-            LogCleaner.Result[] result = new LogCleaner.Result[1];
-            Map<Long, LogSegment> replaced = LogCleaner.clean(dir, new ArrayList<>(segments.values()), config, clock.millis(),
-                result);
-            replaced.forEach((base, fresh) -> scheduleDelete(segments.put(base, fresh)));
-            if (!replaced.isEmpty()) {
-                log.info("Compacted {}: {} segments, {} -> {} bytes, {} records removed", dir, result[0].segmentsRewritten(),
-                    result[0].bytesBefore(), result[0].bytesAfter(), result[0].recordsRemoved());
+            int rewritten = 0;
+            long before = 0;
+            long after = 0;
+            long removed = 0;
+            lock.lock();
+            try {
+                for (LogCleaner.Staged st : staged) {
+                    long base = st.original().baseOffset();
+                    if (closed || truncations != truncationsBefore || segments.get(base) != st.original()) {
+                        LogCleaner.discard(st.staging());
+                        continue;
+                    }
+                    LogSegment fresh = LogCleaner.swap(dir, st, config, clock.millis());
+                    segments.put(base, fresh);
+                    scheduleDelete(st.original());
+                    rewritten++;
+                    before += st.original().sizeInBytes();
+                    after += fresh.sizeInBytes();
+                    removed += st.recordsRemoved();
+                }
+            } finally {
+                lock.unlock();
             }
-            return result[0];
-        } finally {
-            lock.unlock();
+            if (rewritten > 0) {
+                log.info("Compacted {}: {} segments, {} -> {} bytes, {} records removed", dir, rewritten, before, after, removed);
+            }
+            return new LogCleaner.Result(rewritten, before, after, removed);
         }
     }
 

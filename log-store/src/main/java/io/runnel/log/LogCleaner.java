@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * complete before it replaces the original; {@link #recover} finishes or discards such a
  * directory after a crash, so a crash never leaves a segment missing or half-written.
  *
- * <p>Not thread-safe: {@link Log#compact} runs it under the log's lock.
+ * <p>{@link #stage} only reads segments, so {@link Log#compact} runs it without the log's lock;
+ * {@link #swap} runs under the lock, after checking nothing it read was truncated or replaced.
  */
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
@@ -68,51 +69,72 @@ public final class LogCleaner {
         }
     }
 
+    /** A cleaned copy of {@code original}, complete in {@code staging}, not yet swapped in. */
+    record Staged(LogSegment original, Path staging, long recordsRemoved) {
+    }
+
     /**
-     * Compacts the sealed segments of {@code segments} (oldest first, active last; the active one
-     * is read for newer keys but never rewritten) and returns the replacements by base offset.
+     * Writes cleaned copies of the sealed segments of {@code segments} (oldest first, active last)
+     * that lie wholly below {@code maxOffset} and have something to drop. Only records below
+     * {@code maxOffset} (the high watermark) count as newer: a record that may still be truncated
+     * must not be the reason an older one goes. Reads only; the log is not changed.
      */
-    static Map<Long, LogSegment> clean(Path dir, List<LogSegment> segments, LogConfig config, long nowMs, Result[] result) {
-        result[0] = Result.NOTHING;
-        if (segments.size() < 2) {
-            return Map.of();
+    static List<Staged> stage(Path dir, List<LogSegment> segments, LogConfig config, long maxOffset, long nowMs) {
+        List<LogSegment> cleanable = new ArrayList<>();
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            if (segments.get(i + 1).baseOffset() <= maxOffset) {
+                cleanable.add(segments.get(i));
+            }
+        }
+        if (cleanable.isEmpty()) {
+            return List.of();
         }
         Map<ByteBuffer, Long> latest = new HashMap<>();
         for (LogSegment segment : segments) {
+            if (segment.baseOffset() >= maxOffset) {
+                break;
+            }
             forEachBatch(segment, batch -> {
                 for (Record r : batch.records()) {
-                    if (r.key() != null) {
+                    if (r.key() != null && r.offset() < maxOffset) {
                         latest.put(ByteBuffer.wrap(r.key()), r.offset());
                     }
                 }
             });
         }
-        Map<Long, LogSegment> replaced = new HashMap<>();
-        long before = 0;
-        long after = 0;
-        long removed = 0;
-        for (LogSegment segment : segments.subList(0, segments.size() - 1)) {
-            boolean tombstonesExpire = segment.largestTimestamp() >= 0
-                && nowMs - segment.largestTimestamp() > config.deleteRetentionMs();
-            long[] removable = new long[1];
-            forEachBatch(segment, batch -> {
-                for (Record r : batch.records()) {
-                    if (!keep(r, latest, tombstonesExpire)) {
-                        removable[0]++;
+        List<Staged> staged = new ArrayList<>();
+        try {
+            for (LogSegment segment : cleanable) {
+                boolean tombstonesExpire = segment.largestTimestamp() >= 0
+                    && nowMs - segment.largestTimestamp() > config.deleteRetentionMs();
+                long[] removable = new long[1];
+                forEachBatch(segment, batch -> {
+                    for (Record r : batch.records()) {
+                        if (!keep(r, latest, tombstonesExpire)) {
+                            removable[0]++;
+                        }
                     }
+                });
+                if (removable[0] > 0) {
+                    staged.add(new Staged(segment, write(dir, segment, config, latest, tombstonesExpire, nowMs), removable[0]));
                 }
-            });
-            if (removable[0] == 0) {
-                continue;
             }
-            LogSegment cleaned = rewrite(dir, segment, config, latest, tombstonesExpire, nowMs);
-            before += segment.sizeInBytes();
-            after += cleaned.sizeInBytes();
-            removed += removable[0];
-            replaced.put(segment.baseOffset(), cleaned);
+        } catch (RuntimeException e) {
+            staged.forEach(st -> discard(st.staging()));
+            throw e;
         }
-        result[0] = new Result(replaced.size(), before, after, removed);
-        return replaced;
+        return staged;
+    }
+
+    /** Replaces the original's files with the staged copy and opens it; the caller holds the log's lock. */
+    static LogSegment swap(Path dir, Staged staged, LogConfig config, long nowMs) {
+        staged.original().markDeleted();
+        install(dir, staged.staging());
+        return LogSegment.open(dir, staged.original().baseOffset(), config, false, nowMs);
+    }
+
+    static void discard(Path staging) {
+        deleteRecursively(staging);
     }
 
     private static boolean keep(Record r, Map<ByteBuffer, Long> latest, boolean tombstonesExpire) {
@@ -125,9 +147,9 @@ public final class LogCleaner {
         return r.value() != null || !tombstonesExpire;
     }
 
-    /** Writes the survivors of {@code segment} as a complete cleaned directory, then swaps it in. */
-    private static LogSegment rewrite(Path dir, LogSegment segment, LogConfig config, Map<ByteBuffer, Long> latest,
-                                      boolean tombstonesExpire, long nowMs) {
+    /** Writes the survivors of {@code segment} as a complete cleaned directory and returns it. */
+    private static Path write(Path dir, LogSegment segment, LogConfig config, Map<ByteBuffer, Long> latest,
+                              boolean tombstonesExpire, long nowMs) {
         long base = segment.baseOffset();
         Path staging = dir.resolve(CLEANED_DIR_PREFIX + LogFiles.filenamePrefix(base));
         deleteRecursively(staging);
@@ -151,13 +173,12 @@ public final class LogCleaner {
             try (var channel = java.nio.channels.FileChannel.open(marker, java.nio.file.StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-        } catch (IOException e) {
+            return staging;
+        } catch (IOException | RuntimeException e) {
             deleteRecursively(staging);
-            throw new UncheckedIOException("Cannot write cleaned segment " + staging, e);
+            throw e instanceof IOException io ? new UncheckedIOException("Cannot write cleaned segment " + staging, io)
+                : (RuntimeException) e;
         }
-        segment.markDeleted();
-        install(dir, staging);
-        return LogSegment.open(dir, base, config, false, nowMs);
     }
 
     /** The batch itself if every record survives, a rebuilt one with the survivors, or null for none. */

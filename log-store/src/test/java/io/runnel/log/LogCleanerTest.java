@@ -95,7 +95,7 @@ class LogCleanerTest extends LogTestBase {
         long end = log.logEndOffset();
         long sizeBefore = log.sizeInBytes();
 
-        LogCleaner.Result result = log.compact();
+        LogCleaner.Result result = log.compact(log.logEndOffset());
         assertTrue(result.segmentsRewritten() > 0);
         assertTrue(result.recordsRemoved() > 0);
         assertTrue(log.sizeInBytes() < sizeBefore, log.sizeInBytes() + " < " + sizeBefore);
@@ -108,7 +108,7 @@ class LogCleanerTest extends LogTestBase {
             assertEquals(new String(original.value(), StandardCharsets.UTF_8), new String(r.value(), StandardCharsets.UTF_8),
                 "offset " + r.offset() + " still holds its own record");
         }
-        assertEquals(0, log.compact().recordsRemoved(), "a second pass finds nothing to do");
+        assertEquals(0, log.compact(log.logEndOffset()).recordsRemoved(), "a second pass finds nothing to do");
         assertEquals(after.size(), readAll(log).size());
 
         // Reopened from disk, the compacted files are what the log holds.
@@ -126,14 +126,14 @@ class LogCleanerTest extends LogTestBase {
         log.appendAsLeader(keyed(CompressionType.NONE, clock.millis(), "key-3", null, null, "no-key"), 1);
         log.roll();
         log.appendAsLeader(keyed(CompressionType.NONE, clock.millis(), "key-4", "after"), 1);
-        log.compact();
+        log.compact(log.logEndOffset());
         Map<String, String> state = newest(readAll(log));
         assertTrue(state.containsKey("key-3"), "the tombstone is still there for replaying readers");
         assertEquals(null, state.get("key-3"));
         assertEquals("no-key", state.get(null), "records without a key are kept");
 
         clock.advance(DAY + 1);
-        log.compact();
+        log.compact(log.logEndOffset());
         state = newest(readAll(log));
         assertFalse(state.containsKey("key-3"), "the tombstone is gone after delete.retention.ms");
         assertEquals("after", state.get("key-4"));
@@ -143,7 +143,7 @@ class LogCleanerTest extends LogTestBase {
     @Test
     void deletePolicy_doesNotCompact_andCompactPolicy_isNotRetained() {
         Log plain = fill(smallConfig(Map.of()), CompressionType.NONE);
-        assertEquals(0, plain.compact().segmentsRewritten());
+        assertEquals(0, plain.compact(plain.logEndOffset()).segmentsRewritten());
         assertThrows(IllegalArgumentException.class, () -> smallConfig(Map.of(LogConfig.CLEANUP_POLICY, "shred")));
         assertEquals(LogConfig.CleanupPolicy.COMPACT_DELETE,
             smallConfig(Map.of(LogConfig.CLEANUP_POLICY, "compact,delete")).cleanupPolicy());
@@ -155,7 +155,7 @@ class LogCleanerTest extends LogTestBase {
         Log log = fill(config, CompressionType.NONE);
         Map<String, String> expected = newest(readAll(log));
         long end = log.logEndOffset();
-        log.compact();
+        log.compact(log.logEndOffset());
         List<Record> compacted = readAll(log);
         log.close();
 
@@ -195,5 +195,51 @@ class LogCleanerTest extends LogTestBase {
         assertEquals(List.of(101L, 104L), batch.records().stream().map(Record::offset).toList());
         assertThrows(IllegalArgumentException.class, () -> new RecordBatchBuilder(CompressionType.NONE).baseOffset(10)
             .appendWithOffset(9, 0, null, null, List.of()));
+    }
+
+    @Test
+    void recordsAtOrAboveTheHighWatermark_doNotSupersedeOlderOnes() {
+        Log log = fill(smallConfig(Map.of(LogConfig.CLEANUP_POLICY, "compact")), CompressionType.NONE);
+        long committedEnd = log.logEndOffset();
+        Map<String, String> committed = newest(readAll(log));
+        log.roll();
+        // Newer values for every key, not yet replicated: they could still be truncated away.
+        List<String> kv = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            kv.add("key-" + k);
+            kv.add("uncommitted");
+        }
+        log.appendAsLeader(keyed(CompressionType.NONE, clock.millis(), kv.toArray(String[]::new)), 1);
+        log.roll();
+        log.compact(committedEnd);
+        log.truncateTo(committedEnd); // the uncommitted tail goes, as after a leader change
+        assertEquals(committed, newest(readAll(log)), "every key still has its newest committed value");
+    }
+
+    @Test
+    void compactionWhileAppending_losesNoKeysNewestValue() throws Exception {
+        Log log = open(smallConfig(Map.of(LogConfig.CLEANUP_POLICY, "compact")));
+        Map<String, String> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger passes = new java.util.concurrent.atomic.AtomicInteger();
+        Thread cleaner = new Thread(() -> {
+            while (!done.get()) {
+                if (log.compact(log.logEndOffset()).segmentsRewritten() > 0) {
+                    passes.incrementAndGet();
+                }
+            }
+        });
+        cleaner.start();
+        for (int round = 0; round < 300; round++) {
+            String key = "key-" + (round % 25);
+            String value = "v" + round + "-" + java.util.UUID.nameUUIDFromBytes(("r" + round).getBytes(StandardCharsets.UTF_8));
+            log.appendAsLeader(keyed(CompressionType.NONE, clock.millis(), key, value), 1);
+            expected.put(key, value);
+        }
+        done.set(true);
+        cleaner.join(30_000);
+        log.compact(log.logEndOffset());
+        assertTrue(passes.get() > 0, "the cleaner ran while appends went on");
+        assertEquals(new java.util.TreeMap<>(expected), new java.util.TreeMap<>(newest(readAll(log))));
     }
 }

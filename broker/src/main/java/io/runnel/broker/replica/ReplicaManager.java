@@ -310,9 +310,10 @@ public final class ReplicaManager implements Closeable {
     public void maintainLogs() {
         for (Map.Entry<TopicPartition, Hosted> e : partitions.entrySet()) {
             try {
-                io.runnel.log.Log partitionLog = e.getValue().partition().log();
-                partitionLog.deleteOldSegments();
-                partitionLog.compact();
+                Partition p = e.getValue().partition();
+                p.log().deleteOldSegments();
+                // Only committed records may replace older ones: the uncommitted tail can be truncated.
+                p.log().compact(p.highWatermark());
             } catch (RuntimeException ex) {
                 log.warn("Retention or compaction of {} failed: {}", e.getKey(), ex.toString());
             }
