@@ -57,12 +57,7 @@ public final class RunnelConsumer implements Closeable {
     private volatile Targets publishedTargets = new Targets(0, Map.of());
     private volatile boolean closed;
     private final Thread fetcher;
-    private final GroupConfig groupConfig;
-    private final GroupMembership membership;
-    private RebalanceListener listener = RebalanceListener.NONE;
-    private long nextAutoCommitNanos;
-    private final java.util.concurrent.ExecutorService committer;
-    private static final System.Logger LOG = System.getLogger(RunnelConsumer.class.getName());
+    private final GroupConsumer group;
 
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
         this(bootstrapServers, reset, fetchMaxBytes, null);
@@ -79,13 +74,7 @@ public final class RunnelConsumer implements Closeable {
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.reset = reset;
         this.fetchMaxBytes = fetchMaxBytes;
-        this.groupConfig = group;
-        this.membership = group == null ? null : new GroupMembership(bootstrap, group);
-        this.committer = group == null ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "runnel-consumer-commit");
-            t.setDaemon(true);
-            return t;
-        });
+        this.group = group == null ? null : new GroupConsumer(bootstrap, group);
         this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
         this.fetcher.setDaemon(true);
         this.fetcher.start();
@@ -104,139 +93,97 @@ public final class RunnelConsumer implements Closeable {
         if (topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isEmpty())) {
             throw new IllegalArgumentException("subscribe needs one or more non-empty topic names, got " + topics);
         }
-        requireGroup().subscribe(List.copyOf(new java.util.TreeSet<>(topics)), "");
-        this.listener = listener;
+        requireGroup().subscribe(List.copyOf(new java.util.TreeSet<>(topics)), "", listener);
     }
 
     /** Subscribes to every topic whose whole name matches, including topics created later. */
     public void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener) {
-        requireGroup().subscribe(List.of(), pattern.pattern());
-        this.listener = listener;
+        requireGroup().subscribe(List.of(), pattern.pattern(), listener);
     }
 
-    private GroupMembership requireGroup() {
-        if (membership == null) {
+    private GroupConsumer requireGroup() {
+        if (group == null) {
             throw new IllegalStateException("subscribe needs a consumer created with a GroupConfig");
         }
-        if (!membership.subscribed() && !positions.isEmpty()) {
+        if (!group.subscribed() && !positions.isEmpty()) {
             throw new IllegalStateException("this consumer was given partitions with assign(); it cannot also subscribe");
         }
-        return membership;
+        return group;
     }
 
     /** Commits the positions of every owned partition, waiting up to 30 s. */
     public void commitSync() {
-        commitSync(currentPositions());
+        commitSync(groupPositions.current());
     }
 
     /**
-     * Commits these offsets (each the next offset to read) as this member.
+     * Commits these offsets (each the next offset to read) as this member, after any commit
+     * already queued (commits land in the order they were made).
      *
      * @throws CommitFailedException if the coordinator refused (the partition moved, the member was
      *                               removed) or no coordinator answered within 30 s
+     * @throws IllegalStateException if the consumer has not subscribed to a group
      */
     public void commitSync(Map<TopicPartition, Long> offsets) {
-        commitInOrder(Map.copyOf(offsets), 30_000);
-    }
-
-    /**
-     * Every commit goes through the one committer thread, so an older async commit can never land
-     * after a newer sync one and move the group's offsets backwards.
-     */
-    private void commitInOrder(Map<TopicPartition, Long> offsets, long timeoutMs) {
-        GroupMembership m = requireSubscribed();
-        try {
-            committer.submit(() -> m.commit(offsets, timeoutMs)).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new CommitFailedException(e.getCause().toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CommitFailedException("interrupted while committing");
-        }
+        requireSubscribed().commitSync(Map.copyOf(offsets), 30_000);
     }
 
     /** Commits the current positions in the background; a failure is logged, the next commit covers it. */
     public void commitAsync() {
-        Map<TopicPartition, Long> offsets = currentPositions();
-        GroupMembership m = requireSubscribed();
-        committer.execute(() -> {
-            try {
-                m.commit(offsets, 10_000);
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "Async commit failed: " + e.getMessage());
-            }
-        });
+        requireSubscribed().commitAsync(groupPositions.current());
     }
 
     /** The group's committed offsets of these partitions (absent where it has none). */
     public Map<TopicPartition, Long> committed(java.util.Set<TopicPartition> partitions) {
-        if (membership == null) {
+        if (group == null) {
             throw new IllegalStateException("committed needs a consumer created with a GroupConfig");
         }
-        return membership.committed(partitions, 30_000);
+        return group.committed(partitions);
     }
 
-    private GroupMembership requireSubscribed() {
-        if (membership == null || !membership.subscribed()) {
+    private GroupConsumer requireSubscribed() {
+        if (group == null || !group.subscribed()) {
             throw new IllegalStateException("commits need a consumer that subscribed to a group");
         }
-        return membership;
+        return group;
     }
 
-    private Map<TopicPartition, Long> currentPositions() {
-        Map<TopicPartition, Long> out = new HashMap<>();
-        positions.forEach((tp, offset) -> {
-            if (offset >= 0) {
-                out.put(tp, offset);
-            }
-        });
-        return out;
-    }
-
-    /** Carries out what the coordinator asked: lose, or revoke (committing first), then take partitions. */
-    private void rebalance() {
-        GroupMembership.Pending pending = membership.pending();
-        if (pending.isEmpty()) {
-            return;
-        }
-        if (pending.lost()) {
-            positions.clear();
-            paused.clear();
-            publishTargets();
-            listener.onPartitionsLost(pending.revoked());
-            membership.owned(Set.of());
-            return;
-        }
-        if (!pending.revoked().isEmpty()) {
-            if (groupConfig.enableAutoCommit()) {
-                Map<TopicPartition, Long> offsets = new HashMap<>(currentPositions());
-                offsets.keySet().retainAll(pending.revoked());
-                try {
-                    commitInOrder(offsets, 10_000);
-                } catch (CommitFailedException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Commit on revocation failed: " + e.getMessage());
+    /** This consumer's partitions as the group steps see and change them. */
+    private final GroupConsumer.Positions groupPositions = new GroupConsumer.Positions() {
+        @Override
+        public Map<TopicPartition, Long> current() {
+            Map<TopicPartition, Long> out = new HashMap<>();
+            positions.forEach((tp, offset) -> {
+                if (offset >= 0) {
+                    out.put(tp, offset);
                 }
-            }
-            listener.onPartitionsRevoked(pending.revoked());
-            positions.keySet().removeAll(pending.revoked());
-            paused.removeAll(pending.revoked());
+            });
+            return out;
+        }
+
+        @Override
+        public Set<TopicPartition> owned() {
+            return Set.copyOf(positions.keySet());
+        }
+
+        @Override
+        public void remove(Set<TopicPartition> partitions) {
+            positions.keySet().removeAll(partitions);
+            paused.removeAll(partitions);
             publishTargets();
         }
-        if (!pending.added().isEmpty()) {
-            Map<TopicPartition, Long> committed = membership.committed(pending.added(), 30_000);
-            for (TopicPartition tp : pending.added()) {
-                positions.put(tp, committed.getOrDefault(tp, -1L));
-            }
+
+        @Override
+        public void add(Map<TopicPartition, Long> startAt) {
+            positions.putAll(startAt);
             refreshMetadataQuietly();
             publishTargets();
-            listener.onPartitionsAssigned(pending.added());
         }
-        membership.owned(positions.keySet());
-    }
+    };
 
     /** Reads exactly these partitions from now on; new ones start per {@code auto.offset.reset}. */
     public void assign(Collection<TopicPartition> partitions) {
-        if (membership != null && membership.subscribed()) {
+        if (group != null && group.subscribed()) {
             throw new IllegalStateException("this consumer subscribed to a group; it cannot also assign partitions");
         }
         positions.keySet().retainAll(partitions);
@@ -315,15 +262,8 @@ public final class RunnelConsumer implements Closeable {
      * @throws OffsetOutOfRangeException with {@code auto.offset.reset=none} when a position is not in the log
      */
     public List<ConsumerRecord> poll(Duration timeout) {
-        if (membership != null && membership.subscribed()) {
-            membership.polled();
-            if (groupConfig.enableAutoCommit() && System.nanoTime() - nextAutoCommitNanos >= 0) {
-                nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(groupConfig.autoCommitIntervalMs());
-                if (!positions.isEmpty()) {
-                    commitAsync();
-                }
-            }
-            rebalance();
+        if (group != null && group.subscribed()) {
+            group.beforePoll(groupPositions);
         }
         for (TopicPartition tp : positions.keySet()) {
             position(tp); // resolves positions still waiting for auto.offset.reset (and tells the fetcher)
@@ -576,21 +516,8 @@ public final class RunnelConsumer implements Closeable {
 
     @Override
     public void close() {
-        if (membership != null) {
-            if (membership.subscribed() && groupConfig.enableAutoCommit() && !positions.isEmpty()) {
-                try {
-                    commitSync();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Commit on close failed: " + e.getMessage());
-                }
-            }
-            committer.shutdown();
-            try {
-                committer.awaitTermination(15, TimeUnit.SECONDS); // queued commits land before the member leaves
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            membership.close();
+        if (group != null) {
+            group.close(groupPositions);
         }
         closed = true;
         try {
