@@ -27,6 +27,11 @@ final class ConsumerGroup {
     long emptySinceMs;
     final Map<String, GroupMember> members = new TreeMap<>();
     final Map<TopicPartition, OffsetRecordValue> offsets = new HashMap<>();
+    /**
+     * Where in the offsets partition each offset in {@link #offsets} was written, so a commit that
+     * completes replication late never replaces a newer one. Absent for offsets loaded by replay.
+     */
+    final Map<TopicPartition, Long> offsetWrittenAt = new HashMap<>();
     /** Member id to the partitions the assignor gave it at the current epoch. */
     private Map<String, Set<TopicPartition>> target = Map.of();
     /** Partition counts of the subscribed topics the target was computed from. */
@@ -227,6 +232,7 @@ final class ConsumerGroup {
         for (TopicPartition tp : List.copyOf(offsets.keySet())) {
             if (!liveTopics.contains(tp.topic())) {
                 offsets.remove(tp);
+                offsetWrittenAt.remove(tp);
                 out.add(new GroupRecords.Entry(GroupRecords.offsetKey(id, tp), null));
             }
         }
@@ -247,6 +253,7 @@ final class ConsumerGroup {
         if (members.isEmpty() && emptySinceMs >= 0 && nowMs - emptySinceMs > offsetsRetentionMs) {
             offsets.keySet().forEach(tp -> out.add(new GroupRecords.Entry(GroupRecords.offsetKey(id, tp), null)));
             offsets.clear();
+            offsetWrittenAt.clear();
             out.add(new GroupRecords.Entry(GroupRecords.groupKey(id), null));
             return true;
         }

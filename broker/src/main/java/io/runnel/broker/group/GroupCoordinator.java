@@ -292,8 +292,17 @@ public final class GroupCoordinator implements Closeable {
      * failure the shard reloads from its log, dropping in-memory changes that did not persist
      */
     CompletableFuture<ErrorCode> write(CoordinatorShard shard, List<GroupRecords.Entry> entries) {
+        return writeAt(shard, entries).thenApply(Written::code);
+    }
+
+    /** The outcome of an append: NONE and the batch's first offset, or the error to answer with. */
+    record Written(ErrorCode code, long baseOffset) {
+    }
+
+    /** {@link #write}, also telling where the records landed (-1 when there was nothing to write). */
+    CompletableFuture<Written> writeAt(CoordinatorShard shard, List<GroupRecords.Entry> entries) {
         if (entries.isEmpty()) {
-            return CompletableFuture.completedFuture(ErrorCode.NONE);
+            return CompletableFuture.completedFuture(new Written(ErrorCode.NONE, -1));
         }
         CompletableFuture<Map<TopicPartition, ProduceResult>> appended;
         try {
@@ -304,14 +313,14 @@ public final class GroupCoordinator implements Closeable {
         return appended.handle((results, error) -> {
             ProduceResult r = results == null ? null : results.get(shard.partition);
             if (error == null && r != null && r.succeeded()) {
-                return ErrorCode.NONE;
+                return new Written(ErrorCode.NONE, r.baseOffset());
             }
             Throwable cause = error != null ? error : r == null ? null : r.error();
             log.warn("Writing {} group records to {} failed ({}); reloading its groups", entries.size(), shard.partition,
                 cause == null ? "no result" : cause.toString());
             reload(shard);
-            return cause instanceof io.runnel.broker.partition.PartitionException.NotLeaderException
-                ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+            return new Written(cause instanceof io.runnel.broker.partition.PartitionException.NotLeaderException
+                ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, -1);
         });
     }
 

@@ -21,8 +21,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Offset commit and fetch on a coordinator. A member may commit only the partitions it holds, with
  * its current or previous epoch; an administrator (no member id) only to a group without members.
- * Offsets are visible to fetches once appended to the offsets partition, and the commit is
- * answered once the ISR has them.
+ * Offsets become visible to fetches, and the commit is answered, once the ISR has them.
  */
 public final class GroupOffsets {
     static final int MAX_METADATA_LENGTH = 4096;
@@ -66,6 +65,7 @@ public final class GroupOffsets {
                 }
             }
             List<GroupRecords.Entry> out = new ArrayList<>();
+            Map<TopicPartition, OffsetRecordValue> accepted = new java.util.LinkedHashMap<>();
             OffsetCommitResponse.Builder response = OffsetCommitResponse.newBuilder();
             Map<String, Integer> topics = coordinator.topics();
             // A group is created by its first accepted offset, not by a commit refused everywhere.
@@ -95,7 +95,7 @@ public final class GroupOffsets {
                         TopicPartition tp = new TopicPartition(t.getTopic(), p.getPartition());
                         OffsetRecordValue value = OffsetRecordValue.newBuilder().setOffset(p.getOffset())
                             .setMetadata(p.getMetadata()).setCommitTimestampMs(now).build();
-                        group.offsets.put(tp, value);
+                        accepted.put(tp, value);
                         out.add(new GroupRecords.Entry(GroupRecords.offsetKey(group.id, tp), value));
                     }
                     tr.addPartitions(pr);
@@ -110,8 +110,26 @@ public final class GroupOffsets {
                 }
             }
             OffsetCommitResponse built = response.build();
-            return coordinator.write(shard, out).thenApply(code -> code == ErrorCode.NONE ? built
-                : failAll(request, code, "the offsets could not be stored; retry"));
+            ConsumerGroup target = group;
+            // Offsets become visible once replicated, as Kafka keeps them pending: a fetch never
+            // returns an offset that a coordinator failover could still lose.
+            return coordinator.writeAt(shard, out).thenApply(written -> {
+                if (written.code() != ErrorCode.NONE) {
+                    return failAll(request, written.code(), "the offsets could not be stored; retry");
+                }
+                synchronized (shard) {
+                    if (!shard.closed && shard.groups.get(target.id) == target) {
+                        accepted.forEach((tp, value) -> {
+                            Long at = target.offsetWrittenAt.get(tp);
+                            if (at == null || at < written.baseOffset()) {
+                                target.offsets.put(tp, value);
+                                target.offsetWrittenAt.put(tp, written.baseOffset());
+                            }
+                        });
+                    }
+                }
+                return built;
+            });
         }
     }
 
