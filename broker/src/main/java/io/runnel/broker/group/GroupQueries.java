@@ -21,7 +21,11 @@ public final class GroupQueries {
         ListGroupsResponse.Builder out = ListGroupsResponse.newBuilder().setBrokerId(coordinator.brokerId());
         for (CoordinatorShard shard : coordinator.shards.values()) {
             synchronized (shard) {
-                if (!shard.loaded || shard.closed) {
+                if (shard.closed) {
+                    continue;
+                }
+                if (!shard.loaded) {
+                    out.setError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
                     continue;
                 }
                 shard.groups.values().stream().sorted(java.util.Comparator.comparing(g -> g.id)).forEach(g -> out.addGroups(

@@ -79,6 +79,20 @@ final class GroupAdmin {
         MetadataResponse md = bootstrap.metadata(List.of("__consumer_offsets"));
         Map<String, GroupListing> groups = new TreeMap<>();
         for (BrokerInfo broker : md.getBrokersList()) {
+            ListGroupsResponse r = listGroupsOf(broker);
+            for (io.runnel.proto.v1.GroupListing g : r.getGroupsList()) {
+                // While a coordinator moves, old and new may both list a group; either entry is as good.
+                groups.putIfAbsent(g.getGroupId(), new GroupListing(g.getGroupId(), g.getState(), g.getMembers(), r.getBrokerId()));
+            }
+        }
+        return List.copyOf(groups.values());
+    }
+
+    /** One broker's groups, waiting (up to {@link #COORDINATOR_WAIT}) while it is still loading some. */
+    private ListGroupsResponse listGroupsOf(BrokerInfo broker) {
+        long deadline = System.nanoTime() + COORDINATOR_WAIT.toNanos();
+        long backoffMs = 50;
+        while (true) {
             ListGroupsResponse r;
             try {
                 r = GroupGrpc.newBlockingStub(bootstrap.channel(broker)).withDeadlineAfter(RPC_DEADLINE_S, TimeUnit.SECONDS)
@@ -88,12 +102,21 @@ final class GroupAdmin {
                 throw new AdminException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "broker " + broker.getId() + " at "
                     + broker.getHost() + ":" + broker.getPort() + " did not answer ListGroups: " + e.getStatus());
             }
-            for (io.runnel.proto.v1.GroupListing g : r.getGroupsList()) {
-                // While a coordinator moves, old and new may both list a group; either entry is as good.
-                groups.putIfAbsent(g.getGroupId(), new GroupListing(g.getGroupId(), g.getState(), g.getMembers(), r.getBrokerId()));
+            if (r.getError() == ErrorCode.NONE) {
+                return r;
             }
+            if (System.nanoTime() >= deadline) {
+                throw new AdminException(r.getError(), "broker " + broker.getId() + " is still loading some of its groups "
+                    + "after " + COORDINATOR_WAIT.toSeconds() + " s; its list would be incomplete");
+            }
+            try {
+                Thread.sleep(backoffMs); // backoff between RPC retries
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AdminException(r.getError(), "interrupted while waiting for broker " + broker.getId());
+            }
+            backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         }
-        return List.copyOf(groups.values());
     }
 
     GroupDescription describeGroup(String groupId) {
