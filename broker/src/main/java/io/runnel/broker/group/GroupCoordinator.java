@@ -228,11 +228,18 @@ public final class GroupCoordinator implements Closeable {
     }
 
     private void createOffsetsTopic(MetadataImage current) {
+        // As many replicas as configured, or as brokers ever registered if fewer (a small
+        // cluster); but never fewer because a registered broker is down right now: wait for it,
+        // rather than leave the group state under-replicated for good.
+        int rf = Math.min(settings.offsetsTopicReplication(), Math.max(1, current.brokers().size()));
+        if (current.liveBrokers().size() < rf) {
+            log.info("Waiting for {} live brokers before creating {} (live: {})", rf, GroupSettings.OFFSETS_TOPIC,
+                current.liveBrokers().size());
+            return;
+        }
         if (!creating.compareAndSet(false, true)) {
             return;
         }
-        int live = Math.max(1, current.liveBrokers().size());
-        int rf = Math.min(settings.offsetsTopicReplication(), live);
         // Compacted: replay reads the newest record per key. Segments as Kafka's
         // offsets.topic.segment.bytes, so sealed segments (the ones compaction rewrites) come soon.
         Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
