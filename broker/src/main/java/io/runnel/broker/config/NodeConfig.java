@@ -74,6 +74,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
+    /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
+    private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
 
     public boolean isBroker() {
         return roles.contains(Role.BROKER);
@@ -93,7 +95,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         Map<String, String> settings = new LinkedHashMap<>();
         file.stringPropertyNames().forEach(k -> settings.put(k.trim(), file.getProperty(k).trim()));
         env.forEach((name, value) -> {
-            if (name.startsWith("RUNNEL_") && name.length() > 7) {
+            if (name.startsWith("RUNNEL_") && name.length() > 7 && !LAUNCHER_VARIABLES.contains(name)) {
                 settings.put(name.substring(7).toLowerCase(Locale.ROOT).replace('_', '.'), value.trim());
             }
         });

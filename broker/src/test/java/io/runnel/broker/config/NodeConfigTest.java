@@ -31,7 +31,8 @@ class NodeConfigTest {
     @Test
     void environmentOverridesTheFile() {
         NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "127.0.0.1:9092"),
-            Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin"), "h");
+            Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin",
+                "RUNNEL_JAVA_OPTS", "-Xmx2g"), "h");
         assertEquals(9500, c.clientListener().getPort());
         assertEquals(Map.of("min.insync.replicas", "2"), c.defaults());
     }
