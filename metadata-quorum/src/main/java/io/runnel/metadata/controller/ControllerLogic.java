@@ -206,13 +206,28 @@ public final class ControllerLogic {
         return batch.build();
     }
 
+    /**
+     * Topics the brokers keep for themselves. Deleting the offsets topic would lose every group's
+     * offsets, and growing it would move groups to partitions that do not hold their state
+     * (a group's partition is its id's hash modulo the count).
+     */
+    public static final java.util.Set<String> INTERNAL_TOPICS = java.util.Set.of("__consumer_offsets");
+
+    private static void refuseInternal(String name, String what) {
+        if (INTERNAL_TOPICS.contains(name)) {
+            throw new ControllerException(ErrorCode.INVALID_TOPIC, "'" + name + "' is internal: it cannot be " + what);
+        }
+    }
+
     public static MetadataBatch deleteTopic(MetadataImage image, String name) {
+        refuseInternal(name, "deleted");
         TopicInfo t = requireTopic(image, name);
         return MetadataBatch.newBuilder().addRecords(rec().setRemoveTopic(RemoveTopicRecord.newBuilder()
             .setName(name).setTopicId(t.topicId()))).build();
     }
 
     public static MetadataBatch increasePartitions(MetadataImage image, String name, int newCount) {
+        refuseInternal(name, "given more partitions");
         TopicInfo t = requireTopic(image, name);
         int current = t.partitions().size();
         if (newCount <= current) {

@@ -90,6 +90,14 @@ class ControllerLogicTest {
     }
 
     @Test
+    void theOffsetsTopic_cannotBeDeletedOrGrown() {
+        brokers(1);
+        apply(ControllerLogic.createTopic(image, "__consumer_offsets", 4, 1, Map.of("cleanup.policy", "compact"), UUID.randomUUID()));
+        assertEquals(ErrorCode.INVALID_TOPIC, refusal(() -> ControllerLogic.deleteTopic(image, "__consumer_offsets")));
+        assertEquals(ErrorCode.INVALID_TOPIC, refusal(() -> ControllerLogic.increasePartitions(image, "__consumer_offsets", 8)));
+    }
+
+    @Test
     void racingCreates_theSecondIsRejectedWhenApplied() {
         brokers(1);
         MetadataBatch first = ControllerLogic.createTopic(image, "t", 2, 1, Map.of(), UUID.randomUUID());
