@@ -20,7 +20,8 @@ package io.runnel.broker.group;
 public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplication, long offsetsRetentionMs,
                             int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs,
                             int offsetsTopicSegmentBytes) {
-    public static final String OFFSETS_TOPIC = "__consumer_offsets";
+    /** One of the controller's internal topics: clients cannot write, delete or grow it. */
+    public static final String OFFSETS_TOPIC = io.runnel.metadata.controller.ControllerLogic.OFFSETS_TOPIC;
 
     public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000,
         100 << 20);

@@ -117,9 +117,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     return;
                 }
                 try {
-                    if (tp.topic().equals(io.runnel.broker.group.GroupSettings.OFFSETS_TOPIC)) {
-                        // Its records are the coordinators' state; a stray write could corrupt a group.
-                        throw new IllegalArgumentException(tp.topic() + " is internal: only group coordinators write to it");
+                    if (io.runnel.metadata.controller.ControllerLogic.INTERNAL_TOPICS.contains(tp.topic())) {
+                        // Internal records are the brokers' own state (group coordinators'); a stray write could corrupt it.
+                        throw new IllegalArgumentException(tp.topic() + " is internal: only the brokers write to it");
                     }
                     switch (p.getDataCase()) {
                         // The leader rewrites offsets in the header, so the bytes are copied out of the message once.

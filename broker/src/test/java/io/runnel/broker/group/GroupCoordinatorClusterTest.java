@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.runnel.broker.config.NodeConfig;
-import io.runnel.broker.node.RunnelNode;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
@@ -25,15 +24,11 @@ import io.runnel.proto.v1.OffsetCommitTopic;
 import io.runnel.proto.v1.OffsetFetchRequest;
 import io.runnel.proto.v1.TopicPartitions;
 import io.runnel.proto.v1.TopicSpec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -49,54 +44,20 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupCoordinatorClusterTest {
     @TempDir
     Path tmp;
-    private final Map<Integer, RunnelNode> nodes = new HashMap<>();
-    private final Map<Integer, int[]> ports = new HashMap<>();
+    private TestCluster cluster;
     private final List<ManagedChannel> channels = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
         channels.forEach(ManagedChannel::shutdownNow);
-        nodes.values().forEach(RunnelNode::halt);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freePortPair() throws IOException {
-        while (true) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                return a.getLocalPort();
-            } catch (IOException taken) {
-                // another pair
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     private void startCluster() throws Exception {
-        StringBuilder voters = new StringBuilder();
-        for (int id = 1; id <= 3; id++) {
-            ports.put(id, new int[] {freePort(), freePortPair()});
-            voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(ports.get(id)[1]);
-        }
-        for (int id = 1; id <= 3; id++) {
-            Properties p = new Properties();
-            p.setProperty("node.id", Integer.toString(id));
-            p.setProperty("listener", "127.0.0.1:" + ports.get(id)[0]);
-            p.setProperty("controller.listener", "127.0.0.1:" + ports.get(id)[1]);
-            p.setProperty("advertised.host", "127.0.0.1");
-            p.setProperty("quorum.voters", voters.toString());
-            p.setProperty("data.dir", tmp.resolve("node-" + id).toString());
-            p.setProperty("broker.session.timeout.ms", "2000");
-            p.setProperty("broker.heartbeat.interval.ms", "200");
-            p.setProperty("replica.lag.time.max.ms", "2000");
-            p.setProperty("offsets.topic.num.partitions", "3");
-            p.setProperty("group.min.session.timeout.ms", "300");
-            p.setProperty("group.heartbeat.interval.ms", "100");
-            nodes.put(id, new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start());
-        }
+        cluster = TestCluster.start(tmp, 3, Map.of("replica.lag.time.max.ms", "2000", "offsets.topic.num.partitions", "3",
+            "group.min.session.timeout.ms", "300", "group.heartbeat.interval.ms", "100"));
         var admin = AdminGrpc.newBlockingStub(channel(1)).withDeadlineAfter(30, TimeUnit.SECONDS);
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> admin.createTopics(CreateTopicsRequest.newBuilder()
             .addTopics(TopicSpec.newBuilder().setName("t").setPartitions(12).setReplicationFactor(3)).build())
@@ -104,7 +65,7 @@ class GroupCoordinatorClusterTest {
     }
 
     private ManagedChannel channel(int id) {
-        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", ports.get(id)[0]).usePlaintext().build();
+        ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(id)).usePlaintext().build();
         channels.add(c);
         return c;
     }
@@ -119,7 +80,7 @@ class GroupCoordinatorClusterTest {
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             FindCoordinatorResponse r = group(via).findCoordinator(FindCoordinatorRequest.newBuilder().setGroupId(groupId).build());
             found[0] = r.getCoordinator().getId();
-            return r.getError() == ErrorCode.NONE && found[0] != not && nodes.containsKey(found[0]);
+            return r.getError() == ErrorCode.NONE && found[0] != not && cluster.runningIds().contains(found[0]);
         });
         return found[0];
     }
@@ -191,7 +152,7 @@ class GroupCoordinatorClusterTest {
             .build()).getTopics(0).getPartitions(0);
         assertEquals(ErrorCode.INVALID_REQUEST, stray.getError(), "clients cannot write the offsets topic");
 
-        nodes.remove(first).halt();
+        cluster.halt(first);
         int via = first == 1 ? 2 : 1;
         int second = coordinator(via, groupId, first);
         assertNotEquals(first, second);
@@ -220,7 +181,7 @@ class GroupCoordinatorClusterTest {
         Member b = new Member();
         Member d = new Member();
         List<Member> live = new ArrayList<>(List.of(a, b, d));
-        GroupCoordinator coordinator = nodes.get(c).groupCoordinator();
+        GroupCoordinator coordinator = cluster.node(c).groupCoordinator();
         Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
             live.forEach(m -> m.heartbeat(c, groupId));
             assertHeldOnce(groupId, c);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.node.RunnelNode;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.log.Log;
@@ -21,12 +21,9 @@ import io.runnel.proto.v1.OffsetCommitTopic;
 import io.runnel.proto.v1.OffsetFetchRequest;
 import io.runnel.proto.v1.OffsetFetchResponse;
 import io.runnel.proto.v1.TopicSpec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -42,30 +39,10 @@ class OffsetsCompactionTest {
 
     @Test
     void manyCommits_compactToTheNewest_andSurviveARestart() throws Exception {
-        int client;
-        try (ServerSocket s = new ServerSocket(0)) {
-            client = s.getLocalPort();
-        }
-        int controller = -1;
-        while (controller < 0) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                controller = a.getLocalPort();
-            } catch (IOException taken) {
-                // another pair
-            }
-        }
-        Properties p = new Properties();
-        p.setProperty("node.id", "1");
-        p.setProperty("listener", "127.0.0.1:" + client);
-        p.setProperty("controller.listener", "127.0.0.1:" + controller);
-        p.setProperty("advertised.host", "127.0.0.1");
-        p.setProperty("data.dir", tmp.resolve("node").toString());
-        p.setProperty("offsets.topic.num.partitions", "1");
-        p.setProperty("offsets.topic.segment.bytes", "2048");
-        p.setProperty("default.file.delete.delay.ms", "0");
-        NodeConfig config = NodeConfig.load(p, Map.of(), "test");
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", client).usePlaintext().build();
-        RunnelNode node = new RunnelNode(config).start();
+        TestCluster cluster = TestCluster.start(tmp, 1, Map.of("offsets.topic.num.partitions", "1",
+            "offsets.topic.segment.bytes", "2048", "default.file.delete.delay.ms", "0"));
+        RunnelNode node = cluster.node(1);
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
                 .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("t").setPartitions(4)
@@ -91,10 +68,10 @@ class OffsetsCompactionTest {
             System.out.println("__consumer_offsets-0: " + before + " -> " + after + " bytes after compaction");
             assertTrue(after < before / 2, before + " -> " + after);
         } finally {
-            node.halt();
+            cluster.halt(1);
         }
 
-        RunnelNode restarted = new RunnelNode(config).start();
+        cluster.restart(1);
         try {
             GroupGrpc.GroupBlockingStub group = GroupGrpc.newBlockingStub(channel);
             OffsetFetchResponse[] fetched = new OffsetFetchResponse[1];
@@ -107,7 +84,7 @@ class OffsetsCompactionTest {
                 assertEquals(590L + o.getPartition(), o.getOffset());
             }
         } finally {
-            restarted.halt();
+            cluster.close();
             channel.shutdownNow();
         }
     }

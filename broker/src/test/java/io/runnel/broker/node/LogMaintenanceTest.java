@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.log.Log;
 import io.runnel.proto.v1.AdminGrpc;
@@ -19,12 +18,9 @@ import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.proto.v1.TopicSpec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,27 +32,9 @@ class LogMaintenanceTest {
 
     @Test
     void expiredSegments_areDeletedWithoutAnyoneAsking() throws Exception {
-        int client;
-        try (ServerSocket s = new ServerSocket(0)) {
-            client = s.getLocalPort();
-        }
-        int controller = -1;
-        while (controller < 0) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                controller = a.getLocalPort();
-            } catch (IOException taken) {
-                // another pair
-            }
-        }
-        Properties p = new Properties();
-        p.setProperty("node.id", "1");
-        p.setProperty("listener", "127.0.0.1:" + client);
-        p.setProperty("controller.listener", "127.0.0.1:" + controller);
-        p.setProperty("advertised.host", "127.0.0.1");
-        p.setProperty("data.dir", tmp.resolve("node").toString());
-        p.setProperty("log.retention.check.interval.ms", "100");
-        RunnelNode node = new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start();
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", client).usePlaintext().build();
+        TestCluster cluster = TestCluster.start(tmp, 1, Map.of("log.retention.check.interval.ms", "100"));
+        RunnelNode node = cluster.node(1);
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
                 .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("short").setPartitions(1)
@@ -80,7 +58,7 @@ class LogMaintenanceTest {
             assertTrue(log.logStartOffset() > 0, "the start moved up to the active segment: " + log.logStartOffset());
         } finally {
             channel.shutdownNow();
-            node.halt();
+            cluster.close();
         }
     }
 }

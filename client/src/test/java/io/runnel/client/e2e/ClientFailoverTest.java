@@ -2,12 +2,11 @@ package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.runnel.broker.config.NodeConfig;
 import java.util.Set;
 import java.util.HashSet;
 import io.runnel.client.consumer.RebalanceListener;
 import io.runnel.client.consumer.GroupConfig;
-import io.runnel.broker.node.RunnelNode;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.consumer.ConsumerRecord;
@@ -16,15 +15,12 @@ import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RecordMetadata;
 import io.runnel.client.producer.RunnelProducer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -35,55 +31,20 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientFailoverTest {
     @TempDir
     Path tmp;
-    private final Map<Integer, RunnelNode> nodes = new HashMap<>();
+    private TestCluster cluster;
 
     @AfterEach
     void tearDown() {
-        nodes.values().forEach(RunnelNode::halt);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static int freePortPair() throws IOException {
-        while (true) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                return a.getLocalPort();
-            } catch (IOException taken) {
-                // try another pair
-            }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
     /** Three combined nodes; returns the bootstrap list. */
     private String startCluster() throws Exception {
-        int[] clientPorts = new int[4];
-        int[] controllerPorts = new int[4];
-        StringBuilder voters = new StringBuilder();
-        for (int id = 1; id <= 3; id++) {
-            clientPorts[id] = freePort();
-            controllerPorts[id] = freePortPair();
-            voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts[id]);
-        }
-        for (int id = 1; id <= 3; id++) {
-            Properties p = new Properties();
-            p.setProperty("node.id", Integer.toString(id));
-            p.setProperty("listener", "127.0.0.1:" + clientPorts[id]);
-            p.setProperty("controller.listener", "127.0.0.1:" + controllerPorts[id]);
-            p.setProperty("advertised.host", "127.0.0.1");
-            p.setProperty("quorum.voters", voters.toString());
-            p.setProperty("data.dir", tmp.resolve("node-" + id).toString());
-            p.setProperty("broker.session.timeout.ms", "2000");
-            p.setProperty("broker.heartbeat.interval.ms", "200");
-            p.setProperty("offsets.topic.num.partitions", "3");
-            p.setProperty("group.min.session.timeout.ms", "500");
-            p.setProperty("group.heartbeat.interval.ms", "100");
-            nodes.put(id, new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start());
-        }
-        return "127.0.0.1:" + clientPorts[1] + ",127.0.0.1:" + clientPorts[2] + ",127.0.0.1:" + clientPorts[3];
+        cluster = TestCluster.start(tmp, 3, Map.of("offsets.topic.num.partitions", "3", "group.min.session.timeout.ms", "500",
+            "group.heartbeat.interval.ms", "100"));
+        return cluster.bootstrap();
     }
 
     @Test
@@ -104,7 +65,7 @@ class ClientFailoverTest {
                     sent.add(producer.send(new ProducerRecord("orders", null, ("r" + i).getBytes())));
                     if (i == 700) {
                         sent.get(i).join(); // make sure the stream is well under way
-                        nodes.remove(leader).halt();
+                        cluster.halt(leader);
                     }
                 }
             }
@@ -160,7 +121,7 @@ class ClientFailoverTest {
                 assertEquals(6, committed.size());
 
                 int coordinator = admin.describeGroup("workers").coordinatorId();
-                nodes.remove(coordinator).halt();
+                cluster.halt(coordinator);
                 // The member was replayed on the new coordinator: it keeps its partitions and can commit.
                 Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
                     first.poll(Duration.ofMillis(50));

@@ -1,12 +1,10 @@
 package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runnel.broker.config.NodeConfig;
-import io.runnel.broker.node.RunnelNode;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.consumer.ConsumerRecord;
@@ -16,15 +14,12 @@ import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,45 +39,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsumerGroupEndToEndTest {
     @TempDir
     static Path tmp;
-    private static RunnelNode node;
+    private static TestCluster cluster;
     private static String bootstrap;
     private static RunnelAdmin admin;
 
     @BeforeAll
     static void startNode() throws Exception {
-        int client;
-        try (ServerSocket s = new ServerSocket(0)) {
-            client = s.getLocalPort();
-        }
-        int controller;
-        while (true) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                controller = a.getLocalPort();
-                break;
-            } catch (IOException taken) {
-                // another pair
-            }
-        }
-        Properties p = new Properties();
-        p.setProperty("node.id", "1");
-        p.setProperty("listener", "127.0.0.1:" + client);
-        p.setProperty("controller.listener", "127.0.0.1:" + controller);
-        p.setProperty("advertised.host", "127.0.0.1");
-        p.setProperty("data.dir", tmp.resolve("node").toString());
-        p.setProperty("offsets.topic.num.partitions", "2");
-        p.setProperty("group.min.session.timeout.ms", "500");
-        p.setProperty("group.heartbeat.interval.ms", "100");
-        node = new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start();
-        bootstrap = "127.0.0.1:" + client;
+        cluster = TestCluster.start(tmp, 1, Map.of("offsets.topic.num.partitions", "2", "group.min.session.timeout.ms", "500",
+            "group.heartbeat.interval.ms", "100"));
+        bootstrap = cluster.bootstrap();
         admin = new RunnelAdmin(bootstrap);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-            .until(() -> admin.describeCluster().getImage().getBrokersList().stream().anyMatch(b -> !b.getFenced()));
     }
 
     @AfterAll
     static void stopNode() {
         admin.close();
-        node.halt();
+        cluster.close();
     }
 
     private static GroupConfig config(String group, String assignor) {
@@ -244,7 +216,6 @@ class ConsumerGroupEndToEndTest {
         assertThrows(IllegalArgumentException.class, () -> GroupConfig.of(""));
         try (RunnelConsumer plain = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20)) {
             assertThrows(IllegalStateException.class, () -> plain.subscribe(List.of("metrics-eu"), RebalanceListener.NONE));
-            assertNull(null);
         }
     }
 

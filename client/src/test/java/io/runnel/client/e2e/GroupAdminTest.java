@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runnel.broker.config.NodeConfig;
-import io.runnel.broker.node.RunnelNode;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.GroupDescription;
 import io.runnel.client.admin.GroupListing;
 import io.runnel.client.admin.PartitionLag;
@@ -24,15 +23,12 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FindCoordinatorRequest;
 import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
@@ -50,45 +46,21 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupAdminTest {
     @TempDir
     static Path tmp;
-    private static RunnelNode node;
+    private static TestCluster cluster;
     private static String bootstrap;
     private static RunnelAdmin admin;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @BeforeAll
     static void startNode() throws Exception {
-        int client = freePort();
-        int controller;
-        while (true) {
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
-                controller = a.getLocalPort();
-                break;
-            } catch (IOException taken) {
-                // try another pair
-            }
-        }
-        Properties p = new Properties();
-        p.setProperty("node.id", "1");
-        p.setProperty("listener", "127.0.0.1:" + client);
-        p.setProperty("controller.listener", "127.0.0.1:" + controller);
-        p.setProperty("advertised.host", "127.0.0.1");
-        p.setProperty("data.dir", tmp.resolve("node").toString());
-        node = new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start();
-        bootstrap = "127.0.0.1:" + client;
+        cluster = TestCluster.start(tmp, 1, Map.of());
+        bootstrap = cluster.bootstrap();
         admin = new RunnelAdmin(bootstrap);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
-            admin.describeCluster().getImage().getBrokersList().stream().anyMatch(b -> !b.getFenced()));
     }
 
     @AfterAll
     static void stopNode() {
         admin.close();
-        node.halt();
+        cluster.close();
     }
 
     /** Creates {@code topic} and writes {@code counts[p]} records to partition p, record i stamped {@code 1000 * (i + 1)}. */

@@ -211,7 +211,8 @@ public final class ControllerLogic {
      * offsets, and growing it would move groups to partitions that do not hold their state
      * (a group's partition is its id's hash modulo the count).
      */
-    public static final java.util.Set<String> INTERNAL_TOPICS = java.util.Set.of("__consumer_offsets");
+    public static final String OFFSETS_TOPIC = "__consumer_offsets";
+    public static final java.util.Set<String> INTERNAL_TOPICS = java.util.Set.of(OFFSETS_TOPIC);
 
     private static void refuseInternal(String name, String what) {
         if (INTERNAL_TOPICS.contains(name)) {

@@ -1,0 +1,128 @@
+package io.runnel.broker.node;
+
+import io.runnel.broker.config.NodeConfig;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+
+/**
+ * Real combined nodes (Raft voter + controller + broker) in this JVM on ephemeral loopback ports,
+ * for tests: started and registered, stopped as a crash looks ({@link #halt}), restarted on
+ * their data, and all halted on {@link #close}. Shared by the broker's and the client's tests
+ * (the broker publishes its test classes as a test-jar).
+ */
+public final class TestCluster implements AutoCloseable {
+    private final Map<Integer, NodeConfig> configs = new TreeMap<>();
+    private final Map<Integer, RunnelNode> running = new TreeMap<>();
+
+    private TestCluster() {
+    }
+
+    /**
+     * Starts {@code nodes} nodes under {@code dir} with short broker sessions, {@code settings}
+     * over them, and waits until every broker is registered and unfenced.
+     */
+    public static TestCluster start(Path dir, int nodes, Map<String, String> settings) throws IOException {
+        TestCluster cluster = new TestCluster();
+        int[] clientPorts = new int[nodes + 1];
+        int[] controllerPorts = new int[nodes + 1];
+        StringBuilder voters = new StringBuilder();
+        for (int id = 1; id <= nodes; id++) {
+            clientPorts[id] = freePort();
+            controllerPorts[id] = freePortPair();
+            voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts[id]);
+        }
+        for (int id = 1; id <= nodes; id++) {
+            Properties p = new Properties();
+            p.setProperty("node.id", Integer.toString(id));
+            p.setProperty("listener", "127.0.0.1:" + clientPorts[id]);
+            p.setProperty("controller.listener", "127.0.0.1:" + controllerPorts[id]);
+            p.setProperty("advertised.host", "127.0.0.1");
+            p.setProperty("quorum.voters", voters.toString());
+            p.setProperty("data.dir", dir.resolve("node-" + id).toString());
+            p.setProperty("broker.session.timeout.ms", "2000");
+            p.setProperty("broker.heartbeat.interval.ms", "200");
+            settings.forEach(p::setProperty);
+            cluster.configs.put(id, NodeConfig.load(p, Map.of(), "test"));
+        }
+        try {
+            for (int id : cluster.configs.keySet()) {
+                cluster.running.put(id, new RunnelNode(cluster.configs.get(id)).start());
+            }
+            cluster.awaitLiveBrokers(nodes);
+        } catch (IOException | RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
+
+    /** Until the running nodes see {@code count} live brokers. */
+    public void awaitLiveBrokers(int count) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> running.values().stream()
+            .allMatch(n -> n.controllerClient().image().liveBrokers().size() == count));
+    }
+
+    public RunnelNode node(int id) {
+        return running.get(id);
+    }
+
+    public Set<Integer> runningIds() {
+        return Set.copyOf(running.keySet());
+    }
+
+    public int clientPort(int id) {
+        return configs.get(id).clientListener().getPort();
+    }
+
+    /** {@code 127.0.0.1:port,...} of every node, running or not. */
+    public String bootstrap() {
+        return configs.keySet().stream().map(id -> "127.0.0.1:" + clientPort(id)).collect(Collectors.joining(","));
+    }
+
+    /** Stops a node as a crash looks to the others (no controlled shutdown); its data stays. */
+    public void halt(int id) {
+        RunnelNode node = running.remove(id);
+        if (node != null) {
+            node.halt();
+        }
+    }
+
+    /** Starts a halted node again on its data and ports. */
+    public RunnelNode restart(int id) throws IOException {
+        RunnelNode node = new RunnelNode(configs.get(id)).start();
+        running.put(id, node);
+        return node;
+    }
+
+    @Override
+    public void close() {
+        running.values().forEach(RunnelNode::halt);
+        running.clear();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A free port whose successor (the Raft port) is free too. */
+    private static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(a.getLocalPort() + 1)) {
+                return a.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port pair");
+    }
+}
