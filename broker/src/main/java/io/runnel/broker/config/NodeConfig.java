@@ -147,7 +147,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int metricsPort = intIn(settings, METRICS_PORT, -1, 65535, problems, "-1");
         long lag = longAtLeast(settings, REPLICA_LAG_TIME_MAX_MS, 100, "30000", problems);
         long session = longAtLeast(settings, BROKER_SESSION_TIMEOUT_MS, 100, "9000", problems);
-        long heartbeat = longAtLeast(settings, BROKER_HEARTBEAT_INTERVAL_MS, 10, "2000", problems);
+        long heartbeat = longAtLeast(settings, BROKER_HEARTBEAT_INTERVAL_MS, 10, "500", problems);
         if (heartbeat >= session) {
             problems.add(BROKER_HEARTBEAT_INTERVAL_MS + " (" + heartbeat + ") must be below " + BROKER_SESSION_TIMEOUT_MS
                 + " (" + session + ")");

@@ -1,8 +1,10 @@
 package io.runnel.broker.metadata;
 
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.partition.AlterPartitionResult;
 import io.runnel.broker.partition.AlterPartitionSender;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
@@ -18,6 +20,7 @@ import io.runnel.proto.v1.ControllerGrpc;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataEvent;
+import io.runnel.proto.v1.PartitionRegistration;
 import io.runnel.proto.v1.RegisterBrokerRequest;
 import io.runnel.proto.v1.RegisterBrokerResponse;
 import io.runnel.proto.v1.WatchMetadataRequest;
@@ -30,6 +33,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +62,11 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final int port;
     private final String rack;
     private final ScheduledExecutorService scheduler;
+    /**
+     * Registration and heartbeats run on a thread of their own, so a busy shared scheduler (blocking
+     * AlterPartition or admin calls) cannot delay a heartbeat into a false fencing.
+     */
+    private final ScheduledExecutorService sessionThread;
     private final long heartbeatIntervalMs;
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final List<Integer> controllerIds;
@@ -80,6 +89,11 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         this.port = port;
         this.rack = rack;
         this.scheduler = scheduler;
+        this.sessionThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "controller-session-" + brokerId);
+            t.setDaemon(true);
+            return t;
+        });
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.onImage = onImage;
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
@@ -103,7 +117,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
     public void start() {
         watch(controllerIds.get(brokerId % controllerIds.size()));
-        scheduler.execute(this::register);
+        sessionThread.execute(this::register);
     }
 
     private ControllerGrpc.ControllerBlockingStub stub(int controller) {
@@ -130,7 +144,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
-                heartbeats = scheduler.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+                heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
             }
             log.info("Registration of broker {} refused: {} {}", brokerId, r.getError(), r.getErrorMessage());
@@ -138,27 +152,36 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         } catch (RuntimeException e) {
             follow(-1);
         }
-        scheduler.schedule(this::register, Math.min(500, heartbeatIntervalMs), TimeUnit.MILLISECONDS);
+        sessionThread.schedule(this::register, Math.min(500, heartbeatIntervalMs), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * One heartbeat, to the active controller. A failed or misdirected one is sent again at once
+     * to the hinted (or next) controller, so after a controller failover the new one hears from
+     * this broker within one interval; each try waits at most one interval (at least 1 s).
+     */
     private void heartbeat() {
-        if (closed) {
-            return;
-        }
-        try {
-            BrokerHeartbeatResponse r = stub(active).brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
-                .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).build());
-            if (r.getError() == ErrorCode.NONE) {
-                fenced = r.getFenced();
-            } else if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
-                // Replaced or forgotten: register again as a new epoch.
-                heartbeats.cancel(false);
-                scheduler.execute(this::register);
-            } else {
+        long deadlineMs = Math.max(1000, heartbeatIntervalMs);
+        for (int attempt = 0; attempt < controllerIds.size() && !closed; attempt++) {
+            try {
+                BrokerHeartbeatResponse r = ControllerGrpc.newBlockingStub(channels.get(active))
+                    .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
+                    .brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
+                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).build());
+                if (r.getError() == ErrorCode.NONE) {
+                    fenced = r.getFenced();
+                    return;
+                }
+                if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
+                    // Replaced or forgotten: register again as a new epoch.
+                    heartbeats.cancel(false);
+                    sessionThread.execute(this::register);
+                    return;
+                }
                 follow(r.getControllerId());
+            } catch (RuntimeException e) {
+                follow(-1);
             }
-        } catch (RuntimeException e) {
-            follow(-1);
         }
     }
 
@@ -219,7 +242,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                         }
                         if (fenced && brokerEpoch >= 0 && next.offset() >= brokerEpoch && !closed) {
                             // Caught up with our own registration: ask to be unfenced now, not at the next beat.
-                            scheduler.execute(ControllerClient.this::heartbeat);
+                            sessionThread.execute(ControllerClient.this::heartbeat);
                         }
                     }
                 }
@@ -245,30 +268,56 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     // ---------------------------------------------------------------- AlterPartition
 
+    /**
+     * Sends an AlterPartition to the active controller, following NOT_CONTROLLER hints. Only a
+     * refusal given after the controller checked the epochs (INVALID_REQUEST: an ineligible or
+     * malformed ISR) proves the change was not committed: the controller decides one change of a
+     * partition at a time, and a committed change bumps the partition epoch, so a retry of an
+     * applied change could not have passed that check. Every other answer leaves it undecided:
+     * a timeout, a NOT_CONTROLLER from a leader that lost its term while proposing (the entry may
+     * still commit), or epochs that moved (possibly by this very change on an earlier try).
+     */
     @Override
-    public CompletableFuture<PartitionState> send(TopicPartition tp, int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+    public CompletableFuture<AlterPartitionResult> send(TopicPartition tp, int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
+        AlterPartitionRequest request = AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
+            .setBrokerEpoch(brokerEpoch).setTopic(tp.topic()).setPartition(tp.partition())
+            .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch).addAllNewIsr(newIsr).build();
         return CompletableFuture.supplyAsync(() -> {
+            String last = "no controller answered";
             for (int attempt = 0; attempt < controllerIds.size() * 2; attempt++) {
                 try {
-                    AlterPartitionResponse r = stub(active).alterPartition(AlterPartitionRequest.newBuilder().setBrokerId(brokerId)
-                        .setBrokerEpoch(brokerEpoch).setTopic(tp.topic()).setPartition(tp.partition())
-                        .setLeaderEpoch(leaderEpoch).setPartitionEpoch(partitionEpoch).addAllNewIsr(newIsr).build());
-                    if (r.getError() == ErrorCode.NONE) {
-                        var p = r.getPartition();
-                        return new PartitionState(p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch(), p.getReplicasList(),
-                            p.getIsrList());
+                    AlterPartitionResponse r = stub(active).alterPartition(request);
+                    switch (r.getError()) {
+                        case NONE -> {
+                            PartitionRegistration p = r.getPartition();
+                            return new AlterPartitionResult.Accepted(new PartitionState(p.getLeader(), p.getLeaderEpoch(),
+                                p.getPartitionEpoch(), p.getReplicasList(), p.getIsrList()));
+                        }
+                        case INVALID_REQUEST -> {
+                            return new AlterPartitionResult.Refused(r.getErrorMessage());
+                        }
+                        case NOT_CONTROLLER -> {
+                            last = "NOT_CONTROLLER " + r.getErrorMessage();
+                            follow(r.getControllerId());
+                        }
+                        default -> {
+                            return new AlterPartitionResult.Undecided(r.getError() + " " + r.getErrorMessage());
+                        }
                     }
-                    if (r.getError() != ErrorCode.NOT_CONTROLLER) {
-                        throw new IllegalStateException("AlterPartition of " + tp + " refused: " + r.getError() + " "
-                            + r.getErrorMessage());
-                    }
-                    follow(r.getControllerId());
-                } catch (io.grpc.StatusRuntimeException e) {
+                } catch (StatusRuntimeException e) {
+                    last = e.getStatus().toString();
                     follow(-1);
                 }
             }
-            throw new IllegalStateException("no active controller answered AlterPartition of " + tp);
+            return new AlterPartitionResult.Undecided(last);
         }, scheduler);
+    }
+
+    /** Registered and not fenced in the image this broker has applied. */
+    @Override
+    public boolean isIsrEligible(int otherBrokerId) {
+        BrokerInfo b = image.brokers().get(otherBrokerId);
+        return b != null && !b.fenced();
     }
 
     // ---------------------------------------------------------------- admin forwarding
@@ -292,7 +341,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                         return response;
                     }
                     follow(hint.applyAsInt(response));
-                } catch (io.grpc.StatusRuntimeException e) {
+                } catch (StatusRuntimeException e) {
                     last = e;
                     follow(-1);
                 }
@@ -368,6 +417,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         if (heartbeats != null) {
             heartbeats.cancel(false);
         }
+        sessionThread.shutdownNow();
         for (ManagedChannel channel : channels.values()) {
             channel.shutdownNow();
         }

@@ -9,11 +9,15 @@ import io.runnel.broker.grpc.GrpcLeaderEndpoint;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
+import io.runnel.broker.partition.AlterPartitionResult;
+import io.runnel.broker.partition.AlterPartitionSender;
+import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.metadata.quorum.QuorumSettings;
+import io.runnel.metadata.service.ConnectionTracking;
 import io.runnel.metadata.service.ControllerService;
 import java.io.Closeable;
 import java.io.IOException;
@@ -25,8 +29,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -102,11 +108,14 @@ public final class RunnelNode implements Closeable {
         quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
             10_000, config.quorumJoin())).start();
-        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, config.brokerSessionTimeoutMs());
+        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, config.brokerSessionTimeoutMs(),
+            config.brokerHeartbeatIntervalMs());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
         controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()))
-            .addService(controllerService).addService(controllerHealth.getHealthService()).build();
+            .addService(ConnectionTracking.withRemoteAddress(controllerService))
+            .addTransportFilter(ConnectionTracking.closedConnections(controller))
+            .addService(controllerHealth.getHealthService()).build();
         try {
             controllerServer.start();
         } catch (IOException e) {
@@ -118,7 +127,18 @@ public final class RunnelNode implements Closeable {
 
     private void startBroker(Path dataDir) throws IOException {
         replicaManager = new ReplicaManager(config.nodeId(), dataDir, Clock.systemUTC(), scheduler,
-            (tp, le, pe, isr) -> controllerClient.send(tp, le, pe, isr), config.replicaLagTimeMaxMs(), 5000);
+            new AlterPartitionSender() {
+                @Override
+                public CompletableFuture<AlterPartitionResult> send(TopicPartition tp, int leaderEpoch, int partitionEpoch,
+                                                                    List<Integer> newIsr) {
+                    return controllerClient.send(tp, leaderEpoch, partitionEpoch, newIsr);
+                }
+
+                @Override
+                public boolean isIsrEligible(int brokerId) {
+                    return controllerClient.isIsrEligible(brokerId);
+                }
+            }, config.replicaLagTimeMaxMs(), 5000);
         metrics = new BrokerMetrics(replicaManager);
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
         groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), scheduler,

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The ISR used for the high watermark is the <em>maximal</em> ISR (KIP-497): the committed ISR
  * plus a follower whose addition is pending, and minus nobody until a removal is committed, so
- * the high watermark never passes a record some possible ISR member lacks.
+ * the high watermark never passes a record some possible ISR member lacks. An addition stays in
+ * the maximal ISR until the controller's answer proves it was not committed
+ * ({@link AlterPartitionResult.Refused}) or metadata brings a newer partition epoch; a lost or
+ * ambiguous answer keeps it there and the proposal is sent again (see docs/broker.md, "Which
+ * replicas count").
  *
  * <p>Thread-safety: {@link #leaderIsrLock} is held for reading by appends and fetches and for
  * writing by role and ISR changes, so an append never interleaves with a leader change. The high
@@ -44,6 +49,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Partition {
     private static final Logger log = LoggerFactory.getLogger(Partition.class);
+    /**
+     * After the controller refuses an expansion (the follower is fenced in its view), no expansion
+     * is proposed for this long: a fenced follower that keeps fetching does not cost the controller
+     * one refused AlterPartition per fetch.
+     */
+    static final long EXPANSION_REFUSED_BACKOFF_MS = 1000;
 
     private final TopicPartition tp;
     private final int localBrokerId;
@@ -57,11 +68,17 @@ public final class Partition {
     private volatile PartitionState state;
     /** Guarded by {@link #leaderIsrLock}. */
     private volatile Set<Integer> maximalIsr = Set.of();
-    /** Guarded by {@link #leaderIsrLock}: an AlterPartition is in flight. */
+    /** Guarded by {@link #leaderIsrLock}: an AlterPartition is in flight or its outcome is not known yet. */
     private boolean alterPending;
+    /** Guarded by {@link #leaderIsrLock}: the ISR proposed by the pending AlterPartition, to send again while undecided. */
+    private List<Integer> pendingIsr;
+    /** Guarded by {@link #leaderIsrLock}: the pending AlterPartition ended undecided and is due to be sent again. */
+    private boolean resendPending;
+    /** Guarded by {@link #leaderIsrLock}: no ISR expansion is proposed before this time (after a refusal). */
+    private long noExpansionBeforeMs;
     private volatile long leaderEpochStartOffset = -1;
-    private final java.util.concurrent.atomic.LongAdder isrShrinks = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder isrExpands = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder isrShrinks = new LongAdder();
+    private final LongAdder isrExpands = new LongAdder();
     private volatile long highWatermark;
     /** Guarded by itself: idempotent producers' recent batches, kept in step with the log. */
     private final ProducerStateTable producers = new ProducerStateTable();
@@ -155,9 +172,14 @@ public final class Partition {
                 return false;
             }
             boolean newEpoch = old == null || old.leaderId() != localBrokerId || newState.leaderEpoch() > old.leaderEpoch();
+            if (!newEpoch && newState.partitionEpoch() == old.partitionEpoch()) {
+                // The same state again: metadata re-applies every partition on any change. Nothing
+                // changed, and an AlterPartition in flight stays pending (its member keeps counting).
+                return false;
+            }
             state = newState;
             maximalIsr = Set.copyOf(newState.isr());
-            alterPending = false;
+            clearPendingAlter();
             long now = clock.millis();
             if (newEpoch) {
                 leaderEpochStartOffset = replicaLog.logEndOffset();
@@ -200,7 +222,7 @@ public final class Partition {
             }
             state = newState;
             maximalIsr = Set.of();
-            alterPending = false;
+            clearPendingAlter();
             followers.clear();
             leaderEpochStartOffset = -1;
             return old == null || old.leaderId() != newState.leaderId() || old.leaderEpoch() != newState.leaderEpoch();
@@ -377,6 +399,11 @@ public final class Partition {
     public Set<Integer> maybeShrinkIsr(long lagTimeMaxMs) {
         leaderIsrLock.writeLock().lock();
         try {
+            if (isLeader() && resendPending) {
+                // The last proposal's outcome is unknown: ask again (the answer settles it either way).
+                submitAlterPartition(pendingIsr);
+                return Set.of();
+            }
             if (!isLeader() || alterPending) {
                 return Set.of();
             }
@@ -402,10 +429,15 @@ public final class Partition {
         }
     }
 
-    /** A follower outside the maximal ISR that has everything up to the high watermark and this epoch's start. */
+    /**
+     * A follower outside the maximal ISR that has everything up to the high watermark and this
+     * epoch's start, and that the controller would accept (not fenced as far as our metadata knows,
+     * no refusal in the last {@link #EXPANSION_REFUSED_BACKOFF_MS}).
+     */
     private boolean canJoinIsr(FollowerState f) {
         return !maximalIsr.contains(f.brokerId) && f.logEndOffset() >= highWatermark
-            && f.logEndOffset() >= leaderEpochStartOffset;
+            && f.logEndOffset() >= leaderEpochStartOffset && clock.millis() >= noExpansionBeforeMs
+            && alterPartition.isIsrEligible(f.brokerId);
     }
 
     private void maybeExpandIsr(FollowerState follower) {
@@ -430,28 +462,51 @@ public final class Partition {
     /** Needs the write lock. */
     private void submitAlterPartition(List<Integer> newIsr) {
         alterPending = true;
+        pendingIsr = List.copyOf(newIsr);
+        resendPending = false;
         PartitionState sentFrom = state;
-        alterPartition.send(tp, sentFrom.leaderEpoch(), sentFrom.partitionEpoch(), newIsr).whenComplete((accepted, error) -> {
-            leaderIsrLock.writeLock().lock();
-            try {
-                if (state != sentFrom) {
-                    return; // metadata moved on meanwhile and already applied a newer state
-                }
-                alterPending = false;
-                if (error != null) {
-                    log.warn("{}: AlterPartition to ISR {} failed: {}", tp, newIsr, error.toString());
-                    maximalIsr = Set.copyOf(sentFrom.isr());
-                    return;
-                }
-                if (accepted.leaderId() == localBrokerId && !isStale(sentFrom, accepted)) {
-                    state = accepted;
-                    maximalIsr = Set.copyOf(accepted.isr());
-                }
-            } finally {
-                leaderIsrLock.writeLock().unlock();
+        alterPartition.send(tp, sentFrom.leaderEpoch(), sentFrom.partitionEpoch(), newIsr).whenComplete((result, error) ->
+            onAlterPartitionResult(sentFrom, newIsr,
+                error != null ? new AlterPartitionResult.Undecided(error.toString()) : result));
+    }
+
+    private void onAlterPartitionResult(PartitionState sentFrom, List<Integer> newIsr, AlterPartitionResult result) {
+        leaderIsrLock.writeLock().lock();
+        try {
+            PartitionState current = state;
+            if (!isLeader() || current.leaderEpoch() != sentFrom.leaderEpoch()
+                || current.partitionEpoch() != sentFrom.partitionEpoch()) {
+                return; // metadata (or an earlier answer) already applied a newer state, which settles it
             }
-            maybeIncrementHighWatermark();
-        });
+            if (result instanceof AlterPartitionResult.Accepted accepted) {
+                if (accepted.state().leaderId() == localBrokerId && !isStale(sentFrom, accepted.state())) {
+                    state = accepted.state();
+                    maximalIsr = Set.copyOf(accepted.state().isr());
+                }
+                clearPendingAlter();
+            } else if (result instanceof AlterPartitionResult.Refused refused) {
+                // Proven not committed: only now may a proposed member stop counting.
+                log.info("{}: AlterPartition to ISR {} refused: {}", tp, newIsr, refused.reason());
+                maximalIsr = Set.copyOf(sentFrom.isr());
+                clearPendingAlter();
+                noExpansionBeforeMs = clock.millis() + EXPANSION_REFUSED_BACKOFF_MS;
+            } else {
+                // Maybe committed: the maximal ISR keeps the proposal until metadata or a later answer tells.
+                log.warn("{}: AlterPartition to ISR {} undecided ({}); keeping it pending and asking again", tp, newIsr,
+                    ((AlterPartitionResult.Undecided) result).reason());
+                resendPending = true;
+            }
+        } finally {
+            leaderIsrLock.writeLock().unlock();
+        }
+        maybeIncrementHighWatermark();
+    }
+
+    /** Needs the write lock. */
+    private void clearPendingAlter() {
+        alterPending = false;
+        pendingIsr = null;
+        resendPending = false;
     }
 
     // ---------------------------------------------------------------- follower

@@ -2,6 +2,7 @@ package io.runnel.broker.grpc;
 
 import io.runnel.broker.metadata.BrokerEndpoint;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.partition.AlterPartitionResult;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import java.util.ArrayList;
@@ -43,17 +44,22 @@ final class TestController implements ClusterView {
         publishAll();
     }
 
-    synchronized CompletableFuture<PartitionState> alterPartition(TopicPartition tp, int leaderEpoch, int partitionEpoch,
-                                                                  List<Integer> newIsr) {
+    synchronized CompletableFuture<AlterPartitionResult> alterPartition(TopicPartition tp, int leaderEpoch, int partitionEpoch,
+                                                                        List<Integer> newIsr) {
         PartitionState current = states.get(tp);
         if (current == null || current.leaderEpoch() != leaderEpoch || current.partitionEpoch() != partitionEpoch) {
-            return CompletableFuture.failedFuture(new IllegalStateException("stale AlterPartition for " + tp));
+            return CompletableFuture.completedFuture(new AlterPartitionResult.Undecided("stale AlterPartition for " + tp));
+        }
+        for (int r : newIsr) {
+            if (!current.isr().contains(r) && !live.containsKey(r)) {
+                return CompletableFuture.completedFuture(new AlterPartitionResult.Refused("broker " + r + " is fenced"));
+            }
         }
         PartitionState next = new PartitionState(current.leaderId(), leaderEpoch, partitionEpoch + 1, current.replicas(), newIsr);
         states.put(tp, next);
         // The leader applies the answer itself; the others hear it from the stream.
         CompletableFuture.runAsync(this::publishAll);
-        return CompletableFuture.completedFuture(next);
+        return CompletableFuture.completedFuture(new AlterPartitionResult.Accepted(next));
     }
 
     /** The broker stopped heartbeating: fence it and move its leaderships to other ISR members. */

@@ -25,6 +25,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,15 +86,42 @@ class PartitionTest {
         scheduler.shutdownNow();
     }
 
-    /** The controller's side of AlterPartition: accept if the partition epoch is current, bump it. */
-    private synchronized CompletableFuture<PartitionState> alterPartition(TopicPartition tp, int leaderEpoch,
-                                                                          int partitionEpoch, List<Integer> newIsr) {
+    /** How the test controller answers an AlterPartition it commits. */
+    private enum Answer { DELIVER, HOLD, LOSE }
+
+    private Answer answer = Answer.DELIVER;
+    private final Set<Integer> fenced = new HashSet<>();
+    private final List<CompletableFuture<AlterPartitionResult>> heldAnswers = new ArrayList<>();
+    private int alterPartitionCalls;
+
+    /**
+     * The controller's side of AlterPartition, as the quorum decides it: undecided for stale epochs
+     * (the partition moved on), refused for a fenced new member, else committed with the partition
+     * epoch bumped; the answer is delivered, held back, or lost (a timeout after the commit).
+     */
+    private synchronized CompletableFuture<AlterPartitionResult> alterPartition(TopicPartition tp, int leaderEpoch,
+                                                                                int partitionEpoch, List<Integer> newIsr) {
+        alterPartitionCalls++;
         if (leaderEpoch != controllerState.leaderEpoch() || partitionEpoch != controllerState.partitionEpoch()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("stale partition epoch " + partitionEpoch));
+            return CompletableFuture.completedFuture(new AlterPartitionResult.Undecided("stale partition epoch " + partitionEpoch));
+        }
+        for (int r : newIsr) {
+            if (!controllerState.isr().contains(r) && fenced.contains(r)) {
+                return CompletableFuture.completedFuture(new AlterPartitionResult.Refused("broker " + r + " is fenced"));
+            }
         }
         controllerState = new PartitionState(controllerState.leaderId(), leaderEpoch, partitionEpoch + 1,
             controllerState.replicas(), newIsr);
-        return CompletableFuture.completedFuture(controllerState);
+        switch (answer) {
+            case LOSE:
+                return CompletableFuture.completedFuture(new AlterPartitionResult.Undecided("DEADLINE_EXCEEDED"));
+            case HOLD:
+                CompletableFuture<AlterPartitionResult> later = new CompletableFuture<>();
+                heldAnswers.add(later);
+                return later;
+            default:
+                return CompletableFuture.completedFuture(new AlterPartitionResult.Accepted(controllerState));
+        }
     }
 
     /** Elects {@code leader} in a new epoch and tells every replica, as the metadata stream would. */
@@ -339,5 +367,122 @@ class PartitionTest {
         assertTrue(replicas.get(1).isLeader());
         assertNotNull(replicas.get(2).state());
         assertNull(new Partition(TP, 4, logs.get(0), 0, clock, this::alterPartition).state());
+    }
+
+    // ---------------------------------------------------------------- which replicas count while an AlterPartition is pending
+
+    @Test
+    void aPendingExpansionKeepsCounting_whenMetadataAppliesTheSameStateAgain() {
+        // The fault run's loss: leader 1 (ISR [1,2]) proposes adding 3; the controller commits
+        // [1,2,3], but before the answer arrives an unrelated metadata change re-applies the old state.
+        elect(1, List.of(1, 2));
+        Partition leader = replicas.get(1);
+        leader.appendRecordsAsLeader(batch("a", "b"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        answer = Answer.HOLD;
+        fetchOnce(3, 1);
+        fetchOnce(3, 1); // 3 has a, b: caught up, proposed, committed; the answer is on its way
+        assertEquals(List.of(1, 2, 3), controllerState.isr());
+
+        leader.makeLeader(new PartitionState(1, 0, 0, List.of(1, 2, 3), List.of(1, 2)));
+        assertEquals(Set.of(1, 2, 3), leader.maximalIsr(), "re-applying an unchanged state drops no pending member");
+        leader.appendRecordsAsLeader(batch("c", "d"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertEquals(2, leader.highWatermark(),
+            "3 is in the committed ISR and may be elected: c, d are not committed before it has them");
+
+        heldAnswers.forEach(f -> f.complete(new AlterPartitionResult.Accepted(controllerState)));
+        assertEquals(List.of(1, 2, 3), leader.state().isr());
+        fetchOnce(3, 1);
+        fetchOnce(3, 1);
+        assertEquals(4, leader.highWatermark());
+    }
+
+    @Test
+    void anAnswerLostAfterTheCommit_keepsTheNewMemberCounting_untilMetadataSettlesIt() {
+        elect(1, List.of(1, 2));
+        Partition leader = replicas.get(1);
+        leader.appendRecordsAsLeader(batch("a", "b"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        answer = Answer.LOSE;
+        fetchOnce(3, 1);
+        fetchOnce(3, 1); // proposed and committed, but the leader only sees a timeout
+        assertEquals(List.of(1, 2, 3), controllerState.isr());
+        assertEquals(Set.of(1, 2, 3), leader.maximalIsr());
+
+        leader.appendRecordsAsLeader(batch("c", "d"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertEquals(2, leader.highWatermark(), "a maybe-committed member holds the watermark");
+
+        answer = Answer.DELIVER;
+        int calls = alterPartitionCalls;
+        leader.maybeShrinkIsr(30_000); // the periodic check sends the undecided proposal again
+        assertEquals(calls + 1, alterPartitionCalls);
+        assertEquals(Set.of(1, 2, 3), leader.maximalIsr(), "the controller's epoch moved: still undecided");
+        assertEquals(2, leader.highWatermark());
+
+        leader.makeLeader(controllerState); // metadata brings what was committed
+        assertEquals(List.of(1, 2, 3), leader.state().isr());
+        fetchOnce(3, 1);
+        fetchOnce(3, 1);
+        assertEquals(4, leader.highWatermark());
+        leader.maybeShrinkIsr(30_000);
+        assertEquals(calls + 1, alterPartitionCalls, "settled: nothing is sent again");
+    }
+
+    @Test
+    void aRefusedExpansion_stopsCounting_andIsNotProposedAgainOnEveryFetch() {
+        elect(1, List.of(1, 2));
+        Partition leader = replicas.get(1);
+        fenced.add(3);
+        leader.appendRecordsAsLeader(batch("a", "b"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        fetchOnce(3, 1);
+        fetchOnce(3, 1); // proposed; refused (3 is fenced): proven not committed
+        assertEquals(1, alterPartitionCalls);
+        assertEquals(Set.of(1, 2), leader.maximalIsr());
+        leader.appendRecordsAsLeader(batch("c"), true, 2);
+        fetchOnce(2, 1);
+        fetchOnce(2, 1);
+        assertEquals(3, leader.highWatermark(), "a refused member does not hold the watermark");
+
+        for (int i = 0; i < 20; i++) {
+            fetchOnce(3, 1);
+        }
+        assertEquals(1, alterPartitionCalls, "no proposal per fetch while the refusal is fresh");
+
+        fenced.remove(3);
+        now.addAndGet(Partition.EXPANSION_REFUSED_BACKOFF_MS);
+        fetchOnce(3, 1);
+        assertEquals(List.of(1, 2, 3), leader.state().isr());
+    }
+
+    @Test
+    void aFollowerTheMetadataShowsFenced_isNotProposed() {
+        Partition leader = new Partition(TP, 1, logs.get(0), 0, clock, new AlterPartitionSender() {
+            @Override
+            public CompletableFuture<AlterPartitionResult> send(TopicPartition tp, int leaderEpoch, int partitionEpoch,
+                                                                List<Integer> newIsr) {
+                return alterPartition(tp, leaderEpoch, partitionEpoch, newIsr);
+            }
+
+            @Override
+            public boolean isIsrEligible(int brokerId) {
+                return brokerId != 3;
+            }
+        });
+        replicas.put(1, leader);
+        elect(1, List.of(1, 2));
+        leader.appendRecordsAsLeader(batch("a"), true, 1);
+        for (int i = 0; i < 5; i++) {
+            fetchOnce(3, 1);
+        }
+        assertEquals(0, alterPartitionCalls);
+        assertEquals(List.of(1, 2), leader.state().isr());
     }
 }

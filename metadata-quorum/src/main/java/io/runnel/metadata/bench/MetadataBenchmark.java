@@ -60,7 +60,7 @@ public final class MetadataBenchmark {
                 QuorumServer s = new QuorumServer(new QuorumSettings(id, voters, "127.0.0.1", dir.resolve("n" + id),
                     QuorumSettings.DEFAULT_CLUSTER_ID, 1000, 100_000)).start();
                 servers.add(s);
-                controllers.add(new QuorumController(s, Clock.systemUTC(), scheduler, 60_000));
+                controllers.add(new QuorumController(s, Clock.systemUTC(), scheduler, 60_000, 2_000));
             }
             QuorumController active = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -58,9 +58,15 @@ public final class ControllerLogic {
             throw new ControllerException(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "broker " + brokerId
                 + " is registered and alive with another incarnation");
         }
-        return MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(RegisterBrokerRecord.newBuilder()
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(RegisterBrokerRecord.newBuilder()
             .setBrokerId(brokerId).setIncarnationId(incarnationId).setRack(rack)
-            .setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port)))).build();
+            .setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))));
+        if (existing != null && !existing.incarnationId().equals(incarnationId)) {
+            // A new incarnation (a restart) starts fenced; what the old one led must not wait for it:
+            // it may have lost unflushed records, so it rejoins as a follower and catches up first.
+            batch.addAllRecords(moveAwayFrom(image, brokerId));
+        }
+        return batch.build();
     }
 
     /**

@@ -10,6 +10,7 @@ import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
 import java.io.Closeable;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,13 @@ import org.slf4j.LoggerFactory;
  * {@link ControllerLogic} and proposing them. On any other voter every call fails with
  * NOT_CONTROLLER, naming the leader.
  *
- * <p>Heartbeats stay in the leader's memory, not the log; a new leader gives every broker a fresh
- * session when it becomes ready, so a leader change never fences a healthy broker.
+ * <p>Heartbeats stay in the leader's memory, not the log. A broker is fenced (its leaderships move)
+ * when it misses its session, or sooner when its process is evidently gone: the connection that
+ * carried its heartbeats closed and no heartbeat came on another one within a heartbeat interval
+ * (a killed process's sockets are closed by its kernel at once; a paused or cut-off one still needs
+ * the session). A new active controller gives every live broker a short first deadline (a few
+ * heartbeat intervals, since a live broker follows the new leader at once), and a restarted broker
+ * (new incarnation) replaces its old registration as soon as the old one has missed two heartbeats.
  *
  * <p>Thread-safety: all public methods are safe from any thread.
  */
@@ -43,14 +49,28 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final long sessionTimeoutMs;
+    private final long heartbeatIntervalMs;
     private final Map<Integer, Long> lastHeartbeat = new ConcurrentHashMap<>();
+    /** The connection (remote address) each broker's last heartbeat came on, where the transport tells. */
+    private final Map<Integer, SocketAddress> sessionConnection = new ConcurrentHashMap<>();
+    /** When the connection carrying a broker's heartbeats closed, until it heartbeats again. */
+    private final Map<Integer, Long> connectionLostAt = new ConcurrentHashMap<>();
+    /** The last AlterPartition of each partition ("topic-partition"), until it is applied or fails. */
+    private final Map<String, CompletableFuture<PartitionInfo>> alterations = new ConcurrentHashMap<>();
     private volatile ScheduledFuture<?> sessionChecker;
 
     /** The outcome of a heartbeat. */
     public record HeartbeatResult(boolean fenced, boolean shutdownReady) {
     }
 
-    public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs) {
+    /**
+     * @param sessionTimeoutMs    a broker silent for this long is fenced
+     * @param heartbeatIntervalMs how often brokers heartbeat: sets how soon a broker whose connection
+     *                            closed, or that has not found a new active controller, counts as gone
+     */
+    public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
+                            long heartbeatIntervalMs) {
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.quorum = quorum;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -75,9 +95,15 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             long now = clock.millis();
             // Unfenced brokers get a fresh session; fenced ones have none until they heartbeat again,
             // so a restarted broker (new incarnation) can register at once.
+            // A live broker finds the new leader within a heartbeat or two (it follows NOT_CONTROLLER
+            // hints at once), so one that has not after a few intervals is taken as gone with the old
+            // leader's node: its leaderships must not wait for a whole fresh session.
             lastHeartbeat.clear();
-            quorum.image().liveBrokers().forEach(b -> lastHeartbeat.put(b.id(), now));
-            long every = Math.max(10, sessionTimeoutMs / 4);
+            sessionConnection.clear();
+            connectionLostAt.clear();
+            long firstDeadline = Math.min(sessionTimeoutMs, Math.max(2000, 4 * heartbeatIntervalMs));
+            quorum.image().liveBrokers().forEach(b -> lastHeartbeat.put(b.id(), now - sessionTimeoutMs + firstDeadline));
+            long every = Math.max(10, Math.min(sessionTimeoutMs / 4, heartbeatIntervalMs / 2));
             sessionChecker = scheduler.scheduleWithFixedDelay(this::fenceSilentBrokers, every, every, TimeUnit.MILLISECONDS);
             log.info("Node {} is the active controller", quorum.nodeId());
         });
@@ -112,7 +138,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
     }
 
-    private void fenceSilentBrokers() {
+    private synchronized void fenceSilentBrokers() {
         if (!quorum.isActiveController()) {
             return;
         }
@@ -120,9 +146,13 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         for (BrokerInfo b : quorum.image().liveBrokers()) {
             Long heard = lastHeartbeat.putIfAbsent(b.id(), now);
             long last = heard == null ? now : heard;
-            if (now - last > sessionTimeoutMs) {
-                log.warn("Broker {} missed its session ({} ms without a heartbeat): fencing it", b.id(), now - last);
+            Long lost = connectionLostAt.get(b.id());
+            boolean gone = lost != null && last <= lost && now - lost >= heartbeatIntervalMs;
+            if (now - last > sessionTimeoutMs || gone) {
+                log.warn("Broker {} {} ({} ms without a heartbeat): fencing it", b.id(),
+                    gone ? "lost its connection and did not come back" : "missed its session", now - last);
                 lastHeartbeat.remove(b.id());
+                connectionLostAt.remove(b.id());
                 quorum.propose(ControllerLogic.fenceBroker(quorum.image(), b.id())).whenComplete((r, e) -> {
                     if (e != null) {
                         log.warn("Fencing broker {} failed: {}", b.id(), e.toString());
@@ -139,7 +169,11 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return decide(() -> {
             BrokerInfo existing = quorum.image().brokers().get(brokerId);
             // Alive = heard from within the session, fenced or not: a broker still catching up is alive too.
-            boolean alive = existing != null && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= sessionTimeoutMs;
+            // Alive = heard from within two heartbeat intervals: a killed and restarted broker's old
+            // incarnation has gone quiet by the time the new one registers, while a second process
+            // configured with a live broker's id is refused.
+            boolean alive = existing != null
+                && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= Math.min(sessionTimeoutMs, 2 * heartbeatIntervalMs);
             return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, rack, alive);
         }).thenApply(result -> {
             lastHeartbeat.put(brokerId, clock.millis());
@@ -152,6 +186,15 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      * with {@code wantShutdown}, moves its leaderships away and answers ready once it leads nothing.
      */
     public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantShutdown) {
+        return heartbeat(brokerId, brokerEpoch, metadataOffset, wantShutdown, null);
+    }
+
+    /**
+     * @param connection the remote address the heartbeat came from, or null if the transport does
+     *                   not say; {@link #connectionClosed} with it then counts as the broker leaving
+     */
+    public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantShutdown,
+                                                        SocketAddress connection) {
         try {
             requireActive();
             MetadataImage image = quorum.image();
@@ -164,6 +207,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                     + ", not " + brokerEpoch);
             }
             lastHeartbeat.put(brokerId, clock.millis());
+            connectionLostAt.remove(brokerId);
+            if (connection != null) {
+                sessionConnection.put(brokerId, connection);
+            }
             if (wantShutdown) {
                 if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
                     return propose(ControllerLogic.fenceBroker(image, brokerId)).thenApply(r -> {
@@ -187,6 +234,23 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
     }
 
+    /**
+     * A client connection to this controller closed. A broker whose heartbeats came on it is fenced
+     * if no heartbeat arrives (on a new connection) within a heartbeat interval.
+     */
+    public void connectionClosed(SocketAddress remote) {
+        if (remote == null) {
+            return;
+        }
+        long now = clock.millis();
+        sessionConnection.forEach((broker, connection) -> {
+            if (remote.equals(connection) && sessionConnection.remove(broker, connection)) {
+                connectionLostAt.put(broker, now);
+                scheduler.schedule(this::fenceSilentBrokers, heartbeatIntervalMs + 1, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
     private static boolean leadsOrFollowsInIsr(MetadataImage image, int brokerId) {
         for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
             PartitionInfo p = e.getValue();
@@ -197,14 +261,40 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return false;
     }
 
-    /** @return the partition as committed */
+    /**
+     * A leader's ISR change, decided only once every earlier AlterPartition of the same partition
+     * that this controller proposed has been applied or has failed. So a retry of a change whose
+     * answer was lost is decided on an image that holds that change (and is refused with
+     * INVALID_UPDATE_VERSION) rather than beside it, and a refusal after the epoch checks proves
+     * that nothing of the request was committed (docs/broker.md, "Which replicas count").
+     *
+     * @return the partition as committed
+     */
     public CompletableFuture<PartitionInfo> alterPartition(int brokerId, long brokerEpoch, String topic, int partition,
                                                           int leaderEpoch, int partitionEpoch, List<Integer> newIsr) {
-        return decide(() -> ControllerLogic.alterPartition(quorum.image(), brokerId, brokerEpoch, topic, partition, leaderEpoch,
-            partitionEpoch, newIsr)).thenApply(r -> {
-                TopicInfo t = quorum.image().topics().get(topic);
-                return t == null ? null : t.partitions().get(partition);
+        String key = topic + "-" + partition;
+        CompletableFuture<PartitionInfo> result = new CompletableFuture<>();
+        CompletableFuture<PartitionInfo> previous = alterations.put(key, result);
+        CompletableFuture<?> turn = previous == null ? CompletableFuture.completedFuture(null) : previous.handle((p, e) -> null);
+        turn.thenRun(() -> {
+            CompletableFuture<ApplyResult> decided;
+            try {
+                decided = decide(() -> ControllerLogic.alterPartition(quorum.image(), brokerId, brokerEpoch, topic, partition,
+                    leaderEpoch, partitionEpoch, newIsr));
+            } catch (RuntimeException e) {
+                decided = CompletableFuture.failedFuture(e); // never leave the partition's queue waiting
+            }
+            decided.whenComplete((r, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    TopicInfo t = quorum.image().topics().get(topic);
+                    result.complete(t == null ? null : t.partitions().get(partition));
+                }
             });
+        });
+        result.whenComplete((p, e) -> alterations.remove(key, result));
+        return result;
     }
 
     /** @return the first id of a new block of {@link #PRODUCER_ID_BLOCK} producer ids */

@@ -83,7 +83,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> out) {
         controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
-            request.getWantShutdown()).whenComplete((r, error) -> answer(out, error == null
+            request.getWantShutdown(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
                 ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1).build()
                 : BrokerHeartbeatResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));

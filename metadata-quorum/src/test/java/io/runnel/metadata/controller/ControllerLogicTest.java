@@ -220,4 +220,23 @@ class ControllerLogicTest {
         assertEquals(image, MetadataImage.fromProto(image.toProto()));
         assertEquals(1000, image.nextProducerId());
     }
+
+    @Test
+    void aRestartedBroker_newIncarnation_givesUpWhatItLed_andRejoinsAsFollower() {
+        // A broker killed and restarted before its session ended: it may have lost unflushed
+        // records, so its partitions must not wait for it, nor be led by it as it comes back.
+        brokers(3);
+        apply(ControllerLogic.createTopic(image, "t", 6, 3, Map.of(), UUID.randomUUID()));
+        long ledBefore = image.allPartitions().stream().filter(e -> e.getValue().leader() == 2).count();
+        assertTrue(ledBefore > 0);
+        assertTrue(apply(ControllerLogic.registerBroker(image, 2, "inc-2-restarted", "host2", 9092, "", false)).accepted());
+        assertTrue(image.brokers().get(2).fenced());
+        for (Map.Entry<String, PartitionInfo> e : image.allPartitions()) {
+            assertTrue(e.getValue().leader() != 2 && !e.getValue().isr().contains(2), e.toString());
+        }
+        // The same incarnation registering again (a lost answer) moves nothing.
+        int epochs = image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum();
+        apply(ControllerLogic.registerBroker(image, 2, "inc-2-restarted", "host2", 9092, "", false));
+        assertEquals(epochs, image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum());
+    }
 }

@@ -1,6 +1,7 @@
 package io.runnel.metadata.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
@@ -8,8 +9,10 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.metadata.quorum.QuorumSettings;
 import io.runnel.proto.v1.BrokerHeartbeatRequest;
@@ -30,6 +33,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +66,7 @@ class ControllerServiceTest {
         scheduler = Executors.newScheduledThreadPool(2);
         quorum = new QuorumServer(new QuorumSettings(1, Map.of(1, new InetSocketAddress("127.0.0.1", raftPort)), "127.0.0.1",
             tmp.resolve("raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 200, 10_000)).start();
-        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, 60_000);
+        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, 60_000, 2_000);
         service = new ControllerService(controller, quorum.stateMachine(), 10);
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
@@ -156,5 +161,36 @@ class ControllerServiceTest {
             .setEndpoint(Endpoint.newBuilder().setHost("h").setPort(1)).build());
         assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION, dup.getError());
         assertTrue(register(2) > 0, "still serving");
+    }
+
+    @Test
+    void alterPartitionsOfOnePartition_areDecidedOneAfterAnother() {
+        // A leader whose AlterPartition answer is lost sends it again. The retry must be decided on
+        // an image that holds the first (and be refused for its stale epoch), never beside it: a
+        // refusal after the epoch checks is what tells a leader its proposal was not committed.
+        for (int id = 1; id <= 3; id++) {
+            long epoch = register(id);
+            stub.brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(id).setBrokerEpoch(epoch)
+                .setMetadataOffset(quorum.image().offset()).build());
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> quorum.image().liveBrokers().size() == 3);
+        stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("isr")
+            .setPartitions(1).setReplicationFactor(3)).build());
+        PartitionInfo p = quorum.image().topics().get("isr").partitions().get(0);
+        int leader = p.leader();
+        List<Integer> others = p.replicas().stream().filter(r -> r != leader).toList();
+        long brokerEpoch = quorum.image().brokers().get(leader).epoch();
+        PartitionInfo shrunk = controller.alterPartition(leader, brokerEpoch, "isr", 0, p.leaderEpoch(), p.partitionEpoch(),
+            List.of(leader, others.get(0))).join();
+
+        // Back to back at one epoch: a growth, then a request that is malformed on the image before it.
+        CompletableFuture<PartitionInfo> grow = controller.alterPartition(leader, brokerEpoch, "isr", 0, shrunk.leaderEpoch(),
+            shrunk.partitionEpoch(), List.of(leader, others.get(0), others.get(1)));
+        CompletableFuture<PartitionInfo> second = controller.alterPartition(leader, brokerEpoch, "isr", 0,
+            shrunk.leaderEpoch(), shrunk.partitionEpoch(), List.of(leader, others.get(0), 99));
+        assertEquals(3, grow.join().isr().size());
+        CompletionException refused = assertThrows(CompletionException.class, second::join);
+        assertEquals(ErrorCode.INVALID_UPDATE_VERSION, ((ControllerException) refused.getCause()).code(),
+            "decided after the growth was applied, so its epoch is stale");
     }
 }

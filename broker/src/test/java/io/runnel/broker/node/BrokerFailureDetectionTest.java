@@ -1,0 +1,89 @@
+package io.runnel.broker.node;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.proto.v1.AdminGrpc;
+import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.TopicSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How fast a crashed node's leaderships move, with a broker session (30 s) far longer than the
+ * waits here, so only the fast paths can pass: a closed heartbeat connection, and a new active
+ * controller's short first deadline. A crash is {@link TestCluster#halt}: its sockets close, as a
+ * killed process's do.
+ */
+class BrokerFailureDetectionTest {
+    private static final Duration WELL_BELOW_THE_SESSION = Duration.ofSeconds(15);
+
+    @TempDir
+    Path tmp;
+    private TestCluster cluster;
+
+    @AfterEach
+    void tearDown() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private void start() throws Exception {
+        cluster = TestCluster.start(tmp, 3, Map.of("broker.session.timeout.ms", "30000", "broker.heartbeat.interval.ms", "200"));
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
+                .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("t").setPartitions(6)
+                    .setReplicationFactor(3)).build()).getResults(0).getError() == ErrorCode.NONE);
+        } finally {
+            channel.shutdownNow();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.runningIds().stream()
+            .allMatch(id -> image(id).topics().containsKey("t")));
+    }
+
+    private MetadataImage image(int nodeId) {
+        return cluster.node(nodeId).controllerClient().image();
+    }
+
+    private int activeController() {
+        return cluster.runningIds().stream().filter(id -> cluster.node(id).quorum().isActiveController()).findFirst()
+            .orElseThrow();
+    }
+
+    /** Whether, as node {@code observer} sees it, {@code gone} is fenced and leads nothing. */
+    private boolean movedAwayFrom(int observer, int gone) {
+        MetadataImage image = image(observer);
+        return image.brokers().get(gone).fenced()
+            && image.topics().get("t").partitions().values().stream().map(PartitionInfo::leader).noneMatch(l -> l == gone);
+    }
+
+    @Test
+    void aCrashedBrokersLeadershipsMove_whenItsConnectionCloses_notAfterItsSession() throws Exception {
+        start();
+        int controller = activeController();
+        int victim = cluster.runningIds().stream().filter(id -> id != controller).findFirst().orElseThrow();
+        assertTrue(image(controller).topics().get("t").partitions().values().stream().anyMatch(p -> p.leader() == victim));
+        cluster.halt(victim);
+        Awaitility.await().atMost(WELL_BELOW_THE_SESSION).until(() -> movedAwayFrom(controller, victim));
+    }
+
+    @Test
+    void whenTheActiveControllersNodeCrashes_itsBrokerIsFencedByTheNewControllersFirstDeadline() throws Exception {
+        start();
+        int victim = activeController();
+        cluster.halt(victim);
+        int observer = cluster.runningIds().iterator().next();
+        Awaitility.await().atMost(WELL_BELOW_THE_SESSION).ignoreExceptions().until(() -> movedAwayFrom(observer, victim));
+    }
+}
