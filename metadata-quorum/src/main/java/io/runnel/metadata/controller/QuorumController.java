@@ -101,7 +101,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             lastHeartbeat.clear();
             sessionConnection.clear();
             connectionLostAt.clear();
-            long firstDeadline = Math.min(sessionTimeoutMs, Math.max(2000, 4 * heartbeatIntervalMs));
+            long firstDeadline = Math.min(sessionTimeoutMs, Math.max(1500, 3 * heartbeatIntervalMs));
             quorum.image().liveBrokers().forEach(b -> lastHeartbeat.put(b.id(), now - sessionTimeoutMs + firstDeadline));
             long every = Math.max(10, Math.min(sessionTimeoutMs / 4, heartbeatIntervalMs / 2));
             sessionChecker = scheduler.scheduleWithFixedDelay(this::fenceSilentBrokers, every, every, TimeUnit.MILLISECONDS);
@@ -150,7 +150,8 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             boolean gone = lost != null && last <= lost && now - lost >= heartbeatIntervalMs;
             if (now - last > sessionTimeoutMs || gone) {
                 log.warn("Broker {} {} ({} ms without a heartbeat): fencing it", b.id(),
-                    gone ? "lost its connection and did not come back" : "missed its session", now - last);
+                    gone ? "lost its connection and did not come back" : "missed its session (or a new controller's first deadline)",
+                    now - last);
                 lastHeartbeat.remove(b.id());
                 connectionLostAt.remove(b.id());
                 quorum.propose(ControllerLogic.fenceBroker(quorum.image(), b.id())).whenComplete((r, e) -> {
