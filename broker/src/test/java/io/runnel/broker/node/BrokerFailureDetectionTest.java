@@ -2,14 +2,8 @@ package io.runnel.broker.node;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
-import io.runnel.proto.v1.AdminGrpc;
-import io.runnel.proto.v1.CreateTopicsRequest;
-import io.runnel.proto.v1.ErrorCode;
-import io.runnel.proto.v1.TopicSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -40,16 +34,7 @@ class BrokerFailureDetectionTest {
 
     private void start() throws Exception {
         cluster = TestCluster.start(tmp, 3, Map.of("broker.session.timeout.ms", "30000", "broker.heartbeat.interval.ms", "200"));
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
-        try {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
-                .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName("t").setPartitions(6)
-                    .setReplicationFactor(3)).build()).getResults(0).getError() == ErrorCode.NONE);
-        } finally {
-            channel.shutdownNow();
-        }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.runningIds().stream()
-            .allMatch(id -> image(id).topics().containsKey("t")));
+        cluster.createTopic("t", 6, 3, Map.of());
     }
 
     private MetadataImage image(int nodeId) {

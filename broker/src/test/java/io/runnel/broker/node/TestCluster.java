@@ -1,6 +1,12 @@
 package io.runnel.broker.node;
 
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.proto.v1.AdminGrpc;
+import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.TopicSpec;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -100,6 +106,25 @@ public final class TestCluster implements AutoCloseable {
         RunnelNode node = new RunnelNode(configs.get(id)).start();
         running.put(id, node);
         return node;
+    }
+
+    /**
+     * Creates a topic through a running node's Admin service (retrying while the cluster settles)
+     * and waits until every running node's metadata has it.
+     */
+    public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        int via = running.keySet().iterator().next();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(via)).usePlaintext().build();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
+                .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
+                    .setPartitions(partitions).setReplicationFactor(replicationFactor).putAllConfigs(configs)).build())
+                .getResults(0).getError() == ErrorCode.NONE);
+        } finally {
+            channel.shutdownNow();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running.values().stream()
+            .allMatch(n -> n.controllerClient().image().topics().containsKey(name)));
     }
 
     @Override

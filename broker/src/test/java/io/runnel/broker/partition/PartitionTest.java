@@ -371,18 +371,27 @@ class PartitionTest {
 
     // ---------------------------------------------------------------- which replicas count while an AlterPartition is pending
 
-    @Test
-    void aPendingExpansionKeepsCounting_whenMetadataAppliesTheSameStateAgain() {
-        // The fault run's loss: leader 1 (ISR [1,2]) proposes adding 3; the controller commits
-        // [1,2,3], but before the answer arrives an unrelated metadata change re-applies the old state.
+    /**
+     * Leader 1 with ISR [1,2] and records a, b on both; 3 then catches up and 1 proposes adding
+     * it, which the controller commits and answers as {@code how} says.
+     */
+    private Partition leaderThatProposedAdding3(Answer how) {
         elect(1, List.of(1, 2));
         Partition leader = replicas.get(1);
         leader.appendRecordsAsLeader(batch("a", "b"), true, 2);
         fetchOnce(2, 1);
         fetchOnce(2, 1);
-        answer = Answer.HOLD;
+        answer = how;
         fetchOnce(3, 1);
-        fetchOnce(3, 1); // 3 has a, b: caught up, proposed, committed; the answer is on its way
+        fetchOnce(3, 1); // 3 has a, b: caught up and proposed
+        return leader;
+    }
+
+    @Test
+    void aPendingExpansionKeepsCounting_whenMetadataAppliesTheSameStateAgain() {
+        // The fault run's loss: the controller commits [1,2,3], but before the answer arrives an
+        // unrelated metadata change re-applies the old state.
+        Partition leader = leaderThatProposedAdding3(Answer.HOLD);
         assertEquals(List.of(1, 2, 3), controllerState.isr());
 
         leader.makeLeader(new PartitionState(1, 0, 0, List.of(1, 2, 3), List.of(1, 2)));
@@ -402,14 +411,7 @@ class PartitionTest {
 
     @Test
     void anAnswerLostAfterTheCommit_keepsTheNewMemberCounting_untilMetadataSettlesIt() {
-        elect(1, List.of(1, 2));
-        Partition leader = replicas.get(1);
-        leader.appendRecordsAsLeader(batch("a", "b"), true, 2);
-        fetchOnce(2, 1);
-        fetchOnce(2, 1);
-        answer = Answer.LOSE;
-        fetchOnce(3, 1);
-        fetchOnce(3, 1); // proposed and committed, but the leader only sees a timeout
+        Partition leader = leaderThatProposedAdding3(Answer.LOSE); // committed, but the leader only sees a timeout
         assertEquals(List.of(1, 2, 3), controllerState.isr());
         assertEquals(Set.of(1, 2, 3), leader.maximalIsr());
 
