@@ -1,5 +1,6 @@
 package io.runnel.client.consumer;
 
+import io.grpc.ClientInterceptor;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -39,9 +40,14 @@ import java.util.concurrent.TimeUnit;
  * {@link OffsetOutOfRangeException}).
  *
  * <p>Not thread-safe: one thread uses a consumer, as with Kafka's. It hands the fetcher thread an
- * immutable snapshot of where to fetch from each time it repositions (assign, seek, reset, pause);
- * fetched chunks carry the offset they start at, and poll keeps only those that continue the
- * current position, so nothing fetched before a seek leaks out after it.
+ * immutable, numbered snapshot of where to fetch from each time it repositions (assign, seek,
+ * reset, pause, a rebalance). Fetched chunks carry the number of the snapshot they were fetched
+ * for and the offset they start at; poll drops every chunk of an older snapshot, so nothing
+ * fetched before a reposition leaks out after it. (Keeping an old chunk that happened to start at
+ * the position moved the position past where the re-targeted fetcher started, after which no
+ * chunk continued it and the partition stalled for good: issue 12.) A chunk of the current
+ * snapshot that does not continue the position re-targets the fetcher at the position, so a
+ * partition can never stay stuck.
  */
 public final class RunnelConsumer implements Closeable {
     /** What to do when a position is not in the log. */
@@ -58,6 +64,7 @@ public final class RunnelConsumer implements Closeable {
     private volatile boolean closed;
     private final Thread fetcher;
     private final GroupConsumer group;
+    private final ClientInterceptor[] interceptors;
 
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
         this(bootstrapServers, reset, fetchMaxBytes, null);
@@ -68,12 +75,19 @@ public final class RunnelConsumer implements Closeable {
      * only uses {@link #assign}.
      */
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group) {
+        this(bootstrapServers, reset, fetchMaxBytes, group, new ClientInterceptor[0]);
+    }
+
+    /** @param interceptors applied to every fetch and list-offsets call (tracing, fault injection in tests) */
+    public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group,
+                          ClientInterceptor... interceptors) {
         if (fetchMaxBytes < 1) {
             throw new IllegalArgumentException("fetch.max.bytes must be >= 1, got " + fetchMaxBytes);
         }
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.reset = reset;
         this.fetchMaxBytes = fetchMaxBytes;
+        this.interceptors = interceptors.clone();
         this.group = group == null ? null : new GroupConsumer(bootstrap, group);
         this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
         this.fetcher.setDaemon(true);
@@ -283,8 +297,12 @@ public final class RunnelConsumer implements Closeable {
                 return out;
             }
             Long position = positions.get(chunk.tp());
-            if (position == null || paused.contains(chunk.tp()) || chunk.fromOffset() != position) {
-                continue; // fetched before a seek, a pause or an unassign
+            if (chunk.generation() != publishedTargets.generation() || position == null || paused.contains(chunk.tp())) {
+                continue; // fetched before a seek, a pause, a rebalance or an unassign
+            }
+            if (chunk.fromOffset() != position) {
+                publishTargets(); // cannot happen within one generation; if it does, fetch from the position again
+                continue;
             }
             if (chunk.outOfRange()) {
                 if (reset == OffsetReset.NONE) {
@@ -301,8 +319,9 @@ public final class RunnelConsumer implements Closeable {
 
     // ---------------------------------------------------------------- background fetching
 
-    /** Records of one partition from {@code fromOffset}, or an out-of-range answer. */
-    private record Chunk(TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset, boolean outOfRange) {
+    /** Records of one partition from {@code fromOffset}, or an out-of-range answer, fetched for targets {@code generation}. */
+    private record Chunk(long generation, TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset,
+                         boolean outOfRange) {
     }
 
     /**
@@ -354,7 +373,7 @@ public final class RunnelConsumer implements Closeable {
                 if (publishedTargets.generation() != seenGeneration || closed) {
                     break;
                 }
-                fetchFrom(e.getKey(), e.getValue(), next, waitMs);
+                fetchFrom(seenGeneration, e.getKey(), e.getValue(), next, waitMs);
             }
         }
     }
@@ -367,7 +386,7 @@ public final class RunnelConsumer implements Closeable {
         }
     }
 
-    private void fetchFrom(int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
+    private void fetchFrom(long generation, int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
         BrokerInfo broker = metadata.getBrokersList().stream().filter(b -> b.getId() == brokerId).findFirst().orElse(null);
         if (broker == null) {
             refreshMetadataQuietly();
@@ -390,7 +409,7 @@ public final class RunnelConsumer implements Closeable {
         topics.values().forEach(request::addTopics);
         List<FetchTopicResponse> response;
         try {
-            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
+            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withInterceptors(interceptors).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
                 .fetch(request.build()).getTopicsList();
         } catch (RuntimeException e) {
             refreshMetadataQuietly();
@@ -409,11 +428,11 @@ public final class RunnelConsumer implements Closeable {
                         List<ConsumerRecord> records = new ArrayList<>();
                         long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
                         next.put(tp, nextOffset);
-                        offer(new Chunk(tp, from, records, nextOffset, false));
+                        offer(new Chunk(generation, tp, from, records, nextOffset, false));
                     }
                     case OFFSET_OUT_OF_RANGE -> {
                         next.put(tp, -1L);
-                        offer(new Chunk(tp, from, List.of(), from, true));
+                        offer(new Chunk(generation, tp, from, List.of(), from, true));
                     }
                     default -> refreshMetadataQuietly();
                 }
@@ -469,7 +488,7 @@ public final class RunnelConsumer implements Closeable {
         for (int attempt = 0; attempt < 3; attempt++) {
             BrokerInfo leader = leader(tp);
             if (leader != null) {
-                var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withInterceptors(interceptors).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
                         .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition()).setTimestamp(timestamp))).build())
                     .getTopics(0).getPartitions(0);
