@@ -3,6 +3,7 @@ package io.runnel.client.producer;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -51,9 +52,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safety: {@link #send}, {@link #flush} and {@link #close} are safe from any thread.
  */
 public final class RunnelProducer implements Closeable {
-    private static final Set<ErrorCode> RETRIABLE = EnumSet.of(ErrorCode.NOT_LEADER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT,
-        ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.LEADER_NOT_AVAILABLE);
+    /**
+     * Answers after which the leader may hold the batch: acks=all timed out or the ISR shrank after
+     * the append (both written), or an error the broker did not classify. A retry carries the same
+     * numbers, so the leader's duplicate check keeps it from being written twice. (NOT_ENOUGH_REPLICAS,
+     * NOT_LEADER and the like come before the append: nothing was written.)
+     */
+    private static final Set<ErrorCode> MAY_HAVE_WRITTEN = EnumSet.of(ErrorCode.REQUEST_TIMED_OUT,
+        ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.UNKNOWN_SERVER_ERROR);
 
     private final ProducerConfig config;
     private final Bootstrap bootstrap;
@@ -71,10 +77,8 @@ public final class RunnelProducer implements Closeable {
     private int flushesWanted;
     private final Thread sender;
     private final io.grpc.ClientInterceptor[] interceptors;
-    private volatile long producerId = -1;
-    private volatile short producerEpoch = -1;
-    /** Guarded by {@link #lock}: the next sequence number per partition. */
-    private final Map<TopicPartition, Integer> nextSequence = new HashMap<>();
+    /** Guarded by {@link #lock}: producer id, epoch and next sequence per partition (idempotence). */
+    private final PartitionSequences sequences = new PartitionSequences();
 
     /** One partition's batch: records appended, then built once and sent (and re-sent on retry). */
     private static final class Batch {
@@ -86,6 +90,8 @@ public final class RunnelProducer implements Closeable {
         int permits;
         ByteBuffer built;
         long retryAtMs;
+        /** An attempt ended without telling whether the leader wrote the batch. */
+        boolean possiblyWritten;
 
         Batch(TopicPartition tp, RecordBatchBuilder builder, long now, long deliveryTimeoutMs) {
             this.tp = tp;
@@ -272,7 +278,7 @@ public final class RunnelProducer implements Closeable {
 
     private void runSender() {
         while (true) {
-            if (config.idempotence() && producerId < 0 && !initProducerId()) {
+            if (config.idempotence() && needsProducerId() && !initProducerId()) {
                 lock.lock();
                 try {
                     if (closing && batches.values().stream().allMatch(Deque::isEmpty)) {
@@ -307,6 +313,15 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
+    private boolean needsProducerId() {
+        lock.lock();
+        try {
+            return sequences.needsProducerId();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Asks any broker for a producer id; false (to retry later) if none could give one. */
     private boolean initProducerId() {
         try {
@@ -316,8 +331,12 @@ public final class RunnelProducer implements Closeable {
             if (r.getError() != ErrorCode.NONE) {
                 return false;
             }
-            producerEpoch = (short) r.getProducerEpoch();
-            producerId = r.getProducerId();
+            lock.lock();
+            try {
+                sequences.producerIdGranted(r.getProducerId(), (short) r.getProducerEpoch());
+            } finally {
+                lock.unlock();
+            }
             return true;
         } catch (RuntimeException e) {
             return false;
@@ -329,8 +348,9 @@ public final class RunnelProducer implements Closeable {
         long now = System.currentTimeMillis();
         for (Deque<Batch> q : batches.values()) {
             while (!q.isEmpty() && now >= q.peekFirst().deadlineMs && !inFlight.contains(q.peekFirst().tp)) {
-                fail(q.pollFirst(), new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
-                    "no producer id could be obtained within delivery.timeout.ms"));
+                Batch expired = q.pollFirst();
+                fail(expired, new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
+                    "no producer id could be obtained within delivery.timeout.ms", expired.possiblyWritten));
             }
         }
     }
@@ -353,7 +373,8 @@ public final class RunnelProducer implements Closeable {
             }
             if (now >= first.deadlineMs) {
                 e.getValue().pollFirst();
-                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms"));
+                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms",
+                    first.possiblyWritten));
                 continue;
             }
             boolean due = e.getValue().size() > 1 || first.builder.uncompressedSizeInBytes() >= config.batchSize()
@@ -366,14 +387,15 @@ public final class RunnelProducer implements Closeable {
                 metadataStale = true;
                 continue;
             }
+            if (first.built == null && config.idempotence() && !sequences.canStamp(e.getKey())) {
+                continue; // waits for a new producer id
+            }
             inFlight.add(e.getKey());
             if (first.built == null) {
                 // Built under the lock: send() may otherwise still be appending to this builder.
                 if (config.idempotence()) {
-                    int sequence = nextSequence.getOrDefault(e.getKey(), 0);
-                    first.builder.producer(producerId, producerEpoch, sequence);
-                    long next = (long) sequence + first.builder.recordCount();
-                    nextSequence.put(e.getKey(), (int) (next > Integer.MAX_VALUE ? next - Integer.MAX_VALUE - 1 : next));
+                    PartitionSequences.Stamp stamp = sequences.stamp(e.getKey(), first.builder.recordCount());
+                    first.builder.producer(stamp.producerId(), stamp.producerEpoch(), stamp.baseSequence());
                 }
                 first.built = first.builder.build();
             }
@@ -407,7 +429,7 @@ public final class RunnelProducer implements Closeable {
             .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
         byTopic.values().forEach(request::addTopics);
         if (broker == null) {
-            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown"));
+            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown", false));
             return;
         }
         BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
@@ -424,18 +446,19 @@ public final class RunnelProducer implements Closeable {
                     for (Batch b : toSend) {
                         PartitionProduceResponse p = answers.get(b.tp);
                         if (p == null) {
-                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp);
+                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp, true);
                         } else if (p.getError() == ErrorCode.NONE) {
                             complete(b, p.getBaseOffset());
                         } else {
-                            retryOrFail(b, p.getError(), p.getErrorMessage());
+                            retryOrFail(b, p.getError(), p.getErrorMessage(), mayHaveWritten(p.getError()));
                         }
                     }
                 }
 
                 @Override
                 public void onError(Throwable t) {
-                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage()));
+                    // The request may have reached the leader before the call failed.
+                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage(), true));
                 }
 
                 @Override
@@ -459,16 +482,22 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
-    private void retryOrFail(Batch b, ErrorCode error, String message) {
+    /**
+     * An attempt failed: retried (with the same numbers) after a backoff and a metadata refresh
+     * while retriable and before the delivery timeout, else failed. {@code possiblyWritten}: the
+     * answer leaves open whether the leader wrote the batch.
+     */
+    private void retryOrFail(Batch b, ErrorCode error, String message, boolean possiblyWritten) {
         lock.lock();
         try {
             inFlight.remove(b.tp);
-            if (RETRIABLE.contains(error) && System.currentTimeMillis() + config.retryBackoffMs() < b.deadlineMs) {
+            b.possiblyWritten |= possiblyWritten;
+            if (RetriableErrors.isRetriable(error) && System.currentTimeMillis() + config.retryBackoffMs() < b.deadlineMs) {
                 metadataStale = true;
                 b.retryAtMs = System.currentTimeMillis() + config.retryBackoffMs();
             } else {
                 batches.get(b.tp).remove(b);
-                fail(b, new ProduceException(error, message));
+                fail(b, new ProduceException(error, message, b.possiblyWritten));
             }
             changed.signalAll();
         } finally {
@@ -476,23 +505,48 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
-    /** Needs the lock, or a batch already out of the queues. */
+    private static boolean mayHaveWritten(ErrorCode error) {
+        return MAY_HAVE_WRITTEN.contains(error);
+    }
+
+    /**
+     * Needs the lock; {@code b} is out of the queues and not in flight. A numbered batch failing
+     * leaves the leader's next expected sequence unknown, so its partition starts a new epoch.
+     */
     private void fail(Batch b, ProduceException error) {
+        if (b.built != null && config.idempotence()) {
+            sequences.reset(b.tp);
+        }
         memory.release(b.permits);
         b.futures.forEach(f -> f.completeExceptionally(error));
     }
 
-    /** A record that could not be written, with the cluster's error code. */
+    /**
+     * A record the producer gave up on, with the cluster's (last) error code. Unless
+     * {@link #possiblyWritten}, nothing was written; otherwise an attempt may have been (a timeout,
+     * NOT_ENOUGH_REPLICAS_AFTER_APPEND, a lost answer), and a reader may still see the record.
+     */
     public static final class ProduceException extends RuntimeException {
         private final ErrorCode code;
+        private final boolean possiblyWritten;
 
         public ProduceException(ErrorCode code, String message) {
-            super(code + ": " + message);
+            this(code, message, false);
+        }
+
+        public ProduceException(ErrorCode code, String message, boolean possiblyWritten) {
+            super(code + ": " + message + (possiblyWritten ? " (an earlier attempt may have been written)" : ""));
             this.code = code;
+            this.possiblyWritten = possiblyWritten;
         }
 
         public ErrorCode code() {
             return code;
+        }
+
+        /** Whether an attempt may have reached the log, so the record's outcome is unknown (not "not written"). */
+        public boolean possiblyWritten() {
+            return possiblyWritten;
         }
     }
 }
