@@ -75,6 +75,10 @@ public final class RunnelProducer implements Closeable {
     private volatile boolean metadataStale = true;
     private volatile boolean closing;
     private int flushesWanted;
+    /** Guarded by {@link #lock}: records whose topic or partition metadata does not show yet. */
+    private final AwaitingMetadata awaiting = new AwaitingMetadata();
+    /** Guarded by {@link #lock}. */
+    private long nextAwaitingRefreshMs;
     private final Thread sender;
     private final io.grpc.ClientInterceptor[] interceptors;
     /** Guarded by {@link #lock}: producer id, epoch and next sequence per partition (idempotence). */
@@ -118,10 +122,12 @@ public final class RunnelProducer implements Closeable {
 
     /**
      * Queues a record. Blocks while {@code buffer.memory} is full (back-pressure), up to
-     * {@code delivery.timeout.ms}.
+     * {@code delivery.timeout.ms}. A record whose topic (or partition) metadata does not show yet
+     * waits for it, refreshed every {@code retry.backoff.ms}, within its delivery timeout.
      *
      * @return completes with the record's offset, or exceptionally with {@link ProduceException}
-     *         (an unknown topic, a non-retriable error, or the delivery timeout)
+     *         (a non-retriable error, or the last error once the delivery timeout passed: e.g.
+     *         UNKNOWN_TOPIC_OR_PARTITION for a topic that never appeared)
      * @throws IllegalStateException after {@link #close}
      */
     public CompletableFuture<RecordMetadata> send(ProducerRecord record) {
@@ -129,27 +135,8 @@ public final class RunnelProducer implements Closeable {
             throw new IllegalStateException("producer is closed");
         }
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        TopicMetadata topic;
-        try {
-            topic = topicMetadata(record.topic());
-        } catch (ProduceException e) {
-            future.completeExceptionally(e);
-            return future;
-        }
-        int partitions = topic.getPartitionsCount();
-        int partition;
-        if (record.partition() != null) {
-            if (record.partition() >= partitions) {
-                future.completeExceptionally(new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                    "topic '" + record.topic() + "' has " + partitions + " partitions, not " + (record.partition() + 1)));
-                return future;
-            }
-            partition = record.partition();
-        } else if (record.key() != null) {
-            partition = Partitioner.forKey(record.key(), partitions);
-        } else {
-            partition = sticky.computeIfAbsent(record.topic(), t -> Partitioner.sticky(partitions, -1));
-        }
+        long sentMs = System.currentTimeMillis();
+        TopicMetadata topic = knownTopic(record);
         int size = 64 + (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
         try {
             if (!memory.tryAcquire(size, config.deliveryTimeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -162,31 +149,50 @@ public final class RunnelProducer implements Closeable {
             future.completeExceptionally(e);
             return future;
         }
-        TopicPartition tp = new TopicPartition(record.topic(), partition);
-        long now = System.currentTimeMillis();
         lock.lock();
         try {
-            Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
-            Batch open = queue.peekLast();
-            if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
-                open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
-                queue.addLast(open);
-                changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
-                if (record.partition() == null && record.key() == null && queue.size() > 1) {
-                    // The sticky partition's batch is full: stick to another one from now on.
-                    sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
-                }
-            }
-            open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
-            open.futures.add(future);
-            open.permits += size;
-            if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+            if (topic == null || awaiting.holds(record.topic())) {
+                awaiting.add(new AwaitingMetadata.Waiting(record, future, size, sentMs + config.deliveryTimeoutMs()));
                 changed.signalAll();
+            } else {
+                append(record, future, size, topic);
             }
         } finally {
             lock.unlock();
         }
         return future;
+    }
+
+    /** Needs the lock: puts the record into its partition's open batch. */
+    private void append(ProducerRecord record, CompletableFuture<RecordMetadata> future, int size, TopicMetadata topic) {
+        int partitions = topic.getPartitionsCount();
+        int partition;
+        if (record.partition() != null) {
+            partition = record.partition();
+        } else if (record.key() != null) {
+            partition = Partitioner.forKey(record.key(), partitions);
+        } else {
+            partition = sticky.computeIfAbsent(record.topic(), t -> Partitioner.sticky(partitions, -1));
+        }
+        TopicPartition tp = new TopicPartition(record.topic(), partition);
+        long now = System.currentTimeMillis();
+        Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        Batch open = queue.peekLast();
+        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
+            open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
+            queue.addLast(open);
+            changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
+            if (record.partition() == null && record.key() == null && queue.size() > 1) {
+                // The sticky partition's batch is full: stick to another one from now on.
+                sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
+            }
+        }
+        open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
+        open.futures.add(future);
+        open.permits += size;
+        if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+            changed.signalAll();
+        }
     }
 
     /** Sends every queued record now and waits until each is acknowledged or failed. */
@@ -195,6 +201,7 @@ public final class RunnelProducer implements Closeable {
         lock.lock();
         try {
             batches.values().forEach(q -> q.forEach(b -> pending.addAll(b.futures)));
+            pending.addAll(awaiting.futures());
             flushesWanted++;
             changed.signalAll();
         } finally {
@@ -233,16 +240,56 @@ public final class RunnelProducer implements Closeable {
 
     // ---------------------------------------------------------------- metadata
 
-    private TopicMetadata topicMetadata(String topic) {
-        TopicMetadata t = find(metadata, topic);
-        if (t == null || metadataStale && t.getPartitionsList().stream().anyMatch(p -> p.getLeaderId() < 0)) {
-            refreshMetadata();
-            t = find(metadata, topic);
+    /**
+     * The record's topic if metadata has it with the record's partition, refreshing once if not;
+     * null if not (unknown yet, or no broker answered), and the record then waits in
+     * {@link #awaiting}.
+     */
+    private TopicMetadata knownTopic(ProducerRecord record) {
+        TopicMetadata t = find(metadata, record.topic());
+        if (!covers(t, record) || metadataStale && t.getPartitionsList().stream().anyMatch(p -> p.getLeaderId() < 0)) {
+            try {
+                refreshMetadata();
+            } catch (ProduceException e) {
+                return null;
+            }
+            t = find(metadata, record.topic());
         }
-        if (t == null) {
-            throw new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' does not exist");
+        return covers(t, record) ? t : null;
+    }
+
+    private static boolean covers(TopicMetadata t, ProducerRecord record) {
+        return t != null && t.getPartitionsCount() > 0 && (record.partition() == null || record.partition() < t.getPartitionsCount());
+    }
+
+    /**
+     * Needs the lock: refreshes metadata (once per retry.backoff.ms) for records waiting for their
+     * topic, appends those now known and fails those past their delivery timeout.
+     */
+    private void releaseAwaiting() {
+        if (awaiting.isEmpty()) {
+            return;
         }
-        return t;
+        long now = System.currentTimeMillis();
+        if (now >= nextAwaitingRefreshMs) {
+            nextAwaitingRefreshMs = now + config.retryBackoffMs();
+            try {
+                refreshMetadata();
+            } catch (ProduceException e) {
+                // no broker answered: the next round asks again
+            }
+        }
+        MetadataResponse md = metadata;
+        for (AwaitingMetadata.Waiting w : awaiting.takeKnown(r -> covers(find(md, r.topic()), r))) {
+            append(w.record(), w.future(), w.permits(), find(md, w.record().topic()));
+        }
+        for (AwaitingMetadata.Waiting w : awaiting.takeExpired(now)) {
+            memory.release(w.permits());
+            TopicMetadata t = find(md, w.record().topic());
+            w.future().completeExceptionally(new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, t == null
+                ? "topic '" + w.record().topic() + "' does not exist (waited delivery.timeout.ms)"
+                : "topic '" + w.record().topic() + "' has " + t.getPartitionsCount() + " partitions, not " + (w.record().partition() + 1)));
+        }
     }
 
     private static TopicMetadata find(MetadataResponse md, String topic) {
@@ -281,9 +328,10 @@ public final class RunnelProducer implements Closeable {
             if (config.idempotence() && needsProducerId() && !initProducerId()) {
                 lock.lock();
                 try {
-                    if (closing && batches.values().stream().allMatch(Deque::isEmpty)) {
+                    if (closing && batches.values().stream().allMatch(Deque::isEmpty) && awaiting.isEmpty()) {
                         return;
                     }
+                    releaseAwaiting();
                     failExpired();
                     changed.await(config.retryBackoffMs() + 1, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -296,9 +344,10 @@ public final class RunnelProducer implements Closeable {
             Map<Integer, List<Batch>> ready;
             lock.lock();
             try {
-                if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty()) {
+                if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty() && awaiting.isEmpty()) {
                     return;
                 }
+                releaseAwaiting();
                 ready = collectReady();
                 if (ready.isEmpty()) {
                     changed.await(Math.max(1, nextWakeMs()), TimeUnit.MILLISECONDS);
@@ -385,6 +434,7 @@ public final class RunnelProducer implements Closeable {
             BrokerInfo leader = leaderOf(e.getKey());
             if (leader == null) {
                 metadataStale = true;
+                first.retryAtMs = now + config.retryBackoffMs(); // no leader yet: back off, not a refresh per loop
                 continue;
             }
             if (first.built == null && config.idempotence() && !sequences.canStamp(e.getKey())) {
@@ -407,7 +457,7 @@ public final class RunnelProducer implements Closeable {
     /** Needs the lock: how long until the earliest batch is due. */
     private long nextWakeMs() {
         long now = System.currentTimeMillis();
-        long wake = 100;
+        long wake = awaiting.isEmpty() ? 100 : Math.min(100, nextAwaitingRefreshMs - now);
         for (Deque<Batch> q : batches.values()) {
             Batch first = q.peekFirst();
             if (first != null) {

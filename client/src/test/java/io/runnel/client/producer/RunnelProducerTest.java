@@ -1,6 +1,7 @@
 package io.runnel.client.producer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -117,6 +119,33 @@ class RunnelProducerTest {
             assertEquals(2, fault.attempts.get());
         }
         assertEquals(List.of("a", "b"), readAll("after-append", 2));
+    }
+
+    /**
+     * Issue 12: a topic the answering broker did not know yet (just created, or a restarted broker
+     * behind on metadata) failed every send at once; it is retriable until the delivery timeout.
+     */
+    @Test
+    void send_toATopicCreatedAMomentLater_succeeds() {
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withDeliveryTimeoutMs(30_000))) {
+            CompletableFuture<RecordMetadata> early = producer.send(new ProducerRecord("later", null, "x".getBytes()));
+            CompletableFuture<RecordMetadata> keyed = producer.send(new ProducerRecord("later", "k".getBytes(), "y".getBytes()));
+            assertFalse(early.isDone(), "waits for the topic instead of failing");
+            admin.createTopic("later", 1, 1, Map.of());
+            assertEquals(0, early.join().offset());
+            assertEquals(1, keyed.join().offset(), "in send order");
+        }
+    }
+
+    @Test
+    void send_toATopicThatNeverAppears_failsWithItsCodeAfterTheDeliveryTimeout() {
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withDeliveryTimeoutMs(1000))) {
+            long start = System.nanoTime();
+            CompletableFuture<RecordMetadata> never = producer.send(new ProducerRecord("never", null, "x".getBytes()));
+            ProduceException failure = (ProduceException) assertThrows(CompletionException.class, never::join).getCause();
+            assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, failure.code());
+            assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(1000), "retried until the delivery timeout");
+        }
     }
 
     /** The values of a partition, once at least {@code count} arrived (and anything that follows them at once). */
