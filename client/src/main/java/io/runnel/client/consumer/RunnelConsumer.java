@@ -1,7 +1,9 @@
 package io.runnel.client.consumer;
 
 import io.grpc.ClientInterceptor;
+import io.grpc.StatusRuntimeException;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -52,6 +54,10 @@ import java.util.concurrent.TimeUnit;
 public final class RunnelConsumer implements Closeable {
     /** What to do when a position is not in the log. */
     public enum OffsetReset { EARLIEST, LATEST, NONE }
+
+    private static final long RETRY_BACKOFF_MS = 100;
+    /** How long positioning waits for a partition's leader to answer, as Kafka's default.api.timeout.ms. */
+    private static final long LIST_OFFSETS_TIMEOUT_MS = 60_000;
 
     private final Bootstrap bootstrap;
     private final OffsetReset reset;
@@ -352,7 +358,7 @@ public final class RunnelConsumer implements Closeable {
                 next = new HashMap<>(targets.positions());
             }
             if (next.isEmpty()) {
-                pauseFetcher(50);
+                idle(50);
                 continue;
             }
             Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
@@ -365,7 +371,7 @@ public final class RunnelConsumer implements Closeable {
                 byLeader.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(tp);
             }
             if (byLeader.isEmpty()) {
-                pauseFetcher(100);
+                idle(100);
                 continue;
             }
             int waitMs = byLeader.size() == 1 ? 500 : 100;
@@ -378,9 +384,10 @@ public final class RunnelConsumer implements Closeable {
         }
     }
 
-    private void pauseFetcher(long ms) {
+    /** Waits on this thread: the fetcher with nothing to fetch, or either thread backing off before a retry. */
+    private void idle(long ms) {
         try {
-            TimeUnit.MILLISECONDS.sleep(ms); // idle fetcher thread with nothing to fetch
+            TimeUnit.MILLISECONDS.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -402,7 +409,7 @@ public final class RunnelConsumer implements Closeable {
                 .setPartitionMaxBytes(fetchMaxBytes));
         }
         if (topics.isEmpty()) {
-            pauseFetcher(50);
+            idle(50);
             return;
         }
         FetchRequest.Builder request = FetchRequest.newBuilder().setMaxWaitMs(waitMs).setMinBytes(1).setMaxBytes(fetchMaxBytes);
@@ -413,9 +420,10 @@ public final class RunnelConsumer implements Closeable {
                 .fetch(request.build()).getTopicsList();
         } catch (RuntimeException e) {
             refreshMetadataQuietly();
-            pauseFetcher(100);
+            idle(100);
             return;
         }
+        boolean failed = false;
         for (FetchTopicResponse t : response) {
             for (FetchPartitionResponse p : t.getPartitionsList()) {
                 TopicPartition tp = new TopicPartition(t.getTopic(), p.getPartition());
@@ -434,9 +442,13 @@ public final class RunnelConsumer implements Closeable {
                         next.put(tp, -1L);
                         offer(new Chunk(generation, tp, from, List.of(), from, true));
                     }
-                    default -> refreshMetadataQuietly();
+                    default -> failed = true; // retriable or not, refetch after a backoff and fresh metadata
                 }
             }
+        }
+        if (failed) {
+            refreshMetadataQuietly();
+            idle(RETRY_BACKOFF_MS); // an erring broker answers at once: without it this loop would spin
         }
     }
 
@@ -484,21 +496,43 @@ public final class RunnelConsumer implements Closeable {
         };
     }
 
+    /**
+     * Asks the partition's leader, retrying retriable answers and call failures (a leader moving
+     * or restarting) with a backoff and a metadata refresh for up to {@link #LIST_OFFSETS_TIMEOUT_MS}.
+     */
     private long listOffset(TopicPartition tp, long timestamp) {
-        for (int attempt = 0; attempt < 3; attempt++) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LIST_OFFSETS_TIMEOUT_MS);
+        String last = "no leader known";
+        while (true) {
             BrokerInfo leader = leader(tp);
             if (leader != null) {
-                var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withInterceptors(interceptors).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
-                        .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition()).setTimestamp(timestamp))).build())
-                    .getTopics(0).getPartitions(0);
-                if (r.getError() == ErrorCode.NONE) {
-                    return r.getOffset();
+                try {
+                    var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withInterceptors(interceptors)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
+                            .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition()).setTimestamp(timestamp))).build())
+                        .getTopics(0).getPartitions(0);
+                    if (r.getError() == ErrorCode.NONE) {
+                        return r.getOffset();
+                    }
+                    if (!RetriableErrors.isRetriable(r.getError())) {
+                        throw new IllegalStateException("list-offsets for " + tp + " refused: " + r.getError());
+                    }
+                    last = r.getError().toString();
+                } catch (StatusRuntimeException e) {
+                    if (!RetriableErrors.isRetriable(e)) {
+                        throw e;
+                    }
+                    last = e.getMessage();
                 }
             }
-            refreshMetadata();
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("no leader of " + tp + " answered a list-offsets request within "
+                    + LIST_OFFSETS_TIMEOUT_MS + " ms; last: " + last);
+            }
+            idle(RETRY_BACKOFF_MS);
+            refreshMetadataQuietly();
         }
-        throw new IllegalStateException("no leader of " + tp + " answered a list-offsets request");
     }
 
     private void refreshMetadata() {

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,6 +88,61 @@ class RunnelConsumerTest {
             assertEquals(3, consumer.position(tp));
         } finally {
             gate.release.countDown();
+        }
+    }
+
+    /** Issue 12: a list-offsets call failing as a restarting broker's does threw out of position() at once. */
+    @Test
+    void position_retriesListOffsetsThroughRetriableFailures() {
+        String topic = "reset-retry";
+        try (RunnelAdmin admin = new RunnelAdmin(bootstrap)) {
+            admin.createTopic(topic, 1, 1, Map.of());
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        FailFirstListOffsets fault = new FailFirstListOffsets(3);
+        try (RunnelConsumer consumer = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20, null, fault)) {
+            consumer.assign(List.of(tp));
+            assertEquals(0, consumer.position(tp));
+            assertEquals(0, fault.left.get(), "every injected failure was retried");
+        }
+    }
+
+    /** Fails the first {@code n} list-offsets calls with UNAVAILABLE, before they are sent. */
+    private static final class FailFirstListOffsets implements ClientInterceptor {
+        final AtomicInteger left;
+
+        FailFirstListOffsets(int n) {
+            left = new AtomicInteger(n);
+        }
+
+        @Override
+        public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+            if (method.getFullMethodName().equals(BrokerGrpc.getListOffsetsMethod().getFullMethodName())
+                && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return new ClientCall<>() {
+                    @Override
+                    public void start(Listener<A> listener, Metadata headers) {
+                        listener.onClose(Status.UNAVAILABLE.withDescription("injected: broker restarting"), new Metadata());
+                    }
+
+                    @Override
+                    public void request(int numMessages) {
+                    }
+
+                    @Override
+                    public void cancel(String message, Throwable cause) {
+                    }
+
+                    @Override
+                    public void halfClose() {
+                    }
+
+                    @Override
+                    public void sendMessage(Q message) {
+                    }
+                };
+            }
+            return next.newCall(method, options);
         }
     }
 
