@@ -1,6 +1,9 @@
 package io.runnel.client.consumer;
 
+import io.grpc.ClientInterceptor;
+import io.grpc.StatusRuntimeException;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -39,13 +42,22 @@ import java.util.concurrent.TimeUnit;
  * {@link OffsetOutOfRangeException}).
  *
  * <p>Not thread-safe: one thread uses a consumer, as with Kafka's. It hands the fetcher thread an
- * immutable snapshot of where to fetch from each time it repositions (assign, seek, reset, pause);
- * fetched chunks carry the offset they start at, and poll keeps only those that continue the
- * current position, so nothing fetched before a seek leaks out after it.
+ * immutable, numbered snapshot of where to fetch from each time it repositions (assign, seek,
+ * reset, pause, a rebalance). Fetched chunks carry the number of the snapshot they were fetched
+ * for and the offset they start at; poll drops every chunk of an older snapshot, so nothing
+ * fetched before a reposition leaks out after it. (Keeping an old chunk that happened to start at
+ * the position moved the position past where the re-targeted fetcher started, after which no
+ * chunk continued it and the partition stalled for good: issue 12.) A chunk of the current
+ * snapshot that does not continue the position re-targets the fetcher at the position, so a
+ * partition can never stay stuck.
  */
 public final class RunnelConsumer implements Closeable {
     /** What to do when a position is not in the log. */
     public enum OffsetReset { EARLIEST, LATEST, NONE }
+
+    private static final long RETRY_BACKOFF_MS = 100;
+    /** How long positioning waits for a partition's leader to answer, as Kafka's default.api.timeout.ms. */
+    private static final long LIST_OFFSETS_TIMEOUT_MS = 60_000;
 
     private final Bootstrap bootstrap;
     private final OffsetReset reset;
@@ -58,6 +70,7 @@ public final class RunnelConsumer implements Closeable {
     private volatile boolean closed;
     private final Thread fetcher;
     private final GroupConsumer group;
+    private final ClientInterceptor[] interceptors;
 
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
         this(bootstrapServers, reset, fetchMaxBytes, null);
@@ -68,12 +81,19 @@ public final class RunnelConsumer implements Closeable {
      * only uses {@link #assign}.
      */
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group) {
+        this(bootstrapServers, reset, fetchMaxBytes, group, new ClientInterceptor[0]);
+    }
+
+    /** @param interceptors applied to every fetch and list-offsets call (tracing, fault injection in tests) */
+    public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group,
+                          ClientInterceptor... interceptors) {
         if (fetchMaxBytes < 1) {
             throw new IllegalArgumentException("fetch.max.bytes must be >= 1, got " + fetchMaxBytes);
         }
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.reset = reset;
         this.fetchMaxBytes = fetchMaxBytes;
+        this.interceptors = interceptors.clone();
         this.group = group == null ? null : new GroupConsumer(bootstrap, group);
         this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
         this.fetcher.setDaemon(true);
@@ -283,8 +303,12 @@ public final class RunnelConsumer implements Closeable {
                 return out;
             }
             Long position = positions.get(chunk.tp());
-            if (position == null || paused.contains(chunk.tp()) || chunk.fromOffset() != position) {
-                continue; // fetched before a seek, a pause or an unassign
+            if (chunk.generation() != publishedTargets.generation() || position == null || paused.contains(chunk.tp())) {
+                continue; // fetched before a seek, a pause, a rebalance or an unassign
+            }
+            if (chunk.fromOffset() != position) {
+                publishTargets(); // cannot happen within one generation; if it does, fetch from the position again
+                continue;
             }
             if (chunk.outOfRange()) {
                 if (reset == OffsetReset.NONE) {
@@ -301,8 +325,9 @@ public final class RunnelConsumer implements Closeable {
 
     // ---------------------------------------------------------------- background fetching
 
-    /** Records of one partition from {@code fromOffset}, or an out-of-range answer. */
-    private record Chunk(TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset, boolean outOfRange) {
+    /** Records of one partition from {@code fromOffset}, or an out-of-range answer, fetched for targets {@code generation}. */
+    private record Chunk(long generation, TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset,
+                         boolean outOfRange) {
     }
 
     /**
@@ -333,7 +358,7 @@ public final class RunnelConsumer implements Closeable {
                 next = new HashMap<>(targets.positions());
             }
             if (next.isEmpty()) {
-                pauseFetcher(50);
+                idle(50);
                 continue;
             }
             Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
@@ -346,7 +371,7 @@ public final class RunnelConsumer implements Closeable {
                 byLeader.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(tp);
             }
             if (byLeader.isEmpty()) {
-                pauseFetcher(100);
+                idle(100);
                 continue;
             }
             int waitMs = byLeader.size() == 1 ? 500 : 100;
@@ -354,20 +379,21 @@ public final class RunnelConsumer implements Closeable {
                 if (publishedTargets.generation() != seenGeneration || closed) {
                     break;
                 }
-                fetchFrom(e.getKey(), e.getValue(), next, waitMs);
+                fetchFrom(seenGeneration, e.getKey(), e.getValue(), next, waitMs);
             }
         }
     }
 
-    private void pauseFetcher(long ms) {
+    /** Waits on this thread: the fetcher with nothing to fetch, or either thread backing off before a retry. */
+    private void idle(long ms) {
         try {
-            TimeUnit.MILLISECONDS.sleep(ms); // idle fetcher thread with nothing to fetch
+            TimeUnit.MILLISECONDS.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void fetchFrom(int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
+    private void fetchFrom(long generation, int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
         BrokerInfo broker = metadata.getBrokersList().stream().filter(b -> b.getId() == brokerId).findFirst().orElse(null);
         if (broker == null) {
             refreshMetadataQuietly();
@@ -383,20 +409,21 @@ public final class RunnelConsumer implements Closeable {
                 .setPartitionMaxBytes(fetchMaxBytes));
         }
         if (topics.isEmpty()) {
-            pauseFetcher(50);
+            idle(50);
             return;
         }
         FetchRequest.Builder request = FetchRequest.newBuilder().setMaxWaitMs(waitMs).setMinBytes(1).setMaxBytes(fetchMaxBytes);
         topics.values().forEach(request::addTopics);
         List<FetchTopicResponse> response;
         try {
-            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
+            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withInterceptors(interceptors).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
                 .fetch(request.build()).getTopicsList();
         } catch (RuntimeException e) {
             refreshMetadataQuietly();
-            pauseFetcher(100);
+            idle(100);
             return;
         }
+        boolean failed = false;
         for (FetchTopicResponse t : response) {
             for (FetchPartitionResponse p : t.getPartitionsList()) {
                 TopicPartition tp = new TopicPartition(t.getTopic(), p.getPartition());
@@ -409,15 +436,19 @@ public final class RunnelConsumer implements Closeable {
                         List<ConsumerRecord> records = new ArrayList<>();
                         long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
                         next.put(tp, nextOffset);
-                        offer(new Chunk(tp, from, records, nextOffset, false));
+                        offer(new Chunk(generation, tp, from, records, nextOffset, false));
                     }
                     case OFFSET_OUT_OF_RANGE -> {
                         next.put(tp, -1L);
-                        offer(new Chunk(tp, from, List.of(), from, true));
+                        offer(new Chunk(generation, tp, from, List.of(), from, true));
                     }
-                    default -> refreshMetadataQuietly();
+                    default -> failed = true; // retriable or not, refetch after a backoff and fresh metadata
                 }
             }
+        }
+        if (failed) {
+            refreshMetadataQuietly();
+            idle(RETRY_BACKOFF_MS); // an erring broker answers at once: without it this loop would spin
         }
     }
 
@@ -465,21 +496,43 @@ public final class RunnelConsumer implements Closeable {
         };
     }
 
+    /**
+     * Asks the partition's leader, retrying retriable answers and call failures (a leader moving
+     * or restarting) with a backoff and a metadata refresh for up to {@link #LIST_OFFSETS_TIMEOUT_MS}.
+     */
     private long listOffset(TopicPartition tp, long timestamp) {
-        for (int attempt = 0; attempt < 3; attempt++) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LIST_OFFSETS_TIMEOUT_MS);
+        String last = "no leader known";
+        while (true) {
             BrokerInfo leader = leader(tp);
             if (leader != null) {
-                var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
-                        .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition()).setTimestamp(timestamp))).build())
-                    .getTopics(0).getPartitions(0);
-                if (r.getError() == ErrorCode.NONE) {
-                    return r.getOffset();
+                try {
+                    var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withInterceptors(interceptors)
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
+                            .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition()).setTimestamp(timestamp))).build())
+                        .getTopics(0).getPartitions(0);
+                    if (r.getError() == ErrorCode.NONE) {
+                        return r.getOffset();
+                    }
+                    if (!RetriableErrors.isRetriable(r.getError())) {
+                        throw new IllegalStateException("list-offsets for " + tp + " refused: " + r.getError());
+                    }
+                    last = r.getError().toString();
+                } catch (StatusRuntimeException e) {
+                    if (!RetriableErrors.isRetriable(e)) {
+                        throw e;
+                    }
+                    last = e.getMessage();
                 }
             }
-            refreshMetadata();
+            if (System.nanoTime() >= deadline) {
+                throw new IllegalStateException("no leader of " + tp + " answered a list-offsets request within "
+                    + LIST_OFFSETS_TIMEOUT_MS + " ms; last: " + last);
+            }
+            idle(RETRY_BACKOFF_MS);
+            refreshMetadataQuietly();
         }
-        throw new IllegalStateException("no leader of " + tp + " answered a list-offsets request");
     }
 
     private void refreshMetadata() {

@@ -3,6 +3,7 @@ package io.runnel.client.producer;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.StreamObserver;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -51,9 +52,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safety: {@link #send}, {@link #flush} and {@link #close} are safe from any thread.
  */
 public final class RunnelProducer implements Closeable {
-    private static final Set<ErrorCode> RETRIABLE = EnumSet.of(ErrorCode.NOT_LEADER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.REQUEST_TIMED_OUT,
-        ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.LEADER_NOT_AVAILABLE);
+    /**
+     * Answers after which the leader may hold the batch: acks=all timed out or the ISR shrank after
+     * the append (both written), or an error the broker did not classify. A retry carries the same
+     * numbers, so the leader's duplicate check keeps it from being written twice. (NOT_ENOUGH_REPLICAS,
+     * NOT_LEADER and the like come before the append: nothing was written.)
+     */
+    private static final Set<ErrorCode> MAY_HAVE_WRITTEN = EnumSet.of(ErrorCode.REQUEST_TIMED_OUT,
+        ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.UNKNOWN_SERVER_ERROR);
 
     private final ProducerConfig config;
     private final Bootstrap bootstrap;
@@ -69,12 +75,14 @@ public final class RunnelProducer implements Closeable {
     private volatile boolean metadataStale = true;
     private volatile boolean closing;
     private int flushesWanted;
+    /** Guarded by {@link #lock}: records whose topic or partition metadata does not show yet. */
+    private final AwaitingMetadata awaiting = new AwaitingMetadata();
+    /** Guarded by {@link #lock}. */
+    private long nextAwaitingRefreshMs;
     private final Thread sender;
     private final io.grpc.ClientInterceptor[] interceptors;
-    private volatile long producerId = -1;
-    private volatile short producerEpoch = -1;
-    /** Guarded by {@link #lock}: the next sequence number per partition. */
-    private final Map<TopicPartition, Integer> nextSequence = new HashMap<>();
+    /** Guarded by {@link #lock}: producer id, epoch and next sequence per partition (idempotence). */
+    private final PartitionSequences sequences = new PartitionSequences();
 
     /** One partition's batch: records appended, then built once and sent (and re-sent on retry). */
     private static final class Batch {
@@ -86,6 +94,8 @@ public final class RunnelProducer implements Closeable {
         int permits;
         ByteBuffer built;
         long retryAtMs;
+        /** An attempt ended without telling whether the leader wrote the batch. */
+        boolean possiblyWritten;
 
         Batch(TopicPartition tp, RecordBatchBuilder builder, long now, long deliveryTimeoutMs) {
             this.tp = tp;
@@ -112,10 +122,12 @@ public final class RunnelProducer implements Closeable {
 
     /**
      * Queues a record. Blocks while {@code buffer.memory} is full (back-pressure), up to
-     * {@code delivery.timeout.ms}.
+     * {@code delivery.timeout.ms}. A record whose topic (or partition) metadata does not show yet
+     * waits for it, refreshed every {@code retry.backoff.ms}, within its delivery timeout.
      *
      * @return completes with the record's offset, or exceptionally with {@link ProduceException}
-     *         (an unknown topic, a non-retriable error, or the delivery timeout)
+     *         (a non-retriable error, or the last error once the delivery timeout passed: e.g.
+     *         UNKNOWN_TOPIC_OR_PARTITION for a topic that never appeared)
      * @throws IllegalStateException after {@link #close}
      */
     public CompletableFuture<RecordMetadata> send(ProducerRecord record) {
@@ -123,27 +135,8 @@ public final class RunnelProducer implements Closeable {
             throw new IllegalStateException("producer is closed");
         }
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        TopicMetadata topic;
-        try {
-            topic = topicMetadata(record.topic());
-        } catch (ProduceException e) {
-            future.completeExceptionally(e);
-            return future;
-        }
-        int partitions = topic.getPartitionsCount();
-        int partition;
-        if (record.partition() != null) {
-            if (record.partition() >= partitions) {
-                future.completeExceptionally(new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-                    "topic '" + record.topic() + "' has " + partitions + " partitions, not " + (record.partition() + 1)));
-                return future;
-            }
-            partition = record.partition();
-        } else if (record.key() != null) {
-            partition = Partitioner.forKey(record.key(), partitions);
-        } else {
-            partition = sticky.computeIfAbsent(record.topic(), t -> Partitioner.sticky(partitions, -1));
-        }
+        long sentMs = System.currentTimeMillis();
+        TopicMetadata topic = knownTopic(record);
         int size = 64 + (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
         try {
             if (!memory.tryAcquire(size, config.deliveryTimeoutMs(), TimeUnit.MILLISECONDS)) {
@@ -156,31 +149,50 @@ public final class RunnelProducer implements Closeable {
             future.completeExceptionally(e);
             return future;
         }
-        TopicPartition tp = new TopicPartition(record.topic(), partition);
-        long now = System.currentTimeMillis();
         lock.lock();
         try {
-            Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
-            Batch open = queue.peekLast();
-            if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
-                open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
-                queue.addLast(open);
-                changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
-                if (record.partition() == null && record.key() == null && queue.size() > 1) {
-                    // The sticky partition's batch is full: stick to another one from now on.
-                    sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
-                }
-            }
-            open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
-            open.futures.add(future);
-            open.permits += size;
-            if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+            if (topic == null || awaiting.holds(record.topic())) {
+                awaiting.add(new AwaitingMetadata.Waiting(record, future, size, sentMs + config.deliveryTimeoutMs()));
                 changed.signalAll();
+            } else {
+                append(record, future, size, topic);
             }
         } finally {
             lock.unlock();
         }
         return future;
+    }
+
+    /** Needs the lock: puts the record into its partition's open batch. */
+    private void append(ProducerRecord record, CompletableFuture<RecordMetadata> future, int size, TopicMetadata topic) {
+        int partitions = topic.getPartitionsCount();
+        int partition;
+        if (record.partition() != null) {
+            partition = record.partition();
+        } else if (record.key() != null) {
+            partition = Partitioner.forKey(record.key(), partitions);
+        } else {
+            partition = sticky.computeIfAbsent(record.topic(), t -> Partitioner.sticky(partitions, -1));
+        }
+        TopicPartition tp = new TopicPartition(record.topic(), partition);
+        long now = System.currentTimeMillis();
+        Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        Batch open = queue.peekLast();
+        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
+            open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
+            queue.addLast(open);
+            changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
+            if (record.partition() == null && record.key() == null && queue.size() > 1) {
+                // The sticky partition's batch is full: stick to another one from now on.
+                sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
+            }
+        }
+        open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
+        open.futures.add(future);
+        open.permits += size;
+        if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+            changed.signalAll();
+        }
     }
 
     /** Sends every queued record now and waits until each is acknowledged or failed. */
@@ -189,6 +201,7 @@ public final class RunnelProducer implements Closeable {
         lock.lock();
         try {
             batches.values().forEach(q -> q.forEach(b -> pending.addAll(b.futures)));
+            pending.addAll(awaiting.futures());
             flushesWanted++;
             changed.signalAll();
         } finally {
@@ -227,16 +240,56 @@ public final class RunnelProducer implements Closeable {
 
     // ---------------------------------------------------------------- metadata
 
-    private TopicMetadata topicMetadata(String topic) {
-        TopicMetadata t = find(metadata, topic);
-        if (t == null || metadataStale && t.getPartitionsList().stream().anyMatch(p -> p.getLeaderId() < 0)) {
-            refreshMetadata();
-            t = find(metadata, topic);
+    /**
+     * The record's topic if metadata has it with the record's partition, refreshing once if not;
+     * null if not (unknown yet, or no broker answered), and the record then waits in
+     * {@link #awaiting}.
+     */
+    private TopicMetadata knownTopic(ProducerRecord record) {
+        TopicMetadata t = find(metadata, record.topic());
+        if (!covers(t, record) || metadataStale && t.getPartitionsList().stream().anyMatch(p -> p.getLeaderId() < 0)) {
+            try {
+                refreshMetadata();
+            } catch (ProduceException e) {
+                return null;
+            }
+            t = find(metadata, record.topic());
         }
-        if (t == null) {
-            throw new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' does not exist");
+        return covers(t, record) ? t : null;
+    }
+
+    private static boolean covers(TopicMetadata t, ProducerRecord record) {
+        return t != null && t.getPartitionsCount() > 0 && (record.partition() == null || record.partition() < t.getPartitionsCount());
+    }
+
+    /**
+     * Needs the lock: refreshes metadata (once per retry.backoff.ms) for records waiting for their
+     * topic, appends those now known and fails those past their delivery timeout.
+     */
+    private void releaseAwaiting() {
+        if (awaiting.isEmpty()) {
+            return;
         }
-        return t;
+        long now = System.currentTimeMillis();
+        if (now >= nextAwaitingRefreshMs) {
+            nextAwaitingRefreshMs = now + config.retryBackoffMs();
+            try {
+                refreshMetadata();
+            } catch (ProduceException e) {
+                // no broker answered: the next round asks again
+            }
+        }
+        MetadataResponse md = metadata;
+        for (AwaitingMetadata.Waiting w : awaiting.takeKnown(r -> covers(find(md, r.topic()), r))) {
+            append(w.record(), w.future(), w.permits(), find(md, w.record().topic()));
+        }
+        for (AwaitingMetadata.Waiting w : awaiting.takeExpired(now)) {
+            memory.release(w.permits());
+            TopicMetadata t = find(md, w.record().topic());
+            w.future().completeExceptionally(new ProduceException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, t == null
+                ? "topic '" + w.record().topic() + "' does not exist (waited delivery.timeout.ms)"
+                : "topic '" + w.record().topic() + "' has " + t.getPartitionsCount() + " partitions, not " + (w.record().partition() + 1)));
+        }
     }
 
     private static TopicMetadata find(MetadataResponse md, String topic) {
@@ -272,12 +325,13 @@ public final class RunnelProducer implements Closeable {
 
     private void runSender() {
         while (true) {
-            if (config.idempotence() && producerId < 0 && !initProducerId()) {
+            if (config.idempotence() && needsProducerId() && !initProducerId()) {
                 lock.lock();
                 try {
-                    if (closing && batches.values().stream().allMatch(Deque::isEmpty)) {
+                    if (closing && batches.values().stream().allMatch(Deque::isEmpty) && awaiting.isEmpty()) {
                         return;
                     }
+                    releaseAwaiting();
                     failExpired();
                     changed.await(config.retryBackoffMs() + 1, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -290,9 +344,10 @@ public final class RunnelProducer implements Closeable {
             Map<Integer, List<Batch>> ready;
             lock.lock();
             try {
-                if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty()) {
+                if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty() && awaiting.isEmpty()) {
                     return;
                 }
+                releaseAwaiting();
                 ready = collectReady();
                 if (ready.isEmpty()) {
                     changed.await(Math.max(1, nextWakeMs()), TimeUnit.MILLISECONDS);
@@ -307,6 +362,15 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
+    private boolean needsProducerId() {
+        lock.lock();
+        try {
+            return sequences.needsProducerId();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Asks any broker for a producer id; false (to retry later) if none could give one. */
     private boolean initProducerId() {
         try {
@@ -316,8 +380,12 @@ public final class RunnelProducer implements Closeable {
             if (r.getError() != ErrorCode.NONE) {
                 return false;
             }
-            producerEpoch = (short) r.getProducerEpoch();
-            producerId = r.getProducerId();
+            lock.lock();
+            try {
+                sequences.producerIdGranted(r.getProducerId(), (short) r.getProducerEpoch());
+            } finally {
+                lock.unlock();
+            }
             return true;
         } catch (RuntimeException e) {
             return false;
@@ -329,8 +397,9 @@ public final class RunnelProducer implements Closeable {
         long now = System.currentTimeMillis();
         for (Deque<Batch> q : batches.values()) {
             while (!q.isEmpty() && now >= q.peekFirst().deadlineMs && !inFlight.contains(q.peekFirst().tp)) {
-                fail(q.pollFirst(), new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
-                    "no producer id could be obtained within delivery.timeout.ms"));
+                Batch expired = q.pollFirst();
+                fail(expired, new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
+                    "no producer id could be obtained within delivery.timeout.ms", expired.possiblyWritten));
             }
         }
     }
@@ -353,7 +422,8 @@ public final class RunnelProducer implements Closeable {
             }
             if (now >= first.deadlineMs) {
                 e.getValue().pollFirst();
-                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms"));
+                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms",
+                    first.possiblyWritten));
                 continue;
             }
             boolean due = e.getValue().size() > 1 || first.builder.uncompressedSizeInBytes() >= config.batchSize()
@@ -364,16 +434,18 @@ public final class RunnelProducer implements Closeable {
             BrokerInfo leader = leaderOf(e.getKey());
             if (leader == null) {
                 metadataStale = true;
+                first.retryAtMs = now + config.retryBackoffMs(); // no leader yet: back off, not a refresh per loop
                 continue;
+            }
+            if (first.built == null && config.idempotence() && !sequences.canStamp(e.getKey())) {
+                continue; // waits for a new producer id
             }
             inFlight.add(e.getKey());
             if (first.built == null) {
                 // Built under the lock: send() may otherwise still be appending to this builder.
                 if (config.idempotence()) {
-                    int sequence = nextSequence.getOrDefault(e.getKey(), 0);
-                    first.builder.producer(producerId, producerEpoch, sequence);
-                    long next = (long) sequence + first.builder.recordCount();
-                    nextSequence.put(e.getKey(), (int) (next > Integer.MAX_VALUE ? next - Integer.MAX_VALUE - 1 : next));
+                    PartitionSequences.Stamp stamp = sequences.stamp(e.getKey(), first.builder.recordCount());
+                    first.builder.producer(stamp.producerId(), stamp.producerEpoch(), stamp.baseSequence());
                 }
                 first.built = first.builder.build();
             }
@@ -385,7 +457,7 @@ public final class RunnelProducer implements Closeable {
     /** Needs the lock: how long until the earliest batch is due. */
     private long nextWakeMs() {
         long now = System.currentTimeMillis();
-        long wake = 100;
+        long wake = awaiting.isEmpty() ? 100 : Math.min(100, nextAwaitingRefreshMs - now);
         for (Deque<Batch> q : batches.values()) {
             Batch first = q.peekFirst();
             if (first != null) {
@@ -407,7 +479,7 @@ public final class RunnelProducer implements Closeable {
             .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
         byTopic.values().forEach(request::addTopics);
         if (broker == null) {
-            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown"));
+            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown", false));
             return;
         }
         BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
@@ -424,18 +496,19 @@ public final class RunnelProducer implements Closeable {
                     for (Batch b : toSend) {
                         PartitionProduceResponse p = answers.get(b.tp);
                         if (p == null) {
-                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp);
+                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp, true);
                         } else if (p.getError() == ErrorCode.NONE) {
                             complete(b, p.getBaseOffset());
                         } else {
-                            retryOrFail(b, p.getError(), p.getErrorMessage());
+                            retryOrFail(b, p.getError(), p.getErrorMessage(), mayHaveWritten(p.getError()));
                         }
                     }
                 }
 
                 @Override
                 public void onError(Throwable t) {
-                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage()));
+                    // The request may have reached the leader before the call failed.
+                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage(), true));
                 }
 
                 @Override
@@ -459,16 +532,22 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
-    private void retryOrFail(Batch b, ErrorCode error, String message) {
+    /**
+     * An attempt failed: retried (with the same numbers) after a backoff and a metadata refresh
+     * while retriable and before the delivery timeout, else failed. {@code possiblyWritten}: the
+     * answer leaves open whether the leader wrote the batch.
+     */
+    private void retryOrFail(Batch b, ErrorCode error, String message, boolean possiblyWritten) {
         lock.lock();
         try {
             inFlight.remove(b.tp);
-            if (RETRIABLE.contains(error) && System.currentTimeMillis() + config.retryBackoffMs() < b.deadlineMs) {
+            b.possiblyWritten |= possiblyWritten;
+            if (RetriableErrors.isRetriable(error) && System.currentTimeMillis() + config.retryBackoffMs() < b.deadlineMs) {
                 metadataStale = true;
                 b.retryAtMs = System.currentTimeMillis() + config.retryBackoffMs();
             } else {
                 batches.get(b.tp).remove(b);
-                fail(b, new ProduceException(error, message));
+                fail(b, new ProduceException(error, message, b.possiblyWritten));
             }
             changed.signalAll();
         } finally {
@@ -476,23 +555,48 @@ public final class RunnelProducer implements Closeable {
         }
     }
 
-    /** Needs the lock, or a batch already out of the queues. */
+    private static boolean mayHaveWritten(ErrorCode error) {
+        return MAY_HAVE_WRITTEN.contains(error);
+    }
+
+    /**
+     * Needs the lock; {@code b} is out of the queues and not in flight. A numbered batch failing
+     * leaves the leader's next expected sequence unknown, so its partition starts a new epoch.
+     */
     private void fail(Batch b, ProduceException error) {
+        if (b.built != null && config.idempotence()) {
+            sequences.reset(b.tp);
+        }
         memory.release(b.permits);
         b.futures.forEach(f -> f.completeExceptionally(error));
     }
 
-    /** A record that could not be written, with the cluster's error code. */
+    /**
+     * A record the producer gave up on, with the cluster's (last) error code. Unless
+     * {@link #possiblyWritten}, nothing was written; otherwise an attempt may have been (a timeout,
+     * NOT_ENOUGH_REPLICAS_AFTER_APPEND, a lost answer), and a reader may still see the record.
+     */
     public static final class ProduceException extends RuntimeException {
         private final ErrorCode code;
+        private final boolean possiblyWritten;
 
         public ProduceException(ErrorCode code, String message) {
-            super(code + ": " + message);
+            this(code, message, false);
+        }
+
+        public ProduceException(ErrorCode code, String message, boolean possiblyWritten) {
+            super(code + ": " + message + (possiblyWritten ? " (an earlier attempt may have been written)" : ""));
             this.code = code;
+            this.possiblyWritten = possiblyWritten;
         }
 
         public ErrorCode code() {
             return code;
+        }
+
+        /** Whether an attempt may have reached the log, so the record's outcome is unknown (not "not written"). */
+        public boolean possiblyWritten() {
+            return possiblyWritten;
         }
     }
 }

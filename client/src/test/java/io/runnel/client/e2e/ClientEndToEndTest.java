@@ -173,8 +173,8 @@ class ClientEndToEndTest {
     }
 
     @Test
-    void unknownTopic_failsTheFuture_withItsCode() {
-        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap))) {
+    void unknownTopic_failsTheFuture_withItsCode_afterTheDeliveryTimeout() {
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withDeliveryTimeoutMs(500))) {
             var failure = assertThrows(java.util.concurrent.CompletionException.class,
                 () -> producer.send(new ProducerRecord("no-such-topic", null, "x".getBytes())).join());
             assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ((RunnelProducer.ProduceException) failure.getCause()).code());
