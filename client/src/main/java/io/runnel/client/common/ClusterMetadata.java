@@ -1,0 +1,128 @@
+package io.runnel.client.common;
+
+import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataResponse;
+import io.runnel.proto.v1.PartitionMetadata;
+import io.runnel.proto.v1.TopicMetadata;
+import java.util.List;
+
+/**
+ * A client's view of the cluster: which topics exist, which broker leads each partition and where
+ * brokers listen, as of the last metadata answer. The producer and the consumer ask it for
+ * leaders and refresh it when an answer says the view is out of date (a leader moved, a topic is
+ * new); {@link #refreshPaced} bounds how often a caller waiting for a change asks the cluster.
+ *
+ * <p>Thread-safety: safe from any thread. The view is replaced whole (a volatile reference), so a
+ * reader sees one consistent answer; the pacing deadline is guarded by this object's monitor.
+ */
+public final class ClusterMetadata {
+    private final Bootstrap bootstrap;
+    private volatile MetadataResponse current = MetadataResponse.getDefaultInstance();
+    /** True until the first refresh, and after {@link #markStale} until the next one. */
+    private volatile boolean stale = true;
+    /** Guarded by this: when {@link #refreshPaced} may ask the cluster again. */
+    private long nextPacedRefreshMs;
+
+    public ClusterMetadata(Bootstrap bootstrap) {
+        this.bootstrap = bootstrap;
+    }
+
+    /**
+     * Asks a bootstrap server for every topic.
+     *
+     * @throws Bootstrap.ClusterUnreachableException if no bootstrap server answered
+     * @throws RuntimeException                      the metadata call's failure
+     */
+    public void refresh() {
+        current = bootstrap.metadata(List.of());
+        stale = false;
+    }
+
+    /** {@link #refresh}, keeping the old view if no broker answered; false then. */
+    public boolean refreshQuietly() {
+        try {
+            refresh();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Refreshes (quietly) if {@link #markStale} was called since the last refresh. */
+    public void refreshIfStale() {
+        if (stale) {
+            refreshQuietly();
+        }
+    }
+
+    /** An answer showed the view is out of date: the next {@link #refreshIfStale} asks the cluster. */
+    public void markStale() {
+        stale = true;
+    }
+
+    public boolean isStale() {
+        return stale;
+    }
+
+    /**
+     * Refreshes (quietly) unless this method already did less than {@code intervalMs} before
+     * {@code nowMs}, so a caller polling for a change asks at most once per interval.
+     *
+     * @return whether it asked the cluster
+     */
+    public synchronized boolean refreshPaced(long nowMs, long intervalMs) {
+        if (nowMs < nextPacedRefreshMs) {
+            return false;
+        }
+        nextPacedRefreshMs = nowMs + intervalMs;
+        refreshQuietly();
+        return true;
+    }
+
+    /** When {@link #refreshPaced} will next ask the cluster. */
+    public synchronized long nextPacedRefreshMs() {
+        return nextPacedRefreshMs;
+    }
+
+    /** The last answer, whole. */
+    public MetadataResponse current() {
+        return current;
+    }
+
+    /** The topic as the last answer has it, or null if that answer had no such topic (or an error for it). */
+    public TopicMetadata topic(String name) {
+        return topic(current, name);
+    }
+
+    /** The partition as the last answer has it, or null. */
+    public PartitionMetadata partition(TopicPartition tp) {
+        TopicMetadata t = topic(tp.topic());
+        if (t == null) {
+            return null;
+        }
+        for (PartitionMetadata p : t.getPartitionsList()) {
+            if (p.getPartition() == tp.partition()) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The partition's leader, or null if the last answer shows none (or no such partition). */
+    public BrokerInfo leader(TopicPartition tp) {
+        PartitionMetadata p = partition(tp);
+        return p == null || p.getLeaderId() < 0 ? null : broker(p.getLeaderId());
+    }
+
+    /** The broker with this id in the last answer, or null. */
+    public BrokerInfo broker(int id) {
+        return current.getBrokersList().stream().filter(b -> b.getId() == id).findFirst().orElse(null);
+    }
+
+    /** The topic as {@code md} has it, or null (no such topic, or an error for it). */
+    public static TopicMetadata topic(MetadataResponse md, String topic) {
+        return md.getTopicsList().stream().filter(t -> t.getName().equals(topic) && t.getError() == ErrorCode.NONE)
+            .findFirst().orElse(null);
+    }
+}

@@ -1,0 +1,164 @@
+package io.runnel.client.producer;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ClientInterceptor;
+import io.grpc.stub.StreamObserver;
+import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.ClusterMetadata;
+import io.runnel.client.common.RetriableErrors;
+import io.runnel.client.common.TopicPartition;
+import io.runnel.client.producer.RecordAccumulator.Batch;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.InitProducerIdRequest;
+import io.runnel.proto.v1.PartitionProduceData;
+import io.runnel.proto.v1.PartitionProduceResponse;
+import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.ProduceResponse;
+import io.runnel.proto.v1.TopicProduceData;
+import io.runnel.proto.v1.TopicProduceResponse;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The producer's sender loop: takes a producer id from the cluster (with idempotence), drains the
+ * due batches from the {@link RecordAccumulator}, ships every batch one broker leads in one
+ * produce request, and settles each batch by its answer: written, retried after
+ * {@code retry.backoff.ms} and a metadata refresh while the error is retriable and the delivery
+ * timeout allows, or failed with the error. Stops once the accumulator is closed and empty.
+ *
+ * <p>Thread-safety: {@link #run} runs on the producer's one sender thread; answers arrive on gRPC
+ * threads and touch only the accumulator (which is thread-safe) and {@link ClusterMetadata}.
+ */
+final class Sender implements Runnable {
+    /**
+     * Answers after which the leader may hold the batch: acks=all timed out or the ISR shrank after
+     * the append (both written), or an error the broker did not classify. A retry carries the same
+     * numbers, so the leader's duplicate check keeps it from being written twice. (NOT_ENOUGH_REPLICAS,
+     * NOT_LEADER and the like come before the append: nothing was written.)
+     */
+    private static final Set<ErrorCode> MAY_HAVE_WRITTEN = EnumSet.of(ErrorCode.REQUEST_TIMED_OUT,
+        ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, ErrorCode.UNKNOWN_SERVER_ERROR);
+
+    private final ProducerConfig config;
+    private final Bootstrap bootstrap;
+    private final ClusterMetadata metadata;
+    private final RecordAccumulator accumulator;
+    private final ClientInterceptor[] interceptors;
+
+    Sender(ProducerConfig config, Bootstrap bootstrap, ClusterMetadata metadata, RecordAccumulator accumulator,
+           ClientInterceptor[] interceptors) {
+        this.config = config;
+        this.bootstrap = bootstrap;
+        this.metadata = metadata;
+        this.accumulator = accumulator;
+        this.interceptors = interceptors.clone();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                if (config.idempotence() && accumulator.needsProducerId() && !initProducerId()) {
+                    if (!accumulator.idleWithoutProducerId()) {
+                        return;
+                    }
+                    continue;
+                }
+                Map<Integer, List<Batch>> ready = accumulator.drain();
+                if (ready == null) {
+                    return;
+                }
+                ready.forEach(this::sendTo);
+            }
+        } catch (InterruptedException e) {
+            // the producer is going away
+        }
+    }
+
+    /** Asks any broker for a producer id; false (to retry later) if none could give one. */
+    private boolean initProducerId() {
+        try {
+            var r = BrokerGrpc.newBlockingStub(bootstrap.anyChannel()).withInterceptors(interceptors)
+                .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                .initProducerId(InitProducerIdRequest.getDefaultInstance());
+            if (r.getError() != ErrorCode.NONE) {
+                return false;
+            }
+            accumulator.producerIdGranted(r.getProducerId(), (short) r.getProducerEpoch());
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void sendTo(int brokerId, List<Batch> toSend) {
+        BrokerInfo broker = metadata.broker(brokerId);
+        Map<String, TopicProduceData.Builder> byTopic = new HashMap<>();
+        for (Batch b : toSend) {
+            byTopic.computeIfAbsent(b.tp.topic(), t -> TopicProduceData.newBuilder().setTopic(t))
+                .addPartitions(PartitionProduceData.newBuilder().setPartition(b.tp.partition())
+                    .setRecordBatches(UnsafeByteOperations.unsafeWrap(b.built.duplicate())));
+        }
+        ProduceRequest.Builder request = ProduceRequest.newBuilder().setAcks(config.acks())
+            .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.requestTimeoutMs()));
+        byTopic.values().forEach(request::addTopics);
+        if (broker == null) {
+            toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown", false));
+            return;
+        }
+        BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
+            .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
+            .produce(request.build(), new StreamObserver<>() {
+                @Override
+                public void onNext(ProduceResponse response) {
+                    Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
+                    for (TopicProduceResponse t : response.getTopicsList()) {
+                        for (PartitionProduceResponse p : t.getPartitionsList()) {
+                            answers.put(new TopicPartition(t.getTopic(), p.getPartition()), p);
+                        }
+                    }
+                    for (Batch b : toSend) {
+                        PartitionProduceResponse p = answers.get(b.tp);
+                        if (p == null) {
+                            retryOrFail(b, ErrorCode.UNKNOWN_SERVER_ERROR, "no answer for " + b.tp, true);
+                        } else if (p.getError() == ErrorCode.NONE) {
+                            accumulator.completed(b, p.getBaseOffset());
+                        } else {
+                            retryOrFail(b, p.getError(), p.getErrorMessage(), MAY_HAVE_WRITTEN.contains(p.getError()));
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    // The request may have reached the leader before the call failed.
+                    toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage(), true));
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+    }
+
+    /**
+     * An attempt failed: retried (with the same numbers) after a backoff and a metadata refresh
+     * while retriable and before the delivery timeout, else failed. {@code possiblyWritten}: the
+     * answer leaves open whether the leader wrote the batch.
+     */
+    private void retryOrFail(Batch b, ErrorCode error, String message, boolean possiblyWritten) {
+        long now = System.currentTimeMillis();
+        if (RetriableErrors.isRetriable(error) && now + config.retryBackoffMs() < b.deadlineMs) {
+            metadata.markStale();
+            accumulator.retryLater(b, possiblyWritten, now + config.retryBackoffMs());
+        } else {
+            accumulator.giveUp(b, possiblyWritten, error, message);
+        }
+    }
+}
