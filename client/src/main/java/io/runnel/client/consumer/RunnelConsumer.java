@@ -3,26 +3,16 @@ package io.runnel.client.consumer;
 import io.grpc.ClientInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
-import io.runnel.proto.v1.FetchPartition;
-import io.runnel.proto.v1.FetchPartitionResponse;
-import io.runnel.proto.v1.FetchRequest;
-import io.runnel.proto.v1.FetchTopic;
-import io.runnel.proto.v1.FetchTopicResponse;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsRequest;
 import io.runnel.proto.v1.ListOffsetsTopic;
-import io.runnel.proto.v1.MetadataResponse;
-import io.runnel.proto.v1.PartitionMetadata;
-import io.runnel.proto.v1.TopicMetadata;
-import io.runnel.record.Record;
-import io.runnel.record.RecordBatch;
 import java.io.Closeable;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,7 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Reads assigned partitions from their leaders (no consumer groups here). A background thread
@@ -41,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * outside the log is reset by {@code auto.offset.reset}: earliest, latest, or none (then
  * {@link OffsetOutOfRangeException}).
  *
- * <p>Not thread-safe: one thread uses a consumer, as with Kafka's. It hands the fetcher thread an
+ * <p>Not thread-safe: one thread uses a consumer, as with Kafka's. It hands the {@link Fetcher} an
  * immutable, numbered snapshot of where to fetch from each time it repositions (assign, seek,
  * reset, pause, a rebalance). Fetched chunks carry the number of the snapshot they were fetched
  * for and the offset they start at; poll drops every chunk of an older snapshot, so nothing
@@ -55,20 +47,17 @@ public final class RunnelConsumer implements Closeable {
     /** What to do when a position is not in the log. */
     public enum OffsetReset { EARLIEST, LATEST, NONE }
 
+    /** Backoff between list-offsets attempts. */
     private static final long RETRY_BACKOFF_MS = 100;
     /** How long positioning waits for a partition's leader to answer, as Kafka's default.api.timeout.ms. */
     private static final long LIST_OFFSETS_TIMEOUT_MS = 60_000;
 
     private final Bootstrap bootstrap;
+    private final ClusterMetadata metadata;
     private final OffsetReset reset;
-    private final int fetchMaxBytes;
     private final Map<TopicPartition, Long> positions = new LinkedHashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
-    private volatile MetadataResponse metadata = MetadataResponse.getDefaultInstance();
-    private final java.util.concurrent.BlockingQueue<Chunk> fetched = new java.util.concurrent.LinkedBlockingQueue<>(32);
-    private volatile Targets publishedTargets = new Targets(0, Map.of());
-    private volatile boolean closed;
-    private final Thread fetcher;
+    private final Fetcher fetcher;
     private final GroupConsumer group;
     private final ClientInterceptor[] interceptors;
 
@@ -91,13 +80,11 @@ public final class RunnelConsumer implements Closeable {
             throw new IllegalArgumentException("fetch.max.bytes must be >= 1, got " + fetchMaxBytes);
         }
         this.bootstrap = new Bootstrap(bootstrapServers);
+        this.metadata = new ClusterMetadata(bootstrap);
         this.reset = reset;
-        this.fetchMaxBytes = fetchMaxBytes;
         this.interceptors = interceptors.clone();
         this.group = group == null ? null : new GroupConsumer(bootstrap, group);
-        this.fetcher = new Thread(this::runFetcher, "runnel-consumer-fetcher");
-        this.fetcher.setDaemon(true);
-        this.fetcher.start();
+        this.fetcher = new Fetcher(bootstrap, metadata, fetchMaxBytes, interceptors);
     }
 
     // ---------------------------------------------------------------- groups
@@ -113,11 +100,11 @@ public final class RunnelConsumer implements Closeable {
         if (topics.isEmpty() || topics.stream().anyMatch(t -> t == null || t.isEmpty())) {
             throw new IllegalArgumentException("subscribe needs one or more non-empty topic names, got " + topics);
         }
-        requireGroup().subscribe(List.copyOf(new java.util.TreeSet<>(topics)), "", listener);
+        requireGroup().subscribe(List.copyOf(new TreeSet<>(topics)), "", listener);
     }
 
     /** Subscribes to every topic whose whole name matches, including topics created later. */
-    public void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener) {
+    public void subscribe(Pattern pattern, RebalanceListener listener) {
         requireGroup().subscribe(List.of(), pattern.pattern(), listener);
     }
 
@@ -154,7 +141,7 @@ public final class RunnelConsumer implements Closeable {
     }
 
     /** The group's committed offsets of these partitions (absent where it has none). */
-    public Map<TopicPartition, Long> committed(java.util.Set<TopicPartition> partitions) {
+    public Map<TopicPartition, Long> committed(Set<TopicPartition> partitions) {
         if (group == null) {
             throw new IllegalStateException("committed needs a consumer created with a GroupConfig");
         }
@@ -196,7 +183,7 @@ public final class RunnelConsumer implements Closeable {
         @Override
         public void add(Map<TopicPartition, Long> startAt) {
             positions.putAll(startAt);
-            refreshMetadataQuietly();
+            metadata.refreshQuietly();
             publishTargets();
         }
     };
@@ -211,9 +198,9 @@ public final class RunnelConsumer implements Closeable {
         for (TopicPartition tp : partitions) {
             positions.putIfAbsent(tp, -1L);
         }
-        refreshMetadata();
+        metadata.refresh();
         for (TopicPartition tp : partitions) {
-            if (leader(tp) == null && findPartition(tp) == null) {
+            if (metadata.leader(tp) == null && metadata.partition(tp) == null) {
                 throw new IllegalArgumentException("partition " + tp + " does not exist");
             }
         }
@@ -291,10 +278,9 @@ public final class RunnelConsumer implements Closeable {
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         List<ConsumerRecord> out = new ArrayList<>();
         while (true) {
-            Chunk chunk;
+            Fetcher.Chunk chunk;
             try {
-                long waitNanos = deadline - System.nanoTime();
-                chunk = out.isEmpty() && waitNanos > 0 ? fetched.poll(waitNanos, TimeUnit.NANOSECONDS) : fetched.poll();
+                chunk = fetcher.poll(out.isEmpty() ? deadline - System.nanoTime() : 0);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return out;
@@ -303,7 +289,7 @@ public final class RunnelConsumer implements Closeable {
                 return out;
             }
             Long position = positions.get(chunk.tp());
-            if (chunk.generation() != publishedTargets.generation() || position == null || paused.contains(chunk.tp())) {
+            if (chunk.generation() != fetcher.generation() || position == null || paused.contains(chunk.tp())) {
                 continue; // fetched before a seek, a pause, a rebalance or an unassign
             }
             if (chunk.fromOffset() != position) {
@@ -323,12 +309,7 @@ public final class RunnelConsumer implements Closeable {
         }
     }
 
-    // ---------------------------------------------------------------- background fetching
-
-    /** Records of one partition from {@code fromOffset}, or an out-of-range answer, fetched for targets {@code generation}. */
-    private record Chunk(long generation, TopicPartition tp, long fromOffset, List<ConsumerRecord> records, long nextOffset,
-                         boolean outOfRange) {
-    }
+    // ---------------------------------------------------------------- positions
 
     /**
      * Tells the fetcher where to fetch from now. Called only when positions jump (assign, seek,
@@ -341,151 +322,7 @@ public final class RunnelConsumer implements Closeable {
                 targets.put(tp, offset);
             }
         });
-        publishedTargets = new Targets(publishedTargets.generation() + 1, Map.copyOf(targets));
-    }
-
-    /** An immutable snapshot of fetch starting points, numbered so the fetcher notices a new one. */
-    private record Targets(long generation, Map<TopicPartition, Long> positions) {
-    }
-
-    private void runFetcher() {
-        long seenGeneration = -1;
-        Map<TopicPartition, Long> next = new HashMap<>();
-        while (!closed) {
-            Targets targets = publishedTargets;
-            if (targets.generation() != seenGeneration) {
-                seenGeneration = targets.generation();
-                next = new HashMap<>(targets.positions());
-            }
-            if (next.isEmpty()) {
-                idle(50);
-                continue;
-            }
-            Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
-            for (TopicPartition tp : next.keySet()) {
-                BrokerInfo leader = leader(tp);
-                if (leader == null) {
-                    refreshMetadataQuietly();
-                    continue;
-                }
-                byLeader.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(tp);
-            }
-            if (byLeader.isEmpty()) {
-                idle(100);
-                continue;
-            }
-            int waitMs = byLeader.size() == 1 ? 500 : 100;
-            for (Map.Entry<Integer, List<TopicPartition>> e : byLeader.entrySet()) {
-                if (publishedTargets.generation() != seenGeneration || closed) {
-                    break;
-                }
-                fetchFrom(seenGeneration, e.getKey(), e.getValue(), next, waitMs);
-            }
-        }
-    }
-
-    /** Waits on this thread: the fetcher with nothing to fetch, or either thread backing off before a retry. */
-    private void idle(long ms) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void fetchFrom(long generation, int brokerId, List<TopicPartition> tps, Map<TopicPartition, Long> next, int waitMs) {
-        BrokerInfo broker = metadata.getBrokersList().stream().filter(b -> b.getId() == brokerId).findFirst().orElse(null);
-        if (broker == null) {
-            refreshMetadataQuietly();
-            return;
-        }
-        Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
-        for (TopicPartition tp : tps) {
-            if (next.get(tp) < 0) {
-                continue; // out of range: waits for the consumer thread to reposition it
-            }
-            topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t)).addPartitions(FetchPartition.newBuilder()
-                .setPartition(tp.partition()).setFetchOffset(next.get(tp)).setCurrentLeaderEpoch(-1)
-                .setPartitionMaxBytes(fetchMaxBytes));
-        }
-        if (topics.isEmpty()) {
-            idle(50);
-            return;
-        }
-        FetchRequest.Builder request = FetchRequest.newBuilder().setMaxWaitMs(waitMs).setMinBytes(1).setMaxBytes(fetchMaxBytes);
-        topics.values().forEach(request::addTopics);
-        List<FetchTopicResponse> response;
-        try {
-            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withInterceptors(interceptors).withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS)
-                .fetch(request.build()).getTopicsList();
-        } catch (RuntimeException e) {
-            refreshMetadataQuietly();
-            idle(100);
-            return;
-        }
-        boolean failed = false;
-        for (FetchTopicResponse t : response) {
-            for (FetchPartitionResponse p : t.getPartitionsList()) {
-                TopicPartition tp = new TopicPartition(t.getTopic(), p.getPartition());
-                long from = next.get(tp);
-                switch (p.getError()) {
-                    case NONE -> {
-                        if (p.getRecordBatches().isEmpty()) {
-                            continue;
-                        }
-                        List<ConsumerRecord> records = new ArrayList<>();
-                        long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
-                        next.put(tp, nextOffset);
-                        offer(new Chunk(generation, tp, from, records, nextOffset, false));
-                    }
-                    case OFFSET_OUT_OF_RANGE -> {
-                        next.put(tp, -1L);
-                        offer(new Chunk(generation, tp, from, List.of(), from, true));
-                    }
-                    default -> failed = true; // retriable or not, refetch after a backoff and fresh metadata
-                }
-            }
-        }
-        if (failed) {
-            refreshMetadataQuietly();
-            idle(RETRY_BACKOFF_MS); // an erring broker answers at once: without it this loop would spin
-        }
-    }
-
-    private void offer(Chunk chunk) {
-        try {
-            while (!closed && !fetched.offer(chunk, 100, TimeUnit.MILLISECONDS)) {
-                // the application is behind: hold this fetch until poll makes room
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static long decode(TopicPartition tp, long from, ByteBuffer batches, List<ConsumerRecord> out) {
-        long position = from;
-        RecordBatch batch = new RecordBatch();
-        for (int at = 0; at < batches.limit(); ) {
-            int size = RecordBatch.validateFraming(batches, at, batches.limit() - at, at);
-            batch.wrap(batches, at, at);
-            batch.validate();
-            for (Record r : batch.records()) {
-                if (r.offset() >= from) {
-                    out.add(new ConsumerRecord(tp.topic(), tp.partition(), r.offset(), r.timestamp(), r.key(), r.value(), r.headers()));
-                }
-            }
-            position = Math.max(position, batch.nextOffset());
-            at += size;
-        }
-        return position;
-    }
-
-    private void refreshMetadataQuietly() {
-        try {
-            refreshMetadata();
-        } catch (RuntimeException e) {
-            // the next round tries again
-        }
+        fetcher.retarget(targets);
     }
 
     private long resetPosition(TopicPartition tp) {
@@ -504,7 +341,7 @@ public final class RunnelConsumer implements Closeable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LIST_OFFSETS_TIMEOUT_MS);
         String last = "no leader known";
         while (true) {
-            BrokerInfo leader = leader(tp);
+            BrokerInfo leader = metadata.leader(tp);
             if (leader != null) {
                 try {
                     var r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withInterceptors(interceptors)
@@ -530,34 +367,13 @@ public final class RunnelConsumer implements Closeable {
                 throw new IllegalStateException("no leader of " + tp + " answered a list-offsets request within "
                     + LIST_OFFSETS_TIMEOUT_MS + " ms; last: " + last);
             }
-            idle(RETRY_BACKOFF_MS);
-            refreshMetadataQuietly();
-        }
-    }
-
-    private void refreshMetadata() {
-        metadata = bootstrap.metadata(List.of());
-    }
-
-    private PartitionMetadata findPartition(TopicPartition tp) {
-        for (TopicMetadata t : metadata.getTopicsList()) {
-            if (t.getName().equals(tp.topic())) {
-                for (PartitionMetadata p : t.getPartitionsList()) {
-                    if (p.getPartition() == tp.partition()) {
-                        return p;
-                    }
-                }
+            try {
+                TimeUnit.MILLISECONDS.sleep(RETRY_BACKOFF_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
+            metadata.refreshQuietly();
         }
-        return null;
-    }
-
-    private BrokerInfo leader(TopicPartition tp) {
-        PartitionMetadata p = findPartition(tp);
-        if (p == null || p.getLeaderId() < 0) {
-            return null;
-        }
-        return metadata.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst().orElse(null);
     }
 
     private TopicPartition requireAssigned(TopicPartition tp) {
@@ -572,12 +388,7 @@ public final class RunnelConsumer implements Closeable {
         if (group != null) {
             group.close(groupPositions);
         }
-        closed = true;
-        try {
-            fetcher.join(TimeUnit.SECONDS.toMillis(35));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        fetcher.close();
         bootstrap.close();
     }
 
