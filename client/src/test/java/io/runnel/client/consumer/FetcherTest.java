@@ -1,0 +1,115 @@
+package io.runnel.client.consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ClientInterceptor;
+import io.runnel.broker.node.TestCluster;
+import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.ClusterMetadata;
+import io.runnel.client.common.TopicPartition;
+import io.runnel.client.producer.ProducerConfig;
+import io.runnel.client.producer.ProducerRecord;
+import io.runnel.client.producer.RunnelProducer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fetch thread against a real node: what it queues for a set of targets, and the generation each chunk carries. */
+class FetcherTest {
+    private static final TopicPartition TP = new TopicPartition("fetched", 0);
+    @TempDir
+    static Path tmp;
+    private static TestCluster cluster;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        cluster = TestCluster.start(tmp, 1, Map.of());
+        cluster.createTopic(TP.topic(), 1, 1, Map.of());
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(cluster.bootstrap()))) {
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord(TP.topic(), null, ("r" + i).getBytes())).join();
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopNode() {
+        cluster.close();
+    }
+
+    /** Chunks of the current generation, until they reach {@code endOffset}; chunks of older generations are collected apart. */
+    private static List<Fetcher.Chunk> chunksUpTo(Fetcher fetcher, long endOffset, List<Fetcher.Chunk> older) {
+        List<Fetcher.Chunk> current = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+            Fetcher.Chunk c = fetcher.poll(TimeUnit.MILLISECONDS.toNanos(100));
+            if (c != null) {
+                (c.generation() == fetcher.generation() ? current : older).add(c);
+            }
+            return !current.isEmpty() && current.get(current.size() - 1).nextOffset() >= endOffset;
+        });
+        return current;
+    }
+
+    @Test
+    void chunks_continueEachOther_fromTheTarget_andCarryItsGeneration() {
+        try (Bootstrap bootstrap = new Bootstrap(cluster.bootstrap())) {
+            Fetcher fetcher = new Fetcher(bootstrap, new ClusterMetadata(bootstrap), 1 << 20, new ClientInterceptor[0]);
+            try {
+                fetcher.retarget(Map.of(TP, 2L));
+                List<Fetcher.Chunk> older = new ArrayList<>();
+                List<Fetcher.Chunk> chunks = chunksUpTo(fetcher, 5, older);
+                assertTrue(older.isEmpty(), "nothing was fetched before the first targets");
+                assertEquals(2, chunks.get(0).fromOffset());
+                List<String> values = new ArrayList<>();
+                long expectedFrom = 2;
+                for (Fetcher.Chunk c : chunks) {
+                    assertEquals(1, c.generation());
+                    assertEquals(expectedFrom, c.fromOffset(), "each chunk starts where the last one ended");
+                    c.records().forEach(r -> values.add(new String(r.value())));
+                    expectedFrom = c.nextOffset();
+                }
+                assertEquals(List.of("r2", "r3", "r4"), values);
+
+                fetcher.retarget(Map.of(TP, 0L));
+                List<Fetcher.Chunk> again = chunksUpTo(fetcher, 5, older);
+                assertEquals(2, fetcher.generation());
+                assertEquals(0, again.get(0).fromOffset(), "a new generation starts at its own target");
+            } finally {
+                fetcher.close();
+            }
+        }
+    }
+
+    @Test
+    void aTargetOutsideTheLog_isQueuedAsOutOfRange() {
+        try (Bootstrap bootstrap = new Bootstrap(cluster.bootstrap())) {
+            Fetcher fetcher = new Fetcher(bootstrap, new ClusterMetadata(bootstrap), 1 << 20, new ClientInterceptor[0]);
+            try {
+                fetcher.retarget(Map.of(TP, 1_000L));
+                List<Fetcher.Chunk> seen = new ArrayList<>();
+                Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+                    Fetcher.Chunk c = fetcher.poll(TimeUnit.MILLISECONDS.toNanos(100));
+                    if (c != null) {
+                        seen.add(c);
+                    }
+                    return !seen.isEmpty();
+                });
+                Fetcher.Chunk c = seen.get(0);
+                assertTrue(c.outOfRange());
+                assertEquals(1_000L, c.fromOffset());
+                assertTrue(c.records().isEmpty());
+            } finally {
+                fetcher.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.runnel.client.producer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.runnel.broker.node.TestCluster;
+import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.ClusterMetadata;
+import io.runnel.client.common.TopicPartition;
+import io.runnel.client.producer.RecordAccumulator.Batch;
+import io.runnel.client.producer.RunnelProducer.ProduceException;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.record.RecordBatch;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The accumulator with real metadata from a node, and no sender: what {@link RecordAccumulator#drain}
+ * hands out when, and how an attempt is settled. The tests play the sender's part.
+ */
+class RecordAccumulatorTest {
+    @TempDir
+    static Path tmp;
+    private static TestCluster cluster;
+    private Bootstrap bootstrap;
+    private ClusterMetadata metadata;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        cluster = TestCluster.start(tmp, 1, Map.of());
+        cluster.createTopic("acc", 1, 1, Map.of());
+    }
+
+    @AfterAll
+    static void stopNode() {
+        cluster.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        bootstrap = new Bootstrap(cluster.bootstrap());
+        metadata = new ClusterMetadata(bootstrap);
+        metadata.refresh();
+    }
+
+    @AfterEach
+    void disconnect() {
+        bootstrap.close();
+    }
+
+    /** Long linger, so a batch is due only when full, flushed or closing. */
+    private static ProducerConfig lingering() {
+        return ProducerConfig.defaults("unused:1").withBatching(16 * 1024, 60_000).withIdempotence(false);
+    }
+
+    private CompletableFuture<RecordMetadata> add(RecordAccumulator accumulator, String topic, String value) {
+        ProducerRecord record = new ProducerRecord(topic, 0, null, null, value.getBytes(), List.of());
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        accumulator.add(record, future, 100, metadata.topic(topic), System.currentTimeMillis() + 60_000);
+        return future;
+    }
+
+    private static List<Batch> drainAll(RecordAccumulator accumulator) throws InterruptedException {
+        List<Batch> out = new ArrayList<>();
+        accumulator.drain().values().forEach(out::addAll);
+        return out;
+    }
+
+    @Test
+    void drain_holdsABatchForLingerMs_untilAFlushMakesItDue_andKeepsOneInFlightPerPartition() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering(), metadata);
+        add(accumulator, "acc", "a");
+        add(accumulator, "acc", "b");
+        assertTrue(drainAll(accumulator).isEmpty(), "lingering");
+
+        List<CompletableFuture<RecordMetadata>> pending = accumulator.startFlush();
+        assertEquals(2, pending.size());
+        Map<Integer, List<Batch>> ready = accumulator.drain();
+        assertEquals(List.of(1), List.copyOf(ready.keySet()), "by leader: node 1");
+        Batch batch = ready.get(1).get(0);
+        assertEquals(new TopicPartition("acc", 0), batch.tp);
+        assertEquals(2, RecordBatch.of(batch.built.duplicate(), 0).recordCount());
+        add(accumulator, "acc", "c");
+        assertTrue(drainAll(accumulator).isEmpty(), "the partition has a batch in flight");
+        accumulator.endFlush();
+    }
+
+    @Test
+    void completed_givesEachRecordItsOffset_andRetryLaterSendsTheSameBuiltBatchAgain() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering(), metadata);
+        CompletableFuture<RecordMetadata> a = add(accumulator, "acc", "a");
+        CompletableFuture<RecordMetadata> b = add(accumulator, "acc", "b");
+        accumulator.startFlush();
+        Batch first = drainAll(accumulator).get(0);
+
+        accumulator.retryLater(first, false, 0);
+        Batch again = drainAll(accumulator).get(0);
+        assertSame(first, again);
+        assertSame(first.built, again.built, "a retry is the same bytes, so the same sequence numbers");
+
+        accumulator.completed(again, 10);
+        assertEquals(10, a.join().offset());
+        assertEquals(11, b.join().offset());
+    }
+
+    @Test
+    void giveUp_failsEveryRecordWithTheError_andSaysWhetherAnAttemptMayHaveBeenWritten() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering(), metadata);
+        CompletableFuture<RecordMetadata> a = add(accumulator, "acc", "a");
+        accumulator.startFlush();
+        Batch batch = drainAll(accumulator).get(0);
+        accumulator.retryLater(batch, true, 0);
+        accumulator.giveUp(drainAll(accumulator).get(0), false, ErrorCode.CORRUPT_RECORD, "injected");
+
+        ProduceException failure = (ProduceException) assertThrows(CompletionException.class, a::join).getCause();
+        assertEquals(ErrorCode.CORRUPT_RECORD, failure.code());
+        assertTrue(failure.possiblyWritten(), "an earlier attempt's answer was lost");
+    }
+
+    @Test
+    void drain_numbersBatchesWithTheGrantedProducerId_onlyOnceOneIsGranted() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering().withIdempotence(true), metadata);
+        add(accumulator, "acc", "a");
+        accumulator.startFlush();
+        assertTrue(accumulator.needsProducerId());
+        assertTrue(drainAll(accumulator).isEmpty(), "waits for a producer id");
+
+        accumulator.producerIdGranted(7, (short) 2);
+        Batch batch = drainAll(accumulator).get(0);
+        RecordBatch numbered = RecordBatch.of(batch.built.duplicate(), 0);
+        assertEquals(7, numbered.producerId());
+        assertEquals(2, numbered.producerEpoch());
+        assertEquals(0, numbered.baseSequence());
+    }
+
+    @Test
+    void add_toATopicNotInMetadataYet_waits_untilItAppears() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering(), metadata);
+        CompletableFuture<RecordMetadata> early = add(accumulator, "acc-later", "x");
+        accumulator.startFlush();
+        assertTrue(drainAll(accumulator).isEmpty());
+        assertFalse(early.isDone());
+
+        cluster.createTopic("acc-later", 1, 1, Map.of());
+        List<Batch> ready = new ArrayList<>();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            ready.addAll(drainAll(accumulator));
+            return !ready.isEmpty();
+        });
+        assertEquals(new TopicPartition("acc-later", 0), ready.get(0).tp);
+    }
+
+    @Test
+    void drain_failsABatchPastItsDeliveryTimeout_andReturnsNullOnceClosedAndEmpty() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(lingering().withDeliveryTimeoutMs(1), metadata);
+        CompletableFuture<RecordMetadata> late = add(accumulator, "acc", "a");
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            drainAll(accumulator);
+            return late.isDone();
+        });
+        ProduceException failure = (ProduceException) assertThrows(CompletionException.class, late::join).getCause();
+        assertEquals(ErrorCode.REQUEST_TIMED_OUT, failure.code());
+
+        accumulator.close();
+        assertTrue(accumulator.isClosing());
+        assertNull(accumulator.drain());
+    }
+}
