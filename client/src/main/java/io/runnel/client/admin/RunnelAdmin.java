@@ -1,6 +1,7 @@
 package io.runnel.client.admin;
 
 import io.runnel.client.common.Bootstrap;
+import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
@@ -21,61 +22,149 @@ import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Topics, cluster and offsets, through any broker (admin calls are forwarded to the active
  * controller), and consumer groups, through each group's coordinator. Failures the cluster reports
  * throw {@link AdminException} with the wire error code; bad arguments throw
  * {@link IllegalArgumentException} naming them.
+ *
+ * <p>Topic calls and {@link #offsets} retry what a moving cluster answers for a while (no active
+ * controller yet, a leader moving, the broker asked being down or restarting: the codes and
+ * statuses {@link RetriableErrors} lists) with a growing backoff, through any bootstrap address,
+ * for up to the retry timeout (30 s by default), then throw the last failure. A create retried
+ * after an answer was lost may find the topic the first attempt created (TOPIC_ALREADY_EXISTS).
+ *
+ * <p>Thread-safety: safe from any thread.
  */
 public final class RunnelAdmin implements Closeable {
     /** Timestamps for {@link #offsets}: the earliest offset and the latest (high watermark). */
     public static final long EARLIEST = -2;
     public static final long LATEST = -1;
 
+    /** How long a call retries retriable failures unless the constructor says otherwise. */
+    public static final Duration DEFAULT_RETRY_TIMEOUT = Duration.ofSeconds(30);
+    private static final long FIRST_BACKOFF_MS = 50;
+    private static final long MAX_BACKOFF_MS = 1_000;
+
     private final Bootstrap bootstrap;
     private final GroupAdmin groups;
+    private final Duration retryTimeout;
 
     public RunnelAdmin(String bootstrapServers) {
+        this(bootstrapServers, DEFAULT_RETRY_TIMEOUT);
+    }
+
+    /** @param retryTimeout how long topic and offset calls retry retriable failures before throwing the last one */
+    public RunnelAdmin(String bootstrapServers, Duration retryTimeout) {
+        if (retryTimeout.isNegative()) {
+            throw new IllegalArgumentException("retry timeout must be >= 0, got " + retryTimeout);
+        }
         this.bootstrap = new Bootstrap(bootstrapServers);
         this.groups = new GroupAdmin(bootstrap);
+        this.retryTimeout = retryTimeout;
     }
 
     private AdminGrpc.AdminBlockingStub admin() {
         return AdminGrpc.newBlockingStub(bootstrap.anyChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    /**
+     * Throws a refused topic call's error: to be retried if {@link RetriableErrors} lists it,
+     * except UNKNOWN_TOPIC_OR_PARTITION, which from the controller is the answer about the topic
+     * named (retrying it would make every call on a missing topic wait out the whole timeout).
+     */
     private static void check(TopicResult r) {
-        if (r.getError() != ErrorCode.NONE) {
-            throw new AdminException(r.getError(), r.getName() + ": " + r.getErrorMessage());
+        if (r.getError() == ErrorCode.NONE) {
+            return;
         }
+        AdminException refused = new AdminException(r.getError(), r.getName() + ": " + r.getErrorMessage());
+        if (r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && RetriableErrors.isRetriable(r.getError())) {
+            throw new RetriableAnswer(refused);
+        }
+        throw refused;
+    }
+
+    /**
+     * Runs {@code call} until it returns, repeating it after a backoff (doubling from
+     * {@value #FIRST_BACKOFF_MS} ms to {@value #MAX_BACKOFF_MS} ms) while it fails retriably: a
+     * {@link RetriableAnswer}, a retriable gRPC status, or no bootstrap server answering. Past the
+     * retry timeout the last failure is thrown: the answer as an {@link AdminException} saying how
+     * long it was retried, or the transport failure itself (which names its status; no broker
+     * answering stays a {@link Bootstrap.ClusterUnreachableException}).
+     */
+    private <T> T retrying(Supplier<T> call) {
+        long deadline = System.nanoTime() + retryTimeout.toNanos();
+        long backoffMs = FIRST_BACKOFF_MS;
+        while (true) {
+            RuntimeException failure;
+            try {
+                return call.get();
+            } catch (RetriableAnswer e) {
+                failure = e.answer;
+            } catch (AdminException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                if (!RetriableErrors.isRetriable(e)) {
+                    throw e;
+                }
+                failure = e;
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) >= deadline) {
+                if (failure instanceof AdminException e) {
+                    throw new AdminException(e.code(), "still failing after retrying for " + retryTimeout.toMillis()
+                        + " ms; last: " + e.getMessage(), e);
+                }
+                throw failure;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        }
+    }
+
+    private void retrying(Runnable call) {
+        retrying(() -> {
+            call.run();
+            return null;
+        });
     }
 
     /** @throws AdminException e.g. TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_REPLICATION_FACTOR */
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
-        check(admin().createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
-            .setPartitions(partitions).setReplicationFactor(replicationFactor).putAllConfigs(configs)).build()).getResults(0));
+        CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
+            .setPartitions(partitions).setReplicationFactor(replicationFactor).putAllConfigs(configs)).build();
+        retrying(() -> check(admin().createTopics(request).getResults(0)));
     }
 
     public void deleteTopic(String name) {
-        check(admin().deleteTopics(DeleteTopicsRequest.newBuilder().addNames(name).build()).getResults(0));
+        DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addNames(name).build();
+        retrying(() -> check(admin().deleteTopics(request).getResults(0)));
     }
 
     public void createPartitions(String name, int count) {
-        check(admin().createPartitions(CreatePartitionsRequest.newBuilder().setTopic(name).setCount(count).build()).getResult());
+        CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().setTopic(name).setCount(count).build();
+        retrying(() -> check(admin().createPartitions(request).getResult()));
     }
 
     public void alterConfigs(String name, Map<String, String> configs) {
-        check(admin().alterConfigs(AlterConfigsRequest.newBuilder().setTopic(name).putAllConfigs(configs).build()).getResult());
+        AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(name).putAllConfigs(configs).build();
+        retrying(() -> check(admin().alterConfigs(request).getResult()));
     }
 
     /** Brokers (fenced or not), topics with configs and partitions, as the controller sees them. */
     public DescribeClusterResponse describeCluster() {
-        return admin().describeCluster(DescribeClusterRequest.getDefaultInstance());
+        return retrying(() -> admin().describeCluster(DescribeClusterRequest.getDefaultInstance()));
     }
 
     /** Topic names, sorted. */
@@ -94,9 +183,17 @@ public final class RunnelAdmin implements Closeable {
 
     /**
      * Per partition: the earliest offset ({@link #EARLIEST}), the latest ({@link #LATEST}), or the first
-     * offset at or after a timestamp (-1 when no record is that recent).
+     * offset at or after a timestamp (-1 when no record is that recent). A partition without a
+     * leader, or whose leader moved, is asked again (with fresh metadata) within the retry timeout.
+     *
+     * @throws AdminException UNKNOWN_TOPIC_OR_PARTITION for a topic that does not exist;
+     *     LEADER_NOT_AVAILABLE or NOT_LEADER if a partition's leader did not answer in time
      */
     public Map<Integer, Long> offsets(String topic, long timestamp) {
+        return retrying(() -> offsetsOnce(topic, timestamp));
+    }
+
+    private Map<Integer, Long> offsetsOnce(String topic, long timestamp) {
         MetadataResponse md = bootstrap.metadata(List.of(topic));
         TopicMetadata t = md.getTopics(0);
         if (t.getError() != ErrorCode.NONE) {
@@ -105,14 +202,17 @@ public final class RunnelAdmin implements Closeable {
         Map<Integer, Long> out = new TreeMap<>();
         for (PartitionMetadata p : t.getPartitionsList()) {
             var leader = md.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst()
-                .orElseThrow(() -> new AdminException(ErrorCode.LEADER_NOT_AVAILABLE, topic + "-" + p.getPartition() + " has no leader"));
+                .orElseThrow(() -> new RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
+                    topic + "-" + p.getPartition() + " has no leader")));
             ListOffsetsPartitionResponse r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
                 .listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(topic)
                     .addPartitions(ListOffsetsPartition.newBuilder().setPartition(p.getPartition()).setTimestamp(timestamp))).build())
                 .getTopics(0).getPartitions(0);
             if (r.getError() != ErrorCode.NONE) {
-                throw new AdminException(r.getError(), topic + "-" + p.getPartition());
+                // Metadata showed the partition, so even UNKNOWN_TOPIC_OR_PARTITION here is a leader catching up.
+                AdminException refused = new AdminException(r.getError(), topic + "-" + p.getPartition());
+                throw RetriableErrors.isRetriable(r.getError()) ? new RetriableAnswer(refused) : refused;
             }
             out.put(p.getPartition(), r.getOffset());
         }
@@ -168,12 +268,26 @@ public final class RunnelAdmin implements Closeable {
         bootstrap.close();
     }
 
+    /** A refusal worth retrying, caught by {@link #retrying}; never leaves this class. */
+    private static final class RetriableAnswer extends RuntimeException {
+        private final AdminException answer;
+
+        RetriableAnswer(AdminException answer) {
+            super(answer.getMessage(), null, false, false);
+            this.answer = answer;
+        }
+    }
+
     /** The cluster refused an admin call. */
     public static final class AdminException extends RuntimeException {
         private final ErrorCode code;
 
         public AdminException(ErrorCode code, String message) {
-            super(code + ": " + message);
+            this(code, message, null);
+        }
+
+        public AdminException(ErrorCode code, String message, Throwable cause) {
+            super(code + ": " + message, cause);
             this.code = code;
         }
 
