@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,7 +184,7 @@ class ConsumerGroupEndToEndTest {
 
         // What was committed on close is where a new member starts: nothing left to read.
         try (RunnelConsumer late = new RunnelConsumer(bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 1 << 20, config)) {
-            Set<TopicPartition> all = new java.util.HashSet<>();
+            Set<TopicPartition> all = new HashSet<>();
             for (int p = 0; p < 12; p++) {
                 all.add(new TopicPartition("events", p));
             }
@@ -191,6 +192,53 @@ class ConsumerGroupEndToEndTest {
             assertEquals(12, committed.size());
             assertEquals(produced, committed.values().stream().mapToLong(Long::longValue).sum());
         }
+    }
+
+    /**
+     * Issue 12, through a real rebalance: a member that keeps some of its partitions when another
+     * joins goes on receiving their records while records keep arriving. (It stalled on them when
+     * chunks fetched before the rebalance were still queued as the fetcher was re-targeted.)
+     */
+    @Test
+    void rebalance_aMemberKeepsReadingThePartitionsItKept_whileAnotherJoinsAndRecordsKeepComing() throws Exception {
+        String topic = "kept";
+        admin.createTopic(topic, 4, 1, Map.of());
+        Map<TopicPartition, String> owners = new ConcurrentHashMap<>();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        GroupConfig config = config("keepers", "range");
+        AtomicBoolean producing = new AtomicBoolean(true);
+        List<Throwable> produceFailures = new CopyOnWriteArrayList<>();
+        Thread producer = new Thread(() -> {
+            try (RunnelProducer p = new RunnelProducer(ProducerConfig.defaults(bootstrap))) {
+                for (int i = 0; producing.get(); i++) {
+                    p.send(new ProducerRecord(topic, i % 4, null, null, ("v" + i).getBytes(), List.of())).join();
+                }
+            } catch (RuntimeException e) {
+                produceFailures.add(e);
+            }
+        }, "kept-producer");
+        producer.start();
+
+        Set<String> processedByA = ConcurrentHashMap.newKeySet();
+        Worker a = new Worker("a", config, topic, processedByA, owners, violations);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.mine.size() == 4
+            && processedByA.stream().map(r -> r.split("/")[0]).distinct().count() == 4);
+        Worker b = new Worker("b", config, topic, ConcurrentHashMap.newKeySet(), owners, violations);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> a.mine.size() == 2 && b.mine.size() == 2);
+        Set<TopicPartition> kept = Set.copyOf(a.mine);
+
+        // Records produced from now on, well after the rebalance, reach a in every partition it kept.
+        Map<Integer, Long> endAfterRebalance = admin.offsets(topic, RunnelAdmin.LATEST);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> kept.stream()
+            .allMatch(tp -> processedByA.contains(tp.partition() + "/" + (endAfterRebalance.get(tp.partition()) + 20))));
+
+        producing.set(false);
+        producer.join(30_000);
+        a.stopAndJoin();
+        b.stopAndJoin();
+        assertEquals(Set.copyOf(a.mine), kept, "a kept its partitions throughout");
+        assertTrue(produceFailures.isEmpty(), produceFailures.toString());
+        assertTrue(violations.isEmpty(), violations.toString());
     }
 
     @Test
