@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,16 +47,27 @@ class FetcherTest {
         cluster.close();
     }
 
-    /** Chunks of the current generation, until they reach {@code endOffset}; chunks of older generations are collected apart. */
-    private static List<Fetcher.Chunk> chunksUpTo(Fetcher fetcher, long endOffset, List<Fetcher.Chunk> older) {
-        List<Fetcher.Chunk> current = new ArrayList<>();
+    /** Every chunk the fetcher queues, in order, until {@code enough} accepts what was seen. */
+    private static List<Fetcher.Chunk> pollUntil(Fetcher fetcher, Predicate<List<Fetcher.Chunk>> enough) {
+        List<Fetcher.Chunk> seen = new ArrayList<>();
         Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
             Fetcher.Chunk c = fetcher.poll(TimeUnit.MILLISECONDS.toNanos(100));
             if (c != null) {
-                (c.generation() == fetcher.generation() ? current : older).add(c);
+                seen.add(c);
             }
-            return !current.isEmpty() && current.get(current.size() - 1).nextOffset() >= endOffset;
+            return enough.test(seen);
         });
+        return seen;
+    }
+
+    /** Chunks of the current generation, until they reach {@code endOffset}; chunks of older generations are collected apart. */
+    private static List<Fetcher.Chunk> chunksUpTo(Fetcher fetcher, long endOffset, List<Fetcher.Chunk> older) {
+        long generation = fetcher.generation();
+        List<Fetcher.Chunk> current = new ArrayList<>();
+        for (Fetcher.Chunk c : pollUntil(fetcher, seen -> seen.stream()
+                .anyMatch(k -> k.generation() == generation && k.nextOffset() >= endOffset))) {
+            (c.generation() == generation ? current : older).add(c);
+        }
         return current;
     }
 
@@ -95,15 +107,7 @@ class FetcherTest {
             Fetcher fetcher = new Fetcher(bootstrap, new ClusterMetadata(bootstrap), 1 << 20, new ClientInterceptor[0]);
             try {
                 fetcher.retarget(Map.of(TP, 1_000L));
-                List<Fetcher.Chunk> seen = new ArrayList<>();
-                Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
-                    Fetcher.Chunk c = fetcher.poll(TimeUnit.MILLISECONDS.toNanos(100));
-                    if (c != null) {
-                        seen.add(c);
-                    }
-                    return !seen.isEmpty();
-                });
-                Fetcher.Chunk c = seen.get(0);
+                Fetcher.Chunk c = pollUntil(fetcher, seen -> !seen.isEmpty()).get(0);
                 assertTrue(c.outOfRange());
                 assertEquals(1_000L, c.fromOffset());
                 assertTrue(c.records().isEmpty());
