@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
@@ -76,16 +77,42 @@ public enum CompressionType {
     /** Compresses {@code length} bytes of {@code src} from {@code offset} into a new array. */
     public byte[] compress(byte[] src, int offset, int length) {
         if (this == NONE) {
-            return java.util.Arrays.copyOfRange(src, offset, offset + length);
+            return Arrays.copyOfRange(src, offset, offset + length);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 2));
+        Output out = compress(src, offset, length, 0);
+        return Arrays.copyOf(out.array(), out.size());
+    }
+
+    /**
+     * Compresses {@code length} bytes of {@code src} from {@code offset} into a new buffer whose
+     * first {@code reserve} bytes are left free (for a batch header); the result's bytes are
+     * {@code array()[0, size())}.
+     */
+    Output compress(byte[] src, int offset, int length, int reserve) {
+        Output out = new Output(reserve + Math.max(64, length / 2));
+        out.skip(reserve);
         try (OutputStream stream = wrapOutput(out)) {
             stream.write(src, offset, length);
         } catch (IOException e) {
             // Writing to memory cannot fail for I/O reasons; a codec failure is a bug, not bad input.
             throw new UncheckedIOException("Compression with " + label + " failed", e);
         }
-        return out.toByteArray();
+        return out;
+    }
+
+    /** A growable byte array whose bytes are read in place, not copied out. */
+    static final class Output extends ByteArrayOutputStream {
+        Output(int capacity) {
+            super(capacity);
+        }
+
+        void skip(int n) {
+            write(new byte[n], 0, n);
+        }
+
+        byte[] array() {
+            return buf;
+        }
     }
 
     /** A stream that decompresses {@code in}, which must hold one whole compressed block. */

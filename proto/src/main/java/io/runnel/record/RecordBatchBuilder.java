@@ -13,12 +13,18 @@ import java.util.zip.CRC32C;
  * writes the header and the CRC. The base offset written is the one set here (0 by default): a
  * producer leaves it, the partition leader rewrites it on append.
  *
+ * <p>The records are encoded once, behind room left for the header, into one buffer sized by the
+ * caller's estimate: an uncompressed batch is built in place (the header written in front of the
+ * records, no copy), a compressed one is compressed into a second buffer that again leaves room for
+ * the header.
+ *
  * <p>Bad arguments throw {@link IllegalArgumentException} naming the field; nothing is appended
  * then. Not thread-safe; one builder makes one batch.
  */
 public final class RecordBatchBuilder {
     private final CompressionType compression;
-    private ByteBuffer records = ByteBuffer.allocate(1024);
+    /** The batch being built: {@code HEADER_SIZE} bytes left for the header, then the records so far. */
+    private ByteBuffer records;
     private long baseOffset;
     private int partitionLeaderEpoch = NO_PARTITION_LEADER_EPOCH;
     private long producerId = NO_PRODUCER_ID;
@@ -33,7 +39,21 @@ public final class RecordBatchBuilder {
     private int lastOffsetDelta = -1;
 
     public RecordBatchBuilder(CompressionType compression) {
+        this(compression, 1024);
+    }
+
+    /**
+     * @param expectedSize bytes the batch will likely take uncompressed (a producer's batch size):
+     *                     room for them is taken at once, so appends do not regrow and copy; more
+     *                     records than that still fit (the buffer grows)
+     */
+    public RecordBatchBuilder(CompressionType compression, int expectedSize) {
         this.compression = Objects.requireNonNull(compression, "compression must not be null");
+        if (expectedSize < 0) {
+            throw new IllegalArgumentException("expected batch size must be >= 0, got " + expectedSize);
+        }
+        this.records = ByteBuffer.allocate(Math.max(HEADER_SIZE + 64, expectedSize));
+        this.records.position(HEADER_SIZE);
     }
 
     public RecordBatchBuilder baseOffset(long baseOffset) {
@@ -156,11 +176,12 @@ public final class RecordBatchBuilder {
 
     /** Size of the batch if built now without compression: an upper bound for batching decisions. */
     public int uncompressedSizeInBytes() {
-        return HEADER_SIZE + records.position();
+        return records.position();
     }
 
     /**
-     * Builds the batch into a new heap buffer, position 0, limit at its end.
+     * Builds the batch: a heap buffer, position 0, limit and capacity at its end (for an
+     * uncompressed batch, over the builder's own array: no copy).
      *
      * @throws IllegalStateException if no record was appended or it was already built
      */
@@ -175,11 +196,20 @@ public final class RecordBatchBuilder {
             throw new IllegalStateException("a transactional batch needs a producer id (call producer(...))");
         }
         built = true;
-        byte[] payload = compression.compress(records.array(), 0, records.position());
-        ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + payload.length);
+        byte[] array;
+        int size;
+        if (compression == CompressionType.NONE) {
+            array = records.array();
+            size = records.position();
+        } else {
+            CompressionType.Output out = compression.compress(records.array(), HEADER_SIZE, records.position() - HEADER_SIZE, HEADER_SIZE);
+            array = out.array();
+            size = out.size();
+        }
+        ByteBuffer out = ByteBuffer.wrap(array, 0, size).slice();
         short attributes = (short) (compression.id() | (transactional ? TRANSACTIONAL_FLAG_MASK : 0));
         out.putLong(BASE_OFFSET_OFFSET, baseOffset);
-        out.putInt(LENGTH_OFFSET, HEADER_SIZE + payload.length - LOG_OVERHEAD);
+        out.putInt(LENGTH_OFFSET, size - LOG_OVERHEAD);
         out.putInt(PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         out.put(MAGIC_OFFSET, MAGIC);
         out.putShort(ATTRIBUTES_OFFSET, attributes);
@@ -190,9 +220,8 @@ public final class RecordBatchBuilder {
         out.putShort(PRODUCER_EPOCH_OFFSET, producerEpoch);
         out.putInt(BASE_SEQUENCE_OFFSET, baseSequence);
         out.putInt(RECORDS_COUNT_OFFSET, recordCount);
-        out.put(RECORDS_OFFSET, payload);
         CRC32C crc = new CRC32C();
-        crc.update(out.array(), ATTRIBUTES_OFFSET, out.capacity() - ATTRIBUTES_OFFSET);
+        crc.update(array, ATTRIBUTES_OFFSET, size - ATTRIBUTES_OFFSET);
         out.putInt(CRC_OFFSET, (int) crc.getValue());
         return out;
     }

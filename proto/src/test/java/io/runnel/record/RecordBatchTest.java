@@ -32,6 +32,13 @@ class RecordBatchTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The batch's bytes alone (a built batch may sit at the start of a larger array). */
+    private static byte[] bytes(ByteBuffer batch) {
+        byte[] out = new byte[batch.remaining()];
+        batch.duplicate().get(out);
+        return out;
+    }
+
     /** A batch exercising every field: null and empty keys and values, headers, a large value. */
     private static ByteBuffer richBatch(CompressionType codec) {
         byte[] large = new byte[1 << 20];
@@ -52,6 +59,30 @@ class RecordBatchTest {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), ATTRIBUTES_OFFSET, b.limit() - ATTRIBUTES_OFFSET);
         b.putInt(CRC_OFFSET, (int) crc.getValue());
+    }
+
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void theExpectedSize_changesNoByte_whetherTheRecordsFitItOrOutgrowIt(CompressionType codec) {
+        byte[] value = new byte[3000];
+        new Random(5).nextBytes(value);
+        List<byte[]> built = new ArrayList<>();
+        for (int expected : new int[] {0, 100, 3000, 10_000, 1 << 20}) {
+            RecordBatchBuilder builder = new RecordBatchBuilder(codec, expected).producer(4, (short) 1, 7);
+            for (int i = 0; i < 5; i++) {
+                builder.append(100 + i, utf8("k" + i), value, List.of(new Header("h", utf8("x" + i))));
+            }
+            assertEquals(5 * 3000 + RecordBatchLayout.HEADER_SIZE, builder.uncompressedSizeInBytes(), 200);
+            ByteBuffer batch = builder.build();
+            assertEquals(0, batch.position());
+            assertEquals(batch.limit(), batch.capacity(), "the buffer ends where the batch does");
+            RecordBatch.of(batch).validate();
+            assertEquals(5, RecordBatch.of(batch).records().size());
+            built.add(bytes(batch));
+        }
+        for (byte[] b : built) {
+            assertArrayEquals(built.get(0), b);
+        }
     }
 
     @ParameterizedTest
@@ -135,12 +166,12 @@ class RecordBatchTest {
     void flippedCoveredByte_isCrcMismatch(CompressionType codec) {
         ByteBuffer original = new RecordBatchBuilder(codec).append(5, utf8("key"), utf8("value")).append(6, null, utf8("v2")).build();
         for (int at = ATTRIBUTES_OFFSET; at < original.limit(); at++) {
-            ByteBuffer copy = ByteBuffer.wrap(original.array().clone());
+            ByteBuffer copy = ByteBuffer.wrap(bytes(original));
             copy.put(at, (byte) (copy.get(at) ^ 0x01));
             CrcMismatchException e = assertThrows(CrcMismatchException.class, () -> RecordBatch.of(copy).validate(), "byte " + at);
             assertTrue(e.getMessage().contains("CRC mismatch"));
         }
-        ByteBuffer crcByte = ByteBuffer.wrap(original.array().clone());
+        ByteBuffer crcByte = ByteBuffer.wrap(bytes(original));
         crcByte.put(CRC_OFFSET, (byte) (crcByte.get(CRC_OFFSET) ^ 0x80));
         assertThrows(CrcMismatchException.class, () -> RecordBatch.of(crcByte).validate());
     }
@@ -236,7 +267,7 @@ class RecordBatchTest {
                 bytes = new byte[random.nextInt(200)];
                 random.nextBytes(bytes);
             } else {
-                bytes = template.array().clone();
+                bytes = bytes(template);
                 for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
                     bytes[random.nextInt(bytes.length)] = (byte) random.nextInt();
                 }
@@ -263,7 +294,7 @@ class RecordBatchTest {
         ByteBuffer template = new RecordBatchBuilder(codec).append(1, utf8("key"), utf8("value ".repeat(20)),
             List.of(new Header("h", utf8("x")))).append(2, null, utf8("second")).build();
         for (int round = 0; round < 3_000; round++) {
-            byte[] bytes = template.array().clone();
+            byte[] bytes = bytes(template);
             for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
                 bytes[RECORDS_OFFSET + random.nextInt(bytes.length - RECORDS_OFFSET)] = (byte) random.nextInt();
             }
@@ -340,7 +371,7 @@ class RecordBatchTest {
     void knownAnswer_headerAndRecordBytes() {
         ByteBuffer b = new RecordBatchBuilder(CompressionType.NONE).baseOffset(0x0102030405060708L)
             .partitionLeaderEpoch(9).append(1_700_000_000_000L, utf8("k"), utf8("v")).build();
-        String hex = HexFormat.of().formatHex(b.array());
+        String hex = HexFormat.of().formatHex(bytes(b));
         String expected =
             "0102030405060708"      // base offset
             + "0000003a"            // batch length: 70 - 12 = 58

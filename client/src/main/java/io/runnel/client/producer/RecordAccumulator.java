@@ -8,6 +8,7 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -128,7 +129,9 @@ final class RecordAccumulator {
         Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
         Batch open = queue.peekLast();
         if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
-            open = new Batch(tp, new RecordBatchBuilder(config.compression()), now, config.deliveryTimeoutMs());
+            // Room for a whole batch up front: records are encoded once and never regrown or copied.
+            int expected = Math.max(config.batchSize(), size + RecordBatchLayout.HEADER_SIZE);
+            open = new Batch(tp, new RecordBatchBuilder(config.compression(), expected), now, config.deliveryTimeoutMs());
             queue.addLast(open);
             changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
             if (record.partition() == null && record.key() == null && queue.size() > 1) {
@@ -325,13 +328,16 @@ final class RecordAccumulator {
         return ready;
     }
 
-    /** Needs the lock: how long until the earliest batch is due. */
+    /**
+     * Needs the lock: how long until the earliest batch is due. Partitions with a batch in flight
+     * are skipped: their answer signals {@link #changed}.
+     */
     private long nextWakeMs() {
         long now = System.currentTimeMillis();
         long wake = awaiting.isEmpty() ? 100 : Math.min(100, metadata.nextPacedRefreshMs() - now);
-        for (Deque<Batch> q : batches.values()) {
-            Batch first = q.peekFirst();
-            if (first != null) {
+        for (Map.Entry<TopicPartition, Deque<Batch>> e : batches.entrySet()) {
+            Batch first = e.getValue().peekFirst();
+            if (first != null && !inFlight.contains(e.getKey())) {
                 wake = Math.min(wake, Math.max(first.createdMs + config.lingerMs(), first.retryAtMs) - now);
             }
         }
