@@ -1,6 +1,11 @@
 package io.runnel.client.consumer;
 
+import io.grpc.CallOptions;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.runnel.client.common.AliasingMarshaller;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.TopicPartition;
@@ -9,6 +14,7 @@ import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.FetchPartition;
 import io.runnel.proto.v1.FetchPartitionResponse;
 import io.runnel.proto.v1.FetchRequest;
+import io.runnel.proto.v1.FetchResponse;
 import io.runnel.proto.v1.FetchTopic;
 import io.runnel.proto.v1.FetchTopicResponse;
 import io.runnel.record.Record;
@@ -53,6 +59,10 @@ final class Fetcher {
     private final Bootstrap bootstrap;
     private final ClusterMetadata metadata;
     private final int fetchMaxBytes;
+    /** Fetch, with the record batches of an answer pointing into the one array it was read into. */
+    private static final MethodDescriptor<FetchRequest, FetchResponse> FETCH =
+        AliasingMarshaller.responsesAliased(BrokerGrpc.getFetchMethod(), FetchResponse.getDefaultInstance());
+
     private final ClientInterceptor[] interceptors;
     private final BlockingQueue<Chunk> fetched = new LinkedBlockingQueue<>(32);
     private volatile Targets published = new Targets(0, Map.of());
@@ -165,8 +175,8 @@ final class Fetcher {
         topics.values().forEach(request::addTopics);
         List<FetchTopicResponse> response;
         try {
-            response = BrokerGrpc.newBlockingStub(bootstrap.channel(broker)).withInterceptors(interceptors)
-                .withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS).fetch(request.build()).getTopicsList();
+            response = ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(bootstrap.channel(broker), interceptors), FETCH,
+                CallOptions.DEFAULT.withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS), request.build()).getTopicsList();
         } catch (RuntimeException e) {
             metadata.refreshQuietly();
             idle(RETRY_BACKOFF_MS);
@@ -183,7 +193,7 @@ final class Fetcher {
                             continue;
                         }
                         List<ConsumerRecord> records = new ArrayList<>();
-                        long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer(), records);
+                        long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer().slice(), records);
                         next.put(tp, nextOffset);
                         offer(new Chunk(generation, tp, from, records, nextOffset, false));
                     }
