@@ -402,7 +402,10 @@ public final class Log implements Closeable {
     /**
      * Removes every record at or above {@code offset}, as a follower does when its log diverges from
      * a new leader's. Batches are removed whole, so the log may end below {@code offset} if it falls
-     * inside a batch. A no-op at or above the log end offset.
+     * inside a batch. At or above the log end offset no bytes go, but leader-epoch entries starting
+     * at or above {@code offset} are still dropped: an epoch this replica began as leader without
+     * writing to it starts exactly at the log end, and keeping it would make the follower name it
+     * again on its next fetch and diverge forever (issue 12 item 3).
      *
      * @throws IllegalArgumentException for a negative offset
      */
@@ -414,6 +417,7 @@ public final class Log implements Closeable {
         try {
             ensureOpen();
             if (offset >= logEndOffset) {
+                epochs.truncateFromEnd(offset);
                 return;
             }
             if (offset <= logStartOffset) {

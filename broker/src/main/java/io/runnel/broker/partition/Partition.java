@@ -551,26 +551,26 @@ public final class Partition {
     }
 
     /**
-     * Truncates a follower's log where it diverges from the leader's: at the smaller of the leader's
-     * end offset for the diverging epoch and our own end offset for that epoch.
+     * Truncates a follower's log where it diverges from the leader's ({@link DivergencePoint}). Leader
+     * epochs starting at or above the truncation point are dropped even when no record is, so the
+     * next fetch names an epoch the leader can answer for.
      *
-     * @return the offset truncated to
+     * @return where it truncated, and whether another divergence answer may follow
      */
-    public long truncateToDivergence(EpochEndOffset leaderEnd) {
+    public DivergencePoint truncateToDivergence(EpochEndOffset leaderEnd) {
         leaderIsrLock.writeLock().lock();
         try {
             EpochEndOffset local = replicaLog.leaderEpochCache().endOffsetFor(leaderEnd.epoch());
-            long to = leaderEnd.epoch() < 0 ? replicaLog.logStartOffset()
-                : local.epoch() < 0 ? leaderEnd.endOffset() : Math.min(leaderEnd.endOffset(), local.endOffset());
-            to = Math.max(to, 0);
-            replicaLog.truncateTo(to);
+            DivergencePoint point = DivergencePoint.of(leaderEnd, local, replicaLog.logStartOffset(), replicaLog.logEndOffset());
+            replicaLog.truncateTo(point.truncateTo());
             rebuildProducerState();
             synchronized (hwLock) {
                 highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
             }
-            log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {})", tp,
-                replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset());
-            return replicaLog.logEndOffset();
+            log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {}, ours at {}{})", tp,
+                replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset(), local.endOffset(),
+                point.complete() ? "" : "; asking again one epoch back");
+            return point;
         } finally {
             leaderIsrLock.writeLock().unlock();
         }
