@@ -167,7 +167,15 @@ public final class Log implements Closeable {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
-        BatchValidation.validate(batches, true, dir);
+        return appendAsLeader(ValidatedBatches.check(batches), leaderEpoch);
+    }
+
+    /** {@link #appendAsLeader(ByteBuffer, int)} for batches already checked by {@link ValidatedBatches#check}. */
+    public LogAppendInfo appendAsLeader(ValidatedBatches validated, int leaderEpoch) {
+        if (leaderEpoch < 0) {
+            throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
+        }
+        ByteBuffer batches = validated.batches();
         lock.lock();
         try {
             ensureOpen();
