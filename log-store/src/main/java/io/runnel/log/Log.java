@@ -164,9 +164,6 @@ public final class Log implements Closeable {
      * @throws IllegalArgumentException for an empty buffer or a negative epoch
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
-        if (leaderEpoch < 0) {
-            throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
-        }
         return appendAsLeader(ValidatedBatches.check(batches), leaderEpoch);
     }
 
