@@ -67,11 +67,19 @@ final class ReplicaFetcher implements Runnable {
         return leaderId;
     }
 
+    /**
+     * Follows {@code tp} in {@code leaderEpoch}. Metadata re-applies every partition on any change,
+     * so the same assignment comes again and again: only a new epoch clears the partition's pauses
+     * (a new leader epoch is a new situation); otherwise a follower pausing between repeated
+     * diverging answers would be woken into its loop by every unrelated metadata change.
+     */
     void assign(TopicPartition tp, int leaderEpoch) {
-        assigned.put(tp, leaderEpoch);
-        delayedUntil.remove(tp);
-        divergenceBackoff.reset(tp);
-        wake();
+        Integer previous = assigned.put(tp, leaderEpoch);
+        if (previous == null || previous != leaderEpoch) {
+            delayedUntil.remove(tp);
+            divergenceBackoff.reset(tp);
+            wake();
+        }
     }
 
     void unassign(TopicPartition tp) {

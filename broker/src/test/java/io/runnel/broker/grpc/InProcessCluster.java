@@ -90,6 +90,11 @@ final class InProcessCluster implements AutoCloseable {
         return nodes.get(id);
     }
 
+    /** Applies a state on one broker only, as if the others never heard of it (cut off). */
+    void applyOnly(int brokerId, TopicPartition tp, PartitionState state) {
+        apply(brokerId, Map.of(tp, state));
+    }
+
     private void apply(int brokerId, Map<TopicPartition, PartitionState> states) {
         Node node = nodes.get(brokerId);
         if (node == null) {
