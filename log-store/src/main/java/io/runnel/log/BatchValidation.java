@@ -1,7 +1,10 @@
 package io.runnel.log;
 
+import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.CorruptBatchException;
+import io.runnel.record.CorruptBatchException.InvalidProducerFieldsException;
 import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -42,5 +45,35 @@ final class BatchValidation {
             previousNext = batch.nextOffset();
             at += size;
         }
+    }
+
+    /**
+     * {@link #validate} for a producer's batches, plus the producer fields: a producer id of -1
+     * means none; any other id must be >= 0 and come with an epoch and a base sequence >= 0.
+     */
+    static ValidatedBatches validateFromProducer(ByteBuffer batches) {
+        validate(batches, true, null);
+        RecordBatch batch = new RecordBatch();
+        int count = 0;
+        long maxTimestamp = -1;
+        ProducerBatch producer = null;
+        for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
+            long position = at - batches.position();
+            batch.wrap(batches, at, position);
+            count++;
+            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+            long pid = batch.producerId();
+            if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
+                continue;
+            }
+            if (pid < 0 || batch.producerEpoch() < 0 || batch.baseSequence() < 0) {
+                throw new InvalidProducerFieldsException(position, pid, batch.producerEpoch(), batch.baseSequence());
+            }
+            producer = new ProducerBatch(pid, batch.producerEpoch(), batch.baseSequence(), batch.lastSequence());
+        }
+        if (producer != null && count != 1) {
+            throw new IllegalArgumentException("an idempotent producer sends one batch per partition per request, got " + count);
+        }
+        return new ValidatedBatches(batches, count, maxTimestamp, producer);
     }
 }

@@ -164,10 +164,15 @@ public final class Log implements Closeable {
      * @throws IllegalArgumentException for an empty buffer or a negative epoch
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+        return appendAsLeader(ValidatedBatches.check(batches), leaderEpoch);
+    }
+
+    /** {@link #appendAsLeader(ByteBuffer, int)} for batches already checked by {@link ValidatedBatches#check}. */
+    public LogAppendInfo appendAsLeader(ValidatedBatches validated, int leaderEpoch) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
-        BatchValidation.validate(batches, true, dir);
+        ByteBuffer batches = validated.batches();
         lock.lock();
         try {
             ensureOpen();
@@ -402,7 +407,10 @@ public final class Log implements Closeable {
     /**
      * Removes every record at or above {@code offset}, as a follower does when its log diverges from
      * a new leader's. Batches are removed whole, so the log may end below {@code offset} if it falls
-     * inside a batch. A no-op at or above the log end offset.
+     * inside a batch. At or above the log end offset no bytes go, but leader-epoch entries starting
+     * at or above {@code offset} are still dropped: an epoch this replica began as leader without
+     * writing to it starts exactly at the log end, and keeping it would make the follower name it
+     * again on its next fetch and diverge forever (issue 12 item 3).
      *
      * @throws IllegalArgumentException for a negative offset
      */
@@ -414,6 +422,7 @@ public final class Log implements Closeable {
         try {
             ensureOpen();
             if (offset >= logEndOffset) {
+                epochs.truncateFromEnd(offset);
                 return;
             }
             if (offset <= logStartOffset) {

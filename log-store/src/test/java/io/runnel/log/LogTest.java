@@ -280,6 +280,36 @@ class LogTest extends LogTestBase {
         assertThrows(IllegalArgumentException.class, () -> log.truncateTo(-1));
     }
 
+    /**
+     * Issue 12 item 3: a replica that became leader in epoch 2 and wrote nothing has an epoch entry
+     * starting exactly at its log end. Truncating there removes no bytes but must drop the entry,
+     * else the replica keeps naming epoch 2 as its last fetched epoch and diverges forever.
+     */
+    @Test
+    void truncateTo_atTheLogEnd_dropsAnEpochEntryStartingThere() {
+        Log log = open(smallConfig(Map.of()));
+        log.appendAsLeader(batch(0, 3, 10), 1);
+        log.leaderEpochCache().assign(2, 3); // leader in epoch 2 from offset 3, nothing written
+        assertEquals(List.of(new EpochEntry(1, 0), new EpochEntry(2, 3)), log.leaderEpochCache().entries());
+
+        log.truncateTo(3);
+        assertEquals(3, log.logEndOffset(), "no bytes removed");
+        assertEquals(List.of(new EpochEntry(1, 0)), log.leaderEpochCache().entries());
+        assertEquals(1, log.leaderEpochCache().latestEpoch());
+
+        log.truncateTo(5); // past the end: nothing to drop, nothing changes
+        assertEquals(List.of(new EpochEntry(1, 0)), log.leaderEpochCache().entries());
+    }
+
+    @Test
+    void truncateTo_zeroOnAnEmptyLog_dropsAnEpochEntryAtZero() {
+        Log log = open(smallConfig(Map.of()));
+        log.leaderEpochCache().assign(4, 0); // an empty partition this replica once led
+        log.truncateTo(0);
+        assertEquals(List.of(), log.leaderEpochCache().entries());
+        assertEquals(-1, log.leaderEpochCache().latestEpoch());
+    }
+
     @Test
     void truncateTo_insideABatch_removesTheWholeBatch() {
         Log log = open(smallConfig(Map.of()));

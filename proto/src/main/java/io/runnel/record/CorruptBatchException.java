@@ -142,4 +142,17 @@ public class CorruptBatchException extends RuntimeException {
             super("Invalid record in batch at position " + position + ": " + detail, position, cause);
         }
     }
+
+    /**
+     * A batch names a producer id but not a valid producer epoch and sequence (either is -1, or
+     * the id is below -1): an idempotent producer's batch must carry all three, and without them
+     * no duplicate or gap check can be made.
+     */
+    public static final class InvalidProducerFieldsException extends CorruptBatchException {
+        public InvalidProducerFieldsException(long position, long producerId, short producerEpoch, int baseSequence) {
+            super("Batch at position " + position + " has producer id " + producerId + " with producer epoch "
+                + producerEpoch + " and base sequence " + baseSequence + ": an idempotent batch needs id, epoch and"
+                + " sequence all >= 0", position);
+        }
+    }
 }

@@ -41,10 +41,13 @@ import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.proto.v1.TopicProduceResponse;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The client-facing Broker service: validates requests, converts between protobuf and the broker's
@@ -101,6 +104,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             : request.getTopicsCount() == 0 ? "no topics to produce to" : null;
         if (invalid != null) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(invalid).asRuntimeException());
+            return;
+        }
+        String duplicated = duplicatedPartitions(request);
+        if (duplicated != null) {
+            // Appending one entry and acking both, or only the last, would ack what was not written.
+            response.onError(Status.INVALID_ARGUMENT.withDescription(duplicated).asRuntimeException());
             return;
         }
         long started = System.nanoTime();
@@ -164,6 +173,25 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             response.onNext(out.build());
             response.onCompleted();
         });
+    }
+
+    /**
+     * The partitions a Produce names more than once (in one topic entry, or through the same topic
+     * listed twice), as a message naming them; null if each is named once.
+     */
+    private static String duplicatedPartitions(ProduceRequest request) {
+        Set<String> seen = new HashSet<>();
+        Set<String> twice = new TreeSet<>();
+        for (TopicProduceData topic : request.getTopicsList()) {
+            for (PartitionProduceData p : topic.getPartitionsList()) {
+                String name = topic.getTopic() + "-" + p.getPartition();
+                if (!seen.add(name)) {
+                    twice.add(name);
+                }
+            }
+        }
+        return twice.isEmpty() ? null : "partitions named more than once in one Produce: " + String.join(", ", twice)
+            + "; name each partition once (one entry may carry several batches); nothing was written";
     }
 
     // ---------------------------------------------------------------- fetch

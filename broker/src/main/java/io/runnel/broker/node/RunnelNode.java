@@ -152,7 +152,7 @@ public final class RunnelNode implements Closeable {
         fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.broker(leader)
             .map(b -> new GrpcLeaderEndpoint(b.host(), b.port(), 5000))
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
-            500, 1 << 20, 100);
+            500, 1 << 20, 100, config.replicaFetchBackoffMaxMs());
         replicaManager.onFollowerChanges(fetchers::update);
         scheduler.scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);

@@ -6,11 +6,13 @@ import io.runnel.broker.partition.PartitionException.NotLeaderException;
 import io.runnel.broker.partition.PartitionException.NotReplicaException;
 import io.runnel.broker.partition.PartitionException.UnknownLeaderEpochException;
 import io.runnel.log.EpochEndOffset;
+import io.runnel.log.FileSlice;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.LogReadInfo;
+import io.runnel.log.ValidatedBatches;
+import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.RecordBatch;
-import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -238,38 +240,40 @@ public final class Partition {
 
     // ---------------------------------------------------------------- leader: produce
 
+    /** {@link #appendRecordsAsLeader(ValidatedBatches, boolean, int)} for batches not checked yet. */
+    public LogAppendInfo appendRecordsAsLeader(ByteBuffer batches, boolean acksAll, int minInsyncReplicas) {
+        return appendRecordsAsLeader(ValidatedBatches.check(batches), acksAll, minInsyncReplicas);
+    }
+
     /**
-     * Appends a producer's batches as leader, rewriting their offsets and leader epoch in place.
+     * Appends a producer's batches as leader, rewriting their offsets and leader epoch in place. The
+     * order of checks matters (issue 12 item 7): the batches were validated whole before this (CRC,
+     * producer fields), so a corrupt copy is never judged by producer state; a retry of a batch
+     * already written is answered with its offsets before the ISR size is looked at (it is written,
+     * whatever the ISR is now); only a batch about to be written is refused for too small an ISR.
      *
      * @param acksAll           whether the producer waits for the whole ISR: then an ISR below
      *                          {@code minInsyncReplicas} refuses the append
      * @throws NotLeaderException         if this broker does not lead the partition
      * @throws NotEnoughReplicasException if acks=all and the ISR is too small; nothing is appended
      */
-    public LogAppendInfo appendRecordsAsLeader(ByteBuffer batches, boolean acksAll, int minInsyncReplicas) {
+    public LogAppendInfo appendRecordsAsLeader(ValidatedBatches batches, boolean acksAll, int minInsyncReplicas) {
         leaderIsrLock.readLock().lock();
         try {
             PartitionState s = requireLeader();
-            if (acksAll && s.isr().size() < minInsyncReplicas) {
-                throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
-            }
             LogAppendInfo info;
             synchronized (producers) {
-                RecordBatch first = RecordBatch.of(batches);
-                boolean idempotent = batches.remaining() >= RecordBatchLayout.HEADER_SIZE
-                    && first.producerId() != RecordBatchLayout.NO_PRODUCER_ID;
-                if (idempotent) {
-                    if (RecordBatch.validateFraming(batches, batches.position(), batches.remaining(), 0) != batches.remaining()) {
-                        throw new IllegalArgumentException("an idempotent producer sends one batch per partition per request");
-                    }
-                    if (producers.check(first) instanceof ProducerStateTable.Duplicate d) {
-                        // A retry of a batch already written: answer with where it went, write nothing.
-                        return new LogAppendInfo(d.firstOffset(), d.lastOffset(), first.maxTimestamp(), 0, 0);
-                    }
+                ProducerBatch producer = batches.producer();
+                if (producer != null && producers.check(producer) instanceof ProducerStateTable.Duplicate d) {
+                    // A retry of a batch already written: answer with where it went, write nothing.
+                    return new LogAppendInfo(d.firstOffset(), d.lastOffset(), batches.maxTimestamp(), 0, 0);
+                }
+                if (acksAll && s.isr().size() < minInsyncReplicas) {
+                    throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
                 }
                 info = replicaLog.appendAsLeader(batches, s.leaderEpoch());
-                if (idempotent) {
-                    producers.update(RecordBatch.of(batches));
+                if (producer != null) {
+                    producers.update(RecordBatch.of(batches.batches()));
                 }
             }
             maybeIncrementHighWatermark();
@@ -338,7 +342,7 @@ public final class Partition {
             if (params.lastFetchedEpoch() >= 0) {
                 EpochEndOffset end = replicaLog.leaderEpochCache().endOffsetFor(params.lastFetchedEpoch());
                 if (end.epoch() < params.lastFetchedEpoch() || end.endOffset() < params.fetchOffset()) {
-                    return new FetchResult(io.runnel.log.FileSlice.EMPTY, highWatermark, replicaLog.logStartOffset(),
+                    return new FetchResult(FileSlice.EMPTY, highWatermark, replicaLog.logStartOffset(),
                         leaderEnd, end);
                 }
             }
@@ -551,26 +555,26 @@ public final class Partition {
     }
 
     /**
-     * Truncates a follower's log where it diverges from the leader's: at the smaller of the leader's
-     * end offset for the diverging epoch and our own end offset for that epoch.
+     * Truncates a follower's log where it diverges from the leader's ({@link DivergencePoint}). Leader
+     * epochs starting at or above the truncation point are dropped even when no record is, so the
+     * next fetch names an epoch the leader can answer for.
      *
-     * @return the offset truncated to
+     * @return where it truncated, and whether another divergence answer may follow
      */
-    public long truncateToDivergence(EpochEndOffset leaderEnd) {
+    public DivergencePoint truncateToDivergence(EpochEndOffset leaderEnd) {
         leaderIsrLock.writeLock().lock();
         try {
             EpochEndOffset local = replicaLog.leaderEpochCache().endOffsetFor(leaderEnd.epoch());
-            long to = leaderEnd.epoch() < 0 ? replicaLog.logStartOffset()
-                : local.epoch() < 0 ? leaderEnd.endOffset() : Math.min(leaderEnd.endOffset(), local.endOffset());
-            to = Math.max(to, 0);
-            replicaLog.truncateTo(to);
+            DivergencePoint point = DivergencePoint.of(leaderEnd, local, replicaLog.logStartOffset(), replicaLog.logEndOffset());
+            replicaLog.truncateTo(point.truncateTo());
             rebuildProducerState();
             synchronized (hwLock) {
                 highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
             }
-            log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {})", tp,
-                replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset());
-            return replicaLog.logEndOffset();
+            log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {}, ours at {}{})", tp,
+                replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset(), local.endOffset(),
+                point.complete() ? "" : "; asking again one epoch back");
+            return point;
         } finally {
             leaderIsrLock.writeLock().unlock();
         }

@@ -1,5 +1,6 @@
 package io.runnel.broker.partition;
 
+import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchLayout;
 import java.util.ArrayDeque;
@@ -47,17 +48,17 @@ final class ProducerStateTable {
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
 
     /**
+     * Judges an idempotent producer's batch, already validated (CRC and producer fields) by
+     * {@link io.runnel.log.ValidatedBatches#check}: only an intact batch may be called a duplicate.
+     *
      * @throws PartitionException.OutOfOrderSequenceException  for a gap
      * @throws PartitionException.InvalidProducerEpochException for an epoch older than the newest
      */
-    Check check(RecordBatch batch) {
+    Check check(ProducerBatch batch) {
         long pid = batch.producerId();
-        if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
-            return new Append();
-        }
         ProducerEntry entry = producers.get(pid);
         short epoch = batch.producerEpoch();
-        int first = batch.baseSequence();
+        int first = batch.firstSequence();
         if (entry == null) {
             return new Append(); // unknown producer (new, or its history was removed by retention)
         }

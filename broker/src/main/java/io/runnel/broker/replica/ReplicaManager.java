@@ -9,11 +9,14 @@ import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperationPurgatory;
 import io.runnel.log.FileSlice;
+import io.runnel.log.InvalidOffsetException;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.OffsetOutOfRangeException;
 import io.runnel.log.TimestampOffset;
+import io.runnel.log.ValidatedBatches;
 import io.runnel.record.CorruptBatchException;
+import io.runnel.record.RecordBatchLayout;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -192,7 +195,9 @@ public final class ReplicaManager implements Closeable {
             Partition p = hosted.partition();
             try {
                 checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
-                LogAppendInfo info = p.appendRecordsAsLeader(e.getValue(), acks == -1, hosted.config().minInsyncReplicas());
+                // Every batch is checked whole (CRC, producer fields) before producer state or the ISR is consulted.
+                ValidatedBatches validated = ValidatedBatches.check(e.getValue());
+                LogAppendInfo info = p.appendRecordsAsLeader(validated, acks == -1, hosted.config().minInsyncReplicas());
                 results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
                 if (acks == -1) {
                     waitFor.put(tp, info.lastOffset() + 1);
@@ -202,7 +207,7 @@ public final class ReplicaManager implements Closeable {
                 // New data: followers' long polls can answer; a single-replica ISR moved the watermark.
                 fetchPurgatory.checkAndComplete(tp);
             } catch (PartitionException | CorruptBatchException | IllegalArgumentException
-                     | io.runnel.log.InvalidOffsetException ex) {
+                     | InvalidOffsetException ex) {
                 results.put(tp, ProduceResult.failed(ex));
             }
         }
@@ -217,13 +222,13 @@ public final class ReplicaManager implements Closeable {
     }
 
     private static void checkBatchSizes(TopicPartition tp, ByteBuffer batches, int maxMessageBytes) {
-        for (int at = batches.position(); at + io.runnel.record.RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
-            int size = io.runnel.record.RecordBatchLayout.LOG_OVERHEAD
-                + batches.getInt(at + io.runnel.record.RecordBatchLayout.LENGTH_OFFSET);
+        for (int at = batches.position(); at + RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
+            int size = RecordBatchLayout.LOG_OVERHEAD
+                + batches.getInt(at + RecordBatchLayout.LENGTH_OFFSET);
             if (size > maxMessageBytes) {
                 throw new RecordTooLargeException(tp, size, maxMessageBytes);
             }
-            if (size <= io.runnel.record.RecordBatchLayout.LOG_OVERHEAD) {
+            if (size <= RecordBatchLayout.LOG_OVERHEAD) {
                 return; // a bad length: batch validation names the fault
             }
             at += size;

@@ -3,9 +3,11 @@ package io.runnel.broker.replication;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.log.EpochEndOffset;
 import io.runnel.proto.v1.ErrorCode;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,7 @@ final class ReplicaFetcher implements Runnable {
     private final Map<TopicPartition, Integer> assigned = new ConcurrentHashMap<>();
     /** Partitions skipped until the given time after an error. */
     private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
+    private final DivergenceBackoff divergenceBackoff;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Thread thread;
@@ -50,6 +53,8 @@ final class ReplicaFetcher implements Runnable {
         this.replicaManager = replicaManager;
         this.clock = clock;
         this.settings = settings;
+        this.divergenceBackoff = new DivergenceBackoff(settings.backoffMs(), Math.max(settings.backoffMs(),
+            settings.maxBackoffMs()));
         this.thread = new Thread(this, "replica-fetcher-" + localBrokerId + "-from-" + leaderId);
         this.thread.setDaemon(true);
     }
@@ -62,15 +67,25 @@ final class ReplicaFetcher implements Runnable {
         return leaderId;
     }
 
+    /**
+     * Follows {@code tp} in {@code leaderEpoch}. Metadata re-applies every partition on any change,
+     * so the same assignment comes again and again: only a new epoch clears the partition's pauses
+     * (a new leader epoch is a new situation); otherwise a follower pausing between repeated
+     * diverging answers would be woken into its loop by every unrelated metadata change.
+     */
     void assign(TopicPartition tp, int leaderEpoch) {
-        assigned.put(tp, leaderEpoch);
-        delayedUntil.remove(tp);
-        wake();
+        Integer previous = assigned.put(tp, leaderEpoch);
+        if (previous == null || previous != leaderEpoch) {
+            delayedUntil.remove(tp);
+            divergenceBackoff.reset(tp);
+            wake();
+        }
     }
 
     void unassign(TopicPartition tp) {
         assigned.remove(tp);
         delayedUntil.remove(tp);
+        divergenceBackoff.reset(tp);
     }
 
     boolean isEmpty() {
@@ -129,9 +144,11 @@ final class ReplicaFetcher implements Runnable {
                 }
                 continue;
             }
+            Map<TopicPartition, LeaderEndpoint.PartitionFetch> sent = new HashMap<>();
+            request.forEach(f -> sent.put(f.tp(), f));
             for (LeaderEndpoint.PartitionData data : response) {
                 try {
-                    handle(data);
+                    handle(data, sent.get(data.tp()));
                 } catch (RuntimeException e) {
                     log.warn("Replica of {} could not apply data from leader {}: {}", data.tp(), leaderId, e.toString());
                     delayedUntil.put(data.tp(), clock.millis() + settings.backoffMs());
@@ -159,7 +176,7 @@ final class ReplicaFetcher implements Runnable {
         return request;
     }
 
-    private void handle(LeaderEndpoint.PartitionData data) {
+    private void handle(LeaderEndpoint.PartitionData data, LeaderEndpoint.PartitionFetch fetch) {
         TopicPartition tp = data.tp();
         Integer epoch = assigned.get(tp);
         Optional<Partition> partition = replicaManager.partition(tp);
@@ -173,8 +190,9 @@ final class ReplicaFetcher implements Runnable {
         switch (data.error()) {
             case NONE -> {
                 if (data.divergingEpoch() != null) {
-                    p.truncateToDivergence(data.divergingEpoch());
+                    handleDivergence(p, data.divergingEpoch(), fetch);
                 } else {
+                    divergenceBackoff.reset(tp);
                     p.appendRecordsAsFollower(data.records(), data.highWatermark());
                 }
             }
@@ -183,6 +201,25 @@ final class ReplicaFetcher implements Runnable {
                 log.debug("Fetch of {} from {} answered {}: {}", tp, leaderId, data.error(), data.errorMessage());
                 delayedUntil.put(tp, clock.millis() + settings.backoffMs());
             }
+        }
+    }
+
+    /**
+     * Truncates where our log diverges from the leader's, and backs off if the leader gave this very
+     * answer to this very fetch before: truncating did not help, and fetching again at once would
+     * spin (issue 12 item 3 spun through a million truncations per run).
+     */
+    private void handleDivergence(Partition p, EpochEndOffset answer, LeaderEndpoint.PartitionFetch fetch) {
+        TopicPartition tp = p.topicPartition();
+        long fetchOffset = fetch == null ? p.logEndOffset() : fetch.fetchOffset();
+        int lastFetchedEpoch = fetch == null ? p.lastFetchedEpoch() : fetch.lastFetchedEpoch();
+        long pauseMs = divergenceBackoff.onDiverged(tp, fetchOffset, lastFetchedEpoch, answer);
+        p.truncateToDivergence(answer);
+        if (pauseMs > 0) {
+            log.warn("{}: leader {} answered diverged at offset {} (last fetched epoch {}, leader's epoch {} ends at {}) {} "
+                + "times in a row; next fetch in {} ms", tp, leaderId, fetchOffset, lastFetchedEpoch, answer.epoch(),
+                answer.endOffset(), divergenceBackoff.repeats(tp) + 1, pauseMs);
+            delayedUntil.put(tp, clock.millis() + pauseMs);
         }
     }
 
@@ -210,8 +247,10 @@ final class ReplicaFetcher implements Runnable {
      * @param maxWaitMs         long-poll wait on the leader
      * @param minBytes          bytes the leader waits for
      * @param partitionMaxBytes byte budget per partition
-     * @param backoffMs         pause after a failed fetch or a partition error
+     * @param backoffMs         pause after a failed fetch or a partition error, and the first pause
+     *                          when the leader repeats a diverging answer to the same fetch
+     * @param maxBackoffMs      bound of the doubling pause for a repeated diverging answer
      */
-    record FetcherSettings(int maxWaitMs, int minBytes, int partitionMaxBytes, long backoffMs) {
+    record FetcherSettings(int maxWaitMs, int minBytes, int partitionMaxBytes, long backoffMs, long maxBackoffMs) {
     }
 }

@@ -28,15 +28,17 @@ public final class ReplicaFetcherManager implements Closeable {
     private boolean closed;
 
     /**
-     * @param endpoints connects to a broker by id (its replication listener, from metadata)
+     * @param endpoints    connects to a broker by id (its replication listener, from metadata)
+     * @param backoffMs    pause after a failed fetch or partition error
+     * @param maxBackoffMs bound of the doubling pause when a leader repeats the same diverging answer
      */
     public ReplicaFetcherManager(int localBrokerId, ReplicaManager replicaManager, IntFunction<LeaderEndpoint> endpoints,
-                                 Clock clock, int maxWaitMs, int partitionMaxBytes, long backoffMs) {
+                                 Clock clock, int maxWaitMs, int partitionMaxBytes, long backoffMs, long maxBackoffMs) {
         this.localBrokerId = localBrokerId;
         this.replicaManager = replicaManager;
         this.endpoints = endpoints;
         this.clock = clock;
-        this.settings = new ReplicaFetcher.FetcherSettings(maxWaitMs, 1, partitionMaxBytes, backoffMs);
+        this.settings = new ReplicaFetcher.FetcherSettings(maxWaitMs, 1, partitionMaxBytes, backoffMs, maxBackoffMs);
     }
 
     /**

@@ -46,7 +46,7 @@ final class InProcessCluster implements AutoCloseable {
             this.replicaManager = new ReplicaManager(id, dir.resolve("broker-" + id), Clock.systemUTC(), scheduler,
                 controller::alterPartition, LAG_TIME_MS, 200);
             this.fetchers = new ReplicaFetcherManager(id, replicaManager,
-                leader -> new GrpcLeaderEndpoint("127.0.0.1", ports.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50);
+                leader -> new GrpcLeaderEndpoint("127.0.0.1", ports.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50, 1000);
             replicaManager.onFollowerChanges(fetchers::update);
             this.metrics = new io.runnel.broker.metrics.BrokerMetrics(replicaManager);
             this.server = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
@@ -88,6 +88,11 @@ final class InProcessCluster implements AutoCloseable {
 
     Node node(int id) {
         return nodes.get(id);
+    }
+
+    /** Applies a state on one broker only, as if the others never heard of it (cut off). */
+    void applyOnly(int brokerId, TopicPartition tp, PartitionState state) {
+        apply(brokerId, Map.of(tp, state));
     }
 
     private void apply(int brokerId, Map<TopicPartition, PartitionState> states) {

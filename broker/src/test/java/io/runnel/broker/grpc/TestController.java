@@ -79,6 +79,12 @@ final class TestController implements ClusterView {
         publishAll();
     }
 
+    /** Sets a partition's state as a controller decision would, and publishes it to every live broker. */
+    synchronized void setState(TopicPartition tp, PartitionState state) {
+        states.put(tp, state);
+        publishAll();
+    }
+
     synchronized void publishAll() {
         for (int broker : live.keySet()) {
             Map<TopicPartition, PartitionState> mine = new HashMap<>();
