@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final List<Integer> controllerIds;
     private final Consumer<MetadataImage> onImage;
+    private final MetadataReadiness readiness;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile int active;
     private volatile long brokerEpoch = -1;
@@ -96,6 +98,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         });
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.onImage = onImage;
+        this.readiness = new MetadataReadiness(brokerId);
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
             .forAddress(address.getHostString(), address.getPort()).usePlaintext().maxInboundMessageSize(256 << 20).build()));
         this.controllerIds = List.copyOf(channels.keySet());
@@ -112,6 +115,16 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     public boolean isFenced() {
         return fenced;
+    }
+
+    /** Whether this broker has caught up with the metadata log and been unfenced (see {@link MetadataReadiness}). */
+    public MetadataReadiness readiness() {
+        return readiness;
+    }
+
+    @Override
+    public Optional<String> notReady() {
+        return readiness.notReady();
     }
 
     /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
@@ -143,6 +156,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 .build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
+                readiness.registered(brokerEpoch);
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
@@ -167,9 +181,10 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 BrokerHeartbeatResponse r = ControllerGrpc.newBlockingStub(channels.get(active))
                     .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
                     .brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
-                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).build());
+                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(readiness.appliedOffset()).build());
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
+                    readiness.fenced(fenced);
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
@@ -239,6 +254,13 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                             onImage.accept(next);
                         } catch (RuntimeException e) {
                             log.error("Applying metadata at offset {} failed", next.offset(), e);
+                        }
+                        // Heartbeats report this offset, so the controller unfences the broker only once
+                        // its partitions and groups reflect its registration, not just once the image does.
+                        readiness.applied(next.offset());
+                        BrokerInfo self = next.brokers().get(brokerId);
+                        if (self != null && self.epoch() == brokerEpoch) {
+                            readiness.fenced(self.fenced());
                         }
                         if (fenced && brokerEpoch >= 0 && next.offset() >= brokerEpoch && !closed) {
                             // Caught up with our own registration: ask to be unfenced now, not at the next beat.

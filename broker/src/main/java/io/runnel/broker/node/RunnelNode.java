@@ -15,6 +15,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.metadata.controller.QuorumController;
+import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.metadata.quorum.QuorumSettings;
 import io.runnel.metadata.service.ConnectionTracking;
@@ -36,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,9 +70,20 @@ public final class RunnelNode implements Closeable {
     private BrokerMetrics metrics;
     private GroupCoordinator groups;
     private int metricsPort = -1;
+    private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
     public RunnelNode(NodeConfig config) {
         this.config = config;
+    }
+
+    /**
+     * For tests: runs {@code hook} on the metadata stream's thread before each new image is applied,
+     * so a test can hold a broker's metadata back (block in the hook) and see how it answers.
+     * Call before {@link #start}.
+     */
+    RunnelNode beforeMetadataApplied(Consumer<MetadataImage> hook) {
+        this.beforeMetadataApplied = hook;
+        return this;
     }
 
     /** Raft addresses: each controller's API port plus one. */
@@ -146,6 +159,7 @@ public final class RunnelNode implements Closeable {
         int port = config.clientListener().getPort();
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "", scheduler,
             config.brokerHeartbeatIntervalMs(), image -> {
+                beforeMetadataApplied.accept(image);
                 applier.apply(image);
                 groups.onMetadata(image);
             });
