@@ -62,10 +62,11 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final String host;
     private final int port;
     private final String rack;
-    private final ScheduledExecutorService scheduler;
+    /** Blocking calls to the active controller (AlterPartition, admin forwards) and watch retries. */
+    private final ScheduledExecutorService calls;
     /**
-     * Registration and heartbeats run on a thread of their own, so a busy shared scheduler (blocking
-     * AlterPartition or admin calls) cannot delay a heartbeat into a false fencing.
+     * Registration and heartbeats run on a thread of their own, so busy controller-call threads
+     * (blocking AlterPartition or admin calls) cannot delay a heartbeat into a false fencing.
      */
     private final ScheduledExecutorService sessionThread;
     private final long heartbeatIntervalMs;
@@ -82,15 +83,16 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     /**
      * @param controllers controller API addresses by node id
+     * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
     public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port, String rack,
-                            ScheduledExecutorService scheduler, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
+                            ScheduledExecutorService calls, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.host = host;
         this.port = port;
         this.rack = rack;
-        this.scheduler = scheduler;
+        this.calls = calls;
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "controller-session-" + brokerId);
             t.setDaemon(true);
@@ -284,7 +286,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private void retryWatch(int failed) {
         if (!closed) {
             int next = controllerIds.get((controllerIds.indexOf(failed) + 1) % controllerIds.size());
-            scheduler.schedule(() -> watch(next), 200, TimeUnit.MILLISECONDS);
+            calls.schedule(() -> watch(next), 200, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -332,7 +334,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 }
             }
             return new AlterPartitionResult.Undecided(last);
-        }, scheduler);
+        }, calls);
     }
 
     /** Registered and not fenced in the image this broker has applied. */
@@ -369,7 +371,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 }
             }
             throw last != null ? last : new IllegalStateException("no active controller among " + controllerIds);
-        }, scheduler);
+        }, calls);
     }
 
     // ---------------------------------------------------------------- producer ids
