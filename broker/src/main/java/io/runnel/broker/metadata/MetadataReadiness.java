@@ -75,8 +75,15 @@ public final class MetadataReadiness {
         return ready;
     }
 
-    /** Empty once ready; else why this broker cannot answer for metadata yet, for error messages. */
-    public synchronized Optional<String> notReady() {
+    /**
+     * Empty once ready; else why this broker cannot answer for metadata yet, for error messages.
+     * Every request asks, so the ready case reads one volatile field and takes no lock.
+     */
+    public Optional<String> notReady() {
+        return ready ? Optional.empty() : describe();
+    }
+
+    private synchronized Optional<String> describe() {
         if (ready) {
             return Optional.empty();
         }
