@@ -35,13 +35,14 @@ import java.util.regex.Pattern;
  * @param logRetentionCheckIntervalMs how often retention and compaction run over every log
  * @param replicaFetchBackoffMaxMs bound of a follower's doubling pause while a leader keeps giving
  *                        the same diverging-epoch answer to the same fetch
+ * @param threads         sizes of the log-flush and controller-call pools
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
-                         long replicaFetchBackoffMaxMs) {
+                         long replicaFetchBackoffMaxMs, ThreadSettings threads) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -68,6 +69,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String REPLICA_FETCH_BACKOFF_MAX_MS = "replica.fetch.backoff.max.ms";
+    public static final String LOG_FLUSH_THREADS = "log.flush.threads";
+    public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
@@ -76,7 +79,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
-        LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS);
+        LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -163,12 +166,16 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         io.runnel.broker.group.GroupSettings groups = groups(settings, problems);
         long cleanupInterval = longAtLeast(settings, LOG_RETENTION_CHECK_INTERVAL_MS, 10, "300000", problems);
         long fetchBackoffMax = longAtLeast(settings, REPLICA_FETCH_BACKOFF_MAX_MS, 100, "1000", problems);
+        int flushThreads = intIn(settings, LOG_FLUSH_THREADS, 1, 64, problems,
+            Integer.toString(ThreadSettings.DEFAULTS.logFlushThreads()));
+        int controllerCallThreads = intIn(settings, CONTROLLER_CALL_THREADS, 1, 64, problems,
+            Integer.toString(ThreadSettings.DEFAULTS.controllerCallThreads()));
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
-            cleanupInterval, fetchBackoffMax);
+            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads));
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

@@ -40,7 +40,7 @@ public final class BrokerServer {
         }
         if (groups != null) {
             builder.addService(new GroupService(groups, new io.runnel.broker.group.GroupOffsets(groups, clock),
-                new io.runnel.broker.group.GroupQueries(groups)));
+                new io.runnel.broker.group.GroupQueries(groups), cluster));
         }
         this.server = builder
             .addService(new BrokerService(replicaManager, cluster, clock, metrics))

@@ -9,6 +9,7 @@ import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.BrokerNotReadyException;
 import io.runnel.broker.replica.FetchPartitionResult;
 import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.ReplicaManager;
@@ -45,9 +46,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The client-facing Broker service: validates requests, converts between protobuf and the broker's
@@ -71,6 +74,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
 
     @Override
     public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> response) {
+        Optional<String> notReady = cluster.notReady();
+        if (notReady.isPresent()) {
+            // A broker still replaying the metadata log would list too few topics; clients move to another one.
+            response.onError(Status.UNAVAILABLE.withDescription(notReady.get()).asRuntimeException());
+            return;
+        }
         MetadataResponse.Builder out = MetadataResponse.newBuilder().setControllerId(cluster.controllerId());
         for (BrokerEndpoint b : cluster.brokers()) {
             out.addBrokers(BrokerInfo.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
@@ -116,6 +125,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
         Map<TopicPartition, ByteBuffer> batches = new LinkedHashMap<>();
         Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
         long now = clock.millis();
+        Optional<String> notReady = cluster.notReady();
         for (TopicProduceData topic : request.getTopicsList()) {
             for (PartitionProduceData p : topic.getPartitionsList()) {
                 TopicPartition tp;
@@ -129,6 +139,10 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     if (io.runnel.metadata.controller.ControllerLogic.INTERNAL_TOPICS.contains(tp.topic())) {
                         // Internal records are the brokers' own state (group coordinators'); a stray write could corrupt it.
                         throw new IllegalArgumentException(tp.topic() + " is internal: only the brokers write to it");
+                    }
+                    if (notReady.isPresent()) {
+                        early.put(tp, ProduceResult.failed(new BrokerNotReadyException(notReady.get())));
+                        continue;
                     }
                     switch (p.getDataCase()) {
                         // The leader rewrites offsets in the header, so the bytes are copied out of the message once.
@@ -217,7 +231,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
         }
         int maxBytes = request.getMaxBytes() == 0 ? Integer.MAX_VALUE : request.getMaxBytes();
         long started = System.nanoTime();
-        replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), maxBytes, params).whenComplete((results, error) -> {
+        Optional<String> notReady = cluster.notReady();
+        CompletableFuture<Map<TopicPartition, FetchPartitionResult>> fetched;
+        if (notReady.isPresent()) {
+            Map<TopicPartition, FetchPartitionResult> refused = new LinkedHashMap<>();
+            params.keySet().forEach(tp -> refused.put(tp, FetchPartitionResult.failed(new BrokerNotReadyException(notReady.get()))));
+            fetched = CompletableFuture.completedFuture(refused);
+        } else {
+            fetched = replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), maxBytes, params);
+        }
+        fetched.whenComplete((results, error) -> {
             if (error != null) {
                 response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
                 return;
@@ -280,11 +303,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> response) {
         ListOffsetsResponse.Builder out = ListOffsetsResponse.newBuilder();
+        Optional<String> notReady = cluster.notReady();
         for (ListOffsetsTopic topic : request.getTopicsList()) {
             ListOffsetsTopicResponse.Builder tr = ListOffsetsTopicResponse.newBuilder().setTopic(topic.getTopic());
             for (ListOffsetsPartition p : topic.getPartitionsList()) {
                 ListOffsetsPartitionResponse.Builder pr = ListOffsetsPartitionResponse.newBuilder().setPartition(p.getPartition());
                 try {
+                    if (notReady.isPresent()) {
+                        throw new BrokerNotReadyException(notReady.get());
+                    }
                     TimestampOffset found = replicaManager.listOffset(new TopicPartition(topic.getTopic(), p.getPartition()),
                         p.getTimestamp());
                     pr.setOffset(found.offset()).setTimestamp(found.timestamp()).setError(ErrorCode.NONE);

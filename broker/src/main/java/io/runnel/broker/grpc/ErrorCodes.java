@@ -1,6 +1,7 @@
 package io.runnel.broker.grpc;
 
 import io.runnel.broker.partition.PartitionException;
+import io.runnel.broker.replica.BrokerNotReadyException;
 import io.runnel.broker.replica.NotEnoughReplicasAfterAppendException;
 import io.runnel.broker.replica.RecordTooLargeException;
 import io.runnel.broker.replica.RequestTimedOutException;
@@ -43,6 +44,9 @@ final class ErrorCodes {
         }
         if (error instanceof PartitionException.InvalidProducerEpochException) {
             return ErrorCode.INVALID_PRODUCER_EPOCH;
+        }
+        if (error instanceof BrokerNotReadyException) {
+            return ErrorCode.LEADER_NOT_AVAILABLE;
         }
         if (error instanceof UnknownTopicOrPartitionException) {
             return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

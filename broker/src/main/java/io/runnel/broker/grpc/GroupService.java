@@ -5,10 +5,12 @@ import io.grpc.stub.StreamObserver;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
+import io.runnel.broker.metadata.ClusterView;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsResponse;
+import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FindCoordinatorRequest;
 import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
@@ -18,6 +20,7 @@ import io.runnel.proto.v1.OffsetCommitRequest;
 import io.runnel.proto.v1.OffsetCommitResponse;
 import io.runnel.proto.v1.OffsetFetchRequest;
 import io.runnel.proto.v1.OffsetFetchResponse;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The Group service: a thin adapter over the coordinator; errors travel in the responses. */
@@ -25,9 +28,11 @@ final class GroupService extends GroupGrpc.GroupImplBase {
     private final GroupCoordinator coordinator;
     private final GroupOffsets offsets;
     private final GroupQueries queries;
+    private final ClusterView cluster;
 
-    GroupService(GroupCoordinator coordinator, GroupOffsets offsets, GroupQueries queries) {
+    GroupService(GroupCoordinator coordinator, GroupOffsets offsets, GroupQueries queries, ClusterView cluster) {
         this.coordinator = coordinator;
+        this.cluster = cluster;
         this.offsets = offsets;
         this.queries = queries;
     }
@@ -45,6 +50,13 @@ final class GroupService extends GroupGrpc.GroupImplBase {
 
     @Override
     public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> out) {
+        Optional<String> notReady = cluster.notReady();
+        if (notReady.isPresent()) {
+            // Before catching up the offsets topic looks missing: no lookup, and no attempt to create it.
+            reply(CompletableFuture.completedFuture(FindCoordinatorResponse.newBuilder()
+                .setError(ErrorCode.COORDINATOR_NOT_AVAILABLE).setErrorMessage(notReady.get()).build()), out);
+            return;
+        }
         reply(CompletableFuture.completedFuture(coordinator.findCoordinator(request.getGroupId())), out);
     }
 

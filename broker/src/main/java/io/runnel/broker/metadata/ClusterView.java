@@ -20,6 +20,14 @@ public interface ClusterView {
     /** Topic name to its partitions' states, by partition number. */
     Map<String, Map<Integer, PartitionState>> topics();
 
+    /**
+     * Empty while this broker may answer for the metadata; else why not (it is still catching up
+     * with the metadata log, see {@link MetadataReadiness}). A fixed view is always ready.
+     */
+    default Optional<String> notReady() {
+        return Optional.empty();
+    }
+
     default Optional<BrokerEndpoint> broker(int id) {
         return brokers().stream().filter(b -> b.id() == id).findFirst();
     }

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -61,16 +62,18 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final String host;
     private final int port;
     private final String rack;
-    private final ScheduledExecutorService scheduler;
+    /** Blocking calls to the active controller (AlterPartition, admin forwards) and watch retries. */
+    private final ScheduledExecutorService calls;
     /**
-     * Registration and heartbeats run on a thread of their own, so a busy shared scheduler (blocking
-     * AlterPartition or admin calls) cannot delay a heartbeat into a false fencing.
+     * Registration and heartbeats run on a thread of their own, so busy controller-call threads
+     * (blocking AlterPartition or admin calls) cannot delay a heartbeat into a false fencing.
      */
     private final ScheduledExecutorService sessionThread;
     private final long heartbeatIntervalMs;
     private final Map<Integer, ManagedChannel> channels = new TreeMap<>();
     private final List<Integer> controllerIds;
     private final Consumer<MetadataImage> onImage;
+    private final MetadataReadiness readiness;
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile int active;
     private volatile long brokerEpoch = -1;
@@ -80,15 +83,16 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     /**
      * @param controllers controller API addresses by node id
+     * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
     public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port, String rack,
-                            ScheduledExecutorService scheduler, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
+                            ScheduledExecutorService calls, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.host = host;
         this.port = port;
         this.rack = rack;
-        this.scheduler = scheduler;
+        this.calls = calls;
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "controller-session-" + brokerId);
             t.setDaemon(true);
@@ -96,6 +100,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         });
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.onImage = onImage;
+        this.readiness = new MetadataReadiness(brokerId);
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
             .forAddress(address.getHostString(), address.getPort()).usePlaintext().maxInboundMessageSize(256 << 20).build()));
         this.controllerIds = List.copyOf(channels.keySet());
@@ -112,6 +117,16 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     public boolean isFenced() {
         return fenced;
+    }
+
+    /** Whether this broker has caught up with the metadata log and been unfenced (see {@link MetadataReadiness}). */
+    public MetadataReadiness readiness() {
+        return readiness;
+    }
+
+    @Override
+    public Optional<String> notReady() {
+        return readiness.notReady();
     }
 
     /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
@@ -143,6 +158,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 .build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
+                readiness.registered(brokerEpoch);
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
@@ -167,9 +183,10 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 BrokerHeartbeatResponse r = ControllerGrpc.newBlockingStub(channels.get(active))
                     .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)
                     .brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
-                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(image.offset()).build());
+                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(readiness.appliedOffset()).build());
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
+                    readiness.fenced(fenced);
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
@@ -240,6 +257,13 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                         } catch (RuntimeException e) {
                             log.error("Applying metadata at offset {} failed", next.offset(), e);
                         }
+                        // Heartbeats report this offset, so the controller unfences the broker only once
+                        // its partitions and groups reflect its registration, not just once the image does.
+                        readiness.applied(next.offset());
+                        BrokerInfo self = next.brokers().get(brokerId);
+                        if (self != null && self.epoch() == brokerEpoch) {
+                            readiness.fenced(self.fenced());
+                        }
                         if (fenced && brokerEpoch >= 0 && next.offset() >= brokerEpoch && !closed) {
                             // Caught up with our own registration: ask to be unfenced now, not at the next beat.
                             sessionThread.execute(ControllerClient.this::heartbeat);
@@ -262,7 +286,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private void retryWatch(int failed) {
         if (!closed) {
             int next = controllerIds.get((controllerIds.indexOf(failed) + 1) % controllerIds.size());
-            scheduler.schedule(() -> watch(next), 200, TimeUnit.MILLISECONDS);
+            calls.schedule(() -> watch(next), 200, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -310,7 +334,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 }
             }
             return new AlterPartitionResult.Undecided(last);
-        }, scheduler);
+        }, calls);
     }
 
     /** Registered and not fenced in the image this broker has applied. */
@@ -347,7 +371,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 }
             }
             throw last != null ? last : new IllegalStateException("no active controller among " + controllerIds);
-        }, scheduler);
+        }, calls);
     }
 
     // ---------------------------------------------------------------- producer ids

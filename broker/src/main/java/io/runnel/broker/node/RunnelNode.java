@@ -15,10 +15,15 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.metadata.controller.QuorumController;
+import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.metadata.quorum.QuorumSettings;
 import io.runnel.metadata.service.ConnectionTracking;
 import io.runnel.metadata.service.ControllerService;
+import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.CreateTopicsResponse;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,9 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,11 +56,7 @@ public final class RunnelNode implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(RunnelNode.class);
 
     private final NodeConfig config;
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4, r -> {
-        Thread t = new Thread(r, "runnel-node");
-        t.setDaemon(true);
-        return t;
-    });
+    private final NodeExecutors executors;
     private QuorumServer quorum;
     private QuorumController controller;
     private ControllerService controllerService;
@@ -68,9 +69,21 @@ public final class RunnelNode implements Closeable {
     private BrokerMetrics metrics;
     private GroupCoordinator groups;
     private int metricsPort = -1;
+    private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
     public RunnelNode(NodeConfig config) {
         this.config = config;
+        this.executors = new NodeExecutors(config.nodeId(), config.threads());
+    }
+
+    /**
+     * For tests: runs {@code hook} on the metadata stream's thread before each new image is applied,
+     * so a test can hold a broker's metadata back (block in the hook) and see how it answers.
+     * Call before {@link #start}.
+     */
+    RunnelNode beforeMetadataApplied(Consumer<MetadataImage> hook) {
+        this.beforeMetadataApplied = hook;
+        return this;
     }
 
     /** Raft addresses: each controller's API port plus one. */
@@ -108,7 +121,7 @@ public final class RunnelNode implements Closeable {
         quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
             10_000, config.quorumJoin())).start();
-        controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, config.brokerSessionTimeoutMs(),
+        controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
             config.brokerHeartbeatIntervalMs());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
         controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),
@@ -126,7 +139,7 @@ public final class RunnelNode implements Closeable {
     }
 
     private void startBroker(Path dataDir) throws IOException {
-        replicaManager = new ReplicaManager(config.nodeId(), dataDir, Clock.systemUTC(), scheduler,
+        replicaManager = new ReplicaManager(config.nodeId(), dataDir, Clock.systemUTC(), executors.replica(),
             new AlterPartitionSender() {
                 @Override
                 public CompletableFuture<AlterPartitionResult> send(TopicPartition tp, int leaderEpoch, int partitionEpoch,
@@ -141,11 +154,13 @@ public final class RunnelNode implements Closeable {
             }, config.replicaLagTimeMaxMs(), 5000);
         metrics = new BrokerMetrics(replicaManager);
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
-        groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), scheduler,
+        groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), executors.groups(),
             this::createTopic);
         int port = config.clientListener().getPort();
-        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "", scheduler,
+        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "",
+            executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
+                beforeMetadataApplied.accept(image);
                 applier.apply(image);
                 groups.onMetadata(image);
             });
@@ -154,7 +169,7 @@ public final class RunnelNode implements Closeable {
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100, config.replicaFetchBackoffMaxMs());
         replicaManager.onFollowerChanges(fetchers::update);
-        scheduler.scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
+        executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
             config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
@@ -172,18 +187,22 @@ public final class RunnelNode implements Closeable {
     }
 
     /** Internal topics (the offsets topic) are created like any other, through the active controller. */
-    private java.util.concurrent.CompletableFuture<Void> createTopic(String name, int partitions, int replicationFactor,
-                                                                     Map<String, String> configs) {
-        io.runnel.proto.v1.CreateTopicsRequest request = io.runnel.proto.v1.CreateTopicsRequest.newBuilder()
-            .addTopics(io.runnel.proto.v1.TopicSpec.newBuilder().setName(name).setPartitions(partitions)
+    private CompletableFuture<Void> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        CreateTopicsRequest request = CreateTopicsRequest.newBuilder()
+            .addTopics(TopicSpec.newBuilder().setName(name).setPartitions(partitions)
                 .setReplicationFactor(replicationFactor).putAllConfigs(configs)).build();
-        return controllerClient.forward(stub -> stub.createTopics(request), io.runnel.proto.v1.CreateTopicsResponse::getControllerId,
-            r -> r.getResultsList().stream().anyMatch(t -> t.getError() == io.runnel.proto.v1.ErrorCode.NOT_CONTROLLER))
+        return controllerClient.forward(stub -> stub.createTopics(request), CreateTopicsResponse::getControllerId,
+            r -> r.getResultsList().stream().anyMatch(t -> t.getError() == ErrorCode.NOT_CONTROLLER))
             .thenAccept(r -> r.getResultsList().stream()
-                .filter(t -> t.getError() != io.runnel.proto.v1.ErrorCode.NONE && t.getError() != io.runnel.proto.v1.ErrorCode.TOPIC_ALREADY_EXISTS)
+                .filter(t -> t.getError() != ErrorCode.NONE && t.getError() != ErrorCode.TOPIC_ALREADY_EXISTS)
                 .findFirst().ifPresent(t -> {
                     throw new IllegalStateException("creating " + name + ": " + t.getError() + " " + t.getErrorMessage());
                 }));
+    }
+
+    /** The node's background executors, one per job (for tests). */
+    NodeExecutors executors() {
+        return executors;
     }
 
     public GroupCoordinator groupCoordinator() {
@@ -240,9 +259,12 @@ public final class RunnelNode implements Closeable {
         if (fetchers != null) {
             fetchers.close();
         }
+        // No group load, ISR check, controller call or compaction may run while the logs close.
+        executors.stopBrokerJobs();
         if (replicaManager != null) {
             replicaManager.close();
         }
+        executors.stopLogJobs();
         if (metrics != null) {
             metrics.close();
         }
@@ -257,7 +279,7 @@ public final class RunnelNode implements Closeable {
         if (quorum != null) {
             quorum.close();
         }
-        scheduler.shutdownNow();
+        executors.stopControllerJobs();
         controllerClient = null;
         brokerServer = null;
         groups = null;
@@ -302,7 +324,7 @@ public final class RunnelNode implements Closeable {
             node.close();
         }, "shutdown"));
         try {
-            new java.util.concurrent.CountDownLatch(1).await();
+            new CountDownLatch(1).await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

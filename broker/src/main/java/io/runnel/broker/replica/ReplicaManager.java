@@ -54,7 +54,7 @@ public final class ReplicaManager implements Closeable {
     private final int brokerId;
     private final Path dataDir;
     private final Clock clock;
-    private final ScheduledExecutorService scheduler;
+    private final ReplicaExecutors executors;
     private final AlterPartitionSender alterPartition;
     private final long replicaLagTimeMaxMs;
     private final ConcurrentHashMap<TopicPartition, Hosted> partitions = new ConcurrentHashMap<>();
@@ -68,24 +68,32 @@ public final class ReplicaManager implements Closeable {
     private record Hosted(Partition partition, PartitionConfig config) {
     }
 
+    /** Every background job on {@code scheduler} (tests and tools); see the other constructor. */
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ScheduledExecutorService scheduler,
+                          AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
+        this(brokerId, dataDir, clock, ReplicaExecutors.sharing(scheduler), alterPartition, replicaLagTimeMaxMs,
+            hwCheckpointIntervalMs);
+    }
+
     /**
+     * @param executors one per background job (see {@link ReplicaExecutors}); owned by the caller
      * @param replicaLagTimeMaxMs a follower not caught up for this long leaves the ISR
      * @param hwCheckpointIntervalMs how often high watermarks are written beside each log
      */
-    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ScheduledExecutorService scheduler,
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
         this.brokerId = brokerId;
         this.dataDir = dataDir;
         this.clock = clock;
-        this.scheduler = scheduler;
+        this.executors = executors;
         this.alterPartition = alterPartition;
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
-        this.producePurgatory = new DelayedOperationPurgatory<>("produce", scheduler);
-        this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", scheduler);
+        this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
+        this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
-            scheduler.scheduleWithFixedDelay(this::maybeShrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
-            scheduler.scheduleWithFixedDelay(this::checkpointHighWatermarks, hwCheckpointIntervalMs,
+            executors.isrChecks().scheduleWithFixedDelay(this::maybeShrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
+            executors.hwCheckpoints().scheduleWithFixedDelay(this::checkpointHighWatermarks, hwCheckpointIntervalMs,
                 hwCheckpointIntervalMs, TimeUnit.MILLISECONDS));
     }
 
@@ -158,7 +166,7 @@ public final class ReplicaManager implements Closeable {
         if (config == null) {
             throw new IllegalArgumentException("no config for " + tp);
         }
-        Log replicaLog = Log.open(dataDir.resolve(tp.dirName()), config.log(), clock, scheduler);
+        Log replicaLog = Log.open(dataDir.resolve(tp.dirName()), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
             alterPartition);
         return new Hosted(partition, config);
@@ -294,7 +302,7 @@ public final class ReplicaManager implements Closeable {
                 }
                 if (params.fromFollower() && p.highWatermark() > hwBefore) {
                     // A follower's progress moved the watermark: acks=all produces and consumers can go on.
-                    scheduler.execute(() -> {
+                    executors.purgatory().execute(() -> {
                         producePurgatory.checkAndComplete(tp);
                         fetchPurgatory.checkAndComplete(tp);
                     });

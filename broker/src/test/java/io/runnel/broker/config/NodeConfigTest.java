@@ -29,6 +29,16 @@ class NodeConfigTest {
     }
 
     @Test
+    void threadPoolSizes_defaultAndSetAndChecked() {
+        assertEquals(ThreadSettings.DEFAULTS, NodeConfig.load(props("node.id", "1"), Map.of(), "h").threads());
+        assertEquals(new ThreadSettings(3, 1), NodeConfig.load(props("node.id", "1", "log.flush.threads", "3",
+            "controller.call.threads", "1"), Map.of(), "h").threads());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "log.flush.threads", "0"), Map.of(), "h"));
+        assertTrue(e.getMessage().contains("log.flush.threads must be between 1 and 64"), e.getMessage());
+    }
+
+    @Test
     void environmentOverridesTheFile() {
         NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "127.0.0.1:9092"),
             Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin",

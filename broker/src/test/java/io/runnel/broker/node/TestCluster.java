@@ -3,6 +3,7 @@ package io.runnel.broker.node;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.ErrorCode;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 
@@ -70,10 +72,10 @@ public final class TestCluster implements AutoCloseable {
         return cluster;
     }
 
-    /** Until the running nodes see {@code count} live brokers. */
+    /** Until the running nodes see {@code count} live brokers, and have caught up with metadata (they answer). */
     public void awaitLiveBrokers(int count) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> running.values().stream()
-            .allMatch(n -> n.controllerClient().image().liveBrokers().size() == count));
+            .allMatch(n -> n.controllerClient().image().liveBrokers().size() == count && n.controllerClient().readiness().isReady()));
     }
 
     public RunnelNode node(int id) {
@@ -103,7 +105,15 @@ public final class TestCluster implements AutoCloseable {
 
     /** Starts a halted node again on its data and ports. */
     public RunnelNode restart(int id) throws IOException {
-        RunnelNode node = new RunnelNode(configs.get(id)).start();
+        return restart(id, image -> { });
+    }
+
+    /**
+     * Starts a halted node again, running {@code beforeMetadataApplied} on its metadata stream's
+     * thread before each image is applied (a hook that blocks holds the node's metadata back).
+     */
+    RunnelNode restart(int id, Consumer<MetadataImage> beforeMetadataApplied) throws IOException {
+        RunnelNode node = new RunnelNode(configs.get(id)).beforeMetadataApplied(beforeMetadataApplied).start();
         running.put(id, node);
         return node;
     }
