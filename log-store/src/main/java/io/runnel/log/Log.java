@@ -578,6 +578,11 @@ public final class Log implements Closeable {
         return flusher.groupCommit().syncCount();
     }
 
+    /** Runs {@code hook} in the thread that starts each sync, before it forces anything: for tests. */
+    void beforeSyncForTest(Runnable hook) {
+        flusher.beforeSyncForTest(hook);
+    }
+
     /**
      * Flushes everything, seals the active segment's indexes, releases every file and mapping, and
      * marks the shutdown clean so the next open skips recovery. Idempotent.

@@ -47,6 +47,8 @@ final class LogFlusher {
     private final AtomicBoolean directoryDirty = new AtomicBoolean();
     private final ScheduledFuture<?> periodic;
     private volatile long checkpointedRecoveryPoint;
+    /** Runs at the start of every sync, before the flush lock: a seam for tests to hold a sync in flight. */
+    private volatile Runnable beforeSync = () -> { };
 
     LogFlusher(Path dir, LogConfig config, ScheduledExecutorService scheduler, NavigableMap<Long, LogSegment> segments,
                LongSupplier logEndOffset, BooleanSupplier closed, CheckpointFile recoveryPointFile, long recoveryPoint) {
@@ -161,6 +163,7 @@ final class LogFlusher {
 
     /** The group commit's sync: force every segment from the recovery point's to the active one. */
     private long syncSegments() {
+        beforeSync.run();
         flushLock.lock();
         try {
             if (closed.getAsBoolean()) {
@@ -236,6 +239,10 @@ final class LogFlusher {
         } finally {
             flushLock.unlock();
         }
+    }
+
+    void beforeSyncForTest(Runnable hook) {
+        beforeSync = hook;
     }
 
     /** Stops the periodic flusher (before the final flush of a close). */
