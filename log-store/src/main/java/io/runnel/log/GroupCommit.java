@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The durable offset of a log (every offset below it is on disk), and group commit for appends
@@ -30,6 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * forced above it may be gone. Thread-safe; the {@link Sync} runs with no lock of this class held.
  */
 final class GroupCommit {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
     /** Forces everything appended so far to disk. */
     @FunctionalInterface
     interface Sync {
@@ -39,12 +42,15 @@ final class GroupCommit {
 
     /** One append waiting for its bytes to be durable. */
     static final class Waiter {
-        private final long upTo;
+        private long upTo;
+        /** A flush rather than an append: a truncation lowers its target instead of failing it. */
+        private final boolean flush;
         private boolean done;
         private RuntimeException failure;
 
-        private Waiter(long upTo) {
+        private Waiter(long upTo, boolean flush) {
             this.upTo = upTo;
+            this.flush = flush;
         }
 
         long upTo() {
@@ -90,6 +96,16 @@ final class GroupCommit {
         }
     }
 
+    /** Waiters registered and not yet settled: for tests. */
+    int waitingCount() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Whether a sync has failed, after which nothing here is durable any more. */
     boolean failed() {
         lock.lock();
@@ -121,10 +137,19 @@ final class GroupCommit {
      * @throws IllegalStateException if closed
      */
     Waiter enqueue(long upTo) {
+        return enqueue(upTo, false);
+    }
+
+    /**
+     * Registers a wait for everything below {@code upTo}; for a {@code flush}, a later truncation
+     * lowers the target to the truncation offset instead of failing the wait. {@code upTo} must not
+     * exceed the log end when this is called (a sync could never reach it).
+     */
+    Waiter enqueue(long upTo, boolean flush) {
         lock.lock();
         try {
             throwIfUnhealthy();
-            Waiter w = new Waiter(upTo);
+            Waiter w = new Waiter(upTo, flush);
             if (upTo <= durable) {
                 w.done = true;
             } else {
@@ -166,7 +191,7 @@ final class GroupCommit {
 
     /** Makes everything below {@code upTo} durable (a flush): {@link #enqueue} then {@link #await}. */
     void awaitDurable(long upTo) {
-        await(enqueue(upTo));
+        await(enqueue(upTo, true));
     }
 
     /** Runs one sync with the lock released; called with the lock held and no sync running. */
@@ -198,6 +223,7 @@ final class GroupCommit {
         lock.lock();
         syncing = false;
         if (error != null) {
+            log.error("fsync of {} failed: its waiting appends fail, and the log takes no more until reopened", name, error);
             failLocked(error);
         } else {
             advanceLocked(Math.min(reached, truncatedDuringSync));
@@ -248,11 +274,16 @@ final class GroupCommit {
             RuntimeException truncated = new IllegalStateException(
                 "Records of " + name + " at or above offset " + offset + " were truncated before they were fsynced");
             waiting.removeIf(w -> {
-                if (w.upTo > offset) {
-                    w.failure = truncated;
-                    return true;
+                if (w.upTo <= offset) {
+                    return false;
                 }
-                return false;
+                if (w.flush) {
+                    w.upTo = offset;
+                    w.done = offset <= durable;
+                    return w.done;
+                }
+                w.failure = truncated;
+                return true;
             });
             changed.signalAll();
         } finally {

@@ -150,8 +150,20 @@ public final class Log implements Closeable {
      * @throws CorruptBatchException    naming the fault, if any batch is truncated, corrupt or has
      *                                  a header that contradicts itself; nothing is appended then
      * @throws IllegalArgumentException for an empty buffer or a negative epoch
+     * @throws java.io.UncheckedIOException under {@code flush.policy=sync}, if the fsync failed
+     * @throws IllegalStateException    if the log is closed, or the records were truncated before
+     *                                  they were made durable
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
+        return appendAsLeaderDeferred(batches, leaderEpoch).awaitDurable();
+    }
+
+    /**
+     * {@link #appendAsLeader}, except that under {@code flush.policy=sync} it returns once the
+     * batches are written, before they are fsynced: the caller must {@link PendingAppend#awaitDurable}
+     * before acknowledging them. For a caller with locks of its own to release first.
+     */
+    public PendingAppend appendAsLeaderDeferred(ByteBuffer batches, int leaderEpoch) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
@@ -176,8 +188,7 @@ public final class Log implements Closeable {
         } finally {
             lock.unlock();
         }
-        flusher.awaitDurable(durable);
-        return info;
+        return new PendingAppend(info, durable, flusher);
     }
 
     /**
@@ -571,6 +582,19 @@ public final class Log implements Closeable {
      */
     public void flush() {
         flusher.flush();
+    }
+
+    /**
+     * Under {@code flush.policy=sync}, returns once every offset below {@code offset} (capped at the
+     * log end) is on disk, sharing an fsync with appends in flight; under async, at once. For
+     * answering a retried append whose records are already in the log.
+     *
+     * @throws UncheckedIOException if an fsync fails now or failed before
+     */
+    public void awaitDurable(long offset) {
+        if (config.flushPolicy() == FlushPolicy.SYNC) {
+            flusher.awaitDurable(offset);
+        }
     }
 
     /** How many fsync rounds (group commits and flushes) this log has run: for tests. */

@@ -157,8 +157,26 @@ final class LogFlusher {
      * @throws UncheckedIOException if an fsync fails now or failed before
      */
     void flush() {
-        groupCommit.awaitDurable(logEndOffset.getAsLong());
+        awaitDurable(Long.MAX_VALUE);
         checkpointRecoveryPoint();
+    }
+
+    /**
+     * Returns once everything below {@code offset} (capped at the log end) is on disk, sharing an
+     * fsync with appends in flight. A concurrent truncation lowers the target rather than failing.
+     *
+     * @throws UncheckedIOException if an fsync fails now or failed before
+     */
+    void awaitDurable(long offset) {
+        GroupCommit.Waiter w;
+        // Under flushLock, so no truncation falls between reading the log end and registering for it.
+        flushLock.lock();
+        try {
+            w = groupCommit.enqueue(Math.min(offset, logEndOffset.getAsLong()), true);
+        } finally {
+            flushLock.unlock();
+        }
+        groupCommit.await(w);
     }
 
     /** The group commit's sync: force every segment from the recovery point's to the active one. */
@@ -217,8 +235,8 @@ final class LogFlusher {
     }
 
     void flushQuietly() {
-        if (closed.getAsBoolean()) {
-            return;
+        if (closed.getAsBoolean() || groupCommit.failed()) {
+            return; // a failed fsync was logged by whoever hit it; the log waits to be reopened
         }
         try {
             flush();

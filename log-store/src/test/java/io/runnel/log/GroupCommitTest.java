@@ -222,6 +222,26 @@ class GroupCommitTest {
     }
 
     @Test
+    void aFlushWaitingAcrossATruncation_waitsForTheTruncationOffsetInstead_andDoesNotFail() throws Exception {
+        assertEquals(100, append().get(1, TimeUnit.MINUTES));
+        Future<Long> leader = leaderHeldInSync(); // waits for 200
+        Future<?> flush = threads.submit(() -> {
+            commit.awaitDurable(200);
+            return null;
+        });
+        await().atMost(Duration.ofMinutes(1)).until(() -> commit.waitingCount() == 2);
+        synchronized (this) {
+            end.set(150);
+            commit.truncateTo(150);
+        }
+        assertFalse(flush.isDone(), "150 is not durable yet");
+        gate.countDown(); // the leader is the thread running the held sync: it learns its fate after
+        assertTrue(failureOf(leader) instanceof IllegalStateException, "the append's bytes are gone");
+        flush.get(1, TimeUnit.MINUTES);
+        assertEquals(150, commit.durableOffset());
+    }
+
+    @Test
     void resetTo_movesTheDurableOffsetEitherWay_andFailsWaitersForRemovedBytes() throws Exception {
         assertEquals(100, append().get(1, TimeUnit.MINUTES));
         Future<Long> leader = leaderHeldInSync();

@@ -144,6 +144,25 @@ class LogSyncFlushTest extends LogTestBase {
     }
 
     @Test
+    void deferredAppend_isWrittenAtOnce_andDurableOnceAwaited() throws Exception {
+        Log log = open(SYNC);
+        CountDownLatch[] held = holdNextSync(log);
+        PendingAppend pending = log.appendAsLeaderDeferred(batch(0, 3, 10), 0);
+        assertEquals(3, log.logEndOffset());
+        assertEquals(3, readAll(log, 0, 1 << 20).size());
+        assertEquals(0, log.recoveryPoint());
+        Future<LogAppendInfo> waiting = threads.submit(pending::awaitDurable);
+        assertTrue(held[0].await(1, TimeUnit.MINUTES));
+        assertFalse(waiting.isDone());
+        held[1].countDown();
+        assertEquals(2, waiting.get(1, TimeUnit.MINUTES).lastOffset());
+        assertEquals(3, log.recoveryPoint());
+        log.awaitDurable(3); // already durable: returns at once
+        log.awaitDurable(1000); // capped at the log end
+        assertEquals(3, log.recoveryPoint());
+    }
+
+    @Test
     void truncationBelowTheDurableOffset_whileAnFsyncIsInFlight() throws Exception {
         Log log = open(SYNC);
         log.appendAsLeader(batch(0, 5, 10), 0);
@@ -192,6 +211,7 @@ class LogSyncFlushTest extends LogTestBase {
         assertThrows(UncheckedIOException.class, () -> log.appendAsLeader(batch(4, 2, 10), 0));
         assertEquals(4, log.logEndOffset(), "a refused append writes nothing");
         assertThrows(UncheckedIOException.class, log::flush);
+        assertThrows(UncheckedIOException.class, () -> log.awaitDurable(2), "a retried append is not told it is durable");
         assertEquals(2, log.recoveryPoint());
         crash(log); // the broker's response to a disk error: release the files, recover on the next open
         Log reopened = open(SYNC);
