@@ -9,6 +9,7 @@ import io.runnel.log.EpochEndOffset;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.LogReadInfo;
+import io.runnel.log.PendingAppend;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
@@ -253,7 +254,8 @@ public final class Partition {
             if (acksAll && s.isr().size() < minInsyncReplicas) {
                 throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
             }
-            LogAppendInfo info;
+            LogAppendInfo duplicate = null;
+            PendingAppend pending;
             synchronized (producers) {
                 RecordBatch first = RecordBatch.of(batches);
                 boolean idempotent = batches.remaining() >= RecordBatchLayout.HEADER_SIZE
@@ -264,14 +266,26 @@ public final class Partition {
                     }
                     if (producers.check(first) instanceof ProducerStateTable.Duplicate d) {
                         // A retry of a batch already written: answer with where it went, write nothing.
-                        return new LogAppendInfo(d.firstOffset(), d.lastOffset(), first.maxTimestamp(), 0, 0);
+                        duplicate = new LogAppendInfo(d.firstOffset(), d.lastOffset(), first.maxTimestamp(), 0, 0);
                     }
                 }
-                info = replicaLog.appendAsLeader(batches, s.leaderEpoch());
-                if (idempotent) {
-                    producers.update(RecordBatch.of(batches));
+                if (duplicate == null) {
+                    pending = replicaLog.appendAsLeaderDeferred(batches, s.leaderEpoch());
+                    if (idempotent) {
+                        producers.update(RecordBatch.of(batches));
+                    }
+                } else {
+                    pending = null;
                 }
             }
+            // Under flush.policy=sync, wait for the fsync outside the producer-state monitor, so that
+            // concurrent produces to this partition share one (group commit). A retry is answered
+            // only once what its first attempt wrote is durable too.
+            if (duplicate != null) {
+                replicaLog.awaitDurable(duplicate.lastOffset() + 1);
+                return duplicate;
+            }
+            LogAppendInfo info = pending.awaitDurable();
             maybeIncrementHighWatermark();
             return info;
         } finally {
