@@ -2,7 +2,10 @@ package io.runnel.log;
 
 /** When appended bytes are forced to disk. */
 public enum FlushPolicy {
-    /** fsync (fdatasync) before an append returns: nothing acknowledged is lost to a power cut. */
+    /**
+     * fsync (fdatasync) before an append returns: nothing acknowledged is lost to a power cut.
+     * Concurrent appends share fsyncs (group commit, {@link GroupCommit}).
+     */
     SYNC,
     /**
      * Leave bytes in the page cache; a background flusher forces them every

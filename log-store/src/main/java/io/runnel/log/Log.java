@@ -6,7 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,10 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +33,14 @@ import org.slf4j.LoggerFactory;
  * size only after writing the bytes below it, then the log publishes the new end offset. A read
  * racing with truncation or retention may return batches that were just removed (their files stay
  * readable for {@code file.delete.delay.ms}), never bytes that were not fully written.
- * Flushes run outside the lock so that fsync never blocks appends; {@link #flushLock} serializes them
- * with truncation. Lock order: {@link #lock}, then {@link #flushLock}.
+ * Flushes run outside the lock so that fsync never blocks appends ({@link LogFlusher}); its flush
+ * lock serializes them with truncation. Lock order: {@link #lock}, then the flush lock. Under
+ * {@code flush.policy=sync} an append writes under the lock and then waits, outside it, for a group
+ * commit ({@link GroupCommit}) to cover its bytes.
  *
- * <p>Design note: this class is longer than most because every operation that moves the log's
- * bounds (append, roll, retention, truncation, flush, close) lives here, next to the two locks
- * whose order they must respect; validation, retention choice and recovery are in classes of
- * their own.
+ * <p>Design note: the operations that move the log's bounds (append, roll, retention, truncation,
+ * close) live here, next to the lock they share; getting bytes to disk, validation, retention
+ * choice and recovery are in classes of their own.
  */
 public final class Log implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Log.class);
@@ -53,22 +50,15 @@ public final class Log implements Closeable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ReentrantLock flushLock = new ReentrantLock();
     private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     /** Removed segments whose files wait out the delete delay; closed at the latest by {@link #close}. */
     private final Set<LogSegment> pendingDeletes = ConcurrentHashMap.newKeySet();
-    private final CheckpointFile recoveryPointFile;
     private final CheckpointFile highWatermarkFile;
     private final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
-    private final AtomicLong unflushedBytes = new AtomicLong();
-    private final AtomicBoolean flushQueued = new AtomicBoolean();
-    private final ScheduledFuture<?> flusher;
+    private final LogFlusher flusher;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
-    /** Raised by flushes and sync appends, lowered only by truncation (under both locks). */
-    private final AtomicLong recoveryPoint = new AtomicLong();
-    private volatile long checkpointedRecoveryPoint;
     private volatile boolean closed;
     /** Bumped by every truncation (under the lock), so a compaction pass can tell it raced one. */
     private long truncations;
@@ -79,19 +69,17 @@ public final class Log implements Closeable {
         this.config = config;
         this.clock = clock;
         this.scheduler = scheduler;
-        this.recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
+        CheckpointFile recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
         this.highWatermarkFile = new CheckpointFile(dir.resolve(LogFiles.HIGH_WATERMARK_FILE));
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
         this.logStartOffset = loaded.logStartOffset();
         this.logEndOffset = loaded.logEndOffset();
-        this.recoveryPoint.set(loaded.recoveryPoint());
-        this.checkpointedRecoveryPoint = loaded.recoveryPoint();
         this.epochs = loaded.epochs();
         this.recoveryReport = loaded.report();
-        this.flusher = scheduler.scheduleWithFixedDelay(this::periodicFlush, config.flushIntervalMs(),
-            config.flushIntervalMs(), TimeUnit.MILLISECONDS);
+        this.flusher = new LogFlusher(dir, config, scheduler, segments, () -> this.logEndOffset, () -> this.closed,
+            recoveryPointFile, loaded.recoveryPoint());
     }
 
     /**
@@ -122,7 +110,7 @@ public final class Log implements Closeable {
 
     /** Every offset below this is known to be on disk. */
     public long recoveryPoint() {
-        return recoveryPoint.get();
+        return flusher.recoveryPoint();
     }
 
     public LeaderEpochCache leaderEpochCache() {
@@ -162,6 +150,9 @@ public final class Log implements Closeable {
      * @throws CorruptBatchException    naming the fault, if any batch is truncated, corrupt or has
      *                                  a header that contradicts itself; nothing is appended then
      * @throws IllegalArgumentException for an empty buffer or a negative epoch
+     * @throws java.io.UncheckedIOException under {@code flush.policy=sync}, if the fsync failed
+     * @throws IllegalStateException    if the log is closed, or the records were truncated before
+     *                                  they were made durable
      */
     public LogAppendInfo appendAsLeader(ByteBuffer batches, int leaderEpoch) {
         return appendAsLeader(ValidatedBatches.check(batches), leaderEpoch);
@@ -169,13 +160,26 @@ public final class Log implements Closeable {
 
     /** {@link #appendAsLeader(ByteBuffer, int)} for batches already checked by {@link ValidatedBatches#check}. */
     public LogAppendInfo appendAsLeader(ValidatedBatches validated, int leaderEpoch) {
+        return appendAsLeaderDeferred(validated, leaderEpoch).awaitDurable();
+    }
+
+    /**
+     * {@link #appendAsLeader(ValidatedBatches, int)}, except that under {@code flush.policy=sync} it
+     * returns once the batches are written, before they are fsynced: the caller must
+     * {@link PendingAppend#awaitDurable} before acknowledging them. For a caller with locks of its
+     * own to release first.
+     */
+    public PendingAppend appendAsLeaderDeferred(ValidatedBatches validated, int leaderEpoch) {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
         ByteBuffer batches = validated.batches();
+        LogAppendInfo info;
+        GroupCommit.Waiter durable;
         lock.lock();
         try {
             ensureOpen();
+            flusher.beforeAppend();
             RecordBatch batch = new RecordBatch();
             long next = logEndOffset;
             for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
@@ -185,10 +189,12 @@ public final class Log implements Closeable {
                 next = batch.nextOffset();
             }
             epochs.assign(leaderEpoch, logEndOffset);
-            return appendLocked(batches);
+            info = appendLocked(batches);
+            durable = flusher.afterAppend(info.bytes(), logEndOffset);
         } finally {
             lock.unlock();
         }
+        return new PendingAppend(info, durable, flusher);
     }
 
     /**
@@ -200,9 +206,12 @@ public final class Log implements Closeable {
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
         BatchValidation.validate(batches, false, dir);
+        LogAppendInfo info;
+        GroupCommit.Waiter durable;
         lock.lock();
         try {
             ensureOpen();
+            flusher.beforeAppend();
             RecordBatch batch = new RecordBatch();
             long next = logEndOffset;
             for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
@@ -216,10 +225,13 @@ public final class Log implements Closeable {
                 batch.wrap(batches, at, at);
                 epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
             }
-            return appendLocked(batches);
+            info = appendLocked(batches);
+            durable = flusher.afterAppend(info.bytes(), logEndOffset);
         } finally {
             lock.unlock();
         }
+        flusher.awaitDurable(durable);
+        return info;
     }
 
     private LogAppendInfo appendLocked(ByteBuffer batches) {
@@ -239,15 +251,6 @@ public final class Log implements Closeable {
         LogSegment active = maybeRoll(bytes, last, now);
         active.append(batches, now);
         logEndOffset = last + 1;
-        if (config.flushPolicy() == FlushPolicy.SYNC) {
-            active.flushLog();
-            recoveryPoint.accumulateAndGet(logEndOffset, Math::max);
-        } else if (unflushedBytes.addAndGet(bytes) >= config.flushIntervalBytes() && flushQueued.compareAndSet(false, true)) {
-            scheduler.execute(() -> {
-                flushQueued.set(false);
-                flushQuietly();
-            });
-        }
         return new LogAppendInfo(first, last, maxTimestamp, count, bytes);
     }
 
@@ -287,11 +290,9 @@ public final class Log implements Closeable {
         active.onBecomeInactive();
         LogSegment next = LogSegment.open(dir, base, config, true, now);
         segments.put(base, next);
-        CheckpointFile.fsyncDirectory(dir);
-        if (config.flushPolicy() == FlushPolicy.ASYNC) {
-            // The sealed segment will not be written again: get it to disk without waiting for the timer.
-            scheduler.execute(this::flushQuietly);
-        }
+        // The new file's directory entry is fsynced by the next flush, before the recovery point passes
+        // into it, instead of here under the lock.
+        flusher.onRoll();
         return next;
     }
 
@@ -395,7 +396,7 @@ public final class Log implements Closeable {
             // Publish the new start before any file goes away, so reads fail cleanly as out of range.
             logStartOffset = segments.firstKey();
             epochs.truncateFromStart(logStartOffset);
-            recoveryPoint.accumulateAndGet(logStartOffset, Math::max);
+            flusher.onStartMoved(logStartOffset);
             doomed.forEach(this::deleteSegment);
             log.info("Retention deleted {} segments of {}; log start offset is now {}", doomed.size(), dir, logStartOffset);
             return doomed.size();
@@ -429,8 +430,7 @@ public final class Log implements Closeable {
                 truncateFullyAndStartAtLocked(offset);
                 return;
             }
-            flushLock.lock();
-            try {
+            flusher.exclusive(() -> {
                 truncations++;
                 LogSegment previousActive = segments.lastEntry().getValue();
                 // offset > logStartOffset, so the first segment survives this.
@@ -444,13 +444,8 @@ public final class Log implements Closeable {
                 }
                 logEndOffset = Math.min(offset, firstRemoved);
                 epochs.truncateFromEnd(logEndOffset);
-                if (recoveryPoint.get() > logEndOffset) {
-                    recoveryPoint.set(logEndOffset);
-                }
-                checkpointRecoveryPoint();
-            } finally {
-                flushLock.unlock();
-            }
+                flusher.onTruncated(logEndOffset);
+            });
         } finally {
             lock.unlock();
         }
@@ -471,8 +466,7 @@ public final class Log implements Closeable {
     }
 
     private void truncateFullyAndStartAtLocked(long offset) {
-        flushLock.lock();
-        try {
+        flusher.exclusive(() -> {
             truncations++;
             List<LogSegment> all = new ArrayList<>(segments.values());
             segments.clear();
@@ -483,11 +477,8 @@ public final class Log implements Closeable {
             logStartOffset = offset;
             logEndOffset = offset;
             epochs.clear();
-            recoveryPoint.set(offset);
-            checkpointRecoveryPoint();
-        } finally {
-            flushLock.unlock();
-        }
+            flusher.onReset(offset);
+        });
     }
 
     // ---------------------------------------------------------------- compaction
@@ -595,70 +586,35 @@ public final class Log implements Closeable {
     /**
      * Forces every byte appended so far to disk and advances the recovery point (and its checkpoint)
      * to the log end offset. Safe from any thread; does not block appends.
+     *
+     * @throws UncheckedIOException if an fsync fails, now or earlier (a failed fsync is sticky: the
+     *                              log must be closed and reopened, which recovers it)
      */
     public void flush() {
-        flushLock.lock();
-        try {
-            long upTo = logEndOffset;
-            long from = recoveryPoint.get();
-            if (upTo <= from) {
-                return;
-            }
-            long unflushed = unflushedBytes.get();
-            Long first = segments.floorKey(from);
-            LogSegment active = segments.lastEntry().getValue();
-            for (LogSegment segment : segments.tailMap(first == null ? segments.firstKey() : first, true).values()) {
-                try {
-                    // The active segment's indexes are rebuilt by recovery after any crash (it always
-                    // holds the recovery point), so only its data needs forcing.
-                    if (segment == active) {
-                        segment.flushLog();
-                    } else {
-                        segment.flush();
-                    }
-                } catch (UncheckedIOException e) {
-                    // Retention may close a removed segment under us; only live ones matter.
-                    if (!(e.getCause() instanceof ClosedChannelException) || segments.containsValue(segment)) {
-                        throw e;
-                    }
-                }
-            }
-            unflushedBytes.addAndGet(-unflushed);
-            // Truncation needs flushLock, so upTo is still within the log here.
-            recoveryPoint.accumulateAndGet(upTo, Math::max);
-            checkpointRecoveryPoint();
-        } finally {
-            flushLock.unlock();
+        flusher.flush();
+    }
+
+    /**
+     * Under {@code flush.policy=sync}, returns once every offset below {@code offset} (capped at the
+     * log end) is on disk, sharing an fsync with appends in flight; under async, at once. For
+     * answering a retried append whose records are already in the log.
+     *
+     * @throws UncheckedIOException if an fsync fails now or failed before
+     */
+    public void awaitDurable(long offset) {
+        if (config.flushPolicy() == FlushPolicy.SYNC) {
+            flusher.awaitDurable(offset);
         }
     }
 
-    private void periodicFlush() {
-        if (config.flushPolicy() == FlushPolicy.ASYNC) {
-            flushQuietly();
-        } else {
-            checkpointRecoveryPoint();
-        }
+    /** How many fsync rounds (group commits and flushes) this log has run: for tests. */
+    long syncCount() {
+        return flusher.groupCommit().syncCount();
     }
 
-    private void flushQuietly() {
-        if (closed) {
-            return;
-        }
-        try {
-            flush();
-        } catch (RuntimeException e) {
-            log.error("Background flush of {} failed", dir, e);
-        }
-    }
-
-    private void checkpointRecoveryPoint() {
-        long point = recoveryPoint.get();
-        if (point != checkpointedRecoveryPoint && !closed) {
-            synchronized (recoveryPointFile) {
-                recoveryPointFile.write(List.<long[]>of(new long[] {point}));
-                checkpointedRecoveryPoint = point;
-            }
-        }
+    /** Runs {@code hook} in the thread that starts each sync, before it forces anything: for tests. */
+    void beforeSyncForTest(Runnable hook) {
+        flusher.beforeSyncForTest(hook);
     }
 
     /**
@@ -672,9 +628,10 @@ public final class Log implements Closeable {
             if (closed) {
                 return;
             }
-            flusher.cancel(false);
+            flusher.stop();
             flush();
             closed = true;
+            flusher.close();
             segments.lastEntry().getValue().onBecomeInactive();
             for (LogSegment segment : segments.values()) {
                 segment.close();
@@ -699,20 +656,21 @@ public final class Log implements Closeable {
      */
     public void closeHandlers() {
         lock.lock();
-        flushLock.lock(); // a background flush in flight must not write after we return
         try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            flusher.cancel(false);
-            for (LogSegment segment : segments.values()) {
-                segment.close();
-            }
-            pendingDeletes.forEach(LogSegment::close);
-            pendingDeletes.clear();
+            // A background flush in flight must not write after we return.
+            flusher.exclusive(() -> {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                flusher.close();
+                for (LogSegment segment : segments.values()) {
+                    segment.close();
+                }
+                pendingDeletes.forEach(LogSegment::close);
+                pendingDeletes.clear();
+            });
         } finally {
-            flushLock.unlock();
             lock.unlock();
         }
     }

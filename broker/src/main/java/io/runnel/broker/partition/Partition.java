@@ -10,6 +10,7 @@ import io.runnel.log.FileSlice;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.LogReadInfo;
+import io.runnel.log.PendingAppend;
 import io.runnel.log.ValidatedBatches;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.RecordBatch;
@@ -261,21 +262,32 @@ public final class Partition {
         leaderIsrLock.readLock().lock();
         try {
             PartitionState s = requireLeader();
-            LogAppendInfo info;
+            LogAppendInfo duplicate = null;
+            PendingAppend pending;
             synchronized (producers) {
                 ProducerBatch producer = batches.producer();
                 if (producer != null && producers.check(producer) instanceof ProducerStateTable.Duplicate d) {
                     // A retry of a batch already written: answer with where it went, write nothing.
-                    return new LogAppendInfo(d.firstOffset(), d.lastOffset(), batches.maxTimestamp(), 0, 0);
-                }
-                if (acksAll && s.isr().size() < minInsyncReplicas) {
-                    throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
-                }
-                info = replicaLog.appendAsLeader(batches, s.leaderEpoch());
-                if (producer != null) {
-                    producers.update(RecordBatch.of(batches.batches()));
+                    duplicate = new LogAppendInfo(d.firstOffset(), d.lastOffset(), batches.maxTimestamp(), 0, 0);
+                    pending = null;
+                } else {
+                    if (acksAll && s.isr().size() < minInsyncReplicas) {
+                        throw new NotEnoughReplicasException(tp, s.isr().size(), minInsyncReplicas);
+                    }
+                    pending = replicaLog.appendAsLeaderDeferred(batches, s.leaderEpoch());
+                    if (producer != null) {
+                        producers.update(RecordBatch.of(batches.batches()));
+                    }
                 }
             }
+            // Under flush.policy=sync, wait for the fsync outside the producer-state monitor, so that
+            // concurrent produces to this partition share one (group commit). A retry is answered
+            // only once what its first attempt wrote is durable too.
+            if (duplicate != null) {
+                replicaLog.awaitDurable(duplicate.lastOffset() + 1);
+                return duplicate;
+            }
+            LogAppendInfo info = pending.awaitDurable();
             maybeIncrementHighWatermark();
             return info;
         } finally {

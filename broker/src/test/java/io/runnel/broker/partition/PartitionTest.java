@@ -333,6 +333,51 @@ class PartitionTest {
     }
 
     @Test
+    void syncFlush_concurrentIdempotentProducers_eachAckIsDurable_andARetryIsAnsweredWithItsOffsets() throws Exception {
+        // flush.policy=sync: appends wait for their fsync outside the producer-state monitor (group commit).
+        Log log = Log.open(tmp.resolve("sync").resolve(TP.dirName()),
+            LogConfig.defaults().with(Map.of(LogConfig.FLUSH_POLICY, "sync")), clock, scheduler);
+        logs.add(log);
+        replicas.put(1, new Partition(TP, 1, log, 0, clock, this::alterPartition));
+        elect(1, List.of(1));
+        Partition leader = replicas.get(1);
+        int producers = 6;
+        int each = 25;
+        AtomicLong notDurable = new AtomicLong();
+        java.util.concurrent.ExecutorService threads = Executors.newFixedThreadPool(producers);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < producers; t++) {
+                long pid = 100 + t;
+                futures.add(threads.submit(() -> {
+                    for (int seq = 0; seq < each; seq++) {
+                        long first = leader.appendRecordsAsLeader(idempotent(pid, (short) 0, seq, "p" + pid + "-" + seq), false, 1)
+                            .firstOffset();
+                        if (log.recoveryPoint() <= first) {
+                            notDurable.incrementAndGet();
+                        }
+                        if (seq % 10 == 0) {
+                            long retried = leader.appendRecordsAsLeader(idempotent(pid, (short) 0, seq, "p" + pid + "-" + seq), false, 1)
+                                .firstOffset();
+                            assertEquals(first, retried, "a retry is answered with the first attempt's offset");
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(0, notDurable.get(), "an append was acknowledged before it was fsynced");
+        assertEquals(producers * each, leader.logEndOffset());
+        assertEquals(producers * each, log.recoveryPoint());
+        assertEquals(producers * each, leader.highWatermark());
+    }
+
+    @Test
     void producerState_isRebuiltFromTheLogOnRestart() {
         elect(1, List.of(1));
         replicas.get(1).appendRecordsAsLeader(idempotent(9, (short) 0, 0, "x"), true, 1);

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -29,11 +31,12 @@ import java.util.stream.Stream;
  * either (a single fsync of a gigabyte at the end would swamp the raw loop's figure, while the log
  * flushes in the background as it goes, which is part of its measured cost). With {@code --flush
  * sync} the raw loop fsyncs after every write and the log fsyncs before every append returns.
- * Phases (1) and (2)
- * alternate for {@code --rounds} rounds (default 3) and their medians are compared.
+ * With {@code --appenders N} (default 1) N threads share the log phase's batches, each appending
+ * its own copies, as a broker's request handlers do; the raw loop stays one thread. Phases (1) and
+ * (2) alternate for {@code --rounds} rounds (default 3) and their medians are compared.
  *
- * <p>Usage: {@code LogStoreBenchmark [MiB] [--flush async|sync] [--rounds N] [--set key=value]... [--dir DIR]}. MB/s is 10^6 bytes a
- * second. The last line is machine-readable: {@code append/raw=<ratio> read MB/s=<n>}.
+ * <p>Usage: {@code LogStoreBenchmark [MiB] [--flush async|sync] [--appenders N] [--rounds N] [--set key=value]... [--dir DIR]}.
+ * MB/s is 10^6 bytes a second. The last line is machine-readable: {@code append/raw=<ratio> read MB/s=<n>}.
  */
 public final class LogStoreBenchmark {
     private static final int RECORD_BYTES = 1024;
@@ -48,6 +51,7 @@ public final class LogStoreBenchmark {
         long mib = 1024;
         FlushPolicy flush = FlushPolicy.ASYNC;
         int rounds = DEFAULT_ROUNDS;
+        int appenders = 1;
         Map<String, String> overrides = new java.util.HashMap<>();
         Path base = null;
         for (int i = 0; i < args.length; i++) {
@@ -61,6 +65,17 @@ public final class LogStoreBenchmark {
                         usage("--set needs key=value, got '" + kv + "'");
                     }
                     overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                case "--appenders" -> {
+                    String text = value(args, ++i, "--appenders");
+                    try {
+                        appenders = Integer.parseInt(text);
+                    } catch (NumberFormatException e) {
+                        usage("--appenders needs a number, got '" + text + "'");
+                    }
+                    if (appenders < 1) {
+                        usage("--appenders must be at least 1, got " + appenders);
+                    }
                 }
                 case "--rounds" -> {
                     String text = value(args, ++i, "--rounds");
@@ -95,14 +110,14 @@ public final class LogStoreBenchmark {
             usage(e.getMessage());
         }
         try {
-            run(dir, mib, flush, rounds, overrides);
+            run(dir, mib, flush, rounds, appenders, overrides);
         } finally {
             deleteRecursively(dir);
         }
     }
 
-    private static void run(Path dir, long mib, FlushPolicy flush, int rounds, Map<String, String> overrides)
-        throws IOException {
+    private static void run(Path dir, long mib, FlushPolicy flush, int rounds, int appenders, Map<String, String> overrides)
+        throws IOException, InterruptedException {
         ByteBuffer[] batches = batches();
         long payloadBytes = mib * 1024 * 1024;
         long batchCount = payloadBytes / ((long) RECORD_BYTES * RECORDS_PER_BATCH);
@@ -110,13 +125,13 @@ public final class LogStoreBenchmark {
         for (long i = 0; i < batchCount; i++) {
             bytesOnDisk += batches[(int) (i % DISTINCT_BATCHES)].remaining();
         }
-        System.out.printf("log-store benchmark: %d MiB of %d-byte records in %d-record batches (%d batches, %.1f MB on disk), flush=%s, settings=%s, dir=%s%n",
-            mib, RECORD_BYTES, RECORDS_PER_BATCH, batchCount, bytesOnDisk / 1e6, flush.name().toLowerCase(), overrides, dir);
+        System.out.printf("log-store benchmark: %d MiB of %d-byte records in %d-record batches (%d batches, %.1f MB on disk), flush=%s, appenders=%d, settings=%s, dir=%s%n",
+            mib, RECORD_BYTES, RECORDS_PER_BATCH, batchCount, bytesOnDisk / 1e6, flush.name().toLowerCase(), appenders, overrides, dir);
 
         // Warm up the JIT on a small run of each path so the measured phases are steady-state.
         rawWrite(dir.resolve("warmup.raw"), batches, Math.min(batchCount, 2000), false);
         deleteRecursively(dir.resolve("warmup.raw"));
-        appendThroughLog(dir.resolve("warmup-0"), batches, Math.min(batchCount, 2000), FlushPolicy.ASYNC, overrides);
+        appendThroughLog(dir.resolve("warmup-0"), batches, Math.min(batchCount, 2000), FlushPolicy.ASYNC, appenders, overrides);
         deleteRecursively(dir.resolve("warmup-0"));
 
         // Raw and log phases alternate, each file deleted before the next phase, because on a shared
@@ -133,9 +148,10 @@ public final class LogStoreBenchmark {
                 deleteRecursively(logDir);
             }
             logDir = dir.resolve("bench-" + round);
-            append[round] = bytesOnDisk / 1e6 / appendThroughLog(logDir, batches, batchCount, flush, overrides);
-            System.out.printf("round %d: raw FileChannel write%s %8.1f MB/s   log append (%s flush) %8.1f MB/s%n", round + 1,
-                flush == FlushPolicy.SYNC ? " + fsync each" : "", raw[round], flush.name().toLowerCase(), append[round]);
+            append[round] = bytesOnDisk / 1e6 / appendThroughLog(logDir, batches, batchCount, flush, appenders, overrides);
+            System.out.printf("round %d: raw FileChannel write%s %8.1f MB/s   log append (%s flush, %d appenders) %8.1f MB/s%n",
+                round + 1, flush == FlushPolicy.SYNC ? " + fsync each" : "", raw[round], flush.name().toLowerCase(), appenders,
+                append[round]);
         }
         double rawMbs = median(raw);
         double appendMbs = median(append);
@@ -188,19 +204,48 @@ public final class LogStoreBenchmark {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static double appendThroughLog(Path logDir, ByteBuffer[] batches, long count, FlushPolicy flush,
-                                           Map<String, String> overrides) {
+    private static double appendThroughLog(Path logDir, ByteBuffer[] batches, long count, FlushPolicy flush, int appenders,
+                                           Map<String, String> overrides) throws InterruptedException {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         Map<String, String> settings = new java.util.HashMap<>(overrides);
         settings.put(LogConfig.FLUSH_POLICY, flush.name());
         LogConfig config = LogConfig.defaults().with(settings);
-        long start = System.nanoTime();
+        // The log rewrites each batch's offset and epoch in place: every appender gets its own copies.
+        ByteBuffer[][] copies = new ByteBuffer[appenders][];
+        for (int t = 0; t < appenders; t++) {
+            copies[t] = new ByteBuffer[batches.length];
+            for (int b = 0; b < batches.length; b++) {
+                copies[t][b] = ByteBuffer.allocate(batches[b].remaining()).put(batches[b].duplicate()).flip();
+            }
+        }
         long elapsed;
         try (Log log = Log.open(logDir, config, Clock.systemUTC(), scheduler)) {
-            for (long i = 0; i < count; i++) {
-                log.appendAsLeader(batches[(int) (i % DISTINCT_BATCHES)].duplicate(), 0);
+            AtomicLong next = new AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread[] threads = new Thread[appenders];
+            for (int t = 0; t < appenders; t++) {
+                ByteBuffer[] own = copies[t];
+                threads[t] = new Thread(() -> {
+                    try {
+                        for (long i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                            log.appendAsLeader(own[(int) (i % DISTINCT_BATCHES)].duplicate(), 0);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "appender-" + t);
+            }
+            long start = System.nanoTime();
+            for (Thread thread : threads) {
+                thread.start();
+            }
+            for (Thread thread : threads) {
+                thread.join();
             }
             elapsed = System.nanoTime() - start;
+            if (failure.get() != null) {
+                throw new IllegalStateException("an appender failed", failure.get());
+            }
         } finally {
             scheduler.shutdownNow();
         }
@@ -249,7 +294,7 @@ public final class LogStoreBenchmark {
 
     private static void usage(String problem) {
         System.err.println("error: " + problem);
-        System.err.println("usage: bench-log-store [MiB] [--flush async|sync] [--rounds N] [--set key=value]... [--dir DIR]");
+        System.err.println("usage: bench-log-store [MiB] [--flush async|sync] [--appenders N] [--rounds N] [--set key=value]... [--dir DIR]");
         System.exit(2);
     }
 
