@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
+import java.util.Map;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -29,12 +30,15 @@ public final class BrokerServer {
     /** @param builder a Netty builder on a port (see {@link #FLOW_CONTROL_WINDOW}), or an in-process one */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics) {
-        this(builder, replicaManager, cluster, clock, metrics, null);
+        this(builder, replicaManager, cluster, clock, metrics, null, Map.of());
     }
 
-    /** @param groups the consumer-group coordinator, or null for a broker without the Group service */
+    /**
+     * @param groups        the consumer-group coordinator, or null for a broker without the Group service
+     * @param topicDefaults the node's default topic settings, for what Metadata says of a topic
+     */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
-                        BrokerMetrics metrics, io.runnel.broker.group.GroupCoordinator groups) {
+                        BrokerMetrics metrics, io.runnel.broker.group.GroupCoordinator groups, Map<String, String> topicDefaults) {
         if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
             builder.addService(new AdminService(controllers));
         }
@@ -43,7 +47,7 @@ public final class BrokerServer {
                 new io.runnel.broker.group.GroupQueries(groups), cluster));
         }
         this.server = builder
-            .addService(new BrokerService(replicaManager, cluster, clock, metrics))
+            .addService(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults))
             .addService(new ReplicationService(replicaManager))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

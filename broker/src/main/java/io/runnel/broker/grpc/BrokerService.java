@@ -11,6 +11,7 @@ import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.BrokerNotReadyException;
 import io.runnel.broker.replica.FetchPartitionResult;
+import io.runnel.broker.replica.PartitionConfig;
 import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.log.TimestampOffset;
@@ -62,8 +63,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final ClusterView cluster;
     private final Clock clock;
     private final BrokerMetrics metrics;
+    /** The node's default topic settings ({@code default.*} without the prefix). */
+    private final Map<String, String> topicDefaults;
 
-    BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics) {
+    BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
+                  Map<String, String> topicDefaults) {
+        this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
         this.cluster = cluster;
         this.clock = clock;
@@ -98,7 +103,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 .setError(state.leaderId() < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE)
                 .setLeaderId(state.leaderId()).setLeaderEpoch(state.leaderEpoch())
                 .addAllReplicas(state.replicas()).addAllIsr(state.isr())));
-            out.addTopics(topic);
+            out.addTopics(topic.setMaxMessageBytes(PartitionConfig.maxMessageBytes(cluster.topicConfigs(name), topicDefaults)));
         }
         response.onNext(out.build());
         response.onCompleted();

@@ -28,6 +28,11 @@ public interface ClusterView {
         return Optional.empty();
     }
 
+    /** The topic's own settings (overrides of the brokers' defaults); empty for an unknown topic or a fixed view. */
+    default Map<String, String> topicConfigs(String topic) {
+        return Map.of();
+    }
+
     default Optional<BrokerEndpoint> broker(int id) {
         return brokers().stream().filter(b -> b.id() == id).findFirst();
     }

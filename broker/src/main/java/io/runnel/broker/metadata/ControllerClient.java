@@ -421,6 +421,12 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         return partitionStates(image);
     }
 
+    @Override
+    public Map<String, String> topicConfigs(String topic) {
+        TopicInfo t = image.topics().get(topic);
+        return t == null ? Map.of() : t.configs();
+    }
+
     /** Every partition of the image as the broker's {@link PartitionState}. */
     public static Map<String, Map<Integer, PartitionState>> partitionStates(MetadataImage image) {
         Map<String, Map<Integer, PartitionState>> out = new HashMap<>();

@@ -68,6 +68,6 @@ final class MetadataApplier {
         });
         return new PartitionConfig(LogConfig.defaults().with(logSettings),
             Integer.parseInt(merged.getOrDefault("min.insync.replicas", "1")),
-            Integer.parseInt(merged.getOrDefault("max.message.bytes", Integer.toString(PartitionConfig.DEFAULT_MAX_MESSAGE_BYTES))));
+            PartitionConfig.maxMessageBytes(topic.configs(), nodeDefaults));
     }
 }

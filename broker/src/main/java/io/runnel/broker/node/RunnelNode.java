@@ -173,7 +173,7 @@ public final class RunnelNode implements Closeable {
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
             config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups);
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults());
         try {
             brokerServer.start();
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package io.runnel.broker.replica;
 
 import io.runnel.log.LogConfig;
+import java.util.Map;
 
 /**
  * A topic's settings as they apply to one of its partitions on this broker.
@@ -12,6 +13,7 @@ import io.runnel.log.LogConfig;
 public record PartitionConfig(LogConfig log, int minInsyncReplicas, int maxMessageBytes) {
     /** Kafka's default max.message.bytes: 1 MiB plus batch overhead. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
 
     public PartitionConfig {
         if (minInsyncReplicas < 1) {
@@ -20,5 +22,11 @@ public record PartitionConfig(LogConfig log, int minInsyncReplicas, int maxMessa
         if (maxMessageBytes < 64) {
             throw new IllegalArgumentException("max.message.bytes must be >= 64, got " + maxMessageBytes);
         }
+    }
+
+    /** A topic's max.message.bytes: its own setting, else the node's default, else Kafka's. */
+    public static int maxMessageBytes(Map<String, String> topicConfigs, Map<String, String> nodeDefaults) {
+        String value = topicConfigs.getOrDefault(MAX_MESSAGE_BYTES, nodeDefaults.get(MAX_MESSAGE_BYTES));
+        return value == null ? DEFAULT_MAX_MESSAGE_BYTES : Integer.parseInt(value);
     }
 }

@@ -14,10 +14,14 @@ import io.runnel.record.CompressionType;
  * @param requestTimeoutMs  deadline of one produce request
  * @param idempotence       number every batch per partition under a producer id, so the leader writes a retried
  *                          batch once ({@code enable.idempotence}, on by default; needs acks=all)
+ * @param maxRequestSize    largest batch sent ({@code max.request.size}, 1 MiB): a partition's batch is sent
+ *                          at {@code batchSize}, but while its previous batch is in flight (one per partition is)
+ *                          the next one keeps taking records up to this and the topic's max.message.bytes, so a
+ *                          busy partition's batches grow with the round trip instead of queueing
  */
 public record ProducerConfig(String bootstrapServers, int acks, CompressionType compression, int batchSize, long lingerMs,
                              long bufferMemory, long deliveryTimeoutMs, long retryBackoffMs, long requestTimeoutMs,
-                             boolean idempotence) {
+                             boolean idempotence, int maxRequestSize) {
     /** @throws IllegalArgumentException naming the bad setting */
     public ProducerConfig {
         if (acks < -1 || acks > 1) {
@@ -28,6 +32,9 @@ public record ProducerConfig(String bootstrapServers, int acks, CompressionType 
             throw new IllegalArgumentException("need batch.size >= 1, linger.ms >= 0, buffer.memory >= batch.size, "
                 + "delivery.timeout.ms >= 1, retry.backoff.ms >= 0, request.timeout.ms >= 1");
         }
+        if (maxRequestSize < batchSize) {
+            throw new IllegalArgumentException("max.request.size must be >= batch.size (" + batchSize + "), got " + maxRequestSize);
+        }
         if (idempotence && acks != -1) {
             throw new IllegalArgumentException("enable.idempotence needs acks=all, got acks=" + acks
                 + " (turn idempotence off to use it)");
@@ -35,37 +42,43 @@ public record ProducerConfig(String bootstrapServers, int acks, CompressionType 
     }
 
     public static ProducerConfig defaults(String bootstrapServers) {
-        return new ProducerConfig(bootstrapServers, -1, CompressionType.NONE, 16_384, 5, 32L << 20, 120_000, 100, 30_000, true);
+        return new ProducerConfig(bootstrapServers, -1, CompressionType.NONE, 16_384, 5, 32L << 20, 120_000, 100, 30_000, true, 1 << 20);
     }
 
     /** acks other than all turn idempotence off, as it needs acks=all. */
     public ProducerConfig withAcks(int value) {
         return new ProducerConfig(bootstrapServers, value, compression, batchSize, lingerMs, bufferMemory, deliveryTimeoutMs,
-            retryBackoffMs, requestTimeoutMs, idempotence && value == -1);
+            retryBackoffMs, requestTimeoutMs, idempotence && value == -1, maxRequestSize);
     }
 
     public ProducerConfig withIdempotence(boolean value) {
         return new ProducerConfig(bootstrapServers, acks, compression, batchSize, lingerMs, bufferMemory, deliveryTimeoutMs,
-            retryBackoffMs, requestTimeoutMs, value);
+            retryBackoffMs, requestTimeoutMs, value, maxRequestSize);
     }
 
     public ProducerConfig withRequestTimeoutMs(long value) {
         return new ProducerConfig(bootstrapServers, acks, compression, batchSize, lingerMs, bufferMemory, deliveryTimeoutMs,
-            retryBackoffMs, value, idempotence);
+            retryBackoffMs, value, idempotence, maxRequestSize);
     }
 
     public ProducerConfig withCompression(CompressionType value) {
         return new ProducerConfig(bootstrapServers, acks, value, batchSize, lingerMs, bufferMemory, deliveryTimeoutMs,
-            retryBackoffMs, requestTimeoutMs, idempotence);
+            retryBackoffMs, requestTimeoutMs, idempotence, maxRequestSize);
     }
 
+    /** Also raises max.request.size and buffer.memory to {@code size} if they are below it. */
     public ProducerConfig withBatching(int size, long linger) {
         return new ProducerConfig(bootstrapServers, acks, compression, size, linger, Math.max(bufferMemory, size), deliveryTimeoutMs,
-            retryBackoffMs, requestTimeoutMs, idempotence);
+            retryBackoffMs, requestTimeoutMs, idempotence, Math.max(maxRequestSize, size));
+    }
+
+    public ProducerConfig withMaxRequestSize(int value) {
+        return new ProducerConfig(bootstrapServers, acks, compression, batchSize, lingerMs, bufferMemory, deliveryTimeoutMs,
+            retryBackoffMs, requestTimeoutMs, idempotence, value);
     }
 
     public ProducerConfig withDeliveryTimeoutMs(long value) {
         return new ProducerConfig(bootstrapServers, acks, compression, batchSize, lingerMs, bufferMemory, value,
-            retryBackoffMs, requestTimeoutMs, idempotence);
+            retryBackoffMs, requestTimeoutMs, idempotence, maxRequestSize);
     }
 }

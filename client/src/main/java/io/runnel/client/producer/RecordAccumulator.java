@@ -7,6 +7,7 @@ import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.TopicMetadata;
+import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
 import io.runnel.record.RecordBatchLayout;
 import java.nio.ByteBuffer;
@@ -128,7 +129,7 @@ final class RecordAccumulator {
         long now = System.currentTimeMillis();
         Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
         Batch open = queue.peekLast();
-        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > config.batchSize()) {
+        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > sizeLimit(tp, queue, topic)) {
             // Room for a whole batch up front: records are encoded once and never regrown or copied.
             int expected = Math.max(config.batchSize(), size + RecordBatchLayout.HEADER_SIZE);
             open = new Batch(tp, new RecordBatchBuilder(config.compression(), expected), now, config.deliveryTimeoutMs());
@@ -139,12 +140,29 @@ final class RecordAccumulator {
                 sticky.put(record.topic(), Partitioner.sticky(partitions, partition));
             }
         }
+        int before = open.builder.uncompressedSizeInBytes();
         open.builder.append(record.timestamp() == null ? now : record.timestamp(), record.key(), record.value(), record.headers());
         open.futures.add(future);
         open.permits += size;
-        if (open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
-            changed.signalAll();
+        if (before < config.batchSize() && open.builder.uncompressedSizeInBytes() >= config.batchSize()) {
+            changed.signalAll(); // just became due
         }
+    }
+
+    /**
+     * Needs the lock: how large the open (last) batch of {@code queue} may grow. {@code batch.size}
+     * as a rule; but the batch right behind one in flight is not sent before that one's answer
+     * anyway, so it keeps taking records up to {@code max.request.size} and the topic's
+     * max.message.bytes (when the broker says it): a busy partition sends one large batch per round
+     * trip rather than queueing small ones behind each other.
+     */
+    private int sizeLimit(TopicPartition tp, Deque<Batch> queue, TopicMetadata topic) {
+        if (queue.size() != 2 || !inFlight.contains(tp) || topic.getMaxMessageBytes() <= 0) {
+            return config.batchSize();
+        }
+        // A compressed batch can come out a little larger than its records (incompressible data).
+        int topicLimit = topic.getMaxMessageBytes() - (config.compression() == CompressionType.NONE ? 0 : topic.getMaxMessageBytes() / 32);
+        return Math.max(config.batchSize(), Math.min(config.maxRequestSize(), topicLimit));
     }
 
     /** Makes every queued batch due until {@link #endFlush}; returns the futures of every record queued now. */

@@ -72,7 +72,8 @@ class RecordAccumulatorTest {
     private CompletableFuture<RecordMetadata> add(RecordAccumulator accumulator, String topic, String value) {
         ProducerRecord record = new ProducerRecord(topic, 0, null, null, value.getBytes(), List.of());
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        accumulator.add(record, future, 100, metadata.topic(topic), System.currentTimeMillis() + 60_000);
+        // The size the producer reserves for a record (RunnelProducer.send).
+        accumulator.add(record, future, 64 + value.length(), metadata.topic(topic), System.currentTimeMillis() + 60_000);
         return future;
     }
 
@@ -180,5 +181,36 @@ class RecordAccumulatorTest {
         accumulator.close();
         assertTrue(accumulator.isClosing());
         assertNull(accumulator.drain());
+    }
+
+    @Test
+    void theBatchBehindOneInFlight_growsPastBatchSize_upToTheTopicsMaxMessageBytes() throws Exception {
+        cluster.createTopic("acc-limit", 1, 1, Map.of("max.message.bytes", "40000"));
+        metadata.refresh();
+        assertEquals(40_000, metadata.topic("acc-limit").getMaxMessageBytes(), "the topic's own setting");
+        assertEquals(1_048_588, metadata.topic("acc").getMaxMessageBytes(), "the default");
+        String kilobyte = "x".repeat(1000);
+
+        RecordAccumulator idle = new RecordAccumulator(lingering(), metadata); // batch.size 16 KiB
+        for (int i = 0; i < 40; i++) {
+            add(idle, "acc-limit", kilobyte);
+        }
+        Batch first = drainAll(idle).get(0);
+        assertTrue(RecordBatch.of(first.built.duplicate(), 0).recordCount() <= 16, "nothing in flight: batch.size holds");
+
+        RecordAccumulator busy = new RecordAccumulator(lingering(), metadata);
+        add(busy, "acc-limit", kilobyte);
+        busy.startFlush();
+        Batch inFlight = drainAll(busy).get(0);
+        busy.endFlush();
+        for (int i = 0; i < 60; i++) {
+            add(busy, "acc-limit", kilobyte);
+        }
+        assertTrue(drainAll(busy).isEmpty(), "one batch in flight per partition");
+        busy.completed(inFlight, 0);
+        Batch grown = drainAll(busy).get(0);
+        RecordBatch batch = RecordBatch.of(grown.built.duplicate(), 0);
+        assertTrue(batch.recordCount() > 30, "grew past batch.size while the first was in flight: " + batch.recordCount());
+        assertTrue(grown.built.remaining() <= 40_000, "within max.message.bytes: " + grown.built.remaining());
     }
 }
