@@ -289,7 +289,7 @@ class ClientEndToEndTest {
         createTopic("exactly-once", 2);
         LoseResponses faults = new LoseResponses();
         List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
-        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withBatching(64, 0)
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap).withBatching(64, 0).withMaxRequestSize(64)
                 .withRequestTimeoutMs(2000), faults)) {
             for (int i = 0; i < 300; i++) {
                 sent.add(producer.send(new ProducerRecord("exactly-once", i % 2, null, null, ("r" + i).getBytes(), null)));
