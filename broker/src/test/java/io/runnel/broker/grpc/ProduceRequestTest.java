@@ -10,8 +10,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCluster;
-import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionProduceData;
@@ -22,9 +20,7 @@ import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.TopicProduceData;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,10 +42,7 @@ class ProduceRequestTest {
     static void start() throws IOException {
         cluster = TestCluster.start(tmp, 1, Map.of());
         cluster.createTopic("dup", 2, 1, Map.of());
-        for (TopicPartition tp : new TopicPartition[] {new TopicPartition("dup", 0), new TopicPartition("dup", 1)}) {
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> cluster.node(1).replicaManager().partition(tp).map(Partition::isLeader).orElse(false));
-        }
+        cluster.awaitLeadsAll(1, "dup", 2);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
         broker = BrokerGrpc.newBlockingStub(channel);
     }
@@ -58,10 +51,6 @@ class ProduceRequestTest {
     static void stop() {
         channel.shutdownNow();
         cluster.close();
-    }
-
-    private static long logEnd(String topic, int partition) {
-        return cluster.node(1).replicaManager().partition(new TopicPartition(topic, partition)).orElseThrow().logEndOffset();
     }
 
     private static PartitionProduceData records(int partition, String... values) {
@@ -74,21 +63,21 @@ class ProduceRequestTest {
 
     @Test
     void aPartitionNamedTwiceInOneTopicEntry_isRefusedWhole_andNothingIsWritten() {
-        long before0 = logEnd("dup", 0);
-        long before1 = logEnd("dup", 1);
+        long before0 = cluster.logEndOffset(1, "dup", 0);
+        long before1 = cluster.logEndOffset(1, "dup", 1);
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> broker.produce(
             ProduceRequest.newBuilder().setAcks(1).setTimeoutMs(5000).addTopics(TopicProduceData.newBuilder().setTopic("dup")
                 .addPartitions(records(0, "first")).addPartitions(records(1, "other")).addPartitions(records(0, "second")))
                 .build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
         assertTrue(refused.getStatus().getDescription().contains("dup-0"), refused.getStatus().getDescription());
-        assertEquals(before0, logEnd("dup", 0));
-        assertEquals(before1, logEnd("dup", 1), "the request is refused whole: its other partitions are not written either");
+        assertEquals(before0, cluster.logEndOffset(1, "dup", 0));
+        assertEquals(before1, cluster.logEndOffset(1, "dup", 1), "the request is refused whole: its other partitions are not written either");
     }
 
     @Test
     void aPartitionNamedTwiceThroughTheSameTopicListedTwice_isRefusedWhole() {
-        long before = logEnd("dup", 1);
+        long before = cluster.logEndOffset(1, "dup", 1);
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> broker.produce(
             ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(5000)
                 .addTopics(TopicProduceData.newBuilder().setTopic("dup").addPartitions(records(1, "first")))
@@ -96,20 +85,20 @@ class ProduceRequestTest {
                 .build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
         assertTrue(refused.getStatus().getDescription().contains("dup-1"), refused.getStatus().getDescription());
-        assertEquals(before, logEnd("dup", 1));
+        assertEquals(before, cluster.logEndOffset(1, "dup", 1));
     }
 
     @Test
     void theSameTopicListedTwice_withDifferentPartitions_isWrittenAndAnsweredForBoth() {
-        long before0 = logEnd("dup", 0);
-        long before1 = logEnd("dup", 1);
+        long before0 = cluster.logEndOffset(1, "dup", 0);
+        long before1 = cluster.logEndOffset(1, "dup", 1);
         ProduceResponse response = broker.produce(ProduceRequest.newBuilder().setAcks(1).setTimeoutMs(5000)
             .addTopics(TopicProduceData.newBuilder().setTopic("dup").addPartitions(records(0, "a")))
             .addTopics(TopicProduceData.newBuilder().setTopic("dup").addPartitions(records(1, "b")))
             .build());
         assertEquals(2, response.getTopicsList().stream().mapToInt(t -> t.getPartitionsCount()).sum());
         response.getTopicsList().forEach(t -> t.getPartitionsList().forEach(p -> assertEquals(ErrorCode.NONE, p.getError())));
-        assertEquals(before0 + 1, logEnd("dup", 0));
-        assertEquals(before1 + 1, logEnd("dup", 1));
+        assertEquals(before0 + 1, cluster.logEndOffset(1, "dup", 0));
+        assertEquals(before1 + 1, cluster.logEndOffset(1, "dup", 1));
     }
 }

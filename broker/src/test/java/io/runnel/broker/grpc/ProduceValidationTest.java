@@ -6,8 +6,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCluster;
-import io.runnel.broker.partition.Partition;
-import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionProduceData;
@@ -22,9 +20,7 @@ import io.runnel.record.RecordBatchLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,10 +44,8 @@ class ProduceValidationTest {
         cluster = TestCluster.start(tmp, 1, Map.of());
         cluster.createTopic("idem", 1, 1, Map.of());
         cluster.createTopic("minisr", 1, 1, Map.of("min.insync.replicas", "2"));
-        for (TopicPartition tp : new TopicPartition[] {new TopicPartition("idem", 0), new TopicPartition("minisr", 0)}) {
-            Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> cluster.node(1).replicaManager().partition(tp).map(Partition::isLeader).orElse(false));
-        }
+        cluster.awaitLeadsAll(1, "idem", 1);
+        cluster.awaitLeadsAll(1, "minisr", 1);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
         broker = BrokerGrpc.newBlockingStub(channel);
     }
@@ -60,10 +54,6 @@ class ProduceValidationTest {
     static void stop() {
         channel.shutdownNow();
         cluster.close();
-    }
-
-    private static long logEnd(String topic, int partition) {
-        return cluster.node(1).replicaManager().partition(new TopicPartition(topic, partition)).orElseThrow().logEndOffset();
     }
 
     private static PartitionProduceResponse produceOne(int acks, String topic, ByteBuffer batch) {
@@ -104,31 +94,31 @@ class ProduceValidationTest {
         ByteBuffer batch = idempotent(5001, 0, "a", "b");
         PartitionProduceResponse written = produceOne(1, "idem", batch);
         assertEquals(ErrorCode.NONE, written.getError(), written.getErrorMessage());
-        long end = logEnd("idem", 0);
+        long end = cluster.logEndOffset(1, "idem", 0);
 
         PartitionProduceResponse copy = produceOne(1, "idem", corrupted(batch));
         assertEquals(ErrorCode.CORRUPT_RECORD, copy.getError(), copy.getErrorMessage());
         assertEquals(-1, copy.getBaseOffset());
-        assertEquals(end, logEnd("idem", 0));
+        assertEquals(end, cluster.logEndOffset(1, "idem", 0));
         // The intact retry is still a duplicate, answered with the original offset.
         PartitionProduceResponse retry = produceOne(1, "idem", batch);
         assertEquals(ErrorCode.NONE, retry.getError());
         assertEquals(written.getBaseOffset(), retry.getBaseOffset());
-        assertEquals(end, logEnd("idem", 0));
+        assertEquals(end, cluster.logEndOffset(1, "idem", 0));
     }
 
     @Test
     void aCorruptedBatchWithASequenceGap_isCorruptRecord_notOutOfOrder() {
         assertEquals(ErrorCode.NONE, produceOne(1, "idem", idempotent(5002, 0, "a")).getError());
-        long end = logEnd("idem", 0);
+        long end = cluster.logEndOffset(1, "idem", 0);
         PartitionProduceResponse gap = produceOne(1, "idem", corrupted(idempotent(5002, 7, "far ahead")));
         assertEquals(ErrorCode.CORRUPT_RECORD, gap.getError(), gap.getErrorMessage());
-        assertEquals(end, logEnd("idem", 0));
+        assertEquals(end, cluster.logEndOffset(1, "idem", 0));
     }
 
     @Test
     void aProducerIdWithSequenceOrEpochMinusOne_isRefused_andNeverAckedUnwritten() {
-        long end = logEnd("idem", 0);
+        long end = cluster.logEndOffset(1, "idem", 0);
         for (ByteBuffer bad : new ByteBuffer[] {withProducerFields(5003, (short) 0, -1), withProducerFields(5004, (short) -1, 0)}) {
             for (int attempt = 0; attempt < 2; attempt++) { // a second send must not be taken for a duplicate either
                 PartitionProduceResponse r = produceOne(1, "idem", bad);
@@ -136,22 +126,22 @@ class ProduceValidationTest {
                 assertEquals(-1, r.getBaseOffset());
             }
         }
-        assertEquals(end, logEnd("idem", 0), "nothing written");
+        assertEquals(end, cluster.logEndOffset(1, "idem", 0), "nothing written");
     }
 
     @Test
     void aRetryOfAWrittenBatch_isNotRefusedAsNothingWritten_whenTheIsrIsTooSmall() {
         ByteBuffer batch = idempotent(5005, 0, "a");
         assertEquals(ErrorCode.NONE, produceOne(1, "minisr", batch).getError(), "acks=1 does not need min.insync.replicas");
-        long end = logEnd("minisr", 0);
+        long end = cluster.logEndOffset(1, "minisr", 0);
         // acks=all with ISR 1 < 2: a new batch is refused before the append (definitely not written) ...
         PartitionProduceResponse fresh = produceOne(-1, "minisr", idempotent(5005, 1, "b"));
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, fresh.getError());
-        assertEquals(end, logEnd("minisr", 0));
+        assertEquals(end, cluster.logEndOffset(1, "minisr", 0));
         // ... but the retry of the batch already written is recognised as a duplicate first: it is in
         // the log, so the answer is "written, ISR too small", never "nothing was written".
         PartitionProduceResponse retry = produceOne(-1, "minisr", batch);
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, retry.getError(), retry.getErrorMessage());
-        assertEquals(end, logEnd("minisr", 0));
+        assertEquals(end, cluster.logEndOffset(1, "minisr", 0));
     }
 }

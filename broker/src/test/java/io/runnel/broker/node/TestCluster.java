@@ -3,6 +3,8 @@ package io.runnel.broker.node;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.TopicPartition;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.CreateTopicsRequest;
@@ -135,6 +137,20 @@ public final class TestCluster implements AutoCloseable {
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running.values().stream()
             .allMatch(n -> n.controllerClient().image().topics().containsKey(name)));
+    }
+
+    /** Waits until the one node of a single-node cluster leads every partition of {@code topic}. */
+    public void awaitLeadsAll(int id, String topic, int partitions) {
+        for (int p = 0; p < partitions; p++) {
+            TopicPartition tp = new TopicPartition(topic, p);
+            Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> node(id).replicaManager().partition(tp).map(Partition::isLeader).orElse(false));
+        }
+    }
+
+    /** The log end offset of node {@code id}'s replica of a partition it hosts. */
+    public long logEndOffset(int id, String topic, int partition) {
+        return node(id).replicaManager().partition(new TopicPartition(topic, partition)).orElseThrow().logEndOffset();
     }
 
     @Override
