@@ -1,9 +1,13 @@
 package io.runnel.broker.grpc;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replication.LeaderEndpoint;
+import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.log.EpochEndOffset;
 import io.runnel.proto.v1.ReplicaFetchPartition;
 import io.runnel.proto.v1.ReplicaFetchPartitionData;
@@ -17,15 +21,17 @@ import java.util.concurrent.TimeUnit;
 
 /** A follower's gRPC connection to one leader broker's Replication service. */
 public final class GrpcLeaderEndpoint implements LeaderEndpoint {
+    /** ReplicaFetch, with the record batches of an answer pointing into the one array it was read into. */
+    private static final MethodDescriptor<ReplicaFetchRequest, ReplicaFetchResponse> REPLICA_FETCH =
+        AliasingMarshaller.responsesAliased(ReplicationGrpc.getReplicaFetchMethod(), ReplicaFetchResponse.getDefaultInstance());
+
     private final ManagedChannel channel;
-    private final ReplicationGrpc.ReplicationBlockingStub stub;
     private final long requestTimeoutMs;
 
     /** @param requestTimeoutMs added to each call's max wait as its deadline */
     public GrpcLeaderEndpoint(String host, int port, long requestTimeoutMs) {
         this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
             .maxInboundMessageSize(Integer.MAX_VALUE).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW).build();
-        this.stub = ReplicationGrpc.newBlockingStub(channel);
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
@@ -38,11 +44,11 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
                 .setFetchOffset(p.fetchOffset()).setCurrentLeaderEpoch(p.currentLeaderEpoch())
                 .setLastFetchedEpoch(p.lastFetchedEpoch()).setMaxBytes(p.maxBytes()));
         }
-        ReplicaFetchResponse response = stub.withDeadlineAfter(maxWaitMs + requestTimeoutMs, TimeUnit.MILLISECONDS)
-            .replicaFetch(request.build());
+        ReplicaFetchResponse response = ClientCalls.blockingUnaryCall(channel, REPLICA_FETCH,
+            CallOptions.DEFAULT.withDeadlineAfter(maxWaitMs + requestTimeoutMs, TimeUnit.MILLISECONDS), request.build());
         List<PartitionData> out = new ArrayList<>(response.getPartitionsCount());
         for (ReplicaFetchPartitionData d : response.getPartitionsList()) {
-            ByteBuffer records = d.getRecordBatches().isEmpty() ? ByteBuffer.allocate(0) : d.getRecordBatches().asReadOnlyByteBuffer();
+            ByteBuffer records = d.getRecordBatches().isEmpty() ? ByteBuffer.allocate(0) : d.getRecordBatches().asReadOnlyByteBuffer().slice();
             EpochEndOffset diverging = d.hasDivergingEpoch()
                 ? new EpochEndOffset(d.getDivergingEpoch().getEpoch(), d.getDivergingEpoch().getEndOffset()) : null;
             out.add(new PartitionData(new TopicPartition(d.getTopic(), d.getPartition()), d.getError(), d.getErrorMessage(),

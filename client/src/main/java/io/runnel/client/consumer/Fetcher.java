@@ -5,7 +5,7 @@ import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
-import io.runnel.client.common.AliasingMarshaller;
+import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.TopicPartition;

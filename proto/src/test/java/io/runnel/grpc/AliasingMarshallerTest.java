@@ -1,4 +1,4 @@
-package io.runnel.client.common;
+package io.runnel.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

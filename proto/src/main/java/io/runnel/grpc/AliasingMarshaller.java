@@ -1,4 +1,4 @@
-package io.runnel.client.common;
+package io.runnel.grpc;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -12,7 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Parses a response with large {@code bytes} fields (fetched record batches) from one array that
+ * Parses a response with large {@code bytes} fields (fetched or replicated record batches) from one array that
  * the message's {@code ByteString}s then point into: the bytes are copied once, from the transport
  * into that array. The stock protobuf marshaller reads a stream in chunks and copies every
  * {@code bytes} field out of them again. Requests are written as the stock marshaller writes them.
