@@ -1,5 +1,7 @@
 package io.runnel.grpc;
 
+import com.google.protobuf.ByteOutput;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
@@ -7,9 +9,16 @@ import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Parses a response with large {@code bytes} fields (fetched or replicated record batches) from one array that
@@ -34,6 +43,80 @@ public final class AliasingMarshaller<T extends MessageLite> implements MethodDe
         MethodDescriptor.Marshaller<R> stock = method.getResponseMarshaller();
         return method.toBuilder(method.getRequestMarshaller(),
             new AliasingMarshaller<>(stock, (Parser<R>) defaultInstance.getParserForType())).build();
+    }
+
+    /** {@code method} with its requests parsed by an {@link AliasingMarshaller} (a server's side). */
+    @SuppressWarnings("unchecked")
+    public static <Q extends MessageLite, R> MethodDescriptor<Q, R> requestsAliased(MethodDescriptor<Q, R> method, Q defaultInstance) {
+        MethodDescriptor.Marshaller<Q> stock = method.getRequestMarshaller();
+        return method.toBuilder(new AliasingMarshaller<>(stock, (Parser<Q>) defaultInstance.getParserForType()),
+            method.getResponseMarshaller()).build();
+    }
+
+    /**
+     * {@code service} with {@code method}'s requests parsed by an {@link AliasingMarshaller}; every
+     * other method, and the schema (for reflection), as they were.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static <Q extends MessageLite, R> ServerServiceDefinition requestsAliased(ServerServiceDefinition service,
+                                                                                   MethodDescriptor<Q, R> method, Q defaultInstance) {
+        MethodDescriptor<Q, R> aliased = requestsAliased(method, defaultInstance);
+        ServiceDescriptor stock = service.getServiceDescriptor();
+        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(stock.getName())
+            .setSchemaDescriptor(stock.getSchemaDescriptor());
+        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+        for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
+            boolean replaced = m.getMethodDescriptor().getFullMethodName().equals(method.getFullMethodName());
+            ServerMethodDefinition<?, ?> bound = replaced
+                ? ServerMethodDefinition.create(aliased, (ServerCallHandler<Q, R>) m.getServerCallHandler()) : m;
+            descriptor.addMethod(bound.getMethodDescriptor());
+            methods.add(bound);
+        }
+        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
+        methods.forEach(m -> out.addMethod((ServerMethodDefinition) m));
+        return out.build();
+    }
+
+    /**
+     * A writable view of {@code field}, which must be a {@code bytes} field of a message this
+     * marshaller parsed: it points into the array the message was read into, which nothing else
+     * holds, so the caller may change the bytes in place (a leader stamps offsets into a produced
+     * batch) instead of copying them out first. (Called on a field of a message built in this JVM,
+     * it would expose that message's own array.) A field not backed by one array is copied.
+     */
+    public static ByteBuffer writableView(ByteString field) {
+        ByteBuffer[] view = new ByteBuffer[1];
+        try {
+            UnsafeByteOperations.unsafeWriteTo(field, new ByteOutput() {
+                @Override
+                public void write(byte value) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void write(byte[] value, int offset, int length) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void writeLazy(byte[] value, int offset, int length) {
+                    view[0] = view[0] == null ? ByteBuffer.wrap(value, offset, length).slice() : null;
+                }
+
+                @Override
+                public void write(ByteBuffer value) {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public void writeLazy(ByteBuffer value) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+        } catch (IOException | UnsupportedOperationException e) {
+            view[0] = null; // not one array-backed piece: copy below
+        }
+        return view[0] != null ? view[0] : ByteBuffer.wrap(field.toByteArray());
     }
 
     @Override

@@ -7,9 +7,12 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
-import java.util.Map;
+import io.runnel.grpc.AliasingMarshaller;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.ProduceRequest;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,7 +50,9 @@ public final class BrokerServer {
                 new io.runnel.broker.group.GroupQueries(groups), cluster));
         }
         this.server = builder
-            .addService(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults))
+            // Produced batches are read into one array and appended from it (BrokerService.produce).
+            .addService(AliasingMarshaller.requestsAliased(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults)
+                .bindService(), BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()))
             .addService(new ReplicationService(replicaManager))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())

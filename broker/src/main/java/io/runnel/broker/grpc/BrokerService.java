@@ -4,8 +4,8 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.metadata.BrokerEndpoint;
-import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
@@ -14,6 +14,7 @@ import io.runnel.broker.replica.FetchPartitionResult;
 import io.runnel.broker.replica.PartitionConfig;
 import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.log.TimestampOffset;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -150,8 +151,10 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         continue;
                     }
                     switch (p.getDataCase()) {
-                        // The leader rewrites offsets in the header, so the bytes are copied out of the message once.
-                        case RECORD_BATCHES -> batches.put(tp, ByteBuffer.wrap(p.getRecordBatches().toByteArray()));
+                        // The leader stamps offsets into the header in place: the request was read into an
+                        // array of its own (BrokerServer binds Produce with an AliasingMarshaller), so the
+                        // batches are appended from there, not copied out first.
+                        case RECORD_BATCHES -> batches.put(tp, AliasingMarshaller.writableView(p.getRecordBatches()));
                         case RECORDS -> batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
                         default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
                     }
