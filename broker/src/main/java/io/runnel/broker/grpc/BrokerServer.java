@@ -13,9 +13,10 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The broker's gRPC server: lifecycle only. Serves the client-facing Broker service, the
- * inter-broker Replication service, the standard health service (for Kubernetes probes and
- * grpcurl) and server reflection.
+ * The broker's client listener: lifecycle only. Serves the client-facing Broker, Admin and Group
+ * services, the standard health service (for Kubernetes probes and grpcurl) and server
+ * reflection. Not the Replication service: that is broker-to-broker and lives on the internal
+ * listener ({@link InternalServer}), so a ReplicaFetch sent here is UNIMPLEMENTED.
  */
 public final class BrokerServer {
     /**
@@ -48,7 +49,6 @@ public final class BrokerServer {
         }
         this.server = builder
             .addService(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults))
-            .addService(new ReplicationService(replicaManager))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(64 * 1024 * 1024)

@@ -30,6 +30,7 @@ class RunnelNodeStartupTest {
         p.setProperty("node.id", "1");
         p.setProperty("roles", "broker");
         p.setProperty("listener", "127.0.0.1:" + listenerPort);
+        p.setProperty("internal.listener", "127.0.0.1:0");
         p.setProperty("quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.setProperty("data.dir", dataDir.toString());
         return NodeConfig.load(p, Map.of(), "test");
