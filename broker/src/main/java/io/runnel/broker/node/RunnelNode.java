@@ -168,8 +168,8 @@ public final class RunnelNode implements Closeable {
         try {
             internalServer.start();
         } catch (IOException e) {
-            throw new IOException(NodeConfig.INTERNAL_LISTENER + " " + config.internalListener() + " cannot be bound: "
-                + e.getMessage(), e);
+            throw new IOException(NodeConfig.INTERNAL_LISTENER + " " + config.internalListener().getHostString() + ":"
+                + config.internalListener().getPort() + " cannot be bound: " + e.getMessage(), e);
         }
         InetSocketAddress internalAdvertised = config.internalAdvertised().getPort() == 0
             ? InetSocketAddress.createUnresolved(config.internalAdvertised().getHostString(), internalServer.port())
