@@ -22,9 +22,12 @@ import java.util.regex.Pattern;
  *
  * @param nodeId          this node's broker and controller id
  * @param roles           broker, controller, or both (combined)
- * @param clientListener  where the Broker and Replication gRPC services bind
+ * @param clientListener  where the client-facing gRPC services (Broker, Admin, Group) bind
  * @param advertisedHost  host name other nodes and clients use to reach this node
  * @param controllerListener where the Raft (Ratis) server binds, for controller roles
+ * @param internalListener where the broker-to-broker Replication service binds; port 0 picks a free one
+ * @param internalAdvertised host and port other brokers fetch from; port 0 means the internal
+ *                        listener's bound port
  * @param voters          the controller quorum: node id to Raft address
  * @param dataDir         partition logs and Raft state live under it
  * @param metricsPort     Prometheus scrape port over HTTP; 0 picks a free one, -1 disables it
@@ -38,7 +41,8 @@ import java.util.regex.Pattern;
  * @param threads         sizes of the log-flush and controller-call pools
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
-                         InetSocketAddress controllerListener, Map<Integer, InetSocketAddress> voters, Path dataDir,
+                         InetSocketAddress controllerListener, InetSocketAddress internalListener,
+                         InetSocketAddress internalAdvertised, Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
@@ -52,6 +56,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String LISTENER = "listener";
     public static final String ADVERTISED_HOST = "advertised.host";
     public static final String CONTROLLER_LISTENER = "controller.listener";
+    /** Bind address of the Replication service; only other brokers call it. */
+    public static final String INTERNAL_LISTENER = "internal.listener";
+    /** {@code host:port} other brokers use to reach the internal listener (default: advertised.host and its port). */
+    public static final String INTERNAL_ADVERTISED_LISTENER = "internal.advertised.listener";
+    public static final String DEFAULT_INTERNAL_LISTENER = "0.0.0.0:9093";
     public static final String QUORUM_VOTERS = "quorum.voters";
     public static final String DATA_DIR = "data.dir";
     public static final String METRICS_PORT = "metrics.port";
@@ -75,6 +84,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
+        INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
@@ -145,6 +155,9 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         InetSocketAddress listener = address(settings, LISTENER, "0.0.0.0:9092", problems);
         InetSocketAddress controllerListener = address(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
         String advertised = settings.getOrDefault(ADVERTISED_HOST, hostname == null ? "127.0.0.1" : hostname);
+        InetSocketAddress internalListener = address(settings, INTERNAL_LISTENER, DEFAULT_INTERNAL_LISTENER, problems);
+        InetSocketAddress internalAdvertised = internalAdvertised(settings, advertised, internalListener, problems);
+        portsDistinct(roles, listener, controllerListener, internalListener, problems);
         Map<Integer, InetSocketAddress> voters = voters(settings.getOrDefault(QUORUM_VOTERS, ""), nodeId,
             controllerListener, advertised, problems);
         if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
@@ -173,7 +186,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
-        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, Map.copyOf(voters),
+        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
+            internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads));
     }
@@ -229,6 +243,43 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             }
         }
         return voters;
+    }
+
+    /** {@code internal.advertised.listener}, or advertised.host with the internal listener's port. */
+    private static InetSocketAddress internalAdvertised(Map<String, String> settings, String advertisedHost,
+                                                        InetSocketAddress internalListener, List<String> problems) {
+        String text = settings.get(INTERNAL_ADVERTISED_LISTENER);
+        if (text == null) {
+            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
+        }
+        try {
+            InetSocketAddress address = parseAddress(text);
+            if (address.getPort() == 0) {
+                throw new IllegalArgumentException(text);
+            }
+            return address;
+        } catch (IllegalArgumentException e) {
+            problems.add(INTERNAL_ADVERTISED_LISTENER + " '" + text + "' is not <host>:<port> with a port 1-65535");
+            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
+        }
+    }
+
+    /** The internal listener needs a port of its own: not the client listener's, nor a controller's API or Raft port. */
+    private static void portsDistinct(Set<Role> roles, InetSocketAddress listener, InetSocketAddress controllerListener,
+                                      InetSocketAddress internalListener, List<String> problems) {
+        int internal = internalListener.getPort();
+        if (internal == 0 || !roles.contains(Role.BROKER)) {
+            return;
+        }
+        if (internal == listener.getPort()) {
+            problems.add(INTERNAL_LISTENER + " port " + internal + " is also the " + LISTENER
+                + " port; the internal listener needs a port of its own");
+        }
+        if (roles.contains(Role.CONTROLLER) && (internal == controllerListener.getPort()
+            || internal == controllerListener.getPort() + 1)) {
+            problems.add(INTERNAL_LISTENER + " port " + internal + " collides with " + CONTROLLER_LISTENER
+                + " (its port " + controllerListener.getPort() + " and Raft on the next one)");
+        }
     }
 
     private static InetSocketAddress address(Map<String, String> settings, String key, String fallback, List<String> problems) {

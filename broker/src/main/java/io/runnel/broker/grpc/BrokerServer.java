@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The broker's gRPC server: lifecycle only. Serves the client-facing Broker service, the
- * inter-broker Replication service, the standard health service (for Kubernetes probes and
- * grpcurl) and server reflection.
+ * The broker's client listener: lifecycle only. Serves the client-facing Broker, Admin and Group
+ * services, the standard health service (for Kubernetes probes and grpcurl) and server
+ * reflection. Not the Replication service: that is broker-to-broker and lives on the internal
+ * listener ({@link InternalServer}), so a ReplicaFetch sent here is UNIMPLEMENTED.
  */
 public final class BrokerServer {
     /**
@@ -53,7 +54,6 @@ public final class BrokerServer {
             // Produced batches are read into one array and appended from it (BrokerService.produce).
             .addService(AliasingMarshaller.requestsAliased(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults)
                 .bindService(), BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()))
-            .addService(new ReplicationService(replicaManager))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(64 * 1024 * 1024)

@@ -15,13 +15,21 @@ import io.runnel.proto.v1.ReplicaFetchResponse;
 import io.runnel.proto.v1.ReplicationGrpc;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntPredicate;
 
-/** The leader's side of replication: a thin adapter from ReplicaFetch to {@link ReplicaManager#fetch}. */
+/**
+ * The leader's side of replication: a thin adapter from ReplicaFetch to {@link ReplicaManager#fetch}.
+ * Served on the internal listener only. A {@code replica_id} that is not a registered broker is
+ * refused (PERMISSION_DENIED); one that is not a replica of a partition gets that partition's
+ * NOT_REPLICA error from {@code Partition}, and moves nothing.
+ */
 final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
     private final ReplicaManager replicaManager;
+    private final IntPredicate registeredBroker;
 
-    ReplicationService(ReplicaManager replicaManager) {
+    ReplicationService(ReplicaManager replicaManager, IntPredicate registeredBroker) {
         this.replicaManager = replicaManager;
+        this.registeredBroker = registeredBroker;
     }
 
     @Override
@@ -29,6 +37,11 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         if (request.getReplicaId() < 0 || request.getMaxWaitMs() < 0 || request.getMinBytes() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("replica_id, max_wait_ms and min_bytes must be >= 0, got "
                 + request.getReplicaId() + ", " + request.getMaxWaitMs() + ", " + request.getMinBytes()).asRuntimeException());
+            return;
+        }
+        if (!registeredBroker.test(request.getReplicaId())) {
+            response.onError(Status.PERMISSION_DENIED.withDescription("replica_id " + request.getReplicaId()
+                + " is not a registered broker").asRuntimeException());
             return;
         }
         Map<TopicPartition, FetchRequestParams> params = new LinkedHashMap<>();

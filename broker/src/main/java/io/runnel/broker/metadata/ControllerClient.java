@@ -61,6 +61,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final String incarnationId = UUID.randomUUID().toString();
     private final String host;
     private final int port;
+    private final InetSocketAddress internalEndpoint;
     private final String rack;
     /** Blocking calls to the active controller (AlterPartition, admin forwards) and watch retries. */
     private final ScheduledExecutorService calls;
@@ -83,14 +84,19 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     /**
      * @param controllers controller API addresses by node id
+     * @param host        advertised host of the client listener
+     * @param port        port of the client listener
+     * @param internalEndpoint advertised host and port of the internal listener (Replication)
      * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
-    public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port, String rack,
-                            ScheduledExecutorService calls, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
+    public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port,
+                            InetSocketAddress internalEndpoint, String rack, ScheduledExecutorService calls,
+                            long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.host = host;
         this.port = port;
+        this.internalEndpoint = internalEndpoint;
         this.rack = rack;
         this.calls = calls;
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -155,6 +161,8 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         try {
             RegisterBrokerResponse r = stub(active).registerBroker(RegisterBrokerRequest.newBuilder().setBrokerId(brokerId)
                 .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
+                .setInternalEndpoint(Endpoint.newBuilder().setHost(internalEndpoint.getHostString())
+                    .setPort(internalEndpoint.getPort()))
                 .build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
@@ -409,6 +417,17 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             out.add(new BrokerEndpoint(b.id(), b.host(), b.port(), b.rack()));
         }
         return out;
+    }
+
+    /** A live broker's internal listener (where followers fetch from it), as it registered it. */
+    public Optional<InetSocketAddress> internalEndpoint(int id) {
+        return image.liveBrokers().stream().filter(b -> b.id() == id).findFirst()
+            .map(b -> InetSocketAddress.createUnresolved(b.internalHost(), b.internalPort()));
+    }
+
+    /** Whether {@code id} is a registered broker, fenced (still catching up) or not. */
+    public boolean isRegistered(int id) {
+        return image.brokers().containsKey(id);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
+import io.runnel.broker.grpc.InternalServer;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
@@ -47,7 +48,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One Runnel node: a controller (Raft voter plus the Controller gRPC API), a broker (partitions,
  * replication, the Broker gRPC API), or both. Each controller uses two consecutive ports: its
- * API on {@code controller.listener} and Raft on the port after it.
+ * API on {@code controller.listener} and Raft on the port after it. A broker has two listeners:
+ * {@code listener} for clients and {@code internal.listener} for the Replication service that
+ * other brokers fetch from.
  *
  * <p>Start order: controller first (the broker registers with it), then the broker's gRPC server,
  * then registration. Stop order: controlled shutdown (leaderships move away), broker, controller.
@@ -66,6 +69,7 @@ public final class RunnelNode implements Closeable {
     private ReplicaFetcherManager fetchers;
     private ControllerClient controllerClient;
     private BrokerServer brokerServer;
+    private InternalServer internalServer;
     private BrokerMetrics metrics;
     private GroupCoordinator groups;
     private int metricsPort = -1;
@@ -156,16 +160,30 @@ public final class RunnelNode implements Closeable {
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
         groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), executors.groups(),
             this::createTopic);
+        // The internal listener is bound first: with port 0 its bound port is what registration advertises.
+        internalServer = new InternalServer(NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.internalListener().getHostString(), config.internalListener().getPort()))
+            .flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
+            id -> controllerClient != null && controllerClient.isRegistered(id));
+        try {
+            internalServer.start();
+        } catch (IOException e) {
+            throw new IOException(NodeConfig.INTERNAL_LISTENER + " " + config.internalListener().getHostString() + ":"
+                + config.internalListener().getPort() + " cannot be bound: " + e.getMessage(), e);
+        }
+        InetSocketAddress internalAdvertised = config.internalAdvertised().getPort() == 0
+            ? InetSocketAddress.createUnresolved(config.internalAdvertised().getHostString(), internalServer.port())
+            : config.internalAdvertised();
         int port = config.clientListener().getPort();
-        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port, "",
-            executors.controllerCalls(),
+        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port,
+            internalAdvertised, "", executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);
                 groups.onMetadata(image);
             });
-        fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.broker(leader)
-            .map(b -> new GrpcLeaderEndpoint(b.host(), b.port(), 5000))
+        fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.internalEndpoint(leader)
+            .map(a -> new GrpcLeaderEndpoint(a.getHostString(), a.getPort(), 5000))
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100, config.replicaFetchBackoffMaxMs());
         replicaManager.onFollowerChanges(fetchers::update);
@@ -183,7 +201,8 @@ public final class RunnelNode implements Closeable {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
         controllerClient.start();
-        log.info("Node {}: broker on {} (metrics port {})", config.nodeId(), config.clientListener(), metricsPort);
+        log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}", config.nodeId(),
+            config.clientListener(), config.internalListener(), internalAdvertised, metricsPort);
     }
 
     /** Internal topics (the offsets topic) are created like any other, through the active controller. */
@@ -213,6 +232,11 @@ public final class RunnelNode implements Closeable {
         return controllerClient;
     }
 
+    /** This broker's fetchers from its partitions' leaders (for tests that hold a follower back). */
+    ReplicaFetcherManager replicaFetchers() {
+        return fetchers;
+    }
+
     public ReplicaManager replicaManager() {
         return replicaManager;
     }
@@ -223,6 +247,11 @@ public final class RunnelNode implements Closeable {
 
     public int brokerPort() {
         return brokerServer.port();
+    }
+
+    /** The internal listener's bound port (Replication). */
+    public int internalPort() {
+        return internalServer.port();
     }
 
     public int metricsPort() {
@@ -256,6 +285,9 @@ public final class RunnelNode implements Closeable {
         if (brokerServer != null) {
             brokerServer.shutdown();
         }
+        if (internalServer != null) {
+            internalServer.shutdown();
+        }
         if (fetchers != null) {
             fetchers.close();
         }
@@ -282,6 +314,7 @@ public final class RunnelNode implements Closeable {
         executors.stopControllerJobs();
         controllerClient = null;
         brokerServer = null;
+        internalServer = null;
         groups = null;
         fetchers = null;
         replicaManager = null;

@@ -77,4 +77,45 @@ class NodeConfigTest {
             Map.of(), "h");
         assertTrue(brokerOnly.isBroker());
     }
+
+    @Test
+    void internalListener_defaultsToItsOwnPort_advertisedUnderTheAdvertisedHost() {
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "advertised.host", "broker-1.example"), Map.of(), "laptop");
+        assertEquals(InetSocketAddress.createUnresolved("0.0.0.0", 9093), c.internalListener());
+        assertEquals(InetSocketAddress.createUnresolved("broker-1.example", 9093), c.internalAdvertised());
+    }
+
+    @Test
+    void internalListener_setByFileOrEnvironment() {
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "internal.listener", "10.0.0.5:9300"),
+            Map.of("RUNNEL_INTERNAL_ADVERTISED_LISTENER", "runnel-1.internal:19300"), "h");
+        assertEquals(InetSocketAddress.createUnresolved("10.0.0.5", 9300), c.internalListener());
+        assertEquals(InetSocketAddress.createUnresolved("runnel-1.internal", 19300), c.internalAdvertised());
+        NodeConfig env = NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_INTERNAL_LISTENER", "127.0.0.1:9301"), "h");
+        assertEquals(InetSocketAddress.createUnresolved("127.0.0.1", 9301), env.internalListener());
+        assertEquals(InetSocketAddress.createUnresolved("h", 9301), env.internalAdvertised());
+    }
+
+    @Test
+    void internalListener_portZero_isAdvertisedWithTheBoundPort() {
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "internal.listener", "127.0.0.1:0"), Map.of(), "h");
+        assertEquals(0, c.internalAdvertised().getPort());
+    }
+
+    @Test
+    void badInternalListeners_areNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "internal.listener", "nohost", "internal.advertised.listener", "h:0"), Map.of(), "h"));
+        assertTrue(e.getMessage().contains("internal.listener 'nohost' is not <host>:<port>"), e.getMessage());
+        assertTrue(e.getMessage().contains("internal.advertised.listener 'h:0' is not <host>:<port> with a port 1-65535"),
+            e.getMessage());
+        IllegalArgumentException sameAsClient = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "listener", "127.0.0.1:9500", "internal.listener", "127.0.0.1:9500"), Map.of(), "h"));
+        assertTrue(sameAsClient.getMessage().contains("internal.listener port 9500 is also the listener port"),
+            sameAsClient.getMessage());
+        IllegalArgumentException raft = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "internal.listener", "127.0.0.1:9193"), Map.of(), "h"));
+        assertTrue(raft.getMessage().contains("internal.listener port 9193 collides with controller.listener"),
+            raft.getMessage());
+    }
 }

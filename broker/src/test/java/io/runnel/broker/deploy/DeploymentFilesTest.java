@@ -61,6 +61,7 @@ class DeploymentFilesTest {
         Map<String, Object> volumes = get(compose, "volumes");
         Set<Integer> ids = new HashSet<>();
         Set<Integer> clientPorts = new HashSet<>();
+        Set<Integer> allPorts = new HashSet<>();
         for (Map.Entry<String, Object> e : services.entrySet()) {
             Map<String, Object> svc = (Map<String, Object>) e.getValue();
             assertEquals("host", get(svc, "network_mode"));
@@ -69,6 +70,13 @@ class DeploymentFilesTest {
             NodeConfig config = NodeConfig.load(none(), env, e.getKey());
             ids.add(config.nodeId());
             clientPorts.add(config.clientListener().getPort());
+            // Host networking: every port of every node is distinct (Raft is the controller port + 1).
+            for (int port : new int[] {config.clientListener().getPort(), config.internalListener().getPort(),
+                config.controllerListener().getPort(), config.controllerListener().getPort() + 1, config.metricsPort()}) {
+                assertTrue(allPorts.add(port), e.getKey() + " reuses port " + port);
+            }
+            assertEquals(config.internalListener().getPort(), config.internalAdvertised().getPort());
+            assertEquals("127.0.0.1", config.internalAdvertised().getHostString());
             assertEquals(3, config.voters().size());
             assertEquals(config.controllerListener().getPort(), config.voters().get(config.nodeId()).getPort(),
                 e.getKey() + " is the voter it claims to be");
@@ -140,7 +148,17 @@ class DeploymentFilesTest {
             assertEquals(podName + ".runnel-headless", config.advertisedHost());
             assertEquals(replicas, config.voters().size());
             assertEquals(podName + ".runnel-headless", config.voters().get(ordinal).getHostString());
+            assertEquals(podName + ".runnel-headless:9093", config.internalAdvertised().getHostString() + ":"
+                + config.internalAdvertised().getPort(), "other brokers reach the internal listener by the pod's name");
         }
+        List<Map<String, Object>> containerPorts = get(container, "ports");
+        assertTrue(containerPorts.contains(Map.of("name", "internal", "containerPort", 9093)), containerPorts.toString());
+        List<Map<String, Object>> headlessPorts = get(headless, "spec", "ports");
+        assertTrue(headlessPorts.stream().anyMatch(port -> Integer.valueOf(9093).equals(port.get("port"))),
+            "peers resolve the internal listener through the headless service");
+        List<Map<String, Object>> clientServicePorts = get(byKind.get("Service/runnel"), "spec", "ports");
+        assertTrue(clientServicePorts.stream().noneMatch(port -> "internal".equals(port.get("targetPort"))
+            || Integer.valueOf(9093).equals(port.get("port"))), "the client service does not expose replication");
 
         Map<String, Object> pdb = byKind.get("PodDisruptionBudget/runnel");
         assertEquals(1, (int) get(pdb, "spec", "maxUnavailable"));

@@ -22,7 +22,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Brokers with real logs, real gRPC on ephemeral loopback ports and real replica fetchers. */
+/**
+ * Brokers with real logs, real gRPC on ephemeral loopback ports (a client and an internal listener
+ * each, as {@code RunnelNode} has) and real replica fetchers, which fetch from internal listeners.
+ */
 final class InProcessCluster implements AutoCloseable {
     static final long LAG_TIME_MS = 1500;
 
@@ -30,6 +33,7 @@ final class InProcessCluster implements AutoCloseable {
     private final Path dir;
     private final Map<Integer, Node> nodes = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> ports = new ConcurrentHashMap<>();
+    private final Map<Integer, Integer> internalPorts = new ConcurrentHashMap<>();
     private final Map<Integer, ManagedChannel> clientChannels = new ConcurrentHashMap<>();
     private final int minInsyncReplicas;
 
@@ -39,22 +43,26 @@ final class InProcessCluster implements AutoCloseable {
         final ReplicaManager replicaManager;
         final ReplicaFetcherManager fetchers;
         final BrokerServer server;
+        final InternalServer internal;
         final io.runnel.broker.metrics.BrokerMetrics metrics;
 
-        Node(int id, int port) throws IOException {
+        Node(int id, int port, int internalPort) throws IOException {
             this.id = id;
             this.replicaManager = new ReplicaManager(id, dir.resolve("broker-" + id), Clock.systemUTC(), scheduler,
                 controller::alterPartition, LAG_TIME_MS, 200);
             this.fetchers = new ReplicaFetcherManager(id, replicaManager,
-                leader -> new GrpcLeaderEndpoint("127.0.0.1", ports.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50, 1000);
+                leader -> new GrpcLeaderEndpoint("127.0.0.1", internalPorts.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50, 1000);
             replicaManager.onFollowerChanges(fetchers::update);
             this.metrics = new io.runnel.broker.metrics.BrokerMetrics(replicaManager);
             this.server = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)),
                 replicaManager, controller, Clock.systemUTC(), metrics).start();
+            this.internal = new InternalServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", internalPort)),
+                replicaManager, ports::containsKey).start();
         }
 
         void stop() {
             server.shutdown();
+            internal.shutdown();
             metrics.close();
             fetchers.close();
             replicaManager.close();
@@ -72,8 +80,9 @@ final class InProcessCluster implements AutoCloseable {
     }
 
     void start(int id) throws IOException {
-        Node node = new Node(id, ports.getOrDefault(id, 0));
+        Node node = new Node(id, ports.getOrDefault(id, 0), internalPorts.getOrDefault(id, 0));
         ports.put(id, node.server.port());
+        internalPorts.put(id, node.internal.port());
         nodes.put(id, node);
         controller.register(new BrokerEndpoint(id, "127.0.0.1", node.server.port(), ""));
         controller.publishAll();

@@ -81,6 +81,7 @@ class RunnelNodeClusterTest {
         p.setProperty("node.id", Integer.toString(id));
         p.setProperty("listener", "127.0.0.1:" + ports.get(id)[0]);
         p.setProperty("controller.listener", "127.0.0.1:" + ports.get(id)[1]);
+        p.setProperty("internal.listener", "127.0.0.1:" + ports.get(id)[2]);
         p.setProperty("advertised.host", "127.0.0.1");
         p.setProperty("quorum.voters", voters);
         p.setProperty("data.dir", tmp.resolve("node-" + id).toString());
@@ -120,7 +121,7 @@ class RunnelNodeClusterTest {
     private void startCluster() throws Exception {
         StringBuilder voters = new StringBuilder();
         for (int id = 1; id <= 3; id++) {
-            ports.put(id, new int[] {freePort(), freePortPair()});
+            ports.put(id, new int[] {freePort(), freePortPair(), freePort()});
             voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(ports.get(id)[1]);
         }
         for (int id = 1; id <= 3; id++) {

@@ -26,10 +26,15 @@ class RunnelNodeStartupTest {
     }
 
     private NodeConfig config(int listenerPort, int controllerPort, Path dataDir) {
+        return config(listenerPort, 0, controllerPort, dataDir);
+    }
+
+    private NodeConfig config(int listenerPort, int internalPort, int controllerPort, Path dataDir) {
         Properties p = new Properties();
         p.setProperty("node.id", "1");
         p.setProperty("roles", "broker");
         p.setProperty("listener", "127.0.0.1:" + listenerPort);
+        p.setProperty("internal.listener", "127.0.0.1:" + internalPort);
         p.setProperty("quorum.voters", "1@127.0.0.1:" + controllerPort);
         p.setProperty("data.dir", dataDir.toString());
         return NodeConfig.load(p, Map.of(), "test");
@@ -42,6 +47,17 @@ class RunnelNodeStartupTest {
             IOException e = assertThrows(IOException.class, node::start);
             node.halt();
             assertTrue(e.getMessage().contains("listener") && e.getMessage().contains("cannot be bound"), e.getMessage());
+        }
+    }
+
+    @Test
+    void takenInternalListenerPort_isNamed() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            RunnelNode node = new RunnelNode(config(freePort(), taken.getLocalPort(), freePort(), tmp.resolve("data")));
+            IOException e = assertThrows(IOException.class, node::start);
+            node.halt();
+            assertTrue(e.getMessage().contains("internal.listener 127.0.0.1:" + taken.getLocalPort() + " cannot be bound"),
+                e.getMessage());
         }
     }
 

@@ -43,10 +43,12 @@ public final class TestCluster implements AutoCloseable {
         TestCluster cluster = new TestCluster();
         int[] clientPorts = new int[nodes + 1];
         int[] controllerPorts = new int[nodes + 1];
+        int[] internalPorts = new int[nodes + 1];
         StringBuilder voters = new StringBuilder();
         for (int id = 1; id <= nodes; id++) {
             clientPorts[id] = freePort();
             controllerPorts[id] = freePortPair();
+            internalPorts[id] = freePort();
             voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts[id]);
         }
         for (int id = 1; id <= nodes; id++) {
@@ -54,6 +56,7 @@ public final class TestCluster implements AutoCloseable {
             p.setProperty("node.id", Integer.toString(id));
             p.setProperty("listener", "127.0.0.1:" + clientPorts[id]);
             p.setProperty("controller.listener", "127.0.0.1:" + controllerPorts[id]);
+            p.setProperty("internal.listener", "127.0.0.1:" + internalPorts[id]);
             p.setProperty("advertised.host", "127.0.0.1");
             p.setProperty("quorum.voters", voters.toString());
             p.setProperty("data.dir", dir.resolve("node-" + id).toString());
@@ -90,6 +93,11 @@ public final class TestCluster implements AutoCloseable {
 
     public int clientPort(int id) {
         return configs.get(id).clientListener().getPort();
+    }
+
+    /** The node's internal listener port (Replication; only brokers may call it). */
+    public int internalPort(int id) {
+        return configs.get(id).internalListener().getPort();
     }
 
     /** {@code 127.0.0.1:port,...} of every node, running or not. */

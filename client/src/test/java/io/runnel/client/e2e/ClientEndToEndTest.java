@@ -73,6 +73,7 @@ class ClientEndToEndTest {
         p.setProperty("node.id", "1");
         p.setProperty("listener", "127.0.0.1:" + client);
         p.setProperty("controller.listener", "127.0.0.1:" + controller);
+        p.setProperty("internal.listener", "127.0.0.1:0");
         p.setProperty("advertised.host", "127.0.0.1");
         p.setProperty("data.dir", tmp.resolve("node").toString());
         node = new RunnelNode(NodeConfig.load(p, Map.of(), "test")).start();

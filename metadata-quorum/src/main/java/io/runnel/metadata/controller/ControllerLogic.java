@@ -43,24 +43,39 @@ public final class ControllerLogic {
 
     // ---------------------------------------------------------------- brokers
 
+    /** A registration without an internal endpoint: the broker serves Replication on its client endpoint. */
+    public static MetadataBatch registerBroker(MetadataImage image, int brokerId, String incarnationId, String host, int port,
+                                               String rack, boolean existingAlive) {
+        return registerBroker(image, brokerId, incarnationId, host, port, null, rack, existingAlive);
+    }
+
     /**
+     * @param internal      the broker's internal listener (where followers fetch from it), or null
+     *                      for one that serves Replication on its client endpoint
      * @param existingAlive whether a broker registered with this id is alive (heartbeating)
      * @throws ControllerException DUPLICATE_BROKER_REGISTRATION if another live incarnation holds the id
      */
     public static MetadataBatch registerBroker(MetadataImage image, int brokerId, String incarnationId, String host, int port,
-                                               String rack, boolean existingAlive) {
+                                               Endpoint internal, String rack, boolean existingAlive) {
         if (brokerId < 0 || incarnationId.isEmpty() || host.isEmpty() || port <= 0 || port > 65535) {
             throw new ControllerException(ErrorCode.INVALID_REQUEST, "broker id must be >= 0, incarnation and host non-empty, "
                 + "port 1-65535; got " + brokerId + ", '" + incarnationId + "', '" + host + "', " + port);
+        }
+        if (internal != null && (internal.getHost().isEmpty() || internal.getPort() <= 0 || internal.getPort() > 65535)) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "internal endpoint needs a non-empty host and a port "
+                + "1-65535; got '" + internal.getHost() + "', " + internal.getPort());
         }
         BrokerInfo existing = image.brokers().get(brokerId);
         if (existing != null && !existing.incarnationId().equals(incarnationId) && existingAlive) {
             throw new ControllerException(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "broker " + brokerId
                 + " is registered and alive with another incarnation");
         }
-        MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(RegisterBrokerRecord.newBuilder()
-            .setBrokerId(brokerId).setIncarnationId(incarnationId).setRack(rack)
-            .setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))));
+        RegisterBrokerRecord.Builder record = RegisterBrokerRecord.newBuilder().setBrokerId(brokerId)
+            .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port));
+        if (internal != null) {
+            record.setInternalEndpoint(internal);
+        }
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(record));
         if (existing != null && !existing.incarnationId().equals(incarnationId)) {
             // A new incarnation (a restart) starts fenced; what the old one led must not wait for it:
             // it may have lost unflushed records, so it rejoins as a follower and catches up first.

@@ -7,6 +7,7 @@ import io.runnel.metadata.image.TopicInfo;
 import io.runnel.metadata.quorum.MetadataStateMachine;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.proto.v1.ApplyResult;
+import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
 import java.io.Closeable;
@@ -165,8 +166,17 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
 
     // ---------------------------------------------------------------- brokers
 
-    /** @return the broker epoch of the new registration */
+    /** A registration without an internal endpoint (Replication on the client endpoint). */
     public CompletableFuture<Long> registerBroker(int brokerId, String incarnationId, String host, int port, String rack) {
+        return registerBroker(brokerId, incarnationId, host, port, null, rack);
+    }
+
+    /**
+     * @param internal the broker's internal listener, or null (Replication on its client endpoint)
+     * @return the broker epoch of the new registration
+     */
+    public CompletableFuture<Long> registerBroker(int brokerId, String incarnationId, String host, int port, Endpoint internal,
+                                                  String rack) {
         return decide(() -> {
             BrokerInfo existing = quorum.image().brokers().get(brokerId);
             // Alive = heard from within the session, fenced or not: a broker still catching up is alive too.
@@ -175,7 +185,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             // configured with a live broker's id is refused.
             boolean alive = existing != null
                 && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= Math.min(sessionTimeoutMs, 2 * heartbeatIntervalMs);
-            return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, rack, alive);
+            return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, internal, rack, alive);
         }).thenApply(result -> {
             lastHeartbeat.put(brokerId, clock.millis());
             return result.getOffset();

@@ -118,8 +118,10 @@ public final class MetadataImage {
             switch (record.getRecordCase()) {
                 case REGISTER_BROKER -> {
                     var r = record.getRegisterBroker();
+                    Endpoint internal = r.hasInternalEndpoint() ? r.getInternalEndpoint() : r.getEndpoint();
                     brokers.put(r.getBrokerId(), new BrokerInfo(r.getBrokerId(), r.getIncarnationId(), offset,
-                        r.getEndpoint().getHost(), r.getEndpoint().getPort(), r.getRack(), true));
+                        r.getEndpoint().getHost(), r.getEndpoint().getPort(), r.getRack(), true, internal.getHost(),
+                        internal.getPort()));
                     return null;
                 }
                 case FENCE_BROKER, UNFENCE_BROKER -> {
@@ -221,7 +223,8 @@ public final class MetadataImage {
         for (BrokerInfo b : brokers.values()) {
             out.addBrokers(BrokerRegistration.newBuilder().setBrokerId(b.id()).setIncarnationId(b.incarnationId())
                 .setBrokerEpoch(b.epoch()).setEndpoint(Endpoint.newBuilder().setHost(b.host()).setPort(b.port()))
-                .setRack(b.rack()).setFenced(b.fenced()));
+                .setRack(b.rack()).setFenced(b.fenced())
+                .setInternalEndpoint(Endpoint.newBuilder().setHost(b.internalHost()).setPort(b.internalPort())));
         }
         for (TopicInfo t : topics.values()) {
             TopicImage.Builder ti = TopicImage.newBuilder().setName(t.name()).setTopicId(t.topicId()).putAllConfigs(t.configs());
@@ -238,8 +241,11 @@ public final class MetadataImage {
     public static MetadataImage fromProto(MetadataImageProto proto) {
         TreeMap<Integer, BrokerInfo> brokers = new TreeMap<>();
         for (BrokerRegistration b : proto.getBrokersList()) {
+            // Images written before internal listeners existed lack internal_endpoint: the client one.
+            Endpoint internal = b.hasInternalEndpoint() ? b.getInternalEndpoint() : b.getEndpoint();
             brokers.put(b.getBrokerId(), new BrokerInfo(b.getBrokerId(), b.getIncarnationId(), b.getBrokerEpoch(),
-                b.getEndpoint().getHost(), b.getEndpoint().getPort(), b.getRack(), b.getFenced()));
+                b.getEndpoint().getHost(), b.getEndpoint().getPort(), b.getRack(), b.getFenced(), internal.getHost(),
+                internal.getPort()));
         }
         TreeMap<String, TopicInfo> topics = new TreeMap<>();
         for (TopicImage t : proto.getTopicsList()) {

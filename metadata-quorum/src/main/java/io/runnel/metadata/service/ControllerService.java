@@ -74,7 +74,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
         controller.registerBroker(request.getBrokerId(), request.getIncarnationId(), request.getEndpoint().getHost(),
-            request.getEndpoint().getPort(), request.getRack()).whenComplete((epoch, error) -> answer(out, error == null
+            request.getEndpoint().getPort(), request.hasInternalEndpoint() ? request.getInternalEndpoint() : null,
+            request.getRack()).whenComplete((epoch, error) -> answer(out, error == null
                 ? RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch).setControllerId(-1).build()
                 : RegisterBrokerResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));

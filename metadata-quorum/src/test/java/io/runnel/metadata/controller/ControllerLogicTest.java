@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.runnel.metadata.image.BrokerInfo;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.proto.v1.BrokerRegistration;
+import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
+import io.runnel.proto.v1.MetadataImageProto;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -238,5 +241,30 @@ class ControllerLogicTest {
         int epochs = image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum();
         apply(ControllerLogic.registerBroker(image, 2, "inc-2-restarted", "host2", 9092, "", false));
         assertEquals(epochs, image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum());
+    }
+
+    @Test
+    void internalEndpoint_isRegisteredAndRoundTrips_andIsCheckedWhenGiven() {
+        apply(ControllerLogic.registerBroker(image, 1, "inc-1", "clients.example", 9092,
+            Endpoint.newBuilder().setHost("brokers.internal").setPort(9093).build(), "", false));
+        BrokerInfo b = image.brokers().get(1);
+        assertEquals("clients.example:9092", b.host() + ":" + b.port());
+        assertEquals("brokers.internal:9093", b.internalHost() + ":" + b.internalPort());
+        assertEquals(image, MetadataImage.fromProto(image.toProto()));
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.registerBroker(image, 2, "inc-2", "h", 9092,
+            Endpoint.newBuilder().setHost("h").setPort(0).build(), "", false)));
+    }
+
+    @Test
+    void registrationsAndImagesWithoutAnInternalEndpoint_useTheClientEndpoint() {
+        // Written before internal listeners existed: such a broker serves Replication on its client port.
+        apply(ControllerLogic.registerBroker(image, 1, "inc-1", "old-broker", 9092, "", false));
+        assertEquals("old-broker:9092", image.brokers().get(1).internalHost() + ":" + image.brokers().get(1).internalPort());
+        MetadataImageProto oldSnapshot = MetadataImageProto.newBuilder().addBrokers(BrokerRegistration.newBuilder()
+            .setBrokerId(7).setIncarnationId("i").setBrokerEpoch(3).setEndpoint(Endpoint.newBuilder().setHost("h7").setPort(9097)))
+            .build();
+        BrokerInfo fromSnapshot = MetadataImage.fromProto(oldSnapshot).brokers().get(7);
+        assertEquals("h7", fromSnapshot.internalHost());
+        assertEquals(9097, fromSnapshot.internalPort());
     }
 }
