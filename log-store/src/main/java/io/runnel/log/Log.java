@@ -46,7 +46,8 @@ public final class Log implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Log.class);
 
     private final Path dir;
-    private final LogConfig config;
+    /** Replaced whole by {@link #updateConfig}; read once per decision. */
+    private volatile LogConfig config;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
@@ -98,6 +99,19 @@ public final class Log implements Closeable {
 
     public LogConfig config() {
         return config;
+    }
+
+    /**
+     * Applies changed settings to the open log: segment size and age, retention, cleanup policy,
+     * file delete delay, index sizes of new segments, the flush policy and flush.interval.bytes take
+     * effect from the next decision that reads them; {@code flush.interval.ms} keeps the period the
+     * log was opened with until it is reopened.
+     */
+    public void updateConfig(LogConfig updated) {
+        if (!updated.equals(config)) {
+            config = updated;
+            flusher.updateConfig(updated);
+        }
     }
 
     public long logStartOffset() {

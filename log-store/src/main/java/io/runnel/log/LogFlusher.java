@@ -33,7 +33,7 @@ final class LogFlusher {
     private static final Logger log = LoggerFactory.getLogger(LogFlusher.class);
 
     private final Path dir;
-    private final LogConfig config;
+    private volatile LogConfig config;
     private final ScheduledExecutorService scheduler;
     private final NavigableMap<Long, LogSegment> segments;
     private final LongSupplier logEndOffset;
@@ -63,6 +63,11 @@ final class LogFlusher {
         this.groupCommit = new GroupCommit(dir.toString(), recoveryPoint, this::syncSegments);
         this.periodic = scheduler.scheduleWithFixedDelay(this::periodicFlush, config.flushIntervalMs(),
             config.flushIntervalMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The log's settings changed: flush policy and flush.interval.bytes apply from the next append. */
+    void updateConfig(LogConfig updated) {
+        config = updated;
     }
 
     long recoveryPoint() {

@@ -121,7 +121,8 @@ public final class ReplicaManager implements Closeable {
 
     /**
      * Applies the controller's decisions for partitions that have a replica here: opens (or creates)
-     * their logs, makes this broker leader or follower, and hands the follower set to the fetchers.
+     * their logs, applies changed topic settings to those already open, makes this broker leader or
+     * follower, and hands the follower set to the fetchers.
      */
     public void applyPartitionStates(Map<TopicPartition, PartitionState> states, Map<TopicPartition, PartitionConfig> configs) {
         Map<TopicPartition, PartitionState> following = new HashMap<>();
@@ -132,6 +133,13 @@ public final class ReplicaManager implements Closeable {
                 continue;
             }
             Hosted hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k)));
+            PartitionConfig config = configs.get(tp);
+            if (config != null && !config.equals(hosted.config())) {
+                // A topic's settings changed (AlterConfigs): the open partition and its log follow at once.
+                hosted.partition().log().updateConfig(config.log());
+                hosted = new Hosted(hosted.partition(), config);
+                partitions.put(tp, hosted);
+            }
             if (state.leaderId() == brokerId) {
                 hosted.partition().makeLeader(state);
             } else {
