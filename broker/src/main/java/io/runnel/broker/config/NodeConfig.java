@@ -1,5 +1,7 @@
 package io.runnel.broker.config;
 
+import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.TopicConfigs;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,6 +135,16 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (!unknown.isEmpty()) {
             problems.add("unknown settings " + unknown + " (known: " + new TreeSet<>(KEYS) + " and default.<topic config>)");
         }
+        // A default the controller would refuse on a topic would leave the broker registered but
+        // unable to open any partition: refuse it here, naming the key.
+        defaults.forEach((key, value) -> {
+            try {
+                TopicConfigs.validate(Map.of(key, value));
+            } catch (ControllerException e) {
+                problems.add(DEFAULT_PREFIX + key + ": " + e.getMessage()
+                    + (TopicConfigs.keys().contains(key) ? "" : " (topic configs: " + new TreeSet<>(TopicConfigs.keys()) + ")"));
+            }
+        });
         int nodeId = -1;
         if (settings.containsKey(NODE_ID)) {
             nodeId = intIn(settings, NODE_ID, 0, Integer.MAX_VALUE, problems);

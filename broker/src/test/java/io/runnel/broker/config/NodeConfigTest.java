@@ -39,6 +39,18 @@ class NodeConfigTest {
     }
 
     @Test
+    void topicDefaults_aTypoOrABadValueIsRefusedAtStartUp_namingTheKey() {
+        assertEquals(Map.of("min.insync.replicas", "2", "retention.ms", "-1"), NodeConfig.load(props("node.id", "1",
+            "default.min.insync.replicas", "2", "default.retention.ms", "-1"), Map.of(), "h").defaults());
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "default.min.insync.replica", "2"), Map.of(), "h"));
+        assertTrue(typo.getMessage().contains("default.min.insync.replica: unknown topic config"), typo.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1"), Map.of("RUNNEL_DEFAULT_MAX_MESSAGE_BYTES", "lots"), "h"));
+        assertTrue(bad.getMessage().contains("default.max.message.bytes: bad value 'lots'"), bad.getMessage());
+    }
+
+    @Test
     void environmentOverridesTheFile() {
         NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "127.0.0.1:9092"),
             Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin",
