@@ -183,7 +183,8 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("USER 10001"), "non-root");
         assertTrue(dockerfile.contains("VOLUME /var/lib/runnel"));
         assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("io.runnel.broker.node.HealthCheck"));
-        assertTrue(dockerfile.contains("EXPOSE 9092 9192 9193 9404"));
+        assertTrue(dockerfile.contains("EXPOSE 9092 9093 9192 9193 9404"));
+        assertTrue(dockerfile.contains("! -name '*-tests.jar'"), "the broker's test jar stays out of the image");
         assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
     }
 }
