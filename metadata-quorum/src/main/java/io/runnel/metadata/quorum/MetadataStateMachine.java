@@ -8,9 +8,12 @@ import io.runnel.proto.v1.MetadataImageProto;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -198,13 +201,26 @@ public final class MetadataStateMachine extends BaseStateMachine {
         // snapshot is named by the applied index, which is what Ratis purges up to.
         File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
         File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp.toPath())) {
-            snapshot.toProto().writeTo(out);
+        try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            snapshot.toProto().writeTo(Channels.newOutputStream(channel));
+            channel.force(true);
         }
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        // Ratis purges the log up to this index once we return: the snapshot, its digest and the
+        // renames must be on disk first, or a power loss could leave neither the log nor a snapshot.
+        forceFile(MD5FileUtil.getDigestFileForFile(file).toPath());
+        forceFile(file.getParentFile().toPath());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
         return applied.getIndex();
+    }
+
+    /** fsync of a file or (on Linux) a directory's entries. */
+    private static void forceFile(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
     }
 
     @Override
