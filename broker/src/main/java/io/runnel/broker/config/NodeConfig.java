@@ -1,6 +1,7 @@
 package io.runnel.broker.config;
 
 import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.controller.TopicConfigs;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ import java.util.regex.Pattern;
  * @param replicaFetchBackoffMaxMs bound of a follower's doubling pause while a leader keeps giving
  *                        the same diverging-epoch answer to the same fetch
  * @param threads         sizes of the log-flush and controller-call pools
+ * @param maxPartitionsPerTopic the most partitions the controller lets a topic have
+ *                        ({@code max.partitions.per.topic})
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -48,7 +51,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
-                         long replicaFetchBackoffMaxMs, ThreadSettings threads) {
+                         long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -80,6 +83,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String REPLICA_FETCH_BACKOFF_MAX_MS = "replica.fetch.backoff.max.ms";
+    public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
     public static final String LOG_FLUSH_THREADS = "log.flush.threads";
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
@@ -91,7 +95,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
-        LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS);
+        LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
+        MAX_PARTITIONS_PER_TOPIC);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -195,13 +200,15 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Integer.toString(ThreadSettings.DEFAULTS.logFlushThreads()));
         int controllerCallThreads = intIn(settings, CONTROLLER_CALL_THREADS, 1, 64, problems,
             Integer.toString(ThreadSettings.DEFAULTS.controllerCallThreads()));
+        int maxPartitions = intIn(settings, MAX_PARTITIONS_PER_TOPIC, 1, 1_000_000, problems,
+            Integer.toString(QuorumController.DEFAULT_MAX_PARTITIONS_PER_TOPIC));
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
-            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads));
+            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

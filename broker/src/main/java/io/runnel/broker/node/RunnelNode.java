@@ -126,7 +126,7 @@ public final class RunnelNode implements Closeable {
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
             10_000, config.quorumJoin())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
-            config.brokerHeartbeatIntervalMs());
+            config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
         controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()))

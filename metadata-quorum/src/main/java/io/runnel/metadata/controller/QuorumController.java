@@ -59,6 +59,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     /** The last AlterPartition of each partition ("topic-partition"), until it is applied or fails. */
     private final Map<String, CompletableFuture<PartitionInfo>> alterations = new ConcurrentHashMap<>();
     private volatile ScheduledFuture<?> sessionChecker;
+    private final int maxPartitionsPerTopic;
+
+    /** Partitions a topic may have unless the node says otherwise. */
+    public static final int DEFAULT_MAX_PARTITIONS_PER_TOPIC = 10_000;
 
     /** The outcome of a heartbeat. */
     public record HeartbeatResult(boolean fenced, boolean shutdownReady) {
@@ -71,6 +75,20 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      */
     public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
                             long heartbeatIntervalMs) {
+        this(quorum, clock, scheduler, sessionTimeoutMs, heartbeatIntervalMs, DEFAULT_MAX_PARTITIONS_PER_TOPIC);
+    }
+
+    /**
+     * @param maxPartitionsPerTopic the most partitions a topic may have: CreateTopics and
+     *                              CreatePartitions above it are refused (INVALID_PARTITIONS), so one
+     *                              request cannot make every broker open millions of logs
+     */
+    public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
+                            long heartbeatIntervalMs, int maxPartitionsPerTopic) {
+        if (maxPartitionsPerTopic < 1) {
+            throw new IllegalArgumentException("max partitions per topic must be >= 1, got " + maxPartitionsPerTopic);
+        }
+        this.maxPartitionsPerTopic = maxPartitionsPerTopic;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.quorum = quorum;
         this.clock = clock;
@@ -308,6 +326,13 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return result;
     }
 
+    private void checkPartitionCount(String topic, int partitions) {
+        if (partitions > maxPartitionsPerTopic) {
+            throw new ControllerException(ErrorCode.INVALID_PARTITIONS, "topic '" + topic + "' would have " + partitions
+                + " partitions, over the limit of " + maxPartitionsPerTopic + " (max.partitions.per.topic)");
+        }
+    }
+
     /** @return the first id of a new block of {@link #PRODUCER_ID_BLOCK} producer ids */
     public CompletableFuture<Long> allocateProducerIds(int brokerId, long brokerEpoch) {
         return decide(() -> {
@@ -323,7 +348,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     // ---------------------------------------------------------------- admin
 
     public CompletableFuture<ApplyResult> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
-        return decide(() -> ControllerLogic.createTopic(quorum.image(), name, partitions, replicationFactor, configs, UUID.randomUUID()));
+        return decide(() -> {
+            checkPartitionCount(name, partitions);
+            return ControllerLogic.createTopic(quorum.image(), name, partitions, replicationFactor, configs, UUID.randomUUID());
+        });
     }
 
     public CompletableFuture<ApplyResult> deleteTopic(String name) {
@@ -331,7 +359,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     }
 
     public CompletableFuture<ApplyResult> increasePartitions(String name, int count) {
-        return decide(() -> ControllerLogic.increasePartitions(quorum.image(), name, count));
+        return decide(() -> {
+            checkPartitionCount(name, count);
+            return ControllerLogic.increasePartitions(quorum.image(), name, count);
+        });
     }
 
     public CompletableFuture<ApplyResult> alterConfigs(String name, Map<String, String> configs) {

@@ -17,6 +17,7 @@ import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.metadata.quorum.QuorumSettings;
 import io.runnel.proto.v1.BrokerHeartbeatRequest;
 import io.runnel.proto.v1.ControllerGrpc;
+import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
@@ -154,9 +155,14 @@ class ControllerServiceTest {
             .addTopics(TopicSpec.newBuilder().setName("ok").setPartitions(0).setReplicationFactor(1))
             .addTopics(TopicSpec.newBuilder().setName("rf").setPartitions(1).setReplicationFactor(3))
             .addTopics(TopicSpec.newBuilder().setName("cfg").setPartitions(1).setReplicationFactor(1).putConfigs("nope", "1"))
+            .addTopics(TopicSpec.newBuilder().setName("huge").setPartitions(Integer.MAX_VALUE).setReplicationFactor(1))
             .build());
         assertEquals(List.of(ErrorCode.INVALID_TOPIC, ErrorCode.INVALID_PARTITIONS, ErrorCode.INVALID_REPLICATION_FACTOR,
-            ErrorCode.INVALID_CONFIG), bad.getResultsList().stream().map(r -> r.getError()).toList());
+            ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_PARTITIONS), bad.getResultsList().stream().map(r -> r.getError()).toList());
+        assertTrue(bad.getResults(4).getErrorMessage().contains("over the limit of 10000 (max.partitions.per.topic)"),
+            bad.getResults(4).getErrorMessage());
+        var grown = stub.createPartitions(CreatePartitionsRequest.newBuilder().setTopic("any").setCount(Integer.MAX_VALUE).build());
+        assertEquals(ErrorCode.INVALID_PARTITIONS, grown.getResult().getError(), "the limit is checked first");
         var dup = stub.registerBroker(RegisterBrokerRequest.newBuilder().setBrokerId(1).setIncarnationId("other")
             .setEndpoint(Endpoint.newBuilder().setHost("h").setPort(1)).build());
         assertEquals(ErrorCode.DUPLICATE_BROKER_REGISTRATION, dup.getError());
