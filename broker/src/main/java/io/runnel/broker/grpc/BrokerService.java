@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.metadata.BrokerEndpoint;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionState;
@@ -16,6 +17,8 @@ import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.log.TimestampOffset;
+import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
@@ -25,6 +28,8 @@ import io.runnel.proto.v1.FetchRequest;
 import io.runnel.proto.v1.FetchResponse;
 import io.runnel.proto.v1.FetchTopic;
 import io.runnel.proto.v1.FetchTopicResponse;
+import io.runnel.proto.v1.InitProducerIdRequest;
+import io.runnel.proto.v1.InitProducerIdResponse;
 import io.runnel.proto.v1.LeaderHint;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsPartitionResponse;
@@ -96,7 +101,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             Map<Integer, PartitionState> partitions = topics.get(name);
             TopicMetadata.Builder topic = TopicMetadata.newBuilder().setName(name);
             if (partitions == null) {
-                out.addTopics(topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+                out.addTopics(topic.setError(validTopicName(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC));
                 continue;
             }
             new TreeMap<>(partitions).forEach((partition, state) -> topic.addPartitions(PartitionMetadata.newBuilder()
@@ -142,7 +147,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     return;
                 }
                 try {
-                    if (io.runnel.metadata.controller.ControllerLogic.INTERNAL_TOPICS.contains(tp.topic())) {
+                    if (ControllerLogic.INTERNAL_TOPICS.contains(tp.topic())) {
                         // Internal records are the brokers' own state (group coordinators'); a stray write could corrupt it.
                         throw new IllegalArgumentException(tp.topic() + " is internal: only the brokers write to it");
                     }
@@ -154,8 +159,18 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         // The leader stamps offsets into the header in place: the request was read into an
                         // array of its own (BrokerServer binds Produce with an AliasingMarshaller), so the
                         // batches are appended from there, not copied out first.
-                        case RECORD_BATCHES -> batches.put(tp, AliasingMarshaller.writableView(p.getRecordBatches()));
-                        case RECORDS -> batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
+                        case RECORD_BATCHES -> {
+                            if (p.getRecordBatches().isEmpty()) {
+                                throw new IllegalArgumentException("partition " + tp + " carries no records: record_batches is empty");
+                            }
+                            batches.put(tp, AliasingMarshaller.writableView(p.getRecordBatches()));
+                        }
+                        case RECORDS -> {
+                            if (p.getRecords().getRecordsCount() == 0) {
+                                throw new IllegalArgumentException("partition " + tp + " carries no records: records is an empty list");
+                            }
+                            batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
+                        }
                         default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
                     }
                 } catch (IllegalArgumentException e) {
@@ -195,6 +210,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             response.onNext(out.build());
             response.onCompleted();
         });
+    }
+
+    private static boolean validTopicName(String name) {
+        try {
+            ControllerLogic.validateTopicName(name);
+            return true;
+        } catch (ControllerException e) {
+            return false;
+        }
     }
 
     /**
@@ -290,10 +314,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     // ---------------------------------------------------------------- producer ids
 
     @Override
-    public void initProducerId(io.runnel.proto.v1.InitProducerIdRequest request,
-                               StreamObserver<io.runnel.proto.v1.InitProducerIdResponse> response) {
-        var out = io.runnel.proto.v1.InitProducerIdResponse.newBuilder();
-        if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> response) {
+        InitProducerIdResponse.Builder out = InitProducerIdResponse.newBuilder();
+        if (cluster instanceof ControllerClient controllers) {
             try {
                 out.setProducerId(controllers.nextProducerId()).setProducerEpoch(0);
             } catch (RuntimeException e) {
@@ -324,7 +347,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         p.getTimestamp());
                     pr.setOffset(found.offset()).setTimestamp(found.timestamp()).setError(ErrorCode.NONE);
                 } catch (RuntimeException e) {
-                    pr.setOffset(-1).setTimestamp(-1).setError(ErrorCodes.of(e));
+                    pr.setOffset(-1).setTimestamp(-1).setError(ErrorCodes.of(e)).setErrorMessage(ErrorCodes.message(e));
                     LeaderHint hint = ErrorCodes.hint(e);
                     if (hint != null) {
                         pr.setCurrentLeader(hint);

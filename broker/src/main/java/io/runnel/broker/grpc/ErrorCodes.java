@@ -8,6 +8,7 @@ import io.runnel.broker.replica.RequestTimedOutException;
 import io.runnel.broker.replica.UnknownTopicOrPartitionException;
 import io.runnel.log.InvalidOffsetException;
 import io.runnel.log.OffsetOutOfRangeException;
+import io.runnel.metadata.controller.ControllerException;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.LeaderHint;
 import io.runnel.record.CorruptBatchException;
@@ -62,6 +63,9 @@ final class ErrorCodes {
         }
         if (error instanceof OffsetOutOfRangeException) {
             return ErrorCode.OFFSET_OUT_OF_RANGE;
+        }
+        if (error instanceof ControllerException e) {
+            return e.code(); // INVALID_TOPIC for a name that can never be a topic's
         }
         if (error instanceof IllegalArgumentException || error instanceof InvalidOffsetException) {
             return ErrorCode.INVALID_REQUEST;

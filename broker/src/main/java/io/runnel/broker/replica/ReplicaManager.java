@@ -15,6 +15,8 @@ import io.runnel.log.LogAppendInfo;
 import io.runnel.log.OffsetOutOfRangeException;
 import io.runnel.log.TimestampOffset;
 import io.runnel.log.ValidatedBatches;
+import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.record.CorruptBatchException;
 import io.runnel.record.RecordBatchLayout;
 import java.io.Closeable;
@@ -205,7 +207,7 @@ public final class ReplicaManager implements Closeable {
             TopicPartition tp = e.getKey();
             Hosted hosted = partitions.get(tp);
             if (hosted == null) {
-                results.put(tp, ProduceResult.failed(new UnknownTopicOrPartitionException(tp)));
+                results.put(tp, ProduceResult.failed(missing(tp)));
                 continue;
             }
             Partition p = hosted.partition();
@@ -237,18 +239,43 @@ public final class ReplicaManager implements Closeable {
         return response;
     }
 
+    /**
+     * Refuses a batch larger than max.message.bytes before the batches are validated, so an
+     * oversized batch costs no CRC pass. A length field is trusted only when the bytes it claims
+     * were sent: a length beyond the buffer (text, a truncated or shifted buffer) is a corrupt batch,
+     * not a large one.
+     */
     private static void checkBatchSizes(TopicPartition tp, ByteBuffer batches, int maxMessageBytes) {
         for (int at = batches.position(); at + RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
-            int size = RecordBatchLayout.LOG_OVERHEAD
+            long size = (long) RecordBatchLayout.LOG_OVERHEAD
                 + batches.getInt(at + RecordBatchLayout.LENGTH_OFFSET);
+            if (size > batches.limit() - at) {
+                int position = at - batches.position();
+                throw new CorruptBatchException("Truncated or corrupt record batch at position " + position
+                    + " of " + tp + ": its length field says " + size + " bytes, only " + (batches.limit() - at)
+                    + " were sent", position);
+            }
             if (size > maxMessageBytes) {
-                throw new RecordTooLargeException(tp, size, maxMessageBytes);
+                throw new RecordTooLargeException(tp, (int) size, maxMessageBytes);
             }
             if (size <= RecordBatchLayout.LOG_OVERHEAD) {
                 return; // a bad length: batch validation names the fault
             }
-            at += size;
+            at += (int) size;
         }
+    }
+
+    /**
+     * The error for a partition this broker hosts no replica of: INVALID_TOPIC (as the controller's
+     * {@link ControllerException}) if the name could never be a topic's, else unknown (retriable).
+     */
+    private static RuntimeException missing(TopicPartition tp) {
+        try {
+            ControllerLogic.validateTopicName(tp.topic());
+        } catch (ControllerException invalid) {
+            return invalid;
+        }
+        return new UnknownTopicOrPartitionException(tp);
     }
 
     // ---------------------------------------------------------------- fetch
@@ -288,7 +315,7 @@ public final class ReplicaManager implements Closeable {
             FetchRequestParams params = e.getValue();
             Hosted hosted = partitions.get(tp);
             if (hosted == null) {
-                results.put(tp, FetchPartitionResult.failed(new UnknownTopicOrPartitionException(tp)));
+                results.put(tp, FetchPartitionResult.failed(missing(tp)));
                 continue;
             }
             int budget = (int) Math.min(params.maxBytes(), Math.max(0, remaining));
@@ -315,7 +342,12 @@ public final class ReplicaManager implements Closeable {
                         fetchPurgatory.checkAndComplete(tp);
                     });
                 }
-            } catch (PartitionException | OffsetOutOfRangeException | IllegalArgumentException ex) {
+            } catch (OffsetOutOfRangeException ex) {
+                // errors.proto: the consumer resets from these bounds, so they come with the error.
+                Partition p = hosted.partition();
+                results.put(tp, new FetchPartitionResult(FileSlice.EMPTY, p.highWatermark(), p.log().logStartOffset(),
+                    p.logEndOffset(), null, ex));
+            } catch (PartitionException | IllegalArgumentException ex) {
                 results.put(tp, FetchPartitionResult.failed(ex));
             }
         }
@@ -358,7 +390,7 @@ public final class ReplicaManager implements Closeable {
         }
         Hosted hosted = partitions.get(tp);
         if (hosted == null) {
-            throw new UnknownTopicOrPartitionException(tp);
+            throw missing(tp);
         }
         Partition p = hosted.partition();
         if (!p.isLeader()) {
