@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.stub.ServerCalls;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
@@ -50,10 +51,13 @@ public final class BrokerServer {
             builder.addService(new GroupService(groups, new io.runnel.broker.group.GroupOffsets(groups, clock),
                 new io.runnel.broker.group.GroupQueries(groups), cluster));
         }
+        BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults);
         this.server = builder
-            // Produced batches are read into one array and appended from it (BrokerService.produce).
-            .addService(AliasingMarshaller.requestsAliased(new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults)
-                .bindService(), BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()))
+            // Produced batches are read into one array and appended from it (BrokerService.produce);
+            // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).
+            .addService(SplicingMarshaller.spliced(AliasingMarshaller.requestsAliased(service.bindService(),
+                    BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()),
+                BrokerGrpc.getFetchMethod(), ServerCalls.asyncUnaryCall(service::fetchSpliced)))
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .maxInboundMessageSize(64 * 1024 * 1024)

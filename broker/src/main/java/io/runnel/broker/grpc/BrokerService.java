@@ -1,6 +1,5 @@
 package io.runnel.broker.grpc;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.metadata.BrokerEndpoint;
@@ -242,8 +241,11 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
 
     // ---------------------------------------------------------------- fetch
 
-    @Override
-    public void fetch(FetchRequest request, StreamObserver<FetchResponse> response) {
+    /**
+     * Fetch, answered through {@link SplicingMarshaller}: the response is a FetchResponse on the wire
+     * whose record_batches come straight from the log files (bound in {@link BrokerServer}).
+     */
+    void fetchSpliced(FetchRequest request, StreamObserver<SplicedMessage> response) {
         if (request.getMaxWaitMs() < 0 || request.getMinBytes() < 0 || request.getMaxBytes() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("max_wait_ms, min_bytes and max_bytes must be >= 0, got "
                 + request.getMaxWaitMs() + ", " + request.getMinBytes() + ", " + request.getMaxBytes()).asRuntimeException());
@@ -277,7 +279,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
                 return;
             }
-            Map<String, FetchTopicResponse.Builder> byTopic = new LinkedHashMap<>();
+            Map<String, SplicedMessage> byTopic = new LinkedHashMap<>();
             long bytes = 0;
             for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
                 TopicPartition tp = e.getKey();
@@ -293,20 +295,21 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 if (hint != null) {
                     pr.setCurrentLeader(hint);
                 }
-                if (r.records().size() > 0) {
-                    ByteBuffer batches = r.records().toByteBuffer();
-                    if (request.getRecordsAsMessages()) {
-                        pr.setRecords(RecordConversions.toMessages(batches, params.get(tp).fetchOffset()));
-                    } else {
-                        pr.setRecordBatches(UnsafeByteOperations.unsafeWrap(batches));
-                    }
+                boolean asMessages = request.getRecordsAsMessages() && r.records().size() > 0;
+                if (asMessages) {
+                    pr.setRecords(RecordConversions.toMessages(r.records().toByteBuffer(), params.get(tp).fetchOffset()));
                 }
-                byTopic.computeIfAbsent(tp.topic(), t -> FetchTopicResponse.newBuilder().setTopic(t)).addPartitions(pr);
+                SplicedMessage partition = SplicedMessage.of(pr.build());
+                if (!asMessages) {
+                    partition.add(FetchPartitionResponse.RECORD_BATCHES_FIELD_NUMBER, r.records());
+                }
+                byTopic.computeIfAbsent(tp.topic(), t -> SplicedMessage.of(FetchTopicResponse.newBuilder().setTopic(t).build()))
+                    .add(FetchTopicResponse.PARTITIONS_FIELD_NUMBER, partition);
             }
             metrics.fetched(bytes, System.nanoTime() - started);
-            FetchResponse.Builder out = FetchResponse.newBuilder();
-            byTopic.values().forEach(out::addTopics);
-            response.onNext(out.build());
+            SplicedMessage out = SplicedMessage.of(FetchResponse.getDefaultInstance());
+            byTopic.values().forEach(topic -> out.add(FetchResponse.TOPICS_FIELD_NUMBER, topic));
+            response.onNext(out);
             response.onCompleted();
         });
     }

@@ -4,7 +4,9 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.ServerCalls;
 import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.proto.v1.ReplicationGrpc;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
@@ -25,8 +27,11 @@ public final class InternalServer {
      * @param registeredBroker whether an id is a broker registered with the controller (fenced or not)
      */
     public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker) {
+        ReplicationService replication = new ReplicationService(replicaManager, registeredBroker);
         this.server = builder
-            .addService(new ReplicationService(replicaManager, registeredBroker))
+            // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced).
+            .addService(SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
+                ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced)))
             .addService(health.getHealthService())
             .maxInboundMessageSize(64 * 1024 * 1024)
             .build();

@@ -1,6 +1,5 @@
 package io.runnel.broker.grpc;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.partition.FetchRequestParams;
@@ -32,8 +31,11 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         this.registeredBroker = registeredBroker;
     }
 
-    @Override
-    public void replicaFetch(ReplicaFetchRequest request, StreamObserver<ReplicaFetchResponse> response) {
+    /**
+     * ReplicaFetch, answered through {@link SplicingMarshaller}: a ReplicaFetchResponse on the wire
+     * whose record_batches come straight from the log files (bound in {@link InternalServer}).
+     */
+    void replicaFetchSpliced(ReplicaFetchRequest request, StreamObserver<SplicedMessage> response) {
         if (request.getReplicaId() < 0 || request.getMaxWaitMs() < 0 || request.getMinBytes() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("replica_id, max_wait_ms and min_bytes must be >= 0, got "
                 + request.getReplicaId() + ", " + request.getMaxWaitMs() + ", " + request.getMinBytes()).asRuntimeException());
@@ -60,7 +62,7 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                     response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
                     return;
                 }
-                ReplicaFetchResponse.Builder out = ReplicaFetchResponse.newBuilder();
+                SplicedMessage out = SplicedMessage.of(ReplicaFetchResponse.getDefaultInstance());
                 for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
                     FetchPartitionResult r = e.getValue();
                     ReplicaFetchPartitionData.Builder data = ReplicaFetchPartitionData.newBuilder()
@@ -72,12 +74,10 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
                         data.setDivergingEpoch(DivergingEpoch.newBuilder().setEpoch(r.divergingEpoch().epoch())
                             .setEndOffset(r.divergingEpoch().endOffset()));
                     }
-                    if (r.records().size() > 0) {
-                        data.setRecordBatches(UnsafeByteOperations.unsafeWrap(r.records().toByteBuffer()));
-                    }
-                    out.addPartitions(data);
+                    out.add(ReplicaFetchResponse.PARTITIONS_FIELD_NUMBER, SplicedMessage.of(data.build())
+                        .add(ReplicaFetchPartitionData.RECORD_BATCHES_FIELD_NUMBER, r.records()));
                 }
-                response.onNext(out.build());
+                response.onNext(out);
                 response.onCompleted();
             });
     }
