@@ -1,8 +1,6 @@
 package io.runnel.broker.grpc;
 
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCalls;
 import io.runnel.broker.metadata.ClusterView;
@@ -14,7 +12,6 @@ import io.runnel.proto.v1.ProduceRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The broker's client listener: lifecycle only. Serves the client-facing Broker, Admin and Group
@@ -29,8 +26,7 @@ public final class BrokerServer {
      */
     public static final int FLOW_CONTROL_WINDOW = 8 << 20;
 
-    private final Server server;
-    private final HealthStatusManager health = new HealthStatusManager();
+    private final GrpcListener listener;
 
     /** @param builder a Netty builder on a port (see {@link #FLOW_CONTROL_WINDOW}), or an in-process one */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
@@ -52,16 +48,13 @@ public final class BrokerServer {
                 new io.runnel.broker.group.GroupQueries(groups), cluster));
         }
         BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults);
-        this.server = builder
+        this.listener = new GrpcListener(builder
             // Produced batches are read into one array and appended from it (BrokerService.produce);
             // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).
             .addService(SplicingMarshaller.spliced(AliasingMarshaller.requestsAliased(service.bindService(),
                     BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()),
                 BrokerGrpc.getFetchMethod(), ServerCalls.asyncUnaryCall(service::fetchSpliced)))
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .maxInboundMessageSize(64 * 1024 * 1024)
-            .build();
+            .addService(ProtoReflectionServiceV1.newInstance()));
     }
 
     /**
@@ -70,27 +63,17 @@ public final class BrokerServer {
      * @throws IOException naming the cause if the port cannot be bound
      */
     public BrokerServer start() throws IOException {
-        server.start();
-        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        listener.start();
         return this;
     }
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server.getPort();
+        return listener.port();
     }
 
     /** Reports NOT_SERVING, stops taking calls and waits up to 5 s for calls in flight. */
     public void shutdown() {
-        health.enterTerminalState();
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-                server.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.shutdownNow();
-        }
+        listener.shutdown();
     }
 }

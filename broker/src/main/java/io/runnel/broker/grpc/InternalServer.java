@@ -1,14 +1,10 @@
 package io.runnel.broker.grpc;
 
-import io.grpc.Server;
 import io.grpc.ServerBuilder;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ServerCalls;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.proto.v1.ReplicationGrpc;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 
 /**
@@ -18,8 +14,7 @@ import java.util.function.IntPredicate;
  * items 2 and 3) can tie it to the calling broker.
  */
 public final class InternalServer {
-    private final Server server;
-    private final HealthStatusManager health = new HealthStatusManager();
+    private final GrpcListener listener;
 
     /**
      * @param builder          a Netty builder on the internal port (see {@link BrokerServer#FLOW_CONTROL_WINDOW}),
@@ -28,13 +23,10 @@ public final class InternalServer {
      */
     public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker) {
         ReplicationService replication = new ReplicationService(replicaManager, registeredBroker);
-        this.server = builder
+        this.listener = new GrpcListener(builder
             // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced).
             .addService(SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
-                ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced)))
-            .addService(health.getHealthService())
-            .maxInboundMessageSize(64 * 1024 * 1024)
-            .build();
+                ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced))));
     }
 
     /**
@@ -43,27 +35,17 @@ public final class InternalServer {
      * @throws IOException naming the cause if the port cannot be bound
      */
     public InternalServer start() throws IOException {
-        server.start();
-        health.setStatus("", ServingStatus.SERVING);
+        listener.start();
         return this;
     }
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server.getPort();
+        return listener.port();
     }
 
-    /** Stops taking calls and waits up to 5 s for fetches in flight (long polls end at their max wait). */
+    /** Reports NOT_SERVING, stops taking calls and waits up to 5 s for calls in flight. */
     public void shutdown() {
-        health.enterTerminalState();
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-                server.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            server.shutdownNow();
-        }
+        listener.shutdown();
     }
 }

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -35,7 +33,6 @@ class ProduceRequestTest {
     @TempDir
     static Path tmp;
     private static TestCluster cluster;
-    private static ManagedChannel channel;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
@@ -43,13 +40,11 @@ class ProduceRequestTest {
         cluster = TestCluster.start(tmp, 1, Map.of());
         cluster.createTopic("dup", 2, 1, Map.of());
         cluster.awaitLeadsAll(1, "dup", 2);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
-        broker = BrokerGrpc.newBlockingStub(channel);
+        broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
     }
 
     @AfterAll
     static void stop() {
-        channel.shutdownNow();
         cluster.close();
     }
 

@@ -3,8 +3,6 @@ package io.runnel.broker.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -36,7 +34,6 @@ class ProduceValidationTest {
     @TempDir
     static Path tmp;
     private static TestCluster cluster;
-    private static ManagedChannel channel;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
@@ -46,13 +43,11 @@ class ProduceValidationTest {
         cluster.createTopic("minisr", 1, 1, Map.of("min.insync.replicas", "2"));
         cluster.awaitLeadsAll(1, "idem", 1);
         cluster.awaitLeadsAll(1, "minisr", 1);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
-        broker = BrokerGrpc.newBlockingStub(channel);
+        broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
     }
 
     @AfterAll
     static void stop() {
-        channel.shutdownNow();
         cluster.close();
     }
 

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -46,7 +44,6 @@ class ProtoContractsTest {
     @TempDir
     static Path tmp;
     private static TestCluster cluster;
-    private static ManagedChannel channel;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
@@ -54,13 +51,11 @@ class ProtoContractsTest {
         cluster = TestCluster.start(tmp, 1, Map.of());
         cluster.createTopic("contracts", 2, 1, Map.of());
         cluster.awaitLeadsAll(1, "contracts", 2);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
-        broker = BrokerGrpc.newBlockingStub(channel);
+        broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
     }
 
     @AfterAll
     static void stop() {
-        channel.shutdownNow();
         cluster.close();
     }
 

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -31,6 +33,7 @@ import org.awaitility.Awaitility;
 public final class TestCluster implements AutoCloseable {
     private final Map<Integer, NodeConfig> configs = new TreeMap<>();
     private final Map<Integer, RunnelNode> running = new TreeMap<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
 
     private TestCluster() {
     }
@@ -161,8 +164,16 @@ public final class TestCluster implements AutoCloseable {
         return node(id).replicaManager().partition(new TopicPartition(topic, partition)).orElseThrow().logEndOffset();
     }
 
+    /** A plaintext channel to node {@code id}'s client port, shut down by {@link #close}. */
+    public ManagedChannel clientChannel(int id) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(id)).usePlaintext().build();
+        channels.add(channel);
+        return channel;
+    }
+
     @Override
     public void close() {
+        channels.forEach(ManagedChannel::shutdownNow);
         running.values().forEach(RunnelNode::halt);
         running.clear();
     }
