@@ -81,7 +81,7 @@ class RunnelNodeClusterTest {
         p.setProperty("node.id", Integer.toString(id));
         p.setProperty("listener", "127.0.0.1:" + ports.get(id)[0]);
         p.setProperty("controller.listener", "127.0.0.1:" + ports.get(id)[1]);
-        p.setProperty("internal.listener", "127.0.0.1:" + ports.get(id)[2]);
+        p.setProperty("internal.listener", "127.0.0.1:0"); // the node binds a free one and registers it
         p.setProperty("advertised.host", "127.0.0.1");
         p.setProperty("quorum.voters", voters);
         p.setProperty("data.dir", tmp.resolve("node-" + id).toString());

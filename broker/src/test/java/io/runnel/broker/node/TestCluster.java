@@ -46,12 +46,10 @@ public final class TestCluster implements AutoCloseable {
         TestCluster cluster = new TestCluster();
         int[] clientPorts = new int[nodes + 1];
         int[] controllerPorts = new int[nodes + 1];
-        int[] internalPorts = new int[nodes + 1];
         StringBuilder voters = new StringBuilder();
         for (int id = 1; id <= nodes; id++) {
             clientPorts[id] = freePort();
             controllerPorts[id] = freePortPair();
-            internalPorts[id] = freePort();
             voters.append(voters.length() == 0 ? "" : ",").append(id).append("@127.0.0.1:").append(controllerPorts[id]);
         }
         for (int id = 1; id <= nodes; id++) {
@@ -59,7 +57,9 @@ public final class TestCluster implements AutoCloseable {
             p.setProperty("node.id", Integer.toString(id));
             p.setProperty("listener", "127.0.0.1:" + clientPorts[id]);
             p.setProperty("controller.listener", "127.0.0.1:" + controllerPorts[id]);
-            p.setProperty("internal.listener", "127.0.0.1:" + internalPorts[id]);
+            // Port 0: the node binds a free port and registers the one it got. A port picked here and
+            // bound later can be taken meanwhile (an outgoing connection's ephemeral port).
+            p.setProperty("internal.listener", "127.0.0.1:0");
             p.setProperty("advertised.host", "127.0.0.1");
             p.setProperty("quorum.voters", voters.toString());
             p.setProperty("data.dir", dir.resolve("node-" + id).toString());
@@ -100,7 +100,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** The node's internal listener port (Replication; only brokers may call it). */
     public int internalPort(int id) {
-        return configs.get(id).internalListener().getPort();
+        return node(id).internalPort();
     }
 
     /** {@code 127.0.0.1:port,...} of every node, running or not. */
