@@ -9,16 +9,12 @@ import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Parses a response with large {@code bytes} fields (fetched or replicated record batches) from one array that
@@ -57,24 +53,12 @@ public final class AliasingMarshaller<T extends MessageLite> implements MethodDe
      * {@code service} with {@code method}'s requests parsed by an {@link AliasingMarshaller}; every
      * other method, and the schema (for reflection), as they were.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    @SuppressWarnings("unchecked")
     public static <Q extends MessageLite, R> ServerServiceDefinition requestsAliased(ServerServiceDefinition service,
                                                                                    MethodDescriptor<Q, R> method, Q defaultInstance) {
-        MethodDescriptor<Q, R> aliased = requestsAliased(method, defaultInstance);
-        ServiceDescriptor stock = service.getServiceDescriptor();
-        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(stock.getName())
-            .setSchemaDescriptor(stock.getSchemaDescriptor());
-        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-        for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
-            boolean replaced = m.getMethodDescriptor().getFullMethodName().equals(method.getFullMethodName());
-            ServerMethodDefinition<?, ?> bound = replaced
-                ? ServerMethodDefinition.create(aliased, (ServerCallHandler<Q, R>) m.getServerCallHandler()) : m;
-            descriptor.addMethod(bound.getMethodDescriptor());
-            methods.add(bound);
-        }
-        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
-        methods.forEach(m -> out.addMethod((ServerMethodDefinition) m));
-        return out.build();
+        ServerMethodDefinition<Q, R> stock = (ServerMethodDefinition<Q, R>) service.getMethod(method.getFullMethodName());
+        return MethodRebinding.replace(service,
+            ServerMethodDefinition.create(requestsAliased(method, defaultInstance), stock.getServerCallHandler()));
     }
 
     /**

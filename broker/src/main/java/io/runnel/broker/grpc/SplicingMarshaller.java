@@ -6,15 +6,13 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.runnel.grpc.MethodRebinding;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Writes a {@link SplicedMessage} as a response: gRPC drains the stream into its transport buffers,
@@ -47,23 +45,10 @@ final class SplicingMarshaller implements MethodDescriptor.Marshaller<SplicedMes
      * {@code service} with {@code method} answered by {@code handler} through this marshaller; every
      * other method, and the schema (for reflection), as they were.
      */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     static <Q, R> ServerServiceDefinition spliced(ServerServiceDefinition service, MethodDescriptor<Q, R> method,
                                                   ServerCallHandler<Q, SplicedMessage> handler) {
         MethodDescriptor<Q, SplicedMessage> bound = method.toBuilder(method.getRequestMarshaller(), INSTANCE).build();
-        ServiceDescriptor stock = service.getServiceDescriptor();
-        ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(stock.getName())
-            .setSchemaDescriptor(stock.getSchemaDescriptor());
-        List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
-        for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
-            boolean replaced = m.getMethodDescriptor().getFullMethodName().equals(method.getFullMethodName());
-            ServerMethodDefinition<?, ?> kept = replaced ? ServerMethodDefinition.create(bound, handler) : m;
-            descriptor.addMethod(kept.getMethodDescriptor());
-            methods.add(kept);
-        }
-        ServerServiceDefinition.Builder out = ServerServiceDefinition.builder(descriptor.build());
-        methods.forEach(m -> out.addMethod((ServerMethodDefinition) m));
-        return out.build();
+        return MethodRebinding.replace(service, ServerMethodDefinition.create(bound, handler));
     }
 
     /** The message's encoding, drained in one pass; read() is there for a caller that does not drain. */

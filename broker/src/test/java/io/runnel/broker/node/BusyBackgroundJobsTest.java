@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FetchPartition;
@@ -44,9 +43,6 @@ class BusyBackgroundJobsTest {
     @AfterEach
     void tearDown() {
         release.countDown();
-        if (channel != null) {
-            channel.shutdownNow();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -57,7 +53,7 @@ class BusyBackgroundJobsTest {
         cluster = TestCluster.start(tmp, 1, Map.of("controller.call.threads", "1", "log.retention.check.interval.ms", "50"));
         cluster.createTopic("t", 1, 1, Map.of());
         RunnelNode node = cluster.node(1);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
+        channel = cluster.clientChannel(1); // closed with the cluster
         for (ScheduledExecutorService stuck : List.of(node.executors().logMaintenance(), node.executors().controllerCalls())) {
             CountDownLatch running = new CountDownLatch(1);
             stuck.execute(() -> {

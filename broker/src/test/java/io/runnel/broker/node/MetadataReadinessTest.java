@@ -9,7 +9,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FetchPartition;
@@ -62,9 +61,6 @@ class MetadataReadinessTest {
     @AfterEach
     void tearDown() {
         release.countDown();
-        if (channel != null) {
-            channel.shutdownNow();
-        }
         if (cluster != null) {
             cluster.close();
         }
@@ -83,7 +79,7 @@ class MetadataReadinessTest {
                 Thread.currentThread().interrupt();
             }
         });
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(victim)).usePlaintext().build();
+        channel = cluster.clientChannel(victim); // closed with the cluster
         // Registered (so the controller knows where its metadata must reach), but nothing applied.
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> restarted.controllerClient().brokerEpoch() >= 0);
         assertFalse(restarted.controllerClient().readiness().isReady());
