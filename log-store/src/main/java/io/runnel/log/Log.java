@@ -626,8 +626,11 @@ public final class Log implements Closeable {
         return flusher.groupCommit().syncCount();
     }
 
-    /** Runs {@code hook} in the thread that starts each sync, before it forces anything: for tests. */
-    void beforeSyncForTest(Runnable hook) {
+    /**
+     * Runs {@code hook} in the thread that starts each sync, before it forces anything: for tests
+     * (here and in the broker's, which hold an fsync to see who waits for it).
+     */
+    public void beforeSyncForTest(Runnable hook) {
         flusher.beforeSyncForTest(hook);
     }
 

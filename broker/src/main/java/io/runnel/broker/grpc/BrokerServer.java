@@ -3,7 +3,11 @@ package io.runnel.broker.grpc;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCalls;
+import io.runnel.broker.group.GroupCoordinator;
+import io.runnel.broker.group.GroupOffsets;
+import io.runnel.broker.group.GroupQueries;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.grpc.AliasingMarshaller;
@@ -12,6 +16,7 @@ import io.runnel.proto.v1.ProduceRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The broker's client listener: lifecycle only. Serves the client-facing Broker, Admin and Group
@@ -27,6 +32,7 @@ public final class BrokerServer {
     public static final int FLOW_CONTROL_WINDOW = 8 << 20;
 
     private final GrpcListener listener;
+    private final CallExecutors calls;
 
     /** @param builder a Netty builder on a port (see {@link #FLOW_CONTROL_WINDOW}), or an in-process one */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
@@ -39,16 +45,17 @@ public final class BrokerServer {
      * @param topicDefaults the node's default topic settings, for what Metadata says of a topic
      */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
-                        BrokerMetrics metrics, io.runnel.broker.group.GroupCoordinator groups, Map<String, String> topicDefaults) {
-        if (cluster instanceof io.runnel.broker.metadata.ControllerClient controllers) {
+                        BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults) {
+        if (cluster instanceof ControllerClient controllers) {
             builder.addService(new AdminService(controllers));
         }
         if (groups != null) {
-            builder.addService(new GroupService(groups, new io.runnel.broker.group.GroupOffsets(groups, clock),
-                new io.runnel.broker.group.GroupQueries(groups), cluster));
+            builder.addService(new GroupService(groups, new GroupOffsets(groups, clock), new GroupQueries(groups), cluster));
         }
-        BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults);
-        this.listener = new GrpcListener(builder
+        // Produce and Fetch run on the event loop; admin, group and the rest on a pool (CallExecutors).
+        this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod()), "client-calls");
+        BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock());
+        this.listener = new GrpcListener(builder.directExecutor().callExecutor(calls)
             // Produced batches are read into one array and appended from it (BrokerService.produce);
             // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).
             .addService(SplicingMarshaller.spliced(AliasingMarshaller.requestsAliased(service.bindService(),
@@ -75,5 +82,6 @@ public final class BrokerServer {
     /** Reports NOT_SERVING, stops taking calls and waits up to 5 s for calls in flight. */
     public void shutdown() {
         listener.shutdown();
+        calls.close();
     }
 }

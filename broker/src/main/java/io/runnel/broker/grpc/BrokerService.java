@@ -57,6 +57,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * The client-facing Broker service: validates requests, converts between protobuf and the broker's
@@ -70,9 +71,13 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final BrokerMetrics metrics;
     /** The node's default topic settings ({@code default.*} without the prefix). */
     private final Map<String, String> topicDefaults;
+    /** Runs appends that wait for an fsync, off the event loop that Produce runs on (CallExecutors). */
+    private final Executor mayBlock;
 
+    /** @param mayBlock runs the appends to partitions with flush.policy=sync (they wait for the fsync) */
     BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
-                  Map<String, String> topicDefaults) {
+                  Map<String, String> topicDefaults, Executor mayBlock) {
+        this.mayBlock = mayBlock;
         this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
         this.cluster = cluster;
@@ -177,7 +182,11 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 }
             }
         }
-        replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches).whenComplete((results, error) -> {
+        CompletableFuture<Map<TopicPartition, ProduceResult>> appended = replicaManager.appendMayBlock(batches.keySet())
+            ? CompletableFuture.supplyAsync(() -> replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches),
+                mayBlock).thenCompose(f -> f)
+            : replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches);
+        appended.whenComplete((results, error) -> {
             if (error != null) {
                 response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());
                 return;

@@ -23,7 +23,9 @@ public final class InternalServer {
      */
     public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker) {
         ReplicationService replication = new ReplicationService(replicaManager, registeredBroker);
-        this.listener = new GrpcListener(builder
+        // ReplicaFetch never blocks (a long poll waits in the purgatory, not on a thread), so it runs on the
+        // event loop that read it, with no hand-off to an executor and back (CallExecutors says why).
+        this.listener = new GrpcListener(builder.directExecutor()
             // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced).
             .addService(SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
                 ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced))));

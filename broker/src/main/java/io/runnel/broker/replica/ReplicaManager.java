@@ -9,6 +9,7 @@ import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperationPurgatory;
 import io.runnel.log.FileSlice;
+import io.runnel.log.FlushPolicy;
 import io.runnel.log.InvalidOffsetException;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
@@ -23,6 +24,8 @@ import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,6 +114,20 @@ public final class ReplicaManager implements Closeable {
     public Optional<Partition> partition(TopicPartition tp) {
         Hosted h = partitions.get(tp);
         return h == null ? Optional.empty() : Optional.of(h.partition());
+    }
+
+    /**
+     * Whether appending to any of {@code tps} waits for an fsync ({@code flush.policy=sync}), so a
+     * caller on an event-loop thread hands the append to a thread that may block.
+     */
+    public boolean appendMayBlock(Collection<TopicPartition> tps) {
+        for (TopicPartition tp : tps) {
+            Hosted h = partitions.get(tp);
+            if (h != null && h.config().log().flushPolicy() == FlushPolicy.SYNC) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Map<TopicPartition, Partition> partitions() {
@@ -296,17 +313,32 @@ public final class ReplicaManager implements Closeable {
                 + minBytes + ", " + maxBytes);
         }
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        Map<TopicPartition, FetchPartitionResult> first = readAll(maxBytes, requests);
+        List<TopicPartition> watermarkMoved = new ArrayList<>(0);
+        Map<TopicPartition, FetchPartitionResult> first = readAll(maxBytes, requests, watermarkMoved::add);
+        // A follower's progress moved the watermark: acks=all produces and consumers go on, completed
+        // here on the fetch's own thread (no hand-off; this is not inside another operation's check).
+        for (TopicPartition tp : watermarkMoved) {
+            producePurgatory.checkAndComplete(tp);
+            fetchPurgatory.checkAndComplete(tp);
+        }
         if (maxWaitMs == 0 || DelayedFetch.satisfies(first, Math.max(1, minBytes))) {
             response.complete(first);
             return response;
         }
-        DelayedFetch delayed = new DelayedFetch(maxWaitMs, Math.max(1, minBytes), () -> readAll(maxBytes, requests), response);
+        // A re-read runs inside the fetch purgatory's check of another operation: completing operations
+        // from there would re-enter it, so a watermark it moves is handed to the purgatory's thread.
+        DelayedFetch delayed = new DelayedFetch(maxWaitMs, Math.max(1, minBytes), () -> readAll(maxBytes, requests,
+            tp -> executors.purgatory().execute(() -> {
+                producePurgatory.checkAndComplete(tp);
+                fetchPurgatory.checkAndComplete(tp);
+            })), response);
         fetchPurgatory.tryCompleteElseWatch(delayed, requests.keySet());
         return response;
     }
 
-    private Map<TopicPartition, FetchPartitionResult> readAll(int maxBytes, Map<TopicPartition, FetchRequestParams> requests) {
+    /** @param watermarkMoved told of each partition whose high watermark this read (a follower's fetch) moved */
+    private Map<TopicPartition, FetchPartitionResult> readAll(int maxBytes, Map<TopicPartition, FetchRequestParams> requests,
+                                                             Consumer<TopicPartition> watermarkMoved) {
         Map<TopicPartition, FetchPartitionResult> results = new LinkedHashMap<>();
         long remaining = maxBytes;
         boolean first = true;
@@ -336,11 +368,7 @@ public final class ReplicaManager implements Closeable {
                     first = false;
                 }
                 if (params.fromFollower() && p.highWatermark() > hwBefore) {
-                    // A follower's progress moved the watermark: acks=all produces and consumers can go on.
-                    executors.purgatory().execute(() -> {
-                        producePurgatory.checkAndComplete(tp);
-                        fetchPurgatory.checkAndComplete(tp);
-                    });
+                    watermarkMoved.accept(tp);
                 }
             } catch (OffsetOutOfRangeException ex) {
                 // errors.proto: the consumer resets from these bounds, so they come with the error.
