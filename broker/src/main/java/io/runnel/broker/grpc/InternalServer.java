@@ -26,9 +26,12 @@ public final class InternalServer {
         // ReplicaFetch never blocks (a long poll waits in the purgatory, not on a thread), so it runs on the
         // event loop that read it, with no hand-off to an executor and back (CallExecutors says why).
         this.listener = new GrpcListener(builder.directExecutor()
-            // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced).
-            .addService(SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
-                ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced))));
+            // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced),
+            // answering a ReplicaFetch or each request of a follower's ReplicaFetchStream.
+            .addService(SplicingMarshaller.spliced(
+                SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
+                    ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced)),
+                ReplicationGrpc.getReplicaFetchStreamMethod(), ServerCalls.asyncBidiStreamingCall(replication::replicaFetchStreamSpliced))));
     }
 
     /**

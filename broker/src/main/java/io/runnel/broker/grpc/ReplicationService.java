@@ -35,6 +35,14 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
      * ReplicaFetch, answered through {@link SplicingMarshaller}: a ReplicaFetchResponse on the wire
      * whose record_batches come straight from the log files (bound in {@link InternalServer}).
      */
+    /**
+     * ReplicaFetchStream: every request served as {@link #replicaFetchSpliced} serves one, answered
+     * on the stream (bound in {@link InternalServer}).
+     */
+    StreamObserver<ReplicaFetchRequest> replicaFetchStreamSpliced(StreamObserver<SplicedMessage> responses) {
+        return ReplicaFetchStream.open(responses, this::replicaFetchSpliced);
+    }
+
     void replicaFetchSpliced(ReplicaFetchRequest request, StreamObserver<SplicedMessage> response) {
         if (request.getReplicaId() < 0 || request.getMaxWaitMs() < 0 || request.getMinBytes() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("replica_id, max_wait_ms and min_bytes must be >= 0, got "

@@ -95,6 +95,11 @@ final class InProcessCluster implements AutoCloseable {
         controller.fence(id);
     }
 
+    /** Node {@code id}'s internal (replication) port. */
+    int internalPort(int id) {
+        return internalPorts.get(id);
+    }
+
     Node node(int id) {
         return nodes.get(id);
     }
