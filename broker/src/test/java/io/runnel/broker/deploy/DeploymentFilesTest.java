@@ -185,6 +185,7 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("io.runnel.broker.node.HealthCheck"));
         assertTrue(dockerfile.contains("EXPOSE 9092 9093 9192 9193 9404"));
         assertTrue(dockerfile.contains("! -name '*-tests.jar'"), "the broker's test jar stays out of the image");
-        assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-Dio.grpc.netty.shaded.io.netty.tryReflectionSetAccessible=true\""));
+        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
     }
 }

@@ -154,12 +154,14 @@ final class Perf {
         long numRecords;
         @Option(names = "--timeout-ms", defaultValue = "10000", description = "give up after this long without records")
         long timeoutMs;
+        @Option(names = "--fetch-max-bytes", defaultValue = "52428800", description = "bytes one fetch may return (each partition at most 1 MiB)")
+        int fetchMaxBytes;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             try (RunnelAdmin admin = new RunnelAdmin(perf.root.bootstrap);
-                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, RunnelConsumer.OffsetReset.EARLIEST, 8 << 20)) {
+                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, RunnelConsumer.OffsetReset.EARLIEST, fetchMaxBytes)) {
                 int partitions = admin.describeTopic(topic).getPartitionsCount();
                 List<TopicPartition> tps = new ArrayList<>();
                 for (int p = 0; p < partitions; p++) {

@@ -61,6 +61,10 @@ public final class RunnelConsumer implements Closeable {
     private final GroupConsumer group;
     private final ClientInterceptor[] interceptors;
 
+    /**
+     * @param fetchMaxBytes bytes one fetch may return across its partitions (Kafka's
+     *                      {@code fetch.max.bytes}); each partition returns at most 1 MiB of it
+     */
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes) {
         this(bootstrapServers, reset, fetchMaxBytes, null);
     }

@@ -3,7 +3,12 @@ package io.runnel.client.consumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.MethodDescriptor;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
@@ -11,11 +16,13 @@ import io.runnel.client.common.TopicPartition;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
+import io.runnel.proto.v1.FetchRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
@@ -111,6 +118,38 @@ class FetcherTest {
                 assertTrue(c.outOfRange());
                 assertEquals(1_000L, c.fromOffset());
                 assertTrue(c.records().isEmpty());
+            } finally {
+                fetcher.close();
+            }
+        }
+    }
+
+    @Test
+    void eachPartitionAsksForAtMostOneMebibyte_whateverTheWholeFetchMayReturn() {
+        List<FetchRequest> sent = new CopyOnWriteArrayList<>();
+        ClientInterceptor recording = new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void sendMessage(Q message) {
+                        if (message instanceof FetchRequest request) {
+                            sent.add(request);
+                        }
+                        super.sendMessage(message);
+                    }
+                };
+            }
+        };
+        try (Bootstrap bootstrap = new Bootstrap(cluster.bootstrap())) {
+            Fetcher fetcher = new Fetcher(bootstrap, new ClusterMetadata(bootstrap), 50 << 20, new ClientInterceptor[] {recording});
+            try {
+                fetcher.retarget(Map.of(TP, 0L));
+                pollUntil(fetcher, seen -> !seen.isEmpty());
+                FetchRequest first = sent.get(0);
+                assertEquals(50 << 20, first.getMaxBytes());
+                assertEquals(Fetcher.MAX_PARTITION_FETCH_BYTES, first.getTopics(0).getPartitions(0).getPartitionMaxBytes());
+                assertEquals(1 << 20, Fetcher.MAX_PARTITION_FETCH_BYTES);
             } finally {
                 fetcher.close();
             }
