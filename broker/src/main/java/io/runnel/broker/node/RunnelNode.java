@@ -157,7 +157,8 @@ public final class RunnelNode implements Closeable {
                 }
             }, config.replicaLagTimeMaxMs(), 5000);
         metrics = new BrokerMetrics(replicaManager);
-        MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
+        MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults(),
+            () -> controllerClient == null ? -1 : controllerClient.brokerEpoch());
         groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), executors.groups(),
             this::createTopic);
         // The internal listener is bound first: with port 0 its bound port is what registration advertises.
