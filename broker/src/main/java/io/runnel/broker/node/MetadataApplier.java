@@ -81,7 +81,7 @@ final class MetadataApplier {
         long registered = registrationEpoch.getAsLong();
         if (!orphansRemoved && registered >= 0 && image.offset() >= registered) {
             orphansRemoved = true;
-            replicaManager.removeOrphanDirectories();
+            replicaManager.removeOrphanDirectories(mine.keySet());
         }
     }
 

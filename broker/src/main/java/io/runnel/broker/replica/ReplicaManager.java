@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -183,11 +184,12 @@ public final class ReplicaManager implements Closeable {
     }
 
     /**
-     * Deletes partition directories this broker does not host (see {@link PartitionDirectories}).
-     * Call only once the applied metadata holds everything up to this broker's registration.
+     * Deletes partition directories of partitions not in {@code hosted} (see {@link PartitionDirectories}).
+     * Call only with the partitions metadata gives this broker, once the applied metadata holds
+     * everything up to its registration (a log that failed to open is still kept).
      */
-    public List<String> removeOrphanDirectories() {
-        return directories.removeOrphans(partitions.keySet());
+    public List<String> removeOrphanDirectories(Set<TopicPartition> hosted) {
+        return directories.removeOrphans(hosted);
     }
 
     private Hosted open(TopicPartition tp, PartitionConfig config, String topicId) {
