@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.TopicPartition;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.proto.v1.ErrorCode;
 import java.io.IOException;
@@ -63,7 +65,9 @@ class LostLogDirectoryTest {
         cluster.createTopic("unclean", 1, 2, Map.of("unclean.leader.election.enable", "true"));
         for (String topic : List.of("clean", "unclean")) {
             assertEquals(Set.of(victim, follower), Set.copyOf(partition(witness, topic).replicas()));
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> partition(witness, topic).isr().size() == 2);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> partition(witness, topic).isr().size() == 2
+                && cluster.node(partition(witness, topic).leader()).replicaManager().partition(new TopicPartition(topic, 0))
+                    .map(Partition::isLeader).orElse(false));
         }
         Records records = new Records(cluster);
         List<String> acked = new ArrayList<>();

@@ -67,6 +67,11 @@ class TopicIdStorageTest {
         admin.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("reused").addNames("gone").build()).getResultsList()
             .forEach(r -> assertEquals(ErrorCode.NONE, r.getError(), r.getErrorMessage()));
         cluster.createTopic("reused", 1, 2, Map.of());
+        TopicPartition tp = new TopicPartition("reused", 0);
+        // Node 1's image holds the new topic (two replicas), and its leader hosts it.
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> partition(1, "reused").replicas().size() == 2
+            && cluster.node(partition(1, "reused").leader()).replicaManager().partition(tp).map(Partition::isLeader)
+                .orElse(false));
         List<String> fresh = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             assertEquals(ErrorCode.NONE, records.produceAcksAll(partition(1, "reused").leader(), "reused", "new-" + i));
@@ -78,7 +83,6 @@ class TopicIdStorageTest {
         // The node hosts the new topic again, and leads it.
         List<Integer> target = new ArrayList<>(List.of(down));
         target.addAll(partition(1, "reused").replicas());
-        TopicPartition tp = new TopicPartition("reused", 0);
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             PartitionInfo p = partition(1, "reused");
             if (!p.replicas().contains(down)) {
