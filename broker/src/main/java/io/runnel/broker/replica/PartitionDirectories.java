@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -79,7 +80,7 @@ final class PartitionDirectories {
      * @return the names of the directories deleted
      */
     List<String> removeOrphans(Set<TopicPartition> hosted) {
-        Set<String> keep = new java.util.HashSet<>();
+        Set<String> keep = new HashSet<>();
         hosted.forEach(tp -> keep.add(tp.dirName()));
         List<String> removed = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dataDir)) {

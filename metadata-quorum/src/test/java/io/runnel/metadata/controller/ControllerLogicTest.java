@@ -13,6 +13,8 @@ import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
 import io.runnel.proto.v1.MetadataImageProto;
+import io.runnel.proto.v1.MetadataRecord;
+import io.runnel.proto.v1.PartitionChangeRecord;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -269,8 +271,8 @@ class ControllerLogicTest {
                 List.of(leader)));
             if (leader != 1) { // make broker 1 the only ISR member
                 p = image.topics().get(topic).partitions().get(0);
-                apply(MetadataBatch.newBuilder().addRecords(io.runnel.proto.v1.MetadataRecord.newBuilder().setPartitionChange(
-                    io.runnel.proto.v1.PartitionChangeRecord.newBuilder().setTopic(topic).setPartition(0)
+                apply(MetadataBatch.newBuilder().addRecords(MetadataRecord.newBuilder().setPartitionChange(
+                    PartitionChangeRecord.newBuilder().setTopic(topic).setPartition(0)
                         .setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(1).addIsr(1))).build());
             }
         }
