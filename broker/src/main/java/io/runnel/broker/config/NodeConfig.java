@@ -3,6 +3,7 @@ package io.runnel.broker.config;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.controller.TopicConfigs;
+import io.runnel.metadata.quorum.QuorumSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +46,9 @@ import java.util.regex.Pattern;
  * @param threads         sizes of the log-flush and controller-call pools
  * @param maxPartitionsPerTopic the most partitions the controller lets a topic have
  *                        ({@code max.partitions.per.topic})
+ * @param clusterId       the cluster this node belongs to ({@code cluster.id}, a UUID; the Raft group
+ *                        id, and written into {@code meta.properties} when the data dir is formatted:
+ *                        a node whose data dir names another cluster refuses to start)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -51,7 +56,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
-                         long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic) {
+                         long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
+                         UUID clusterId) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -86,6 +92,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
     public static final String LOG_FLUSH_THREADS = "log.flush.threads";
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
+    /** The cluster's id, a UUID, the same on every node (default: the one every Runnel cluster had before). */
+    public static final String CLUSTER_ID = "cluster.id";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
@@ -96,7 +104,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
-        MAX_PARTITIONS_PER_TOPIC);
+        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -202,13 +210,20 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Integer.toString(ThreadSettings.DEFAULTS.controllerCallThreads()));
         int maxPartitions = intIn(settings, MAX_PARTITIONS_PER_TOPIC, 1, 1_000_000, problems,
             Integer.toString(QuorumController.DEFAULT_MAX_PARTITIONS_PER_TOPIC));
+        UUID clusterId = QuorumSettings.DEFAULT_CLUSTER_ID;
+        try {
+            clusterId = UUID.fromString(settings.getOrDefault(CLUSTER_ID, clusterId.toString()));
+        } catch (IllegalArgumentException e) {
+            problems.add(CLUSTER_ID + " must be a UUID, got '" + settings.get(CLUSTER_ID) + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
-            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions);
+            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
+            clusterId);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

@@ -63,6 +63,8 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private final int port;
     private final InetSocketAddress internalEndpoint;
     private final String rack;
+    /** The log directory's id (meta.properties), registered so the controller sees a replaced directory. */
+    private final String directoryId;
     /** Blocking calls to the active controller (AlterPartition, admin forwards) and watch retries. */
     private final ScheduledExecutorService calls;
     /**
@@ -87,17 +89,19 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @param host        advertised host of the client listener
      * @param port        port of the client listener
      * @param internalEndpoint advertised host and port of the internal listener (Replication)
+     * @param directoryId the data dir's id ({@code meta.properties}); empty for none
      * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
     public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port,
-                            InetSocketAddress internalEndpoint, String rack, ScheduledExecutorService calls,
+                            InetSocketAddress internalEndpoint, String rack, String directoryId, ScheduledExecutorService calls,
                             long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.host = host;
         this.port = port;
         this.internalEndpoint = internalEndpoint;
         this.rack = rack;
+        this.directoryId = directoryId;
         this.calls = calls;
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "controller-session-" + brokerId);
@@ -163,6 +167,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
                 .setInternalEndpoint(Endpoint.newBuilder().setHost(internalEndpoint.getHostString())
                     .setPort(internalEndpoint.getPort()))
+                .setDirectoryId(directoryId)
                 .build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();

@@ -9,14 +9,20 @@ import io.runnel.log.LogConfig;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.TopicInfo;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Turns each new metadata image into this broker's partition roles: opens and leads or follows
  * the partitions it is a replica of, with their topic's settings over the node's defaults, and
  * drops (and deletes) replicas of topics that are gone or moved elsewhere.
+ *
+ * <p>Partitions are keyed by topic id as well as name: a topic deleted and re-created under the
+ * same name (both in one image, as a broker that was behind sees them) has its old replica deleted
+ * and a new, empty log opened, never the old one kept. Once the applied image has reached this
+ * broker's registration (so it holds every topic and deletion before it came back), partition
+ * directories it does not host are deleted, once per start.
  *
  * <p>Thread-safety: {@link #apply} is synchronized; images arrive in order on one stream.
  */
@@ -24,17 +30,33 @@ final class MetadataApplier {
     private final int brokerId;
     private final ReplicaManager replicaManager;
     private final Map<String, String> nodeDefaults;
-    private final Set<TopicPartition> hosted = new HashSet<>();
+    /** The partitions hosted, and the id of the topic each belongs to. */
+    private final Map<TopicPartition, String> hosted = new HashMap<>();
+    private final LongSupplier registrationEpoch;
+    private boolean orphansRemoved;
 
+    /** For tests: no orphan-directory clean-up. */
     MetadataApplier(int brokerId, ReplicaManager replicaManager, Map<String, String> nodeDefaults) {
+        this(brokerId, replicaManager, nodeDefaults, () -> -1);
+    }
+
+    /**
+     * @param registrationEpoch this broker's registration (its broker epoch, a metadata offset), or
+     *                          -1 before it registered; orphan directories are removed once the
+     *                          applied image reaches it
+     */
+    MetadataApplier(int brokerId, ReplicaManager replicaManager, Map<String, String> nodeDefaults,
+                    LongSupplier registrationEpoch) {
         this.brokerId = brokerId;
         this.replicaManager = replicaManager;
         this.nodeDefaults = nodeDefaults;
+        this.registrationEpoch = registrationEpoch;
     }
 
     synchronized void apply(MetadataImage image) {
         Map<TopicPartition, PartitionState> mine = new HashMap<>();
         Map<TopicPartition, PartitionConfig> configs = new HashMap<>();
+        Map<TopicPartition, String> topicIds = new HashMap<>();
         Map<String, Map<Integer, PartitionState>> all = ControllerClient.partitionStates(image);
         for (TopicInfo topic : image.topics().values()) {
             PartitionConfig config = configFor(topic);
@@ -43,17 +65,24 @@ final class MetadataApplier {
                     TopicPartition tp = new TopicPartition(topic.name(), partition);
                     mine.put(tp, state);
                     configs.put(tp, config);
+                    topicIds.put(tp, topic.topicId());
                 }
             });
         }
-        for (TopicPartition tp : Set.copyOf(hosted)) {
-            if (!mine.containsKey(tp)) {
+        for (TopicPartition tp : Set.copyOf(hosted.keySet())) {
+            // Gone, or deleted and re-created under the same name: the old replica's log goes.
+            if (!mine.containsKey(tp) || !hosted.get(tp).equals(topicIds.get(tp))) {
                 replicaManager.removePartition(tp, true);
                 hosted.remove(tp);
             }
         }
-        replicaManager.applyPartitionStates(mine, configs);
-        hosted.addAll(mine.keySet());
+        replicaManager.applyPartitionStates(mine, configs, topicIds);
+        hosted.putAll(topicIds);
+        long registered = registrationEpoch.getAsLong();
+        if (!orphansRemoved && registered >= 0 && image.offset() >= registered) {
+            orphansRemoved = true;
+            replicaManager.removeOrphanDirectories(mine.keySet());
+        }
     }
 
     /** Topic overrides over node defaults; keys that are not log settings are read here. */

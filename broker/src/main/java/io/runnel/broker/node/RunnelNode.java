@@ -15,6 +15,7 @@ import io.runnel.broker.partition.AlterPartitionSender;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
+import io.runnel.log.MetaProperties;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.quorum.QuorumServer;
@@ -112,18 +113,20 @@ public final class RunnelNode implements Closeable {
         if (!Files.isWritable(dataDir)) {
             throw new IOException("data.dir " + dataDir + " is not writable");
         }
+        // Before anything is read or written there: another cluster's or node's directory stops the node.
+        MetaProperties identity = MetaProperties.loadOrFormat(dataDir, config.clusterId().toString(), config.nodeId());
         if (config.isController()) {
             startController(dataDir);
         }
         if (config.isBroker()) {
-            startBroker(dataDir);
+            startBroker(dataDir, identity.directoryId());
         }
         return this;
     }
 
     private void startController(Path dataDir) throws IOException {
         quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
-            config.controllerListener().getHostString(), dataDir.resolve("__raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 1000,
+            config.controllerListener().getHostString(), dataDir.resolve("__raft"), config.clusterId(), 1000,
             10_000, config.quorumJoin())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
             config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic());
@@ -142,7 +145,8 @@ public final class RunnelNode implements Closeable {
             config.controllerListener().getPort() + 1);
     }
 
-    private void startBroker(Path dataDir) throws IOException {
+    /** @param directoryId the data dir's id (meta.properties), registered with the controller */
+    private void startBroker(Path dataDir, String directoryId) throws IOException {
         replicaManager = new ReplicaManager(config.nodeId(), dataDir, Clock.systemUTC(), executors.replica(),
             new AlterPartitionSender() {
                 @Override
@@ -157,7 +161,8 @@ public final class RunnelNode implements Closeable {
                 }
             }, config.replicaLagTimeMaxMs(), 5000);
         metrics = new BrokerMetrics(replicaManager);
-        MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults());
+        MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults(),
+            () -> controllerClient == null ? -1 : controllerClient.brokerEpoch());
         groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), executors.groups(),
             this::createTopic);
         // The internal listener is bound first: with port 0 its bound port is what registration advertises.
@@ -176,7 +181,7 @@ public final class RunnelNode implements Closeable {
             : config.internalAdvertised();
         int port = config.clientListener().getPort();
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port,
-            internalAdvertised, "", executors.controllerCalls(),
+            internalAdvertised, "", directoryId, executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);

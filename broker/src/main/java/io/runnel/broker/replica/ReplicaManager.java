@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +58,7 @@ public final class ReplicaManager implements Closeable {
     public static final long LATEST_TIMESTAMP = -1L;
 
     private final int brokerId;
-    private final Path dataDir;
+    private final PartitionDirectories directories;
     private final Clock clock;
     private final ReplicaExecutors executors;
     private final AlterPartitionSender alterPartition;
@@ -88,7 +89,7 @@ public final class ReplicaManager implements Closeable {
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
         this.brokerId = brokerId;
-        this.dataDir = dataDir;
+        this.directories = new PartitionDirectories(dataDir);
         this.clock = clock;
         this.executors = executors;
         this.alterPartition = alterPartition;
@@ -144,6 +145,16 @@ public final class ReplicaManager implements Closeable {
      * follower, and hands the follower set to the fetchers.
      */
     public void applyPartitionStates(Map<TopicPartition, PartitionState> states, Map<TopicPartition, PartitionConfig> configs) {
+        applyPartitionStates(states, configs, Map.of());
+    }
+
+    /**
+     * As above, opening each new log in a directory that holds its topic's id ({@link PartitionDirectories}).
+     *
+     * @param topicIds each partition's topic id; a partition without one is opened unchecked
+     */
+    public void applyPartitionStates(Map<TopicPartition, PartitionState> states, Map<TopicPartition, PartitionConfig> configs,
+                                     Map<TopicPartition, String> topicIds) {
         Map<TopicPartition, PartitionState> following = new HashMap<>();
         for (Map.Entry<TopicPartition, PartitionState> e : states.entrySet()) {
             TopicPartition tp = e.getKey();
@@ -151,7 +162,7 @@ public final class ReplicaManager implements Closeable {
             if (!state.replicas().contains(brokerId)) {
                 continue;
             }
-            Hosted hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k)));
+            Hosted hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k), topicIds.get(k)));
             PartitionConfig config = configs.get(tp);
             if (config != null && !config.equals(hosted.config())) {
                 // A topic's settings changed (AlterConfigs): the open partition and its log follow at once.
@@ -189,11 +200,20 @@ public final class ReplicaManager implements Closeable {
         }
     }
 
-    private Hosted open(TopicPartition tp, PartitionConfig config) {
+    /**
+     * Deletes partition directories of partitions not in {@code hosted} (see {@link PartitionDirectories}).
+     * Call only with the partitions metadata gives this broker, once the applied metadata holds
+     * everything up to its registration (a log that failed to open is still kept).
+     */
+    public List<String> removeOrphanDirectories(Set<TopicPartition> hosted) {
+        return directories.removeOrphans(hosted);
+    }
+
+    private Hosted open(TopicPartition tp, PartitionConfig config, String topicId) {
         if (config == null) {
             throw new IllegalArgumentException("no config for " + tp);
         }
-        Log replicaLog = Log.open(dataDir.resolve(tp.dirName()), config.log(), clock, executors.logFlush());
+        Log replicaLog = Log.open(directories.prepare(tp, topicId), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
             alterPartition);
         return new Hosted(partition, config);

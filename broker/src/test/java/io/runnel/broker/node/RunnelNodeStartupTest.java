@@ -73,6 +73,29 @@ class RunnelNodeStartupTest {
     }
 
     @Test
+    void aDataDirOfAnotherCluster_stopsTheNode_namingBothIds() throws Exception {
+        // Issue 14 item 1: the data dir names its cluster (meta.properties, written at format time).
+        Path dataDir = tmp.resolve("data");
+        RunnelNode first = new RunnelNode(config(freePort(), freePort(), dataDir)).start();
+        first.halt();
+        String formatted = Files.readString(dataDir.resolve("meta.properties"));
+        assertTrue(formatted.contains("directory.id="), formatted);
+        String ours = NodeConfig.load(new Properties(), Map.of(), "test-1").clusterId().toString();
+
+        Properties other = new Properties();
+        other.putAll(Map.of("node.id", "1", "roles", "broker", "listener", "127.0.0.1:" + freePort(),
+            "internal.listener", "127.0.0.1:0", "quorum.voters", "1@127.0.0.1:" + freePort(), "data.dir", dataDir.toString(),
+            "cluster.id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"));
+        RunnelNode node = new RunnelNode(NodeConfig.load(other, Map.of(), "test"));
+        IOException e = assertThrows(IOException.class, node::start);
+        node.halt();
+        assertTrue(e.getMessage().contains(ours) && e.getMessage().contains("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
+            e.getMessage());
+        // Nothing was written over: the directory still names the cluster it belongs to.
+        assertTrue(Files.readString(dataDir.resolve("meta.properties")).equals(formatted));
+    }
+
+    @Test
     void unusableDataDir_isNamed() throws Exception {
         Path file = tmp.resolve("a-file");
         Files.writeString(file, "not a directory");

@@ -171,6 +171,19 @@ public final class TestCluster implements AutoCloseable {
         return channel;
     }
 
+    /** A plaintext channel to node {@code id}'s controller API (ReassignPartition), shut down by {@link #close}. */
+    public ManagedChannel controllerChannel(int id) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", configs.get(id).controllerListener().getPort())
+            .usePlaintext().build();
+        channels.add(channel);
+        return channel;
+    }
+
+    /** Node {@code id}'s data dir (its logs, meta.properties, and its Raft state under {@code __raft}). */
+    public Path dataDir(int id) {
+        return configs.get(id).dataDir();
+    }
+
     @Override
     public void close() {
         channels.forEach(ManagedChannel::shutdownNow);

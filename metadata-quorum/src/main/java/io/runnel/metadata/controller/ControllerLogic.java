@@ -49,14 +49,27 @@ public final class ControllerLogic {
         return registerBroker(image, brokerId, incarnationId, host, port, null, rack, existingAlive);
     }
 
+    /** A registration without a directory id (unknown: never counted as a replaced directory). */
+    public static MetadataBatch registerBroker(MetadataImage image, int brokerId, String incarnationId, String host, int port,
+                                               Endpoint internal, String rack, boolean existingAlive) {
+        return registerBroker(image, new BrokerRegistrationRequest(brokerId, incarnationId, host, port, internal, rack, ""),
+            existingAlive);
+    }
+
     /**
-     * @param internal      the broker's internal listener (where followers fetch from it), or null
-     *                      for one that serves Replication on its client endpoint
+     * A broker (re)joins. A new incarnation (a restart) leads nothing it led before; one whose log
+     * directory id changed (a replaced, empty disk) also leaves every ISR, the last member too
+     * ({@link #dropReplicasOfLostDirectory}), in the same batch as its registration.
+     *
      * @param existingAlive whether a broker registered with this id is alive (heartbeating)
      * @throws ControllerException DUPLICATE_BROKER_REGISTRATION if another live incarnation holds the id
      */
-    public static MetadataBatch registerBroker(MetadataImage image, int brokerId, String incarnationId, String host, int port,
-                                               Endpoint internal, String rack, boolean existingAlive) {
+    public static MetadataBatch registerBroker(MetadataImage image, BrokerRegistrationRequest request, boolean existingAlive) {
+        int brokerId = request.brokerId();
+        String incarnationId = request.incarnationId();
+        String host = request.host();
+        int port = request.port();
+        Endpoint internal = request.internal();
         if (brokerId < 0 || incarnationId.isEmpty() || host.isEmpty() || port <= 0 || port > 65535) {
             throw new ControllerException(ErrorCode.INVALID_REQUEST, "broker id must be >= 0, incarnation and host non-empty, "
                 + "port 1-65535; got " + brokerId + ", '" + incarnationId + "', '" + host + "', " + port);
@@ -71,17 +84,53 @@ public final class ControllerLogic {
                 + " is registered and alive with another incarnation");
         }
         RegisterBrokerRecord.Builder record = RegisterBrokerRecord.newBuilder().setBrokerId(brokerId)
-            .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port));
+            .setIncarnationId(incarnationId).setRack(request.rack()).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
+            .setDirectoryId(request.directoryId());
         if (internal != null) {
             record.setInternalEndpoint(internal);
         }
         MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(record));
-        if (existing != null && !existing.incarnationId().equals(incarnationId)) {
+        if (existing != null && existing.directoryChangedTo(request.directoryId())) {
+            // Its log directory was replaced: whatever it held is gone (KIP-858's lost directory).
+            batch.addAllRecords(dropReplicasOfLostDirectory(image, brokerId));
+        } else if (existing != null && !existing.incarnationId().equals(incarnationId)) {
             // A new incarnation (a restart) starts fenced; what the old one led must not wait for it:
             // it may have lost unflushed records, so it rejoins as a follower and catches up first.
             batch.addAllRecords(moveAwayFrom(image, brokerId));
         }
         return batch.build();
+    }
+
+    /**
+     * Takes a broker whose log directory was replaced out of every partition's leadership and ISR,
+     * the last ISR member included: its replicas hold nothing, so counting it as in sync would let
+     * it be elected and have the followers truncate to its empty log. A partition left without an
+     * in-sync replica goes offline with an empty ISR (no clean leader exists: the copies that remain
+     * were not known to be complete), unless the topic allows unclean election, where another live
+     * replica leads. The broker rejoins each ISR the usual way, added by the leader once caught up.
+     */
+    static List<MetadataRecord> dropReplicasOfLostDirectory(MetadataImage image, int brokerId) {
+        List<MetadataRecord> out = new ArrayList<>();
+        for (TopicInfo t : image.topics().values()) {
+            boolean unclean = "true".equals(t.configs().get("unclean.leader.election.enable"));
+            for (PartitionInfo p : t.partitions().values()) {
+                if (p.leader() != brokerId && !p.isr().contains(brokerId)) {
+                    continue;
+                }
+                List<Integer> isr = new ArrayList<>(p.isr());
+                isr.remove(Integer.valueOf(brokerId));
+                int leader = p.leader() == brokerId || p.leader() == PartitionInfo.NO_LEADER
+                    ? electLeader(image, p, isr, false, brokerId) : p.leader();
+                if (isr.isEmpty() && unclean) {
+                    leader = electLeader(image, p, isr, true, brokerId);
+                    isr = leader == PartitionInfo.NO_LEADER ? List.of() : List.of(leader);
+                }
+                out.add(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
+                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
+                    .addAllIsr(isr)).build());
+            }
+        }
+        return out;
     }
 
     /**

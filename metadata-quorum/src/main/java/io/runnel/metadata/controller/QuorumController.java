@@ -189,21 +189,31 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return registerBroker(brokerId, incarnationId, host, port, null, rack);
     }
 
-    /**
-     * @param internal the broker's internal listener, or null (Replication on its client endpoint)
-     * @return the broker epoch of the new registration
-     */
+    /** A registration without a directory id. */
     public CompletableFuture<Long> registerBroker(int brokerId, String incarnationId, String host, int port, Endpoint internal,
                                                   String rack) {
+        return registerBroker(new BrokerRegistrationRequest(brokerId, incarnationId, host, port, internal, rack, ""));
+    }
+
+    /**
+     * A broker (re)joins; see {@link ControllerLogic#registerBroker(MetadataImage, BrokerRegistrationRequest, boolean)}.
+     *
+     * @return the broker epoch of the new registration
+     */
+    public CompletableFuture<Long> registerBroker(BrokerRegistrationRequest request) {
+        int brokerId = request.brokerId();
         return decide(() -> {
             BrokerInfo existing = quorum.image().brokers().get(brokerId);
-            // Alive = heard from within the session, fenced or not: a broker still catching up is alive too.
             // Alive = heard from within two heartbeat intervals: a killed and restarted broker's old
             // incarnation has gone quiet by the time the new one registers, while a second process
             // configured with a live broker's id is refused.
             boolean alive = existing != null
                 && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= Math.min(sessionTimeoutMs, 2 * heartbeatIntervalMs);
-            return ControllerLogic.registerBroker(quorum.image(), brokerId, incarnationId, host, port, internal, rack, alive);
+            if (existing != null && existing.directoryChangedTo(request.directoryId())) {
+                log.warn("Broker {} registers with log directory {}, not {}: its replicas lost their data; it leaves every ISR "
+                    + "until it has caught up", brokerId, request.directoryId(), existing.directoryId());
+            }
+            return ControllerLogic.registerBroker(quorum.image(), request, alive);
         }).thenApply(result -> {
             lastHeartbeat.put(brokerId, clock.millis());
             return result.getOffset();

@@ -11,16 +11,26 @@ package io.runnel.metadata.image;
  *                     registration without one (written before internal listeners existed) gets
  *                     the client endpoint, where such a broker serves Replication
  * @param internalPort its internal listener's port
+ * @param directoryId  the id of its log directory (meta.properties) at registration; empty when
+ *                     unknown (a record or snapshot written before directory ids existed)
  */
 public record BrokerInfo(int id, String incarnationId, long epoch, String host, int port, String rack, boolean fenced,
-                         String internalHost, int internalPort) {
+                         String internalHost, int internalPort, String directoryId) {
 
-    /** A broker whose internal endpoint is its client endpoint. */
+    /** A broker whose internal endpoint is its client endpoint, directory unknown. */
     public BrokerInfo(int id, String incarnationId, long epoch, String host, int port, String rack, boolean fenced) {
-        this(id, incarnationId, epoch, host, port, rack, fenced, host, port);
+        this(id, incarnationId, epoch, host, port, rack, fenced, host, port, "");
     }
 
     BrokerInfo withFenced(boolean value) {
-        return new BrokerInfo(id, incarnationId, epoch, host, port, rack, value, internalHost, internalPort);
+        return new BrokerInfo(id, incarnationId, epoch, host, port, rack, value, internalHost, internalPort, directoryId);
+    }
+
+    /**
+     * Whether a registration with {@code newDirectoryId} means this broker's log directory was
+     * replaced. An empty id on either side is unknown (an old record, an old broker), never a change.
+     */
+    public boolean directoryChangedTo(String newDirectoryId) {
+        return !directoryId.isEmpty() && !newDirectoryId.isEmpty() && !directoryId.equals(newDirectoryId);
     }
 }

@@ -121,7 +121,7 @@ public final class MetadataImage {
                     Endpoint internal = r.hasInternalEndpoint() ? r.getInternalEndpoint() : r.getEndpoint();
                     brokers.put(r.getBrokerId(), new BrokerInfo(r.getBrokerId(), r.getIncarnationId(), offset,
                         r.getEndpoint().getHost(), r.getEndpoint().getPort(), r.getRack(), true, internal.getHost(),
-                        internal.getPort()));
+                        internal.getPort(), r.getDirectoryId()));
                     return null;
                 }
                 case FENCE_BROKER, UNFENCE_BROKER -> {
@@ -224,7 +224,8 @@ public final class MetadataImage {
             out.addBrokers(BrokerRegistration.newBuilder().setBrokerId(b.id()).setIncarnationId(b.incarnationId())
                 .setBrokerEpoch(b.epoch()).setEndpoint(Endpoint.newBuilder().setHost(b.host()).setPort(b.port()))
                 .setRack(b.rack()).setFenced(b.fenced())
-                .setInternalEndpoint(Endpoint.newBuilder().setHost(b.internalHost()).setPort(b.internalPort())));
+                .setInternalEndpoint(Endpoint.newBuilder().setHost(b.internalHost()).setPort(b.internalPort()))
+                .setDirectoryId(b.directoryId()));
         }
         for (TopicInfo t : topics.values()) {
             TopicImage.Builder ti = TopicImage.newBuilder().setName(t.name()).setTopicId(t.topicId()).putAllConfigs(t.configs());
@@ -245,7 +246,7 @@ public final class MetadataImage {
             Endpoint internal = b.hasInternalEndpoint() ? b.getInternalEndpoint() : b.getEndpoint();
             brokers.put(b.getBrokerId(), new BrokerInfo(b.getBrokerId(), b.getIncarnationId(), b.getBrokerEpoch(),
                 b.getEndpoint().getHost(), b.getEndpoint().getPort(), b.getRack(), b.getFenced(), internal.getHost(),
-                internal.getPort()));
+                internal.getPort(), b.getDirectoryId())); // empty in images written before directory ids
         }
         TreeMap<String, TopicInfo> topics = new TreeMap<>();
         for (TopicImage t : proto.getTopicsList()) {

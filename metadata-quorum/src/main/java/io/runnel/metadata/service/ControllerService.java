@@ -1,6 +1,7 @@
 package io.runnel.metadata.service;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.metadata.controller.BrokerRegistrationRequest;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.PartitionInfo;
@@ -73,9 +74,10 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
-        controller.registerBroker(request.getBrokerId(), request.getIncarnationId(), request.getEndpoint().getHost(),
-            request.getEndpoint().getPort(), request.hasInternalEndpoint() ? request.getInternalEndpoint() : null,
-            request.getRack()).whenComplete((epoch, error) -> answer(out, error == null
+        controller.registerBroker(new BrokerRegistrationRequest(request.getBrokerId(), request.getIncarnationId(),
+            request.getEndpoint().getHost(), request.getEndpoint().getPort(),
+            request.hasInternalEndpoint() ? request.getInternalEndpoint() : null, request.getRack(), request.getDirectoryId()))
+            .whenComplete((epoch, error) -> answer(out, error == null
                 ? RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch).setControllerId(-1).build()
                 : RegisterBrokerResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));

@@ -13,6 +13,8 @@ import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
 import io.runnel.proto.v1.MetadataImageProto;
+import io.runnel.proto.v1.MetadataRecord;
+import io.runnel.proto.v1.PartitionChangeRecord;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -241,6 +243,75 @@ class ControllerLogicTest {
         int epochs = image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum();
         apply(ControllerLogic.registerBroker(image, 2, "inc-2-restarted", "host2", 9092, "", false));
         assertEquals(epochs, image.allPartitions().stream().mapToInt(e -> e.getValue().partitionEpoch()).sum());
+    }
+
+    private void register(int id, String incarnation, String directoryId) {
+        assertTrue(apply(ControllerLogic.registerBroker(image, new BrokerRegistrationRequest(id, incarnation, "host" + id, 9092,
+            null, "", directoryId), false)).accepted());
+    }
+
+    @Test
+    void aBrokerBackWithAReplacedLogDirectory_leavesEveryIsr_theLastMemberToo_andLeadsNothing() {
+        // Issue 14 item 1: the ISR shrank to broker 1, which then came back with an empty disk (a
+        // new directory id). Kept as the last ISR member, its unfencing elected it and the others
+        // truncated to its empty log.
+        for (int id = 1; id <= 3; id++) {
+            register(id, "inc-" + id, "dir-" + id);
+            apply(ControllerLogic.unfenceBroker(image, id, image.brokers().get(id).epoch()));
+        }
+        apply(ControllerLogic.createTopic(image, "clean", 1, 3, Map.of(), UUID.randomUUID()));
+        apply(ControllerLogic.createTopic(image, "unclean", 1, 3, Map.of("unclean.leader.election.enable", "true"),
+            UUID.randomUUID()));
+        apply(ControllerLogic.createTopic(image, "shared", 1, 3, Map.of(), UUID.randomUUID()));
+        for (String topic : List.of("clean", "unclean")) {
+            PartitionInfo p = image.topics().get(topic).partitions().get(0);
+            int leader = p.leader();
+            long epoch = image.brokers().get(leader).epoch();
+            apply(ControllerLogic.alterPartition(image, leader, epoch, topic, 0, p.leaderEpoch(), p.partitionEpoch(),
+                List.of(leader)));
+            if (leader != 1) { // make broker 1 the only ISR member
+                p = image.topics().get(topic).partitions().get(0);
+                apply(MetadataBatch.newBuilder().addRecords(MetadataRecord.newBuilder().setPartitionChange(
+                    PartitionChangeRecord.newBuilder().setTopic(topic).setPartition(0)
+                        .setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(1).addIsr(1))).build());
+            }
+        }
+        // Broker 1 stops (fenced: the ISR keeps it as the last member, offline), brokers 2 and 3 are live.
+        apply(ControllerLogic.fenceBroker(image, 1));
+        assertEquals(List.of(1), image.topics().get("clean").partitions().get(0).isr());
+        assertEquals(PartitionInfo.NO_LEADER, image.topics().get("clean").partitions().get(0).leader());
+
+        register(1, "inc-1-wiped", "dir-1-new");
+        PartitionInfo clean = image.topics().get("clean").partitions().get(0);
+        assertEquals(List.of(), clean.isr(), "no replica is known to hold the committed records");
+        assertEquals(PartitionInfo.NO_LEADER, clean.leader());
+        PartitionInfo unclean = image.topics().get("unclean").partitions().get(0);
+        assertTrue(unclean.leader() == 2 || unclean.leader() == 3, "unclean election picks a live replica other than 1: "
+            + unclean);
+        assertEquals(List.of(unclean.leader()), unclean.isr());
+        PartitionInfo shared = image.topics().get("shared").partitions().get(0);
+        assertFalse(shared.isr().contains(1));
+        assertTrue(shared.leader() != 1 && shared.leader() != PartitionInfo.NO_LEADER);
+
+        // Unfencing must not elect it anywhere: it is in no ISR.
+        apply(ControllerLogic.unfenceBroker(image, 1, image.brokers().get(1).epoch()));
+        image.allPartitions().forEach(e -> assertTrue(e.getValue().leader() != 1, e.toString()));
+        assertEquals("dir-1-new", MetadataImage.fromProto(image.toProto()).brokers().get(1).directoryId());
+
+        // A restart on the same directory, or from a broker that sends no id, is not a lost directory.
+        assertFalse(image.brokers().get(1).directoryChangedTo("dir-1-new"));
+        assertFalse(image.brokers().get(1).directoryChangedTo(""));
+    }
+
+    @Test
+    void registrationsAndImagesWithoutADirectoryId_loadAsUnknown_andNeverCountAsAChange() {
+        // Written before directory ids existed.
+        apply(ControllerLogic.registerBroker(image, 1, "inc-1", "h", 9092, "", false));
+        assertEquals("", image.brokers().get(1).directoryId());
+        MetadataImageProto old = image.toProto().toBuilder().setBrokers(0, image.toProto().getBrokers(0).toBuilder()
+            .clearDirectoryId()).build();
+        assertEquals("", MetadataImage.fromProto(old).brokers().get(1).directoryId());
+        assertFalse(image.brokers().get(1).directoryChangedTo("dir-new"), "an upgrade is not a lost directory");
     }
 
     @Test
