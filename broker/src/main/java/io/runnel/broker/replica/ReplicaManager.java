@@ -38,8 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The partitions this broker hosts, and the produce and fetch paths over them. Metadata decides
@@ -51,7 +49,6 @@ import org.slf4j.LoggerFactory;
  * state changes.
  */
 public final class ReplicaManager implements Closeable {
-    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
     /** Timestamps for {@link #listOffset}: the log start offset, and the high watermark. */
     public static final long EARLIEST_TIMESTAMP = -2L;
@@ -62,10 +59,8 @@ public final class ReplicaManager implements Closeable {
     private final Clock clock;
     private final ReplicaExecutors executors;
     private final AlterPartitionSender alterPartition;
-    private final long replicaLagTimeMaxMs;
+    private final ReplicaMaintenance maintenance;
     private final ConcurrentHashMap<TopicPartition, Hosted> partitions = new ConcurrentHashMap<>();
-    /** The watermark last written for each partition, so unchanged ones cost no fsync. */
-    private final ConcurrentHashMap<TopicPartition, Long> checkpointed = new ConcurrentHashMap<>();
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final List<ScheduledFuture<?>> tasks;
@@ -93,13 +88,14 @@ public final class ReplicaManager implements Closeable {
         this.clock = clock;
         this.executors = executors;
         this.alterPartition = alterPartition;
-        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.maintenance = new ReplicaMaintenance(
+            () -> partitions.values().stream().map(Hosted::partition).toList(), replicaLagTimeMaxMs);
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
-            executors.isrChecks().scheduleWithFixedDelay(this::maybeShrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
-            executors.hwCheckpoints().scheduleWithFixedDelay(this::checkpointHighWatermarks, hwCheckpointIntervalMs,
+            executors.isrChecks().scheduleWithFixedDelay(maintenance::shrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
+            executors.hwCheckpoints().scheduleWithFixedDelay(maintenance::checkpointHighWatermarks, hwCheckpointIntervalMs,
                 hwCheckpointIntervalMs, TimeUnit.MILLISECONDS));
     }
 
@@ -189,7 +185,7 @@ public final class ReplicaManager implements Closeable {
         if (hosted == null) {
             return;
         }
-        checkpointed.remove(tp);
+        maintenance.forget(tp);
         producePurgatory.checkAndComplete(tp);
         fetchPurgatory.checkAndComplete(tp);
         if (deleteLog) {
@@ -404,21 +400,9 @@ public final class ReplicaManager implements Closeable {
 
     // ---------------------------------------------------------------- log maintenance
 
-    /**
-     * One pass of retention and compaction over every hosted log, leaders and followers alike
-     * (each replica cleans its own copy, as in Kafka). A failing log is logged and skipped.
-     */
+    /** One pass of retention and compaction over every hosted log ({@link ReplicaMaintenance#maintainLogs}). */
     public void maintainLogs() {
-        for (Map.Entry<TopicPartition, Hosted> e : partitions.entrySet()) {
-            try {
-                Partition p = e.getValue().partition();
-                p.log().deleteOldSegments();
-                // Only committed records may replace older ones: the uncommitted tail can be truncated.
-                p.log().compact(p.highWatermark());
-            } catch (RuntimeException ex) {
-                log.warn("Retention or compaction of {} failed: {}", e.getKey(), ex.toString());
-            }
-        }
+        maintenance.maintainLogs();
     }
 
     // ---------------------------------------------------------------- offsets
@@ -456,32 +440,9 @@ public final class ReplicaManager implements Closeable {
             .orElse(new TimestampOffset(-1, -1));
     }
 
-    // ---------------------------------------------------------------- background
-
-    private void maybeShrinkIsrs() {
-        for (Hosted hosted : partitions.values()) {
-            try {
-                hosted.partition().maybeShrinkIsr(replicaLagTimeMaxMs);
-            } catch (RuntimeException e) {
-                log.warn("ISR check of {} failed", hosted.partition().topicPartition(), e);
-            }
-        }
-    }
-
-    /** Writes every partition's high watermark beside its log. */
+    /** Writes every changed high watermark beside its log. */
     public void checkpointHighWatermarks() {
-        for (Hosted hosted : partitions.values()) {
-            try {
-                Partition p = hosted.partition();
-                long hw = p.highWatermark();
-                Long previous = checkpointed.put(p.topicPartition(), hw);
-                if (previous == null || previous != hw) {
-                    p.log().checkpointHighWatermark(hw);
-                }
-            } catch (RuntimeException e) {
-                log.warn("High-watermark checkpoint of {} failed", hosted.partition().topicPartition(), e);
-            }
-        }
+        maintenance.checkpointHighWatermarks();
     }
 
     /** Checkpoints high watermarks and closes every log cleanly. */
