@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  * @param threads         sizes of the log-flush and controller-call pools
  * @param maxPartitionsPerTopic the most partitions the controller lets a topic have
  *                        ({@code max.partitions.per.topic})
+ * @param security        TLS on every listener and on Raft, and which principals are cluster nodes
+ *                        ({@code tls.*}, {@code cluster.principal}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -51,7 +53,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
-                         long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic) {
+                         long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
+                         SecuritySettings security) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -89,7 +92,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
-    private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
+    private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
@@ -100,6 +103,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
+
+    private static Set<String> keys(String... own) {
+        Set<String> keys = new TreeSet<>(List.of(own));
+        keys.addAll(SecuritySettings.KEYS);
+        return Set.copyOf(keys);
+    }
 
     public boolean isBroker() {
         return roles.contains(Role.BROKER);
@@ -202,13 +211,15 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Integer.toString(ThreadSettings.DEFAULTS.controllerCallThreads()));
         int maxPartitions = intIn(settings, MAX_PARTITIONS_PER_TOPIC, 1, 1_000_000, problems,
             Integer.toString(QuorumController.DEFAULT_MAX_PARTITIONS_PER_TOPIC));
+        SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
-            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions);
+            cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
+            security);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

@@ -1,6 +1,8 @@
 package io.runnel.broker.grpc;
 
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -28,9 +30,18 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
     private final ManagedChannel channel;
     private final long requestTimeoutMs;
 
-    /** @param requestTimeoutMs added to each call's max wait as its deadline */
+    /** A plaintext connection. @param requestTimeoutMs added to each call's max wait as its deadline */
     public GrpcLeaderEndpoint(String host, int port, long requestTimeoutMs) {
-        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
+        this(host, port, InsecureChannelCredentials.create(), requestTimeoutMs);
+    }
+
+    /**
+     * @param credentials      plaintext, or TLS with this node's certificate (the leader's internal
+     *                         listener checks that the fetch's replica_id is this node)
+     * @param requestTimeoutMs added to each call's max wait as its deadline
+     */
+    public GrpcLeaderEndpoint(String host, int port, ChannelCredentials credentials, long requestTimeoutMs) {
+        this.channel = NettyChannelBuilder.forAddress(host, port, credentials)
             .maxInboundMessageSize(Integer.MAX_VALUE).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW).build();
         this.requestTimeoutMs = requestTimeoutMs;
     }

@@ -4,6 +4,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.proto.v1.ReplicationGrpc;
+import io.runnel.security.ClusterAccess;
 import java.io.IOException;
 import java.util.function.IntPredicate;
 
@@ -22,7 +23,16 @@ public final class InternalServer {
      * @param registeredBroker whether an id is a broker registered with the controller (fenced or not)
      */
     public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker) {
-        ReplicationService replication = new ReplicationService(replicaManager, registeredBroker);
+        this(builder, replicaManager, registeredBroker, ClusterAccess.open());
+    }
+
+    /**
+     * @param access checks each fetch's {@code replica_id} against the caller; the builder brings the
+     *               interceptors that authenticate callers and admit cluster principals only
+     */
+    public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker,
+                          ClusterAccess access) {
+        ReplicationService replication = new ReplicationService(replicaManager, registeredBroker, access);
         this.listener = new GrpcListener(builder
             // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced).
             .addService(SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
