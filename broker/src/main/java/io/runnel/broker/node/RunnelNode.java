@@ -60,6 +60,8 @@ public final class RunnelNode implements Closeable {
     private final NodeConfig config;
     private final NodeExecutors executors;
     private NodeTransport transport;
+    /** Held so that its handshake-failure filter stays (java.util.logging holds loggers weakly). */
+    private java.util.logging.Logger handshakeLog;
     private QuorumServer quorum;
     private QuorumController controller;
     private ControllerService controllerService;
@@ -116,6 +118,9 @@ public final class RunnelNode implements Closeable {
             transport = new NodeTransport(config.security());
         } catch (IllegalArgumentException e) {
             throw new IOException("TLS files cannot be loaded: " + e.getMessage(), e);
+        }
+        if (config.security().tlsEnabled()) {
+            handshakeLog = HandshakeFailureLog.install();
         }
         if (config.isController()) {
             startController(dataDir);
