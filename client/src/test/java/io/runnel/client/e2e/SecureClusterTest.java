@@ -1,6 +1,7 @@
-package io.runnel.broker.node;
+package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +10,20 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.broker.node.TestCertificates;
+import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.cli.RunnelCli;
+import io.runnel.client.common.Bootstrap.ClusterUnreachableException;
+import io.runnel.client.consumer.ConsumerRecord;
+import io.runnel.client.consumer.GroupConfig;
+import io.runnel.client.consumer.RebalanceListener;
+import io.runnel.client.consumer.RunnelConsumer;
+import io.runnel.client.producer.ProducerConfig;
+import io.runnel.client.producer.ProducerRecord;
+import io.runnel.client.producer.RunnelProducer;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.proto.v1.AddVoterRequest;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -29,6 +42,8 @@ import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.security.TlsFiles;
 import io.runnel.security.TlsMaterial;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +51,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -47,29 +64,38 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A secured 3-node cluster (TLS with client certificates on every listener and on Raft) on
- * loopback: it forms, replicates acks=all produce over TLS, and refuses a client certificate on the
- * cluster's own services, a node speaking for another node, and a client certificate on Raft, and
- * keeps serving the legitimate client afterwards. One cluster for the class, to keep the suite short.
+ * loopback, one for the class to keep the suite short. The Java client with its CA and certificate
+ * produces acks=all and consumes in a group; replication runs over TLS; and each refusal is clear
+ * while the cluster keeps serving the legitimate client: a client without a certificate or with
+ * one from another CA fails the handshake (UNAVAILABLE, an SSL cause), a client certificate on the
+ * cluster's own services and a node speaking for another node get PERMISSION_DENIED, and a client
+ * certificate fails the Raft handshake.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterSecurityTest {
+class SecureClusterTest {
     private static final TopicPartition TP = new TopicPartition("secure", 0);
 
-    private TestCertificates certs;
-    private TestCluster cluster;
-    private final List<ManagedChannel> channels = new ArrayList<>();
+    @TempDir
+    static Path tmp;
+    private static TestCertificates certs;
+    private static TestCertificates otherCa;
+    private static TestCluster cluster;
+    private static final List<ManagedChannel> channels = new ArrayList<>();
 
     @BeforeAll
-    void start(@TempDir Path tmp) throws IOException {
+    static void start() throws Exception {
         certs = TestCertificates.make(tmp.resolve("certs"), "runnel-test-ca", 3, "alice");
+        otherCa = TestCertificates.make(tmp.resolve("other-ca"), "someone-elses-ca", 0, "mallory");
         cluster = TestCluster.start(tmp.resolve("data"), 3, id -> {
             Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
             settings.put("replica.lag.time.max.ms", "60000");
+            settings.put("offsets.topic.num.partitions", "1");
+            settings.put("offsets.topic.replication.factor", "3");
+            settings.put("group.min.session.timeout.ms", "500");
+            settings.put("group.heartbeat.interval.ms", "100");
             return settings;
         }, certs.client("alice").load().channelCredentials());
         cluster.createTopic("secure", 1, 3, Map.of("min.insync.replicas", "3"));
@@ -79,7 +105,7 @@ class ClusterSecurityTest {
     }
 
     @AfterAll
-    void stop() throws InterruptedException {
+    static void stop() throws InterruptedException {
         for (ManagedChannel c : channels) {
             c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -88,21 +114,21 @@ class ClusterSecurityTest {
         }
     }
 
-    private PartitionInfo partitionInfo() {
+    private static PartitionInfo partitionInfo() {
         return cluster.node(1).controllerClient().image().topics().get("secure").partitions().get(0);
     }
 
-    private int leader() {
+    private static int leader() {
         return partitionInfo().leader();
     }
 
-    private ManagedChannel channel(int port, TlsFiles as) {
+    private static ManagedChannel channel(int port, TlsFiles as) {
         ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port, as.load().channelCredentials()).build();
         channels.add(c);
         return c;
     }
 
-    private ErrorCode produceAcksAll(String value) {
+    private static ErrorCode produceAcksAll(String value) {
         return BrokerGrpc.newBlockingStub(channel(cluster.clientPort(leader()), certs.client("alice")))
             .withDeadlineAfter(15, TimeUnit.SECONDS)
             .produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(10_000)
@@ -112,12 +138,12 @@ class ClusterSecurityTest {
                 .build()).getTopics(0).getPartitions(0).getError();
     }
 
-    private long highWatermark() {
+    private static long highWatermark() {
         return cluster.node(leader()).replicaManager().partition(TP).orElseThrow().highWatermark();
     }
 
     /** "I have everything the leader has", as replica {@code replicaId}. */
-    private ReplicaFetchRequest forgedFetch(int replicaId) {
+    private static ReplicaFetchRequest forgedFetch(int replicaId) {
         return ReplicaFetchRequest.newBuilder().setReplicaId(replicaId).setMaxWaitMs(0).setMinBytes(0)
             .addPartitions(ReplicaFetchPartition.newBuilder().setTopic("secure").setPartition(0)
                 .setFetchOffset(cluster.node(leader()).replicaManager().partition(TP).orElseThrow().logEndOffset())
@@ -220,5 +246,96 @@ class ClusterSecurityTest {
             socket.getOutputStream().flush();
             return socket.getInputStream().read();
         }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Produces {@code count} records acks=all as alice and reads them back as a member of a group. */
+    private static void produceAndConsumeInAGroup(String topic, String group, int count) throws Exception {
+        TlsFiles alice = certs.client("alice");
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(cluster.bootstrap()), alice)) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord(topic, bytes("k" + i), bytes(topic + "-" + i))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        try (RunnelConsumer consumer = new RunnelConsumer(cluster.bootstrap(), alice, RunnelConsumer.OffsetReset.EARLIEST,
+            1 << 20, GroupConfig.of(group).withSessionTimeoutMs(2000))) {
+            consumer.subscribe(List.of(topic), RebalanceListener.NONE);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(100))) {
+                    seen.add(new String(r.value(), StandardCharsets.UTF_8));
+                }
+                return seen.size() == count;
+            });
+            consumer.commitSync();
+        }
+        for (int i = 0; i < count; i++) {
+            assertTrue(seen.contains(topic + "-" + i), topic + "-" + i);
+        }
+    }
+
+    @Test
+    void clientWithItsCertificate_producesAcksAllAndConsumesInAGroup() throws Exception {
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap(), certs.client("alice"))) {
+            admin.createTopic("payments", 2, 3, Map.of("min.insync.replicas", "2"));
+        }
+        produceAndConsumeInAGroup("payments", "billing", 20);
+    }
+
+    @Test
+    void clientWithoutCertificate_orFromAnotherCa_failsTheHandshake_andTheClusterKeepsServing() throws Exception {
+        assertHandshakeRefused(TlsFiles.trustOnly(certs.ca()));
+        // Mallory trusts our CA (so the server's certificate checks) but shows a certificate our CA did not sign.
+        assertHandshakeRefused(new TlsFiles(certs.ca(), otherCa.client("mallory").certFile(),
+            otherCa.client("mallory").keyFile()));
+        // And a client that does not trust the cluster's CA refuses the brokers.
+        assertHandshakeRefused(otherCa.client("mallory"));
+
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap(), certs.client("alice"))) {
+            admin.createTopic("after-refusals", 1, 3, Map.of());
+        }
+        produceAndConsumeInAGroup("after-refusals", "still-served", 5);
+    }
+
+    /** What a refused client sees: no broker answers; the cause is UNAVAILABLE with an SSL exception under it. */
+    private static void assertHandshakeRefused(TlsFiles tls) {
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap(), Duration.ZERO, tls)) {
+            ClusterUnreachableException e = assertThrows(ClusterUnreachableException.class, admin::listTopics);
+            StatusRuntimeException status = assertInstanceOf(StatusRuntimeException.class, e.getCause(), e.toString());
+            assertEquals(Status.Code.UNAVAILABLE, status.getStatus().getCode(), status.toString());
+            Throwable cause = status;
+            while (cause != null && !(cause instanceof SSLException)) {
+                cause = cause.getCause();
+            }
+            assertInstanceOf(SSLException.class, cause, "an SSL cause under " + status);
+        }
+    }
+
+    @Test
+    void cli_takesTlsOptions_andWithoutACertificateSaysNoBrokerAnswered() {
+        TlsFiles alice = certs.client("alice");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int ok = RunnelCli.run(new String[] {"--bootstrap", cluster.bootstrap(), "--tls-ca", alice.caFile().toString(),
+            "--tls-cert", alice.certFile().toString(), "--tls-key", alice.keyFile().toString(), "topic", "list"},
+            new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, ok, err.toString());
+        assertTrue(out.toString().contains("secure"), out.toString());
+
+        StringWriter refusedErr = new StringWriter();
+        int refused = RunnelCli.run(new String[] {"--bootstrap", cluster.bootstrap(), "--tls-ca", alice.caFile().toString(),
+            "topic", "list"}, new PrintWriter(new StringWriter(), true), new PrintWriter(refusedErr, true));
+        assertEquals(3, refused, refusedErr.toString());
+        assertTrue(refusedErr.toString().contains("no Runnel broker answered") && refusedErr.toString().contains("UNAVAILABLE"),
+            refusedErr.toString());
+
+        StringWriter usageErr = new StringWriter();
+        assertEquals(2, RunnelCli.run(new String[] {"--bootstrap", cluster.bootstrap(), "--tls-cert",
+            alice.certFile().toString(), "topic", "list"}, new PrintWriter(new StringWriter(), true),
+            new PrintWriter(usageErr, true)));
+        assertTrue(usageErr.toString().contains("--tls-cert and --tls-key need --tls-ca"), usageErr.toString());
     }
 }
