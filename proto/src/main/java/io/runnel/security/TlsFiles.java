@@ -1,5 +1,6 @@
 package io.runnel.security;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -84,7 +85,7 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
                 }
             }
             throw new IllegalStateException("the JDK made no X509 trust manager");
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(caFile + " cannot be used as a trust store: " + e.getMessage(), e);
         }
     }
@@ -102,7 +103,7 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
                 }
             }
             throw new IllegalStateException("the JDK made no X509 key manager");
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException(certFile + " and " + keyFile + " cannot be used as a key store: " + e.getMessage(), e);
         }
     }

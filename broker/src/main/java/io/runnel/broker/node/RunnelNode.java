@@ -35,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -215,7 +216,8 @@ public final class RunnelNode implements Closeable {
         controllerClient.start();
         log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}, {}", config.nodeId(),
             config.clientListener(), config.internalListener(), internalAdvertised, metricsPort,
-            config.security().tlsEnabled() ? "TLS (client certificates " + config.security().clientAuth().name().toLowerCase()
+            config.security().tlsEnabled() ? "TLS (client certificates "
+                + config.security().clientAuth().name().toLowerCase(Locale.ROOT)
                 + " on the client listener, required on the internal one)" : "plaintext");
     }
 
