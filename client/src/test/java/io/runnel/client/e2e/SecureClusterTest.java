@@ -13,7 +13,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.node.TestCertificates;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.partition.Partition;
+import io.runnel.broker.grpc.GrpcLeaderEndpoint;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replication.LeaderEndpoint.PartitionFetch;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.cli.RunnelCli;
 import io.runnel.client.common.Bootstrap.ClusterUnreachableException;
@@ -187,6 +189,19 @@ class SecureClusterTest {
             .newBlockingStub(channel(cluster.internalPort(leader), certs.node(other))).withDeadlineAfter(10, TimeUnit.SECONDS)
             .replicaFetch(forgedFetch(follower)));
         assertDenied(posing, "replica_id " + follower, "User:CN=runnel-node-" + other, "(node " + other + ")");
+
+        // The same through the ReplicaFetchStream followers use: the stream fails with the same refusal.
+        GrpcLeaderEndpoint stream = new GrpcLeaderEndpoint("127.0.0.1", cluster.internalPort(leader),
+            certs.node(other).load().channelCredentials(), 5000);
+        try {
+            ReplicaFetchRequest forged = forgedFetch(follower);
+            StatusRuntimeException posingOnStream = assertThrows(StatusRuntimeException.class, () -> stream.fetch(follower, 0, 0,
+                List.of(new PartitionFetch(TP, forged.getPartitions(0).getFetchOffset(), forged.getPartitions(0).getCurrentLeaderEpoch(),
+                    -1, 1 << 20))));
+            assertDenied(posingOnStream, "replica_id " + follower, "User:CN=runnel-node-" + other);
+        } finally {
+            stream.close();
+        }
         assertEquals(hw, highWatermark());
         assertEquals(ErrorCode.NONE, produceAcksAll("after-forged-fetches"));
     }
