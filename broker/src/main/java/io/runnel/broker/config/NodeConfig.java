@@ -49,6 +49,8 @@ import java.util.regex.Pattern;
  * @param clusterId       the cluster this node belongs to ({@code cluster.id}, a UUID; the Raft group
  *                        id, and written into {@code meta.properties} when the data dir is formatted:
  *                        a node whose data dir names another cluster refuses to start)
+ * @param security        TLS on every listener and on Raft, and which principals are cluster nodes
+ *                        ({@code tls.*}, {@code cluster.principal}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -57,7 +59,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
-                         UUID clusterId) {
+                         UUID clusterId, SecuritySettings security) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -97,7 +99,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
-    private static final Set<String> KEYS = Set.of(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
+    private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
@@ -108,6 +110,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
+
+    private static Set<String> keys(String... own) {
+        Set<String> keys = new TreeSet<>(List.of(own));
+        keys.addAll(SecuritySettings.KEYS);
+        return Set.copyOf(keys);
+    }
 
     public boolean isBroker() {
         return roles.contains(Role.BROKER);
@@ -216,6 +224,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         } catch (IllegalArgumentException e) {
             problems.add(CLUSTER_ID + " must be a UUID, got '" + settings.get(CLUSTER_ID) + "'");
         }
+        SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -223,7 +232,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
-            clusterId);
+            clusterId, security);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

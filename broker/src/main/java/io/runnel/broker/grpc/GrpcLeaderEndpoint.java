@@ -1,7 +1,9 @@
 package io.runnel.broker.grpc;
 
 import io.grpc.CallOptions;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -39,11 +41,20 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
     private final long requestTimeoutMs;
     private FetchStream stream;
 
-    /** @param requestTimeoutMs how much longer than its max wait a fetch waits for its answer */
+    /** A plaintext connection. @param requestTimeoutMs how much longer than its max wait a fetch waits for its answer */
     public GrpcLeaderEndpoint(String host, int port, long requestTimeoutMs) {
+        this(host, port, InsecureChannelCredentials.create(), requestTimeoutMs);
+    }
+
+    /**
+     * @param credentials      plaintext, or TLS with this node's certificate (the leader's internal
+     *                         listener checks that the fetch's replica_id is this node)
+     * @param requestTimeoutMs how much longer than its max wait a fetch waits for its answer
+     */
+    public GrpcLeaderEndpoint(String host, int port, ChannelCredentials credentials, long requestTimeoutMs) {
         // Answers are handed to the fetcher thread from the event loop that read them (directExecutor);
         // a fetch is never retried by gRPC: the fetcher fetches again from what it has.
-        this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor().disableRetry()
+        this.channel = NettyChannelBuilder.forAddress(host, port, credentials).directExecutor().disableRetry()
             .maxInboundMessageSize(Integer.MAX_VALUE).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW).build();
         this.requestTimeoutMs = requestTimeoutMs;
     }

@@ -4,6 +4,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.proto.v1.ReplicationGrpc;
+import io.runnel.security.ClusterAccess;
 import java.io.IOException;
 import java.util.function.IntPredicate;
 
@@ -22,12 +23,21 @@ public final class InternalServer {
      * @param registeredBroker whether an id is a broker registered with the controller (fenced or not)
      */
     public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker) {
-        ReplicationService replication = new ReplicationService(replicaManager, registeredBroker);
+        this(builder, replicaManager, registeredBroker, ClusterAccess.open());
+    }
+
+    /**
+     * @param access checks each fetch's {@code replica_id} against the caller; the builder brings the
+     *               interceptors that authenticate callers and admit cluster principals only
+     */
+    public InternalServer(ServerBuilder<?> builder, ReplicaManager replicaManager, IntPredicate registeredBroker,
+                          ClusterAccess access) {
+        ReplicationService replication = new ReplicationService(replicaManager, registeredBroker, access);
         // ReplicaFetch never blocks (a long poll waits in the purgatory, not on a thread), so it runs on the
         // event loop that read it, with no hand-off to an executor and back (CallExecutors says why).
         this.listener = new GrpcListener(builder.directExecutor()
             // Replicated batches go from the log files into the transport (ReplicationService.replicaFetchSpliced),
-            // answering a ReplicaFetch or each request of a follower's ReplicaFetchStream.
+            // answering a ReplicaFetch or each request of a follower's ReplicaFetchStream (the same checks for both).
             .addService(SplicingMarshaller.spliced(
                 SplicingMarshaller.spliced(replication.bindService(), ReplicationGrpc.getReplicaFetchMethod(),
                     ServerCalls.asyncUnaryCall(replication::replicaFetchSpliced)),

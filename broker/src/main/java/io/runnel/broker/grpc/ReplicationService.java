@@ -12,6 +12,7 @@ import io.runnel.proto.v1.ReplicaFetchPartitionData;
 import io.runnel.proto.v1.ReplicaFetchRequest;
 import io.runnel.proto.v1.ReplicaFetchResponse;
 import io.runnel.proto.v1.ReplicationGrpc;
+import io.runnel.security.ClusterAccess;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntPredicate;
@@ -20,15 +21,19 @@ import java.util.function.IntPredicate;
  * The leader's side of replication: a thin adapter from ReplicaFetch to {@link ReplicaManager#fetch}.
  * Served on the internal listener only. A {@code replica_id} that is not a registered broker is
  * refused (PERMISSION_DENIED); one that is not a replica of a partition gets that partition's
- * NOT_REPLICA error from {@code Partition}, and moves nothing.
+ * NOT_REPLICA error from {@code Partition}, and moves nothing. With TLS, the {@code replica_id}
+ * must also be the calling broker's own node id (from its certificate): PERMISSION_DENIED otherwise,
+ * so no caller can move another follower's position, and with it the high watermark and the ISR.
  */
 final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
     private final ReplicaManager replicaManager;
     private final IntPredicate registeredBroker;
+    private final ClusterAccess access;
 
-    ReplicationService(ReplicaManager replicaManager, IntPredicate registeredBroker) {
+    ReplicationService(ReplicaManager replicaManager, IntPredicate registeredBroker, ClusterAccess access) {
         this.replicaManager = replicaManager;
         this.registeredBroker = registeredBroker;
+        this.access = access;
     }
 
     /**
@@ -47,6 +52,9 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
         if (request.getReplicaId() < 0 || request.getMaxWaitMs() < 0 || request.getMinBytes() < 0) {
             response.onError(Status.INVALID_ARGUMENT.withDescription("replica_id, max_wait_ms and min_bytes must be >= 0, got "
                 + request.getReplicaId() + ", " + request.getMaxWaitMs() + ", " + request.getMinBytes()).asRuntimeException());
+            return;
+        }
+        if (access.refuses(request.getReplicaId(), "replica_id", response)) {
             return;
         }
         if (!registeredBroker.test(request.getReplicaId())) {

@@ -1,5 +1,6 @@
 package io.runnel.broker.metadata;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -86,6 +87,8 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
 
     /**
      * @param controllers controller API addresses by node id
+     * @param credentials how to reach the controllers: plaintext, or TLS with this node's certificate
+     *                    (the controller listener admits cluster principals only)
      * @param host        advertised host of the client listener
      * @param port        port of the client listener
      * @param internalEndpoint advertised host and port of the internal listener (Replication)
@@ -93,9 +96,9 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
-    public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, String host, int port,
-                            InetSocketAddress internalEndpoint, String rack, String directoryId, ScheduledExecutorService calls,
-                            long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
+    public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, ChannelCredentials credentials,
+                            String host, int port, InetSocketAddress internalEndpoint, String rack, String directoryId,
+                            ScheduledExecutorService calls, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.host = host;
         this.port = port;
@@ -112,7 +115,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         this.onImage = onImage;
         this.readiness = new MetadataReadiness(brokerId);
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
-            .forAddress(address.getHostString(), address.getPort()).usePlaintext().maxInboundMessageSize(256 << 20).build()));
+            .forAddress(address.getHostString(), address.getPort(), credentials).maxInboundMessageSize(256 << 20).build()));
         this.controllerIds = List.copyOf(channels.keySet());
         this.active = controllerIds.get(0);
     }

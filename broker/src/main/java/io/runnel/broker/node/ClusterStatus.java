@@ -1,5 +1,6 @@
 package io.runnel.broker.node;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.proto.v1.BrokerRegistration;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * {@code ClusterStatus host:port[,host:port] [--wait-brokers N --timeout-ms T]}. With
  * {@code --wait-brokers} it exits 0 once a controller is active and N brokers are registered and
  * unfenced, and 1 if that does not happen within the timeout; without it, 0 if a controller
- * answered, 1 if none did.
+ * answered, 1 if none did. On a secured cluster it connects with the {@code RUNNEL_TLS_*} files
+ * ({@link ToolCredentials}): the controller listener admits cluster principals only, so a node's.
  */
 public final class ClusterStatus {
     private ClusterStatus() {
@@ -27,10 +29,11 @@ public final class ClusterStatus {
             System.exit(2);
         }
         List<ManagedChannel> channels = new ArrayList<>();
+        ChannelCredentials credentials = ToolCredentials.fromEnvironment(System.getenv());
         for (String address : args[0].split(",")) {
             int colon = address.lastIndexOf(':');
-            channels.add(NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
-                .usePlaintext().build());
+            channels.add(NettyChannelBuilder.forAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)),
+                credentials).build());
         }
         int waitBrokers = -1;
         long timeoutMs = 30_000;

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A container healthcheck: {@code HealthCheck host:port} asks the node's standard gRPC health
  * service and exits 0 if it answers SERVING, 1 otherwise (what Docker's HEALTHCHECK expects).
- * Kubernetes uses its built-in gRPC probe on the same service instead.
+ * Kubernetes uses its built-in gRPC probe on the same service instead. On a secured node it
+ * connects with the node's own {@code RUNNEL_TLS_*} files ({@link ToolCredentials}).
  */
 public final class HealthCheck {
     private HealthCheck() {
@@ -24,7 +25,7 @@ public final class HealthCheck {
     static int check(String target) {
         int colon = target.lastIndexOf(':');
         ManagedChannel channel = NettyChannelBuilder.forAddress(target.substring(0, colon),
-            Integer.parseInt(target.substring(colon + 1))).usePlaintext().build();
+            Integer.parseInt(target.substring(colon + 1)), ToolCredentials.fromEnvironment(System.getenv())).build();
         int status = 1;
         try {
             HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)

@@ -1,7 +1,6 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
@@ -37,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -61,6 +61,9 @@ public final class RunnelNode implements Closeable {
 
     private final NodeConfig config;
     private final NodeExecutors executors;
+    private NodeTransport transport;
+    /** Held so that its handshake-failure filter stays (java.util.logging holds loggers weakly). */
+    private java.util.logging.Logger handshakeLog;
     private QuorumServer quorum;
     private QuorumController controller;
     private ControllerService controllerService;
@@ -115,6 +118,14 @@ public final class RunnelNode implements Closeable {
         }
         // Before anything is read or written there: another cluster's or node's directory stops the node.
         MetaProperties identity = MetaProperties.loadOrFormat(dataDir, config.clusterId().toString(), config.nodeId());
+        try {
+            transport = new NodeTransport(config.security());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("TLS files cannot be loaded: " + e.getMessage(), e);
+        }
+        if (config.security().tlsEnabled()) {
+            handshakeLog = HandshakeFailureLog.install();
+        }
         if (config.isController()) {
             startController(dataDir);
         }
@@ -127,12 +138,12 @@ public final class RunnelNode implements Closeable {
     private void startController(Path dataDir) throws IOException {
         quorum = new QuorumServer(new QuorumSettings(config.nodeId(), raftAddresses(config.voters()),
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), config.clusterId(), 1000,
-            10_000, config.quorumJoin())).start();
+            10_000, config.quorumJoin(), transport.tls(), config.security().nodes())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
             config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic());
-        controllerService = new ControllerService(controller, quorum.stateMachine(), 4096);
-        controllerServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.controllerListener().getHostString(),
-                config.controllerListener().getPort()))
+        controllerService = new ControllerService(controller, quorum.stateMachine(), 4096, transport.access());
+        controllerServer = transport.clusterListener(new InetSocketAddress(config.controllerListener().getHostString(),
+                config.controllerListener().getPort()), NodeConfig.CONTROLLER_LISTENER)
             .addService(ConnectionTracking.withRemoteAddress(controllerService))
             .addTransportFilter(ConnectionTracking.closedConnections(controller))
             .addService(controllerHealth.getHealthService()).build();
@@ -141,8 +152,9 @@ public final class RunnelNode implements Closeable {
         } catch (IOException e) {
             throw new IOException("controller.listener " + config.controllerListener() + " cannot be bound: " + e.getMessage(), e);
         }
-        log.info("Node {}: controller API on {}, Raft on port {}", config.nodeId(), config.controllerListener(),
-            config.controllerListener().getPort() + 1);
+        log.info("Node {}: controller API on {}, Raft on port {} ({})", config.nodeId(), config.controllerListener(),
+            config.controllerListener().getPort() + 1, config.security().tlsEnabled() ? "mutual TLS, cluster principals "
+                + config.security().nodes() + " only" : "plaintext");
     }
 
     /** @param directoryId the data dir's id (meta.properties), registered with the controller */
@@ -166,10 +178,10 @@ public final class RunnelNode implements Closeable {
         groups = new GroupCoordinator(config.nodeId(), replicaManager, config.groups(), Clock.systemUTC(), executors.groups(),
             this::createTopic);
         // The internal listener is bound first: with port 0 its bound port is what registration advertises.
-        internalServer = new InternalServer(NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.internalListener().getHostString(), config.internalListener().getPort()))
+        internalServer = new InternalServer(transport.clusterListener(new InetSocketAddress(
+            config.internalListener().getHostString(), config.internalListener().getPort()), NodeConfig.INTERNAL_LISTENER)
             .flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
-            id -> controllerClient != null && controllerClient.isRegistered(id));
+            id -> controllerClient != null && controllerClient.isRegistered(id), transport.access());
         try {
             internalServer.start();
         } catch (IOException e) {
@@ -180,22 +192,22 @@ public final class RunnelNode implements Closeable {
             ? InetSocketAddress.createUnresolved(config.internalAdvertised().getHostString(), internalServer.port())
             : config.internalAdvertised();
         int port = config.clientListener().getPort();
-        controllerClient = new ControllerClient(config.nodeId(), config.voters(), config.advertisedHost(), port,
-            internalAdvertised, "", directoryId, executors.controllerCalls(),
+        controllerClient = new ControllerClient(config.nodeId(), config.voters(), transport.channelCredentials(),
+            config.advertisedHost(), port, internalAdvertised, "", directoryId, executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);
                 groups.onMetadata(image);
             });
         fetchers = new ReplicaFetcherManager(config.nodeId(), replicaManager, leader -> controllerClient.internalEndpoint(leader)
-            .map(a -> new GrpcLeaderEndpoint(a.getHostString(), a.getPort(), 5000))
+            .map(a -> new GrpcLeaderEndpoint(a.getHostString(), a.getPort(), transport.channelCredentials(), 5000))
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100, config.replicaFetchBackoffMaxMs());
         replicaManager.onFollowerChanges(fetchers::update);
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
-        brokerServer = new BrokerServer(NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.clientListener().getHostString(), port)).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
+        brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
+            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
             controllerClient, Clock.systemUTC(), metrics, groups, config.defaults());
         try {
             brokerServer.start();
@@ -206,8 +218,11 @@ public final class RunnelNode implements Closeable {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
         controllerClient.start();
-        log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}", config.nodeId(),
-            config.clientListener(), config.internalListener(), internalAdvertised, metricsPort);
+        log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}, {}", config.nodeId(),
+            config.clientListener(), config.internalListener(), internalAdvertised, metricsPort,
+            config.security().tlsEnabled() ? "TLS (client certificates "
+                + config.security().clientAuth().name().toLowerCase(Locale.ROOT)
+                + " on the client listener, required on the internal one)" : "plaintext");
     }
 
     /** Internal topics (the offsets topic) are created like any other, through the active controller. */

@@ -1,5 +1,7 @@
 package io.runnel.broker.node;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.config.NodeConfig;
@@ -21,6 +23,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 
@@ -34,8 +37,11 @@ public final class TestCluster implements AutoCloseable {
     private final Map<Integer, NodeConfig> configs = new TreeMap<>();
     private final Map<Integer, RunnelNode> running = new TreeMap<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
+    /** How the test's own channels (topic creation, {@link #clientChannel}) connect to client listeners. */
+    private final ChannelCredentials credentials;
 
-    private TestCluster() {
+    private TestCluster(ChannelCredentials credentials) {
+        this.credentials = credentials;
     }
 
     /**
@@ -43,7 +49,16 @@ public final class TestCluster implements AutoCloseable {
      * over them, and waits until every broker is registered and unfenced.
      */
     public static TestCluster start(Path dir, int nodes, Map<String, String> settings) throws IOException {
-        TestCluster cluster = new TestCluster();
+        return start(dir, nodes, id -> settings, InsecureChannelCredentials.create());
+    }
+
+    /**
+     * Starts {@code nodes} nodes with each node's own {@code settings} (TLS files differ per node);
+     * the test's channels to client listeners use {@code credentials}.
+     */
+    public static TestCluster start(Path dir, int nodes, IntFunction<Map<String, String>> settings,
+                                    ChannelCredentials credentials) throws IOException {
+        TestCluster cluster = new TestCluster(credentials);
         int[] clientPorts = new int[nodes + 1];
         int[] controllerPorts = new int[nodes + 1];
         StringBuilder voters = new StringBuilder();
@@ -65,7 +80,7 @@ public final class TestCluster implements AutoCloseable {
             p.setProperty("data.dir", dir.resolve("node-" + id).toString());
             p.setProperty("broker.session.timeout.ms", "2000");
             p.setProperty("broker.heartbeat.interval.ms", "200");
-            settings.forEach(p::setProperty);
+            settings.apply(id).forEach(p::setProperty);
             cluster.configs.put(id, NodeConfig.load(p, Map.of(), "test"));
         }
         try {
@@ -96,6 +111,11 @@ public final class TestCluster implements AutoCloseable {
 
     public int clientPort(int id) {
         return configs.get(id).clientListener().getPort();
+    }
+
+    /** The node's controller API port (Raft is on the next one). */
+    public int controllerPort(int id) {
+        return configs.get(id).controllerListener().getPort();
     }
 
     /** The node's internal listener port (Replication; only brokers may call it). */
@@ -137,7 +157,7 @@ public final class TestCluster implements AutoCloseable {
      */
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
         int via = running.keySet().iterator().next();
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(via)).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(via), credentials).build();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> AdminGrpc.newBlockingStub(channel)
                 .createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
@@ -164,9 +184,9 @@ public final class TestCluster implements AutoCloseable {
         return node(id).replicaManager().partition(new TopicPartition(topic, partition)).orElseThrow().logEndOffset();
     }
 
-    /** A plaintext channel to node {@code id}'s client port, shut down by {@link #close}. */
+    /** A channel to node {@code id}'s client port (with the cluster's test credentials), shut down by {@link #close}. */
     public ManagedChannel clientChannel(int id) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(id)).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", clientPort(id), credentials).build();
         channels.add(channel);
         return channel;
     }

@@ -1,6 +1,7 @@
 package io.runnel.client.admin;
 
 import io.runnel.client.common.Bootstrap;
+import io.runnel.security.TlsFiles;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.AdminGrpc;
@@ -58,15 +59,28 @@ public final class RunnelAdmin implements Closeable {
     private final Duration retryTimeout;
 
     public RunnelAdmin(String bootstrapServers) {
-        this(bootstrapServers, DEFAULT_RETRY_TIMEOUT);
+        this(bootstrapServers, DEFAULT_RETRY_TIMEOUT, null);
+    }
+
+    /** @param tls null for plaintext, else the CA (and client certificate) to connect with */
+    public RunnelAdmin(String bootstrapServers, TlsFiles tls) {
+        this(bootstrapServers, DEFAULT_RETRY_TIMEOUT, tls);
     }
 
     /** @param retryTimeout how long topic and offset calls retry retriable failures before throwing the last one */
     public RunnelAdmin(String bootstrapServers, Duration retryTimeout) {
+        this(bootstrapServers, retryTimeout, null);
+    }
+
+    /**
+     * @param retryTimeout how long topic and offset calls retry retriable failures before throwing the last one
+     * @param tls          null for plaintext, else the CA (and client certificate) to connect with
+     */
+    public RunnelAdmin(String bootstrapServers, Duration retryTimeout, TlsFiles tls) {
         if (retryTimeout.isNegative()) {
             throw new IllegalArgumentException("retry timeout must be >= 0, got " + retryTimeout);
         }
-        this.bootstrap = new Bootstrap(bootstrapServers);
+        this.bootstrap = new Bootstrap(bootstrapServers, tls);
         this.groups = new GroupAdmin(bootstrap);
         this.retryTimeout = retryTimeout;
     }

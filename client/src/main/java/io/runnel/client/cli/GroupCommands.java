@@ -41,7 +41,7 @@ final class GroupCommands {
 
         @Override
         public Integer call() {
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"GROUP", "STATE", "MEMBERS", "COORDINATOR"});
                 for (GroupListing g : admin.listGroups()) {
@@ -65,7 +65,7 @@ final class GroupCommands {
         @Override
         public Integer call() {
             requireGroup(spec, group);
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                 GroupDescription d = admin.describeGroup(group);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("group %s: %s, epoch %d, assignor %s, coordinator %d, %d members%n%n", d.groupId(), d.state(),
@@ -129,7 +129,7 @@ final class GroupCommands {
         public Integer call() {
             requireGroup(spec, group);
             ResetSpec resetSpec = resetSpec();
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                 Map<TopicPartition, Long> plan = admin.resetOffsets(group, topic, resetSpec, execute);
                 PrintWriter out = spec.commandLine().getOut();
                 List<String[]> rows = new ArrayList<>();

@@ -102,7 +102,7 @@ final class Perf {
             AtomicLong longestStall = new AtomicLong();
             long start = System.nanoTime();
             long lastReport = start;
-            try (RunnelProducer producer = new RunnelProducer(config)) {
+            try (RunnelProducer producer = new RunnelProducer(config, perf.root.tls())) {
                 for (int i = 0; i < numRecords; i++) {
                     if (throughput > 0) {
                         long due = start + (long) (i * 1e9 / throughput);
@@ -160,8 +160,9 @@ final class Perf {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (RunnelAdmin admin = new RunnelAdmin(perf.root.bootstrap);
-                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, RunnelConsumer.OffsetReset.EARLIEST, fetchMaxBytes)) {
+            try (RunnelAdmin admin = new RunnelAdmin(perf.root.bootstrap, perf.root.tls());
+                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, perf.root.tls(), RunnelConsumer.OffsetReset.EARLIEST,
+                     fetchMaxBytes, null)) {
                 int partitions = admin.describeTopic(topic).getPartitionsCount();
                 List<TopicPartition> tps = new ArrayList<>();
                 for (int p = 0; p < partitions; p++) {
@@ -217,8 +218,8 @@ final class Perf {
             byte[] payload = new byte[recordSize];
             long[] latencies = new long[numRecords];
             try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(perf.root.bootstrap)
-                    .withAcks(acks(acks, spec.commandLine())).withBatching(Math.max(recordSize * 2, 1024), 0));
-                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, RunnelConsumer.OffsetReset.LATEST, 1 << 20)) {
+                    .withAcks(acks(acks, spec.commandLine())).withBatching(Math.max(recordSize * 2, 1024), 0), perf.root.tls());
+                 RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, perf.root.tls(), RunnelConsumer.OffsetReset.LATEST, 1 << 20, null)) {
                 consumer.assign(List.of(tp));
                 consumer.seekToEnd(List.of(tp));
                 long start = System.nanoTime();

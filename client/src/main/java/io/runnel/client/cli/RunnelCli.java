@@ -18,7 +18,9 @@ import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.record.CompressionType;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import io.runnel.security.TlsFiles;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,41 @@ public final class RunnelCli {
     @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)
     String bootstrap;
+
+    /** This command line, for usage errors printed where the command prints. */
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tls-ca", description = "connect with TLS, trusting this CA certificate file (PEM)",
+        scope = CommandLine.ScopeType.INHERIT)
+    Path tlsCa;
+
+    @Option(names = "--tls-cert", description = "client certificate file (PEM), for clusters that require one (with --tls-key)",
+        scope = CommandLine.ScopeType.INHERIT)
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "the client certificate's unencrypted PKCS#8 key file (PEM)",
+        scope = CommandLine.ScopeType.INHERIT)
+    Path tlsKey;
+
+    /**
+     * The TLS files from {@code --tls-*}, or null for plaintext.
+     *
+     * @throws CommandLine.ParameterException if a certificate or key is given without --tls-ca or without the other
+     */
+    TlsFiles tls() {
+        if (tlsCa == null) {
+            if (tlsCert != null || tlsKey != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key need --tls-ca");
+            }
+            return null;
+        }
+        try {
+            return new TlsFiles(tlsCa, tlsCert, tlsKey);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -92,7 +129,7 @@ public final class RunnelCli {
 
             @Override
             public Integer call() {
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     DescribeClusterResponse d = admin.describeCluster();
                     PrintWriter out = spec.commandLine().getOut();
                     out.println("controller: " + (d.getControllerId() < 0 ? "none" : "node " + d.getControllerId()));
@@ -130,7 +167,7 @@ public final class RunnelCli {
 
             @Override
             public Integer call() {
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     admin.createTopic(name, partitions, replicationFactor, parseConfigs(configs));
                     spec.commandLine().getOut().println("created topic " + name);
                     return 0;
@@ -149,7 +186,7 @@ public final class RunnelCli {
 
             @Override
             public Integer call() {
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     admin.deleteTopic(name);
                     spec.commandLine().getOut().println("deleted topic " + name);
                     return 0;
@@ -168,7 +205,7 @@ public final class RunnelCli {
 
             @Override
             public Integer call() {
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     TopicMetadata t = admin.describeTopic(name);
                     PrintWriter out = spec.commandLine().getOut();
                     out.println("topic " + t.getName() + ", " + t.getPartitionsCount() + " partitions");
@@ -190,7 +227,7 @@ public final class RunnelCli {
 
             @Override
             public Integer call() {
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     admin.listTopics().forEach(spec.commandLine().getOut()::println);
                     return 0;
                 }
@@ -215,7 +252,7 @@ public final class RunnelCli {
                 if (configs.isEmpty() && partitions == null) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "give --config key=value or --partitions N");
                 }
-                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap)) {
+                try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
                     if (!configs.isEmpty()) {
                         admin.alterConfigs(name, parseConfigs(configs));
                     }
@@ -257,7 +294,7 @@ public final class RunnelCli {
             }
             List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
             try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(root.bootstrap).withAcks(ackValue)
-                    .withCompression(codec));
+                    .withCompression(codec), root.tls());
                  BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -315,8 +352,8 @@ public final class RunnelCli {
                 throw new CommandLine.ParameterException(spec.commandLine(), group.isBlank() ? "--group must not be empty"
                     : "--group takes the partitions the group assigns; it cannot be combined with --partition or --offset");
             }
-            try (RunnelAdmin admin = new RunnelAdmin(root.bootstrap);
-                 RunnelConsumer consumer = new RunnelConsumer(root.bootstrap,
+            try (RunnelAdmin admin = new RunnelAdmin(root.bootstrap, root.tls());
+                 RunnelConsumer consumer = new RunnelConsumer(root.bootstrap, root.tls(),
                      fromBeginning ? RunnelConsumer.OffsetReset.EARLIEST : RunnelConsumer.OffsetReset.LATEST, 4 << 20,
                      group == null ? null : GroupConfig.of(group).withClientId("runnel-cli"))) {
                 // Also refuses an unknown topic before a group is joined for it.
@@ -398,7 +435,7 @@ public final class RunnelCli {
 
         @Override
         public Integer call() {
-            try (RunnelAdmin admin = new RunnelAdmin(root.bootstrap)) {
+            try (RunnelAdmin admin = new RunnelAdmin(root.bootstrap, root.tls())) {
                 PrintWriter out = spec.commandLine().getOut();
                 if (time == null) {
                     Map<Integer, Long> earliest = admin.offsets(topic, RunnelAdmin.EARLIEST);

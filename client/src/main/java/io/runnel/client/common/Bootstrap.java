@@ -1,11 +1,14 @@
 package io.runnel.client.common;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.MetadataRequest;
 import io.runnel.proto.v1.MetadataResponse;
+import io.runnel.security.TlsFiles;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,12 +25,21 @@ import java.util.concurrent.TimeUnit;
 public final class Bootstrap implements Closeable {
     private final List<String[]> bootstrap = new ArrayList<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final ChannelCredentials credentials;
+
+    /** Plaintext connections. @see #Bootstrap(String, TlsFiles) */
+    public Bootstrap(String servers) {
+        this(servers, null);
+    }
 
     /**
      * @param servers {@code host:port[,host:port...]}
-     * @throws IllegalArgumentException naming a malformed address
+     * @param tls     null for plaintext; else TLS trusting its CA file (and the broker's name checked
+     *                against its certificate), showing its certificate if it has one
+     * @throws IllegalArgumentException naming a malformed address, or a TLS file that does not load
      */
-    public Bootstrap(String servers) {
+    public Bootstrap(String servers, TlsFiles tls) {
+        this.credentials = tls == null ? InsecureChannelCredentials.create() : tls.load().channelCredentials();
         for (String address : servers.split(",")) {
             int colon = address.trim().lastIndexOf(':');
             if (colon <= 0) {
@@ -46,7 +58,7 @@ public final class Bootstrap implements Closeable {
     }
 
     public ManagedChannel channel(String host, int port) {
-        return channels.computeIfAbsent(host + ":" + port, k -> NettyChannelBuilder.forAddress(host, port).usePlaintext()
+        return channels.computeIfAbsent(host + ":" + port, k -> NettyChannelBuilder.forAddress(host, port, credentials)
             .maxInboundMessageSize(64 << 20).flowControlWindow(8 << 20).build());
     }
 

@@ -3,6 +3,7 @@ package io.runnel.client.consumer;
 import io.grpc.ClientInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.security.TlsFiles;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
@@ -80,10 +81,19 @@ public final class RunnelConsumer implements Closeable {
     /** @param interceptors applied to every fetch and list-offsets call (tracing, fault injection in tests) */
     public RunnelConsumer(String bootstrapServers, OffsetReset reset, int fetchMaxBytes, GroupConfig group,
                           ClientInterceptor... interceptors) {
+        this(bootstrapServers, null, reset, fetchMaxBytes, group, interceptors);
+    }
+
+    /**
+     * @param tls          null for plaintext, else the CA (and client certificate) to connect with
+     * @param interceptors applied to every fetch and list-offsets call
+     */
+    public RunnelConsumer(String bootstrapServers, TlsFiles tls, OffsetReset reset, int fetchMaxBytes, GroupConfig group,
+                          ClientInterceptor... interceptors) {
         if (fetchMaxBytes < 1) {
             throw new IllegalArgumentException("fetch.max.bytes must be >= 1, got " + fetchMaxBytes);
         }
-        this.bootstrap = new Bootstrap(bootstrapServers);
+        this.bootstrap = new Bootstrap(bootstrapServers, tls);
         this.metadata = new ClusterMetadata(bootstrap);
         this.reset = reset;
         this.interceptors = interceptors.clone();

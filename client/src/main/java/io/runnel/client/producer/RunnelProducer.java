@@ -2,6 +2,7 @@ package io.runnel.client.producer;
 
 import io.grpc.ClientInterceptor;
 import io.runnel.client.common.Bootstrap;
+import io.runnel.security.TlsFiles;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.TopicMetadata;
@@ -42,8 +43,16 @@ public final class RunnelProducer implements Closeable {
 
     /** @param interceptors applied to every produce call (tracing, authentication, fault injection in tests) */
     public RunnelProducer(ProducerConfig config, ClientInterceptor... interceptors) {
+        this(config, null, interceptors);
+    }
+
+    /**
+     * @param tls          null for plaintext, else the CA (and client certificate) to connect with
+     * @param interceptors applied to every produce call
+     */
+    public RunnelProducer(ProducerConfig config, TlsFiles tls, ClientInterceptor... interceptors) {
         this.config = config;
-        this.bootstrap = new Bootstrap(config.bootstrapServers());
+        this.bootstrap = new Bootstrap(config.bootstrapServers(), tls);
         this.metadata = new ClusterMetadata(bootstrap);
         this.accumulator = new RecordAccumulator(config, metadata);
         this.sender = new Thread(new Sender(config, bootstrap, metadata, accumulator, interceptors), "runnel-producer-sender");

@@ -16,8 +16,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -26,18 +29,23 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.thirdparty.io.netty.handler.ssl.SslProvider;
 import org.apache.ratis.util.ExitUtils;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
  * This node's Raft voter: lifecycle, and the leader-side way to propose a {@link MetadataBatch}.
- * Voters are named {@code n<id>} in Raft.
+ * Voters are named {@code n<id>} in Raft. With {@link QuorumSettings#tls}, Raft's gRPC transport
+ * (server, its admin and client services, and this node's Raft clients) runs mutual TLS, and a
+ * certificate whose principal is not a cluster node's fails the handshake at either end: a client
+ * certificate from the same CA cannot append to the Raft log.
  *
  * <p>Thread-safety: {@link #propose} and the accessors are safe from any thread.
  */
@@ -48,6 +56,8 @@ public final class QuorumServer implements Closeable {
     private final RaftServer server;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callId = new AtomicLong();
+    /** Raft's TLS settings (empty without TLS), for the server and for this node's Raft clients. */
+    private final Parameters parameters;
 
     public QuorumServer(QuorumSettings settings) {
         this.settings = settings;
@@ -74,11 +84,21 @@ public final class QuorumServer implements Closeable {
         // A port bind failure would call System.exit (ratis-guide.md, pitfall 4): make it an exception.
         ExitUtils.disableSystemExit();
         ExitUtils.setTerminateOnUncaughtException(false);
+        this.parameters = new Parameters();
+        if (settings.tls() != null) {
+            GrpcConfigKeys.TLS.setConf(parameters, GrpcTlsConfig.newBuilder()
+                .setKeyManager(settings.tls().keyManager())
+                .setTrustManager(settings.tls().trustOnly(settings.nodes()::isNode, "Raft port of node " + settings.nodeId(),
+                    "only cluster nodes (" + settings.nodes() + ") take part in Raft"))
+                .setMutualTls(true)
+                // Ratis's shaded Netty may lack the native OpenSSL library; the JDK's engine is always there.
+                .setSslProvider(SslProvider.JDK).build());
+        }
         try {
             // A joining voter knows no peers: the leader's configuration change brings it in.
             RaftGroup group = settings.joining() ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, peers);
             this.server = RaftServer.newBuilder().setServerId(peerId(settings.nodeId()))
-                .setGroup(group).setProperties(p).setStateMachine(stateMachine)
+                .setGroup(group).setProperties(p).setParameters(parameters).setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER).build();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the Raft server in " + settings.dir(), e);
@@ -190,9 +210,9 @@ public final class QuorumServer implements Closeable {
         }
         peers.add(RaftPeer.newBuilder().setId(peerId(nodeId))
             .setAddress(raftAddress.getHostString() + ":" + raftAddress.getPort()).build());
-        try (org.apache.ratis.client.RaftClient client = org.apache.ratis.client.RaftClient.newBuilder()
-            .setProperties(new RaftProperties()).setRaftGroup(current)
-            .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
+        try (RaftClient client = RaftClient.newBuilder()
+            .setProperties(new RaftProperties()).setParameters(parameters).setRaftGroup(current)
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
                 TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build()) {
             var reply = client.admin().setConfiguration(peers);
             if (!reply.isSuccess()) {

@@ -33,6 +33,7 @@ import io.runnel.proto.v1.RegisterBrokerResponse;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
 import io.runnel.proto.v1.WatchMetadataRequest;
+import io.runnel.security.ClusterAccess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +42,29 @@ import java.util.concurrent.CompletionException;
 /**
  * The Controller gRPC service: a thin adapter over {@link QuorumController} and the metadata
  * stream. Refusals travel as error codes in the response, with the active controller's id.
+ *
+ * <p>Only cluster nodes call it (brokers, controllers, and brokers forwarding their clients' admin
+ * calls), so the controller listener admits cluster principals only ({@link ClusterAccess#clusterOnly},
+ * installed on the server). Calls that speak for one broker (RegisterBroker, BrokerHeartbeat,
+ * AlterPartition, AllocateProducerIds) must come from that broker's own identity: one node cannot
+ * fence, unfence or rewrite the ISR in another's name. A refusal is PERMISSION_DENIED naming both ids.
  */
 public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     private final QuorumController controller;
     private final MetadataStream stream;
+    private final ClusterAccess access;
 
     /** @param window applied batches kept for watchers that fall a little behind */
     public ControllerService(QuorumController controller, io.runnel.metadata.quorum.MetadataStateMachine stateMachine, int window) {
+        this(controller, stateMachine, window, ClusterAccess.open());
+    }
+
+    /** @param access checks that a call speaking for a broker comes from that broker */
+    public ControllerService(QuorumController controller, io.runnel.metadata.quorum.MetadataStateMachine stateMachine, int window,
+                             ClusterAccess access) {
         this.controller = controller;
         this.stream = new MetadataStream(stateMachine, window);
+        this.access = access;
     }
 
     /** Ends every open metadata stream, before the server stops. */
@@ -74,6 +89,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void registerBroker(RegisterBrokerRequest request, StreamObserver<RegisterBrokerResponse> out) {
+        if (access.refuses(request.getBrokerId(), "broker_id", out)) {
+            return;
+        }
         controller.registerBroker(new BrokerRegistrationRequest(request.getBrokerId(), request.getIncarnationId(),
             request.getEndpoint().getHost(), request.getEndpoint().getPort(),
             request.hasInternalEndpoint() ? request.getInternalEndpoint() : null, request.getRack(), request.getDirectoryId()))
@@ -85,6 +103,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> out) {
+        if (access.refuses(request.getBrokerId(), "broker_id", out)) {
+            return;
+        }
         controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
             request.getWantShutdown(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
                 ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1).build()
@@ -94,6 +115,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void alterPartition(AlterPartitionRequest r, StreamObserver<AlterPartitionResponse> out) {
+        if (access.refuses(r.getBrokerId(), "broker_id", out)) {
+            return;
+        }
         controller.alterPartition(r.getBrokerId(), r.getBrokerEpoch(), r.getTopic(), r.getPartition(), r.getLeaderEpoch(),
             r.getPartitionEpoch(), r.getNewIsrList()).whenComplete((p, error) -> {
                 if (error != null) {
@@ -166,6 +190,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void allocateProducerIds(AllocateProducerIdsRequest request, StreamObserver<AllocateProducerIdsResponse> out) {
+        if (access.refuses(request.getBrokerId(), "broker_id", out)) {
+            return;
+        }
         controller.allocateProducerIds(request.getBrokerId(), request.getBrokerEpoch()).whenComplete((first, error) -> answer(out,
             error == null
                 ? AllocateProducerIdsResponse.newBuilder().setFirstProducerId(first).setCount(QuorumController.PRODUCER_ID_BLOCK)
