@@ -110,27 +110,15 @@ public final class ControllerLogic {
      * replica leads. The broker rejoins each ISR the usual way, added by the leader once caught up.
      */
     static List<MetadataRecord> dropReplicasOfLostDirectory(MetadataImage image, int brokerId) {
-        List<MetadataRecord> out = new ArrayList<>();
-        for (TopicInfo t : image.topics().values()) {
-            boolean unclean = "true".equals(t.configs().get("unclean.leader.election.enable"));
-            for (PartitionInfo p : t.partitions().values()) {
-                if (p.leader() != brokerId && !p.isr().contains(brokerId)) {
-                    continue;
-                }
-                List<Integer> isr = new ArrayList<>(p.isr());
-                isr.remove(Integer.valueOf(brokerId));
-                int leader = p.leader() == brokerId || p.leader() == PartitionInfo.NO_LEADER
-                    ? electLeader(image, p, isr, false, brokerId) : p.leader();
-                if (isr.isEmpty() && unclean) {
-                    leader = electLeader(image, p, isr, true, brokerId);
-                    isr = leader == PartitionInfo.NO_LEADER ? List.of() : List.of(leader);
-                }
-                out.add(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
-                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
-                    .addAllIsr(isr)).build());
+        return changesWithout(image, brokerId, (p, isr, unclean) -> {
+            int leader = p.leader() == brokerId || p.leader() == PartitionInfo.NO_LEADER
+                ? electLeader(image, p, isr, false, brokerId) : p.leader();
+            if (isr.isEmpty() && unclean) {
+                leader = electLeader(image, p, isr, true, brokerId);
+                return new LeaderAndIsr(leader, leader == PartitionInfo.NO_LEADER ? List.of() : List.of(leader));
             }
-        }
-        return out;
+            return new LeaderAndIsr(leader, isr);
+        });
     }
 
     /**
@@ -150,6 +138,30 @@ public final class ControllerLogic {
 
     /** Leadership and ISR changes that take {@code brokerId} out of every partition's leadership and ISR. */
     static List<MetadataRecord> moveAwayFrom(MetadataImage image, int brokerId) {
+        return changesWithout(image, brokerId, (p, isr, unclean) -> {
+            int leader = p.leader() == brokerId ? electLeader(image, p, isr, unclean, brokerId) : p.leader();
+            // The last ISR member stays listed, so a clean election can only ever pick it.
+            return new LeaderAndIsr(leader, !isr.isEmpty() ? isr
+                : leader == PartitionInfo.NO_LEADER ? List.of(brokerId) : List.of(leader));
+        });
+    }
+
+    /** A partition's leader and ISR after a change. */
+    private record LeaderAndIsr(int leader, List<Integer> isr) {
+    }
+
+    /** What a partition that {@code brokerId} leads or is in sync for becomes without it. */
+    @FunctionalInterface
+    private interface WithoutBroker {
+        /**
+         * @param isr     the ISR less the broker (mutable, the rule's to keep)
+         * @param unclean whether the topic allows unclean leader election
+         */
+        LeaderAndIsr decide(PartitionInfo p, List<Integer> isr, boolean unclean);
+    }
+
+    /** One PartitionChange per partition that {@code brokerId} leads or is in sync for, as {@code rule} decides. */
+    private static List<MetadataRecord> changesWithout(MetadataImage image, int brokerId, WithoutBroker rule) {
         List<MetadataRecord> out = new ArrayList<>();
         for (TopicInfo t : image.topics().values()) {
             boolean unclean = "true".equals(t.configs().get("unclean.leader.election.enable"));
@@ -159,17 +171,10 @@ public final class ControllerLogic {
                 }
                 List<Integer> isr = new ArrayList<>(p.isr());
                 isr.remove(Integer.valueOf(brokerId));
-                int leader = p.leader();
-                if (leader == brokerId) {
-                    leader = electLeader(image, p, isr, unclean, brokerId);
-                }
-                if (isr.isEmpty()) {
-                    // The last ISR member stays listed, so a clean election can only ever pick it.
-                    isr = leader == PartitionInfo.NO_LEADER ? List.of(brokerId) : List.of(leader);
-                }
+                LeaderAndIsr next = rule.decide(p, isr, unclean);
                 out.add(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
-                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
-                    .addAllIsr(isr)).build());
+                    .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(next.leader())
+                    .addAllIsr(next.isr())).build());
             }
         }
         return out;
