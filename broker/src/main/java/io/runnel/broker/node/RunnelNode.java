@@ -140,7 +140,7 @@ public final class RunnelNode implements Closeable {
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), config.clusterId(), 1000,
             10_000, config.quorumJoin(), transport.tls(), config.security().nodes())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
-            config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic());
+            config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic(), config.defaultReplicationFactor());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096, transport.access());
         controllerServer = transport.clusterListener(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()), NodeConfig.CONTROLLER_LISTENER)

@@ -51,6 +51,23 @@ class NodeConfigTest {
     }
 
     @Test
+    void defaultReplicationFactor_isANodeSetting_atLeastOne_namedWhenBad() {
+        assertEquals(1, NodeConfig.load(props("node.id", "1"), Map.of(), "h").defaultReplicationFactor());
+        NodeConfig three = NodeConfig.load(props("node.id", "1", "default.replication.factor", "3",
+            "default.min.insync.replicas", "2"), Map.of(), "h");
+        assertEquals(3, three.defaultReplicationFactor());
+        assertEquals(Map.of("min.insync.replicas", "2"), three.defaults(), "not a topic setting");
+        assertEquals(3, NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_DEFAULT_REPLICATION_FACTOR", "3"), "h")
+            .defaultReplicationFactor());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "default.replication.factor", "0"), Map.of(), "h"));
+        assertTrue(zero.getMessage().contains("default.replication.factor must be between 1 and"), zero.getMessage());
+        IllegalArgumentException text = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "default.replication.factor", "three"), Map.of(), "h"));
+        assertTrue(text.getMessage().contains("default.replication.factor must be an integer, got 'three'"), text.getMessage());
+    }
+
+    @Test
     void environmentOverridesTheFile() {
         NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "127.0.0.1:9092"),
             Map.of("RUNNEL_LISTENER", "127.0.0.1:9500", "RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS", "2", "PATH", "/bin",

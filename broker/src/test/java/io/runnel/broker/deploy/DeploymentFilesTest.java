@@ -53,6 +53,19 @@ class DeploymentFilesTest {
         return new Properties();
     }
 
+    /**
+     * Issue 16: a topic created without a replication factor must be able to meet the node's
+     * default min.insync.replicas with a node down (before, it got one replica and every acks=all
+     * produce was refused).
+     */
+    private static void defaultsAgree(String where, NodeConfig config, int nodes) {
+        int minInsync = Integer.parseInt(config.defaults().getOrDefault("min.insync.replicas", "1"));
+        assertTrue(config.defaultReplicationFactor() > minInsync || minInsync == 1, where + ": default.replication.factor "
+            + config.defaultReplicationFactor() + " must exceed default.min.insync.replicas " + minInsync);
+        assertTrue(config.defaultReplicationFactor() <= nodes, where + ": default.replication.factor "
+            + config.defaultReplicationFactor() + " needs that many of the " + nodes + " nodes");
+    }
+
     @Test
     void compose_threeQuorumNodes_withVolumesHealthchecksAndOrderedStart() throws IOException {
         Map<String, Object> compose = (Map<String, Object>) loadAll(DOCKER.resolve("docker-compose.yml")).get(0);
@@ -68,6 +81,8 @@ class DeploymentFilesTest {
             Map<String, String> env = new HashMap<>();
             ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
             NodeConfig config = NodeConfig.load(none(), env, e.getKey());
+            defaultsAgree(e.getKey(), config, services.size());
+            assertEquals(3, config.defaultReplicationFactor(), e.getKey());
             ids.add(config.nodeId());
             clientPorts.add(config.clientListener().getPort());
             // Host networking: every port of every node is distinct (Raft is the controller port + 1).
@@ -144,6 +159,8 @@ class DeploymentFilesTest {
             Map<String, String> env = new HashMap<>();
             template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
             NodeConfig config = NodeConfig.load(none(), env, podName);
+            defaultsAgree(podName, config, replicas);
+            assertEquals(3, config.defaultReplicationFactor(), podName);
             assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
             assertEquals(podName + ".runnel-headless", config.advertisedHost());
             assertEquals(replicas, config.voters().size());
@@ -163,6 +180,15 @@ class DeploymentFilesTest {
         Map<String, Object> pdb = byKind.get("PodDisruptionBudget/runnel");
         assertEquals(1, (int) get(pdb, "spec", "maxUnavailable"));
         assertEquals(selector, get(pdb, "spec", "selector", "matchLabels"));
+    }
+
+    /** scripts/cluster sets the replication default with the min.insync.replicas default, from the same node count. */
+    @Test
+    void clusterScript_defaultReplicationFactorGoesWithMinInsync() throws IOException {
+        String script = Files.readString(Path.of("..", "scripts", "cluster"));
+        assertTrue(script.contains("RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS=$(( nodes >= 3 ? 2 : 1 ))"), "min.insync as expected");
+        assertTrue(script.contains("RUNNEL_DEFAULT_REPLICATION_FACTOR=$(( nodes >= 3 ? 3 : nodes ))"),
+            "a replication default that can meet min.insync.replicas=2 with a node down");
     }
 
     /** The compose tool's own validation, where it is installed (.ci/run installs it when it can). */

@@ -160,15 +160,17 @@ public final class RunnelCli {
             String name;
             @Option(names = "--partitions", defaultValue = "1")
             int partitions;
-            @Option(names = "--replication-factor", defaultValue = "1")
-            int replicationFactor;
+            @Option(names = "--replication-factor",
+                description = "replicas per partition (default: the cluster's default.replication.factor)")
+            Integer replicationFactor;
             @Option(names = "--config", description = "key=value, repeatable")
             List<String> configs = new ArrayList<>();
 
             @Override
             public Integer call() {
                 try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
-                    admin.createTopic(name, partitions, replicationFactor, parseConfigs(configs));
+                    admin.createTopic(name, partitions, replicationFactor == null ? RunnelAdmin.CLUSTER_DEFAULT_REPLICATION
+                        : replicationFactor, parseConfigs(configs));
                     spec.commandLine().getOut().println("created topic " + name);
                     return 0;
                 }
