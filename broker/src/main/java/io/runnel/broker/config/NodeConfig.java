@@ -20,10 +20,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node's settings: a properties file, then {@code RUNNEL_*} environment variables on top
- * ({@code RUNNEL_} + the key upper-cased with dots as underscores: {@code node.id} is
- * {@code RUNNEL_NODE_ID}). Without {@code node.id}, a hostname ending in {@code -<n>} (a
- * StatefulSet pod, {@code runnel-2}) gives id n.
+ * A node's settings, each from the first of these that sets it: {@code RUNNEL_*} environment
+ * variables ({@code RUNNEL_} + the key upper-cased with dots as underscores: {@code node.id} is
+ * {@code RUNNEL_NODE_ID}), the operator's properties file ({@code --config}), the packaging's
+ * defaults file ({@code --defaults}: the container image's {@code /opt/runnel/defaults.properties}
+ * puts the data dir on its volume and turns metrics on), then the built-in defaults. Packaging
+ * defaults are a file rather than {@code ENV} lines in the image because an image's environment
+ * would beat a mounted {@code --config} file. Without {@code node.id}, a hostname ending in
+ * {@code -<n>} (a StatefulSet pod, {@code runnel-2}) gives id n.
  *
  * @param nodeId          this node's broker and controller id
  * @param roles           broker, controller, or both (combined)
@@ -140,7 +144,19 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
      * @throws IllegalArgumentException naming every bad key and why, all at once
      */
     public static NodeConfig load(Properties file, Map<String, String> env, String hostname) {
+        return load(new Properties(), file, env, hostname);
+    }
+
+    /**
+     * Settings from {@code packaging} (the image's defaults file; may be empty), then {@code file}
+     * over them, then {@code env} over both, then the hostname ordinal if no node id was given.
+     *
+     * @throws IllegalArgumentException naming every bad key and why, all at once (a bad key in the
+     *                                  packaging's file too: it is checked like any other)
+     */
+    public static NodeConfig load(Properties packaging, Properties file, Map<String, String> env, String hostname) {
         Map<String, String> settings = new LinkedHashMap<>();
+        packaging.stringPropertyNames().forEach(k -> settings.put(k.trim(), packaging.getProperty(k).trim()));
         file.stringPropertyNames().forEach(k -> settings.put(k.trim(), file.getProperty(k).trim()));
         env.forEach((name, value) -> {
             if (name.startsWith("RUNNEL_") && name.length() > 7 && !LAUNCHER_VARIABLES.contains(name)) {

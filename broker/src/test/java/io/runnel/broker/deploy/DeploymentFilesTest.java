@@ -53,6 +53,15 @@ class DeploymentFilesTest {
         return new Properties();
     }
 
+    /** The image's defaults file, which every container's node reads first (--defaults). */
+    private static Properties imageDefaults() throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
+            p.load(in);
+        }
+        return p;
+    }
+
     /**
      * Issue 16: a topic created without a replication factor must be able to meet the node's
      * default min.insync.replicas with a node down (before, it got one replica and every acks=all
@@ -80,7 +89,7 @@ class DeploymentFilesTest {
             assertEquals("host", get(svc, "network_mode"));
             Map<String, String> env = new HashMap<>();
             ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
-            NodeConfig config = NodeConfig.load(none(), env, e.getKey());
+            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, e.getKey());
             defaultsAgree(e.getKey(), config, services.size());
             assertEquals(3, config.defaultReplicationFactor(), e.getKey());
             ids.add(config.nodeId());
@@ -158,7 +167,7 @@ class DeploymentFilesTest {
             String podName = "runnel-" + ordinal;
             Map<String, String> env = new HashMap<>();
             template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
-            NodeConfig config = NodeConfig.load(none(), env, podName);
+            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, podName);
             defaultsAgree(podName, config, replicas);
             assertEquals(3, config.defaultReplicationFactor(), podName);
             assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
@@ -212,6 +221,41 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("EXPOSE 9092 9093 9192 9193 9404"));
         assertTrue(dockerfile.contains("! -name '*-tests.jar'"), "the broker's test jar stays out of the image");
         assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-Dio.grpc.netty.shaded.io.netty.tryReflectionSetAccessible=true\""));
-        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
+        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\", "
+            + "\"--defaults\", \"/opt/runnel/defaults.properties\"]"), "the node reads the image's defaults file");
+    }
+
+    /**
+     * Issue 16: the image's {@code ENV RUNNEL_*} lines beat a mounted {@code --config} file, so the
+     * README's file alternative did nothing for the data dir, listeners and metrics port. The image's
+     * defaults are now a file the node reads first; a mounted file and then the environment win.
+     */
+    @Test
+    void dockerfile_setsNoRunnelVariables_itsDefaultsFileLosesToAMountedFileAndToTheEnvironment() throws IOException {
+        String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+        assertFalse(dockerfile.lines().anyMatch(l -> !l.startsWith("#") && l.contains("RUNNEL_")),
+            "no RUNNEL_* variable in the image: it would override a mounted --config file");
+        assertTrue(dockerfile.contains("COPY docker/defaults.properties /opt/runnel/defaults.properties"));
+        Properties image = new Properties();
+        try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
+            image.load(in);
+        }
+        NodeConfig imageOnly = NodeConfig.load(image, none(), Map.of("RUNNEL_NODE_ID", "1"), "runnel-1");
+        assertEquals(Path.of("/var/lib/runnel"), imageOnly.dataDir(), "data on the image's volume");
+        assertTrue(dockerfile.contains("VOLUME " + imageOnly.dataDir()));
+        assertEquals(9404, imageOnly.metricsPort());
+        for (int port : new int[] {imageOnly.clientListener().getPort(), imageOnly.controllerListener().getPort(),
+            imageOnly.controllerListener().getPort() + 1, imageOnly.metricsPort()}) {
+            assertTrue(dockerfile.lines().anyMatch(l -> l.startsWith("EXPOSE ") && l.contains(" " + port)), "exposes " + port);
+        }
+        Properties mounted = new Properties();
+        mounted.setProperty("data.dir", "/mnt/runnel");
+        mounted.setProperty("metrics.port", "9500");
+        mounted.setProperty("listener", "0.0.0.0:9000");
+        NodeConfig withFile = NodeConfig.load(image, mounted, Map.of("RUNNEL_NODE_ID", "1", "RUNNEL_METRICS_PORT", "9600"),
+            "runnel-1");
+        assertEquals(Path.of("/mnt/runnel"), withFile.dataDir(), "a mounted file beats the image");
+        assertEquals(9000, withFile.clientListener().getPort());
+        assertEquals(9600, withFile.metricsPort(), "the environment beats the mounted file");
     }
 }
