@@ -44,7 +44,14 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
         RunnelCli.Offsets.class, GroupCommands.class, Perf.class})
 public final class RunnelCli {
-    @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
+    /**
+     * The three client ports of {@code scripts/cluster start} and the compose file: with one node
+     * down the CLI asks the next (a single address stopped it).
+     */
+    public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094";
+
+    @Option(names = "--bootstrap", defaultValue = DEFAULT_BOOTSTRAP,
+        description = "host:port[,host:port...], tried in order until one answers (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)
     String bootstrap;
 
