@@ -20,10 +20,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A node's settings: a properties file, then {@code RUNNEL_*} environment variables on top
- * ({@code RUNNEL_} + the key upper-cased with dots as underscores: {@code node.id} is
- * {@code RUNNEL_NODE_ID}). Without {@code node.id}, a hostname ending in {@code -<n>} (a
- * StatefulSet pod, {@code runnel-2}) gives id n.
+ * A node's settings, each from the first of these that sets it: {@code RUNNEL_*} environment
+ * variables ({@code RUNNEL_} + the key upper-cased with dots as underscores: {@code node.id} is
+ * {@code RUNNEL_NODE_ID}), the operator's properties file ({@code --config}), the packaging's
+ * defaults file ({@code --defaults}: the container image's {@code /opt/runnel/defaults.properties}
+ * puts the data dir on its volume and turns metrics on), then the built-in defaults. Packaging
+ * defaults are a file rather than {@code ENV} lines in the image because an image's environment
+ * would beat a mounted {@code --config} file. Without {@code node.id}, a hostname ending in
+ * {@code -<n>} (a StatefulSet pod, {@code runnel-2}) gives id n.
  *
  * @param nodeId          this node's broker and controller id
  * @param roles           broker, controller, or both (combined)
@@ -51,6 +55,8 @@ import java.util.regex.Pattern;
  *                        a node whose data dir names another cluster refuses to start)
  * @param security        TLS on every listener and on Raft, and which principals are cluster nodes
  *                        ({@code tls.*}, {@code cluster.principal}; off by default)
+ * @param defaultReplicationFactor replicas of a topic created without a replication factor
+ *                        ({@code default.replication.factor}, default 1; a node setting, not a topic one)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -59,7 +65,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
-                         UUID clusterId, SecuritySettings security) {
+                         UUID clusterId, SecuritySettings security, int defaultReplicationFactor) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -96,6 +102,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
     /** The cluster's id, a UUID, the same on every node (default: the one every Runnel cluster had before). */
     public static final String CLUSTER_ID = "cluster.id";
+    /**
+     * Replicas of a topic created without a replication factor. It shares the {@code default.}
+     * prefix with the topic defaults (Kafka's name) but is no topic setting: a topic keeps its
+     * replicas, not a default.
+     */
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
@@ -106,7 +118,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
-        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID);
+        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -132,7 +144,19 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
      * @throws IllegalArgumentException naming every bad key and why, all at once
      */
     public static NodeConfig load(Properties file, Map<String, String> env, String hostname) {
+        return load(new Properties(), file, env, hostname);
+    }
+
+    /**
+     * Settings from {@code packaging} (the image's defaults file; may be empty), then {@code file}
+     * over them, then {@code env} over both, then the hostname ordinal if no node id was given.
+     *
+     * @throws IllegalArgumentException naming every bad key and why, all at once (a bad key in the
+     *                                  packaging's file too: it is checked like any other)
+     */
+    public static NodeConfig load(Properties packaging, Properties file, Map<String, String> env, String hostname) {
         Map<String, String> settings = new LinkedHashMap<>();
+        packaging.stringPropertyNames().forEach(k -> settings.put(k.trim(), packaging.getProperty(k).trim()));
         file.stringPropertyNames().forEach(k -> settings.put(k.trim(), file.getProperty(k).trim()));
         env.forEach((name, value) -> {
             if (name.startsWith("RUNNEL_") && name.length() > 7 && !LAUNCHER_VARIABLES.contains(name)) {
@@ -147,9 +171,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         Set<String> unknown = new TreeSet<>();
         Map<String, String> defaults = new LinkedHashMap<>();
         for (String key : settings.keySet()) {
+            if (KEYS.contains(key)) {
+                continue;
+            }
             if (key.startsWith(DEFAULT_PREFIX)) {
                 defaults.put(key.substring(DEFAULT_PREFIX.length()), settings.get(key));
-            } else if (!KEYS.contains(key)) {
+            } else {
                 unknown.add(key);
             }
         }
@@ -224,6 +251,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         } catch (IllegalArgumentException e) {
             problems.add(CLUSTER_ID + " must be a UUID, got '" + settings.get(CLUSTER_ID) + "'");
         }
+        int defaultReplicationFactor = intIn(settings, DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE, problems,
+            Integer.toString(QuorumController.DEFAULT_REPLICATION_FACTOR));
         SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
@@ -232,7 +261,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
-            clusterId, security);
+            clusterId, security, defaultReplicationFactor);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

@@ -140,7 +140,7 @@ public final class RunnelNode implements Closeable {
             config.controllerListener().getHostString(), dataDir.resolve("__raft"), config.clusterId(), 1000,
             10_000, config.quorumJoin(), transport.tls(), config.security().nodes())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
-            config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic());
+            config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic(), config.defaultReplicationFactor());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096, transport.access());
         controllerServer = transport.clusterListener(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()), NodeConfig.CONTROLLER_LISTENER)
@@ -345,23 +345,30 @@ public final class RunnelNode implements Closeable {
     }
 
     /** {@code RunnelNode [--config FILE]}: settings from the file and RUNNEL_* variables. */
+    /**
+     * {@code RunnelNode [--defaults FILE] [--config FILE]}: {@code --defaults} is the packaging's
+     * file (the container image passes {@code /opt/runnel/defaults.properties}), {@code --config}
+     * the operator's; the operator's file and then {@code RUNNEL_*} variables override it.
+     */
     public static void main(String[] args) {
+        Properties packaging = new Properties();
         Properties file = new Properties();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) {
+            if ((args[i].equals("--config") || args[i].equals("--defaults")) && i + 1 < args.length) {
+                Properties into = args[i].equals("--config") ? file : packaging;
                 Path path = Path.of(args[++i]);
                 try (InputStream in = Files.newInputStream(path)) {
-                    file.load(in);
+                    into.load(in);
                 } catch (IOException e) {
-                    fail("cannot read config file " + path + ": " + e.getMessage());
+                    fail("cannot read " + args[i - 1].substring(2) + " file " + path + ": " + e.getMessage());
                 }
             } else {
-                fail("unknown argument '" + args[i] + "'; usage: RunnelNode [--config FILE]");
+                fail("unknown argument '" + args[i] + "'; usage: RunnelNode [--defaults FILE] [--config FILE]");
             }
         }
         NodeConfig config = null;
         try {
-            config = NodeConfig.load(file, System.getenv(), hostname());
+            config = NodeConfig.load(packaging, file, System.getenv(), hostname());
         } catch (IllegalArgumentException e) {
             fail(e.getMessage());
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -48,6 +49,42 @@ class NodeConfigTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1"), Map.of("RUNNEL_DEFAULT_MAX_MESSAGE_BYTES", "lots"), "h"));
         assertTrue(bad.getMessage().contains("default.max.message.bytes: bad value 'lots'"), bad.getMessage());
+    }
+
+    @Test
+    void defaultReplicationFactor_isANodeSetting_atLeastOne_namedWhenBad() {
+        assertEquals(1, NodeConfig.load(props("node.id", "1"), Map.of(), "h").defaultReplicationFactor());
+        NodeConfig three = NodeConfig.load(props("node.id", "1", "default.replication.factor", "3",
+            "default.min.insync.replicas", "2"), Map.of(), "h");
+        assertEquals(3, three.defaultReplicationFactor());
+        assertEquals(Map.of("min.insync.replicas", "2"), three.defaults(), "not a topic setting");
+        assertEquals(3, NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_DEFAULT_REPLICATION_FACTOR", "3"), "h")
+            .defaultReplicationFactor());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "default.replication.factor", "0"), Map.of(), "h"));
+        assertTrue(zero.getMessage().contains("default.replication.factor must be between 1 and"), zero.getMessage());
+        IllegalArgumentException text = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "default.replication.factor", "three"), Map.of(), "h"));
+        assertTrue(text.getMessage().contains("default.replication.factor must be an integer, got 'three'"), text.getMessage());
+    }
+
+    @Test
+    void packagingDefaults_thenTheFile_thenTheEnvironment_eachKeyFromTheFirstThatSetsIt() {
+        // As the container image starts a node: its defaults file, an operator's --config file, RUNNEL_* variables.
+        Properties image = props("data.dir", "/var/lib/runnel", "listener", "0.0.0.0:9092", "metrics.port", "9404",
+            "controller.listener", "0.0.0.0:9192");
+        Properties file = props("node.id", "1", "data.dir", "/data/from-file", "listener", "0.0.0.0:7000");
+        NodeConfig c = NodeConfig.load(image, file, Map.of("RUNNEL_LISTENER", "0.0.0.0:7100"), "h");
+        assertEquals(Path.of("/data/from-file"), c.dataDir(), "the file beats the image's default");
+        assertEquals(7100, c.clientListener().getPort(), "the environment beats the file");
+        assertEquals(9404, c.metricsPort(), "the image's default where neither sets it");
+        assertEquals(9192, c.controllerListener().getPort());
+        assertEquals(Path.of("data"), NodeConfig.load(new Properties(), props("node.id", "1"), Map.of(), "h").dataDir(),
+            "the built-in default below all three");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("metrics.prot", "9404"), props("node.id", "1"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("unknown settings [metrics.prot]"), "a packaging typo is named too: "
+            + bad.getMessage());
     }
 
     @Test

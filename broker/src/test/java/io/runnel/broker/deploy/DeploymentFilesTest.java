@@ -53,6 +53,28 @@ class DeploymentFilesTest {
         return new Properties();
     }
 
+    /** The image's defaults file, which every container's node reads first (--defaults). */
+    private static Properties imageDefaults() throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    /**
+     * Issue 16: a topic created without a replication factor must be able to meet the node's
+     * default min.insync.replicas with a node down (before, it got one replica and every acks=all
+     * produce was refused).
+     */
+    private static void defaultsAgree(String where, NodeConfig config, int nodes) {
+        int minInsync = Integer.parseInt(config.defaults().getOrDefault("min.insync.replicas", "1"));
+        assertTrue(config.defaultReplicationFactor() > minInsync || minInsync == 1, where + ": default.replication.factor "
+            + config.defaultReplicationFactor() + " must exceed default.min.insync.replicas " + minInsync);
+        assertTrue(config.defaultReplicationFactor() <= nodes, where + ": default.replication.factor "
+            + config.defaultReplicationFactor() + " needs that many of the " + nodes + " nodes");
+    }
+
     @Test
     void compose_threeQuorumNodes_withVolumesHealthchecksAndOrderedStart() throws IOException {
         Map<String, Object> compose = (Map<String, Object>) loadAll(DOCKER.resolve("docker-compose.yml")).get(0);
@@ -67,7 +89,9 @@ class DeploymentFilesTest {
             assertEquals("host", get(svc, "network_mode"));
             Map<String, String> env = new HashMap<>();
             ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
-            NodeConfig config = NodeConfig.load(none(), env, e.getKey());
+            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, e.getKey());
+            defaultsAgree(e.getKey(), config, services.size());
+            assertEquals(3, config.defaultReplicationFactor(), e.getKey());
             ids.add(config.nodeId());
             clientPorts.add(config.clientListener().getPort());
             // Host networking: every port of every node is distinct (Raft is the controller port + 1).
@@ -143,7 +167,9 @@ class DeploymentFilesTest {
             String podName = "runnel-" + ordinal;
             Map<String, String> env = new HashMap<>();
             template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
-            NodeConfig config = NodeConfig.load(none(), env, podName);
+            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, podName);
+            defaultsAgree(podName, config, replicas);
+            assertEquals(3, config.defaultReplicationFactor(), podName);
             assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
             assertEquals(podName + ".runnel-headless", config.advertisedHost());
             assertEquals(replicas, config.voters().size());
@@ -163,6 +189,15 @@ class DeploymentFilesTest {
         Map<String, Object> pdb = byKind.get("PodDisruptionBudget/runnel");
         assertEquals(1, (int) get(pdb, "spec", "maxUnavailable"));
         assertEquals(selector, get(pdb, "spec", "selector", "matchLabels"));
+    }
+
+    /** scripts/cluster sets the replication default with the min.insync.replicas default, from the same node count. */
+    @Test
+    void clusterScript_defaultReplicationFactorGoesWithMinInsync() throws IOException {
+        String script = Files.readString(Path.of("..", "scripts", "cluster"));
+        assertTrue(script.contains("RUNNEL_DEFAULT_MIN_INSYNC_REPLICAS=$(( nodes >= 3 ? 2 : 1 ))"), "min.insync as expected");
+        assertTrue(script.contains("RUNNEL_DEFAULT_REPLICATION_FACTOR=$(( nodes >= 3 ? 3 : nodes ))"),
+            "a replication default that can meet min.insync.replicas=2 with a node down");
     }
 
     /** The compose tool's own validation, where it is installed (.ci/run installs it when it can). */
@@ -186,6 +221,41 @@ class DeploymentFilesTest {
         assertTrue(dockerfile.contains("EXPOSE 9092 9093 9192 9193 9404"));
         assertTrue(dockerfile.contains("! -name '*-tests.jar'"), "the broker's test jar stays out of the image");
         assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-Dio.grpc.netty.shaded.io.netty.tryReflectionSetAccessible=true\""));
-        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\"]"));
+        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\", "
+            + "\"--defaults\", \"/opt/runnel/defaults.properties\"]"), "the node reads the image's defaults file");
+    }
+
+    /**
+     * Issue 16: the image's {@code ENV RUNNEL_*} lines beat a mounted {@code --config} file, so the
+     * README's file alternative did nothing for the data dir, listeners and metrics port. The image's
+     * defaults are now a file the node reads first; a mounted file and then the environment win.
+     */
+    @Test
+    void dockerfile_setsNoRunnelVariables_itsDefaultsFileLosesToAMountedFileAndToTheEnvironment() throws IOException {
+        String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
+        assertFalse(dockerfile.lines().anyMatch(l -> !l.startsWith("#") && l.contains("RUNNEL_")),
+            "no RUNNEL_* variable in the image: it would override a mounted --config file");
+        assertTrue(dockerfile.contains("COPY docker/defaults.properties /opt/runnel/defaults.properties"));
+        Properties image = new Properties();
+        try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
+            image.load(in);
+        }
+        NodeConfig imageOnly = NodeConfig.load(image, none(), Map.of("RUNNEL_NODE_ID", "1"), "runnel-1");
+        assertEquals(Path.of("/var/lib/runnel"), imageOnly.dataDir(), "data on the image's volume");
+        assertTrue(dockerfile.contains("VOLUME " + imageOnly.dataDir()));
+        assertEquals(9404, imageOnly.metricsPort());
+        for (int port : new int[] {imageOnly.clientListener().getPort(), imageOnly.controllerListener().getPort(),
+            imageOnly.controllerListener().getPort() + 1, imageOnly.metricsPort()}) {
+            assertTrue(dockerfile.lines().anyMatch(l -> l.startsWith("EXPOSE ") && l.contains(" " + port)), "exposes " + port);
+        }
+        Properties mounted = new Properties();
+        mounted.setProperty("data.dir", "/mnt/runnel");
+        mounted.setProperty("metrics.port", "9500");
+        mounted.setProperty("listener", "0.0.0.0:9000");
+        NodeConfig withFile = NodeConfig.load(image, mounted, Map.of("RUNNEL_NODE_ID", "1", "RUNNEL_METRICS_PORT", "9600"),
+            "runnel-1");
+        assertEquals(Path.of("/mnt/runnel"), withFile.dataDir(), "a mounted file beats the image");
+        assertEquals(9000, withFile.clientListener().getPort());
+        assertEquals(9600, withFile.metricsPort(), "the environment beats the mounted file");
     }
 }

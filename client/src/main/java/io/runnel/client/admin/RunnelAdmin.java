@@ -58,6 +58,9 @@ public final class RunnelAdmin implements Closeable {
     private final GroupAdmin groups;
     private final Duration retryTimeout;
 
+    /** A replication factor of 0 asks the controller for its {@code default.replication.factor}. */
+    public static final int CLUSTER_DEFAULT_REPLICATION = 0;
+
     public RunnelAdmin(String bootstrapServers) {
         this(bootstrapServers, DEFAULT_RETRY_TIMEOUT, null);
     }
@@ -154,7 +157,11 @@ public final class RunnelAdmin implements Closeable {
         });
     }
 
-    /** @throws AdminException e.g. TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_REPLICATION_FACTOR */
+    /**
+     * @param replicationFactor replicas per partition, or {@link #CLUSTER_DEFAULT_REPLICATION} for the
+     *                          controller's {@code default.replication.factor}
+     * @throws AdminException e.g. TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_REPLICATION_FACTOR
+     */
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
             .setPartitions(partitions).setReplicationFactor(replicationFactor).putAllConfigs(configs)).build();

@@ -44,7 +44,14 @@ import picocli.CommandLine.ParentCommand;
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
         RunnelCli.Offsets.class, GroupCommands.class, Perf.class})
 public final class RunnelCli {
-    @Option(names = "--bootstrap", defaultValue = "127.0.0.1:9092", description = "host:port[,host:port] (default: ${DEFAULT-VALUE})",
+    /**
+     * The three client ports of {@code scripts/cluster start} and the compose file: with one node
+     * down the CLI asks the next (a single address stopped it).
+     */
+    public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094";
+
+    @Option(names = "--bootstrap", defaultValue = DEFAULT_BOOTSTRAP,
+        description = "host:port[,host:port...], tried in order until one answers (default: ${DEFAULT-VALUE})",
         scope = CommandLine.ScopeType.INHERIT)
     String bootstrap;
 
@@ -160,15 +167,17 @@ public final class RunnelCli {
             String name;
             @Option(names = "--partitions", defaultValue = "1")
             int partitions;
-            @Option(names = "--replication-factor", defaultValue = "1")
-            int replicationFactor;
+            @Option(names = "--replication-factor",
+                description = "replicas per partition (default: the cluster's default.replication.factor)")
+            Integer replicationFactor;
             @Option(names = "--config", description = "key=value, repeatable")
             List<String> configs = new ArrayList<>();
 
             @Override
             public Integer call() {
                 try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
-                    admin.createTopic(name, partitions, replicationFactor, parseConfigs(configs));
+                    admin.createTopic(name, partitions, replicationFactor == null ? RunnelAdmin.CLUSTER_DEFAULT_REPLICATION
+                        : replicationFactor, parseConfigs(configs));
                     spec.commandLine().getOut().println("created topic " + name);
                     return 0;
                 }

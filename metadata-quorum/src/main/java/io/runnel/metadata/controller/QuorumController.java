@@ -60,9 +60,12 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private final Map<String, CompletableFuture<PartitionInfo>> alterations = new ConcurrentHashMap<>();
     private volatile ScheduledFuture<?> sessionChecker;
     private final int maxPartitionsPerTopic;
+    private final int defaultReplicationFactor;
 
     /** Partitions a topic may have unless the node says otherwise. */
     public static final int DEFAULT_MAX_PARTITIONS_PER_TOPIC = 10_000;
+    /** Replicas of a topic created without a replication factor, unless the node says otherwise (Kafka's default too). */
+    public static final int DEFAULT_REPLICATION_FACTOR = 1;
 
     /** The outcome of a heartbeat. */
     public record HeartbeatResult(boolean fenced, boolean shutdownReady) {
@@ -75,20 +78,29 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      */
     public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
                             long heartbeatIntervalMs) {
-        this(quorum, clock, scheduler, sessionTimeoutMs, heartbeatIntervalMs, DEFAULT_MAX_PARTITIONS_PER_TOPIC);
+        this(quorum, clock, scheduler, sessionTimeoutMs, heartbeatIntervalMs, DEFAULT_MAX_PARTITIONS_PER_TOPIC,
+            DEFAULT_REPLICATION_FACTOR);
     }
 
     /**
      * @param maxPartitionsPerTopic the most partitions a topic may have: CreateTopics and
      *                              CreatePartitions above it are refused (INVALID_PARTITIONS), so one
      *                              request cannot make every broker open millions of logs
+     * @param defaultReplicationFactor replicas of a topic created without a replication factor (the
+     *                              request's 0); a cluster whose topics default to
+     *                              {@code min.insync.replicas=2} needs it above 1, or its acks=all
+     *                              produces are refused
      */
     public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
-                            long heartbeatIntervalMs, int maxPartitionsPerTopic) {
+                            long heartbeatIntervalMs, int maxPartitionsPerTopic, int defaultReplicationFactor) {
         if (maxPartitionsPerTopic < 1) {
             throw new IllegalArgumentException("max partitions per topic must be >= 1, got " + maxPartitionsPerTopic);
         }
+        if (defaultReplicationFactor < 1) {
+            throw new IllegalArgumentException("default replication factor must be >= 1, got " + defaultReplicationFactor);
+        }
         this.maxPartitionsPerTopic = maxPartitionsPerTopic;
+        this.defaultReplicationFactor = defaultReplicationFactor;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.quorum = quorum;
         this.clock = clock;
@@ -357,11 +369,29 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
 
     // ---------------------------------------------------------------- admin
 
+    /**
+     * @param replicationFactor replicas per partition; 0 (a request that gives none) means this
+     *                          controller's default replication factor
+     */
     public CompletableFuture<ApplyResult> createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
         return decide(() -> {
             checkPartitionCount(name, partitions);
-            return ControllerLogic.createTopic(quorum.image(), name, partitions, replicationFactor, configs, UUID.randomUUID());
+            if (replicationFactor == 0) {
+                checkDefaultReplicationFactor(name);
+            }
+            int replicas = replicationFactor == 0 ? defaultReplicationFactor : replicationFactor;
+            return ControllerLogic.createTopic(quorum.image(), name, partitions, replicas, configs, UUID.randomUUID());
         });
+    }
+
+    /** A defaulted replication factor the live brokers cannot hold says where the number came from. */
+    private void checkDefaultReplicationFactor(String topic) {
+        int live = quorum.image().liveBrokers().size();
+        if (defaultReplicationFactor > live) {
+            throw new ControllerException(ErrorCode.INVALID_REPLICATION_FACTOR, "topic '" + topic
+                + "' gives no replication factor and the default " + defaultReplicationFactor
+                + " (default.replication.factor) is more than the " + live + " live brokers");
+        }
     }
 
     public CompletableFuture<ApplyResult> deleteTopic(String name) {

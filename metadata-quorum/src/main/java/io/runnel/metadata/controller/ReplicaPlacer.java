@@ -31,7 +31,7 @@ final class ReplicaPlacer {
         List<BrokerInfo> live = image.liveBrokers();
         if (replicationFactor < 1 || replicationFactor > live.size()) {
             throw new ControllerException(ErrorCode.INVALID_REPLICATION_FACTOR, "replication factor " + replicationFactor
-                + " needs between 1 and the " + live.size() + " live brokers");
+                + (replicationFactor < 1 ? " is below 1" : " is more than the " + live.size() + " live brokers"));
         }
         Map<Integer, Integer> replicas = new HashMap<>();
         Map<Integer, Integer> leaders = new HashMap<>();
