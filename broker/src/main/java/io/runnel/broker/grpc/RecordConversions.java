@@ -18,9 +18,13 @@ final class RecordConversions {
     }
 
     /**
-     * Builds one batch of the records; a timestamp of 0 means "now".
+     * Builds one batch of the records; a timestamp of 0 means "now". A list with a producer id gets
+     * its producer id, epoch and base sequence in the batch header, so the leader checks it for
+     * duplicates and gaps as it does a binary batch of an idempotent producer.
      *
-     * @throws IllegalArgumentException for an empty list, an unknown compression or a negative timestamp
+     * @throws IllegalArgumentException for an empty list, an unknown compression, a negative
+     *                                  timestamp, or producer fields that do not go together
+     *                                  (naming the field)
      */
     static ByteBuffer toBatch(RecordList list, long nowMs) {
         if (list.getRecordsCount() == 0) {
@@ -29,6 +33,10 @@ final class RecordConversions {
         CompressionType compression = list.getCompression().isEmpty() ? CompressionType.NONE
             : CompressionType.forName(list.getCompression());
         RecordBatchBuilder builder = new RecordBatchBuilder(compression);
+        ProducerFields producer = ProducerFields.of(list);
+        if (producer != null) {
+            builder.producer(producer.producerId(), producer.producerEpoch(), producer.baseSequence());
+        }
         for (Record r : list.getRecordsList()) {
             List<Header> headers = new ArrayList<>(r.getHeadersCount());
             for (RecordHeader h : r.getHeadersList()) {
@@ -38,6 +46,56 @@ final class RecordConversions {
                 r.hasKey() ? r.getKey().toByteArray() : null, r.hasValue() ? r.getValue().toByteArray() : null, headers);
         }
         return builder.build();
+    }
+
+    /**
+     * The idempotent producer's fields of a record list, all {@code >= 0}.
+     *
+     * @param producerId    from InitProducerId
+     * @param producerEpoch from InitProducerId
+     * @param baseSequence  sequence of the list's first record
+     */
+    record ProducerFields(long producerId, short producerEpoch, int baseSequence) {
+        /** Absent and -1 are the same: "not set" (proto3 reads an absent field as its default otherwise). */
+        private static final long UNSET = -1;
+
+        /**
+         * The list's producer fields, or null if it has no producer id (absent or -1), so is not
+         * idempotent.
+         *
+         * @throws IllegalArgumentException naming the field: a producer id below -1; with a
+         *                                  producer id, an epoch or base sequence absent, negative,
+         *                                  or an epoch over 32767; without one, an epoch or base
+         *                                  sequence set (the client believes it is idempotent but is not)
+         */
+        static ProducerFields of(RecordList list) {
+            long pid = list.hasProducerId() ? list.getProducerId() : UNSET;
+            long epoch = list.hasProducerEpoch() ? list.getProducerEpoch() : UNSET;
+            long sequence = list.hasBaseSequence() ? list.getBaseSequence() : UNSET;
+            if (pid < UNSET) {
+                throw new IllegalArgumentException("producer_id " + pid + " is invalid: use one from InitProducerId, "
+                    + "or leave it absent (or -1) for a non-idempotent record list");
+            }
+            if (pid == UNSET) {
+                if (epoch != UNSET || sequence != UNSET) {
+                    throw new IllegalArgumentException("producer_epoch " + epoch + " and base_sequence " + sequence
+                        + " are set without a producer_id: an idempotent record list needs the producer_id from "
+                        + "InitProducerId; a non-idempotent one leaves all three absent (or -1)");
+                }
+                return null;
+            }
+            if (epoch < 0 || epoch > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("producer_epoch " + (list.hasProducerEpoch() ? epoch : "absent")
+                    + " with producer_id " + pid + ": an idempotent record list needs the producer_epoch from "
+                    + "InitProducerId (0 to " + Short.MAX_VALUE + ")");
+            }
+            if (sequence < 0) {
+                throw new IllegalArgumentException("base_sequence " + (list.hasBaseSequence() ? sequence : "absent")
+                    + " with producer_id " + pid + ": an idempotent record list needs the sequence of its first "
+                    + "record (>= 0; the partition's first list starts at 0)");
+            }
+            return new ProducerFields(pid, (short) epoch, (int) sequence);
+        }
     }
 
     /** Decodes whole batches into messages, leaving out records below {@code fromOffset}. */

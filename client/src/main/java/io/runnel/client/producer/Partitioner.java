@@ -6,7 +6,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * Where a record goes when the caller does not say: keyed records by Kafka's murmur2 hash of the
  * key modulo the partition count (so a key maps to the same partition as with Kafka's clients);
  * records without a key stick to one partition until its batch is sent, then move on (sticky
- * partitioning: fuller batches than round-robin per record).
+ * partitioning: fuller batches than round-robin per record). The key rule is a contract for
+ * clients in other languages: broker.proto states it at {@code PartitionProduceData.partition}, and
+ * {@code runnel/v1/partitioning-vectors.csv} (proto module) holds test vectors that PartitionerTest
+ * checks this class against.
  */
 public final class Partitioner {
     private Partitioner() {
