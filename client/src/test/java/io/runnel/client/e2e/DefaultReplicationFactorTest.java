@@ -58,6 +58,9 @@ class DefaultReplicationFactorTest {
         assertEquals(0, cli(out, err, "--bootstrap", cluster.bootstrap(), "topic", "create", "no-flags", "--partitions", "2"),
             err.toString());
         try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+            // The broker that answers may not have applied the new topic's record yet: wait until it has.
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> admin.describeTopic("no-flags").getPartitionsCount() == 2);
             admin.describeTopic("no-flags").getPartitionsList()
                 .forEach(p -> assertEquals(3, p.getReplicasCount(), "replicas of partition " + p.getPartition()));
         }
