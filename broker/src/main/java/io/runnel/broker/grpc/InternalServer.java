@@ -10,9 +10,9 @@ import java.util.function.IntPredicate;
 
 /**
  * The broker's internal listener: the broker-to-broker Replication service (and health), apart
- * from the client listener so that clients, who only need the client port, cannot reach it. The
- * {@code replica_id} of a fetch is still the caller's claim: only mTLS on this listener (issue 18
- * items 2 and 3) can tie it to the calling broker.
+ * from the client listener so that clients, who only need the client port, cannot reach it. With
+ * TLS the listener admits node certificates only and {@link ClusterAccess} ties each fetch's
+ * {@code replica_id} to the calling node; in plaintext it is the caller's claim (firewall the port).
  */
 public final class InternalServer {
     private final GrpcListener listener;
