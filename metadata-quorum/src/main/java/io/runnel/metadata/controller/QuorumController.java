@@ -1,11 +1,14 @@
 package io.runnel.metadata.controller;
 
+import io.runnel.metadata.acl.AclBinding;
+import io.runnel.metadata.acl.AclFilter;
 import io.runnel.metadata.image.BrokerInfo;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.image.TopicInfo;
 import io.runnel.metadata.quorum.MetadataStateMachine;
 import io.runnel.metadata.quorum.QuorumServer;
+import io.runnel.proto.v1.AclEntry;
 import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
@@ -407,6 +410,32 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
 
     public CompletableFuture<ApplyResult> alterConfigs(String name, Map<String, String> configs) {
         return decide(() -> ControllerLogic.alterConfigs(quorum.image(), name, configs));
+    }
+
+    public CompletableFuture<ApplyResult> createAcls(List<AclEntry> acls) {
+        return decide(() -> AclChanges.create(acls));
+    }
+
+    /** @return the bindings removed: those of the image any filter matches (none is not an error) */
+    public CompletableFuture<List<AclBinding>> deleteAcls(List<AclEntry> filters) {
+        try {
+            requireActive();
+            List<AclBinding> removed = AclChanges.matching(quorum.image().acls(), filters);
+            return removed.isEmpty() ? CompletableFuture.completedFuture(removed)
+                : propose(AclChanges.delete(removed)).thenApply(r -> removed);
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** The bindings {@code filter} matches in the active controller's image. */
+    public CompletableFuture<List<AclBinding>> describeAcls(AclEntry filter) {
+        try {
+            requireActive();
+            return CompletableFuture.completedFuture(quorum.image().acls().matching(new AclFilter(filter)));
+        } catch (ControllerException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** @return how many partitions moved back to their preferred leader */
