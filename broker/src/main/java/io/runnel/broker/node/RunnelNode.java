@@ -2,6 +2,7 @@ package io.runnel.broker.node;
 
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
@@ -208,7 +209,8 @@ public final class RunnelNode implements Closeable {
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults());
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(),
+            new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls));
         try {
             brokerServer.start();
         } catch (IOException e) {
