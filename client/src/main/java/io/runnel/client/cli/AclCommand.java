@@ -118,7 +118,7 @@ final class AclCommand {
             : binding.operations.stream().map(o -> operation(cli, o)).toList();
         List<AclEntry> out = new ArrayList<>();
         for (String p : principals) {
-            String principal = p.isEmpty() ? "" : principal(cli, p);
+            String principal = binding.principals.isEmpty() ? "" : principal(cli, p);
             for (AclOperation op : operations) {
                 out.add(base.toBuilder().setPrincipal(principal).setOperation(op).build());
             }
