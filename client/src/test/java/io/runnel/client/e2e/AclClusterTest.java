@@ -1,6 +1,7 @@
 package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
+import io.runnel.client.producer.RunnelProducer.ProduceException;
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.proto.v1.AclEntry;
 import io.runnel.proto.v1.AclOperation;
@@ -56,6 +58,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -194,6 +197,16 @@ class AclClusterTest {
         MetadataResponse named = dave.metadata(MetadataRequest.newBuilder().addTopics("hidden").build());
         assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, named.getTopics(0).getError());
         assertEquals(0, named.getTopics(0).getPartitionsCount());
+
+        // Dave sees orders but may write nowhere: the Java producer (idempotent) gets no producer id and fails its
+        // records with that refusal at once, instead of waiting out its delivery timeout.
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(cluster.bootstrap()), certs.client("dave"))) {
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> producer.send(new ProducerRecord("orders", null,
+                "x".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS));
+            ProduceException cause = assertInstanceOf(ProduceException.class, failed.getCause());
+            assertEquals(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, cause.code());
+            assertTrue(cause.getMessage().contains("User:CN=dave is not allowed IDEMPOTENT_WRITE on CLUSTER"), cause.getMessage());
+        }
 
         try (RunnelAdmin asDave = new RunnelAdmin(cluster.bootstrap(), certs.client("dave"))) {
             assertEquals(Set.of("orders", "sales.eu", "sales.secret"), Set.copyOf(asDave.describeCluster().getImage().getTopicsList()
