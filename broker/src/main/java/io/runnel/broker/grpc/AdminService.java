@@ -35,6 +35,8 @@ import io.runnel.security.Principal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The Admin service: checks the caller's ACLs ({@link Authorizer}, rules in broker.proto), then
@@ -73,12 +75,6 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         return authorizer.allows(caller, operation, AclResourceType.TOPIC, topic) ? null
             : TopicResult.newBuilder().setName(topic).setError(ErrorCode.TOPIC_AUTHORIZATION_FAILED)
                 .setErrorMessage(Authorizer.refusal(caller, operation, AclResourceType.TOPIC, topic).getMessage()).build();
-    }
-
-    /** The refusal message of a cluster-wide call, or null if the caller may do {@code operation} on the cluster. */
-    private String refusedOnCluster(Principal caller, AclOperation operation) {
-        return authorizer.allowsOnCluster(caller, operation) ? null
-            : Authorizer.refusal(caller, operation, AclResourceType.CLUSTER, "").getMessage();
     }
 
     @Override
@@ -148,16 +144,29 @@ final class AdminService extends AdminGrpc.AdminImplBase {
             r -> r.getResult().getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 
+    /**
+     * Forwards a cluster-wide call if the caller may do {@code operation} on the cluster; else
+     * answers {@code refusal} of the message naming what was missing.
+     */
+    private <T> void onCluster(AclOperation operation, Function<String, T> refusal, Supplier<CompletableFuture<T>> call,
+                               StreamObserver<T> out) {
+        Principal caller = Authentication.caller();
+        String refused = authorizer.allowsOnCluster(caller, operation) ? null
+            : Authorizer.refusal(caller, operation, AclResourceType.CLUSTER, "").getMessage();
+        if (refused != null) {
+            answer(out, refusal.apply(refused));
+        } else {
+            relay(call.get(), out);
+        }
+    }
+
     @Override
     public void electPreferredLeaders(ElectPreferredLeadersRequest request, StreamObserver<ElectPreferredLeadersResponse> out) {
-        String refused = refusedOnCluster(Authentication.caller(), AclOperation.ALTER);
-        if (refused != null) {
-            answer(out, ElectPreferredLeadersResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
-                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build());
-            return;
-        }
-        relay(controllers.forward(stub -> stub.electPreferredLeaders(request), ElectPreferredLeadersResponse::getControllerId,
-            r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+        onCluster(AclOperation.ALTER, refused -> ElectPreferredLeadersResponse.newBuilder()
+                .setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused).setControllerId(controllers.controllerId())
+                .build(),
+            () -> controllers.forward(stub -> stub.electPreferredLeaders(request), ElectPreferredLeadersResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 
     /** Open to every caller, but shows only the topics it may DESCRIBE, configs only with DESCRIBE_CONFIGS, never ACLs. */
@@ -181,37 +190,25 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
     @Override
     public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> out) {
-        String refused = refusedOnCluster(Authentication.caller(), AclOperation.ALTER);
-        if (refused != null) {
-            answer(out, CreateAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused)
-                .setControllerId(controllers.controllerId()).build());
-            return;
-        }
-        relay(controllers.forward(stub -> stub.createAcls(request), CreateAclsResponse::getControllerId,
-            r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+        onCluster(AclOperation.ALTER, refused -> CreateAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
+            () -> controllers.forward(stub -> stub.createAcls(request), CreateAclsResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 
     @Override
     public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> out) {
-        String refused = refusedOnCluster(Authentication.caller(), AclOperation.ALTER);
-        if (refused != null) {
-            answer(out, DeleteAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused)
-                .setControllerId(controllers.controllerId()).build());
-            return;
-        }
-        relay(controllers.forward(stub -> stub.deleteAcls(request), DeleteAclsResponse::getControllerId,
-            r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+        onCluster(AclOperation.ALTER, refused -> DeleteAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
+            () -> controllers.forward(stub -> stub.deleteAcls(request), DeleteAclsResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 
     @Override
     public void describeAcls(DescribeAclsRequest request, StreamObserver<DescribeAclsResponse> out) {
-        String refused = refusedOnCluster(Authentication.caller(), AclOperation.DESCRIBE);
-        if (refused != null) {
-            answer(out, DescribeAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused)
-                .setControllerId(controllers.controllerId()).build());
-            return;
-        }
-        relay(controllers.forward(stub -> stub.describeAcls(request), DescribeAclsResponse::getControllerId,
-            r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+        onCluster(AclOperation.DESCRIBE, refused -> DescribeAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
+            () -> controllers.forward(stub -> stub.describeAcls(request), DescribeAclsResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 }

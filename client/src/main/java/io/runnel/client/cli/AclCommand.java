@@ -139,8 +139,8 @@ final class AclCommand {
         out.flush();
     }
 
-    @Command(name = "add", description = "Add bindings: each --principal gets each --operation on the resource.")
-    static final class Add implements Callable<Integer> {
+    /** What the subcommands share: the options, and the binding or filter they make of them. */
+    abstract static class Subcommand implements Callable<Integer> {
         @ParentCommand
         AclCommand parent;
         @CommandLine.Spec
@@ -152,6 +152,20 @@ final class AclCommand {
         @Mixin
         Binding binding;
 
+        /** Every principal × operation over the resource and permission given. */
+        List<AclEntry> entries(boolean resourceRequired) {
+            CommandLine cli = spec.commandLine();
+            AclEntry base = resource(cli, resource, binding.prefixed, resourceRequired).setPermission(permission(permission)).build();
+            return expand(cli, base, binding);
+        }
+
+        RunnelAdmin admin() {
+            return new RunnelAdmin(parent.root.bootstrap, parent.root.tls());
+        }
+    }
+
+    @Command(name = "add", description = "Add bindings: each --principal gets each --operation on the resource.")
+    static final class Add extends Subcommand {
         @Override
         public Integer call() {
             CommandLine cli = spec.commandLine();
@@ -164,9 +178,8 @@ final class AclCommand {
             if (binding.operations.isEmpty()) {
                 throw new CommandLine.ParameterException(cli, "no operation: give --operation, e.g. --operation WRITE");
             }
-            AclEntry base = resource(cli, resource, binding.prefixed, true).setPermission(permission(permission)).build();
-            List<AclEntry> acls = expand(cli, base, binding);
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            List<AclEntry> acls = entries(true);
+            try (RunnelAdmin admin = admin()) {
                 admin.createAcls(acls);
             }
             PrintWriter out = cli.getOut();
@@ -177,27 +190,15 @@ final class AclCommand {
     }
 
     @Command(name = "remove", description = "Remove the bindings of a resource that match the other options (left out: any).")
-    static final class Remove implements Callable<Integer> {
-        @ParentCommand
-        AclCommand parent;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-        @ArgGroup(exclusive = true, multiplicity = "0..1")
-        Permission permission;
-        @ArgGroup(exclusive = true, multiplicity = "0..1")
-        Resource resource;
-        @Mixin
-        Binding binding;
-
+    static final class Remove extends Subcommand {
         @Override
         public Integer call() {
-            CommandLine cli = spec.commandLine();
-            AclEntry base = resource(cli, resource, binding.prefixed, true).setPermission(permission(permission)).build();
+            List<AclEntry> filters = entries(true);
             List<AclEntry> removed;
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
-                removed = admin.deleteAcls(expand(cli, base, binding));
+            try (RunnelAdmin admin = admin()) {
+                removed = admin.deleteAcls(filters);
             }
-            PrintWriter out = cli.getOut();
+            PrintWriter out = spec.commandLine().getOut();
             out.println("Removed " + removed.size() + (removed.size() == 1 ? " binding" : " bindings") + (removed.isEmpty() ? "" : ":"));
             print(out, removed);
             return 0;
@@ -205,30 +206,17 @@ final class AclCommand {
     }
 
     @Command(name = "list", description = "The bindings matching the options (none given: every binding).")
-    static final class ListAcls implements Callable<Integer> {
-        @ParentCommand
-        AclCommand parent;
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-        @ArgGroup(exclusive = true, multiplicity = "0..1")
-        Permission permission;
-        @ArgGroup(exclusive = true, multiplicity = "0..1")
-        Resource resource;
-        @Mixin
-        Binding binding;
-
+    static final class ListAcls extends Subcommand {
         @Override
         public Integer call() {
-            CommandLine cli = spec.commandLine();
-            AclEntry base = resource(cli, resource, binding.prefixed, false).setPermission(permission(permission)).build();
-            List<AclEntry> filters = expand(cli, base, binding);
+            List<AclEntry> filters = entries(false);
             List<AclEntry> found = new ArrayList<>();
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = admin()) {
                 for (AclEntry filter : filters) {
                     admin.describeAcls(filter).stream().filter(a -> !found.contains(a)).forEach(found::add);
                 }
             }
-            print(cli.getOut(), found);
+            print(spec.commandLine().getOut(), found);
             return 0;
         }
     }
