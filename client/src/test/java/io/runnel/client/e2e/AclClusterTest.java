@@ -31,12 +31,18 @@ import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
 import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.FindCoordinatorRequest;
 import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
 import io.runnel.proto.v1.InitProducerIdRequest;
 import io.runnel.proto.v1.InitProducerIdResponse;
 import io.runnel.proto.v1.MetadataRequest;
+import io.runnel.proto.v1.OffsetCommitPartition;
+import io.runnel.proto.v1.OffsetCommitPartitionResponse;
+import io.runnel.proto.v1.OffsetCommitRequest;
+import io.runnel.proto.v1.OffsetCommitResponse;
+import io.runnel.proto.v1.OffsetCommitTopic;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.PartitionProduceResponse;
@@ -85,7 +91,7 @@ class AclClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.make(tmp.resolve("certs"), "acl-test-ca", 3, "admin", "bob", "carol", "dave", "erin", "frank");
+        certs = TestCertificates.make(tmp.resolve("certs"), "acl-test-ca", 3, "admin", "bob", "carol", "dave", "erin", "frank", "grace");
         cluster = TestCluster.start(tmp.resolve("data"), 3, id -> {
             Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
             settings.put("authorizer.enabled", "true");
@@ -259,6 +265,51 @@ class AclClusterTest {
         List<String> listed = BrokerGrpc.newBlockingStub(channel(3, certs.node(3))).metadata(MetadataRequest.getDefaultInstance())
             .getTopicsList().stream().map(TopicMetadata::getName).toList();
         assertTrue(listed.contains("hidden") && listed.contains("__consumer_offsets"), listed.toString());
+    }
+
+    @Test
+    @Order(5)
+    void adminAndGroupCalls_areRefusedPerTopicOrGroup_namingWhatWasMissing() {
+        try (RunnelAdmin grace = new RunnelAdmin(cluster.bootstrap(), certs.client("grace"))) {
+            assertRefused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "User:CN=grace is not allowed DELETE on TOPIC orders",
+                () -> grace.deleteTopic("orders"));
+            assertRefused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "User:CN=grace is not allowed ALTER_CONFIGS on TOPIC orders",
+                () -> grace.alterConfigs("orders", Map.of("retention.ms", "1000")));
+            assertRefused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "User:CN=grace is not allowed ALTER on TOPIC orders",
+                () -> grace.createPartitions("orders", 2));
+            assertRefused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, "User:CN=grace is not allowed DESCRIBE on CLUSTER",
+                () -> grace.describeAcls(AclEntry.getDefaultInstance()));
+            assertTrue(grace.listGroups().isEmpty(), "erins (test 4) is not listed to grace");
+            assertTrue(admin.listGroups().stream().anyMatch(g -> g.groupId().equals("erins")));
+        }
+        assertEquals(1, admin.describeTopic("orders").getPartitionsCount(), "the refused CreatePartitions changed nothing");
+
+        addAcls(acl(AclPermission.ALLOW, "User:CN=grace", AclOperation.READ, AclResourceType.GROUP, "graces", AclPatternType.LITERAL),
+            acl(AclPermission.ALLOW, "User:CN=grace", AclOperation.READ, AclResourceType.TOPIC, "sales.eu", AclPatternType.LITERAL));
+        GroupGrpc.GroupBlockingStub grace = GroupGrpc.newBlockingStub(channel(1, certs.client("grace")));
+        int coordinator = grace.findCoordinator(FindCoordinatorRequest.newBuilder().setGroupId("graces").build()).getCoordinator()
+            .getId();
+        OffsetCommitResponse commit = GroupGrpc.newBlockingStub(channel(coordinator, certs.client("grace")))
+            .offsetCommit(OffsetCommitRequest.newBuilder().setGroupId("graces")
+                .addTopics(OffsetCommitTopic.newBuilder().setTopic("events").addPartitions(OffsetCommitPartition.newBuilder()
+                    .setPartition(0).setOffset(1)))
+                .addTopics(OffsetCommitTopic.newBuilder().setTopic("sales.eu").addPartitions(OffsetCommitPartition.newBuilder()
+                    .setPartition(0).setOffset(1))).build());
+        Map<String, OffsetCommitPartitionResponse> byTopic = new HashMap<>();
+        commit.getTopicsList().forEach(t -> byTopic.put(t.getTopic(), t.getPartitions(0)));
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, byTopic.get("events").getError());
+        assertEquals("User:CN=grace is not allowed READ on TOPIC events", byTopic.get("events").getErrorMessage());
+        assertEquals(ErrorCode.NONE, byTopic.get("sales.eu").getError(), "the topic grace may read is committed");
+
+        var described = grace.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds("erins").build()).getGroups(0);
+        assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, described.getError());
+        assertEquals("User:CN=grace is not allowed DESCRIBE on GROUP erins", described.getErrorMessage());
+    }
+
+    private static void assertRefused(ErrorCode code, String message, Runnable call) {
+        AdminException e = assertThrows(AdminException.class, call::run);
+        assertEquals(code, e.code(), e.getMessage());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
     private static String[] cli(TlsFiles as, String... args) {
