@@ -1,6 +1,5 @@
 package io.runnel.broker.stream;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -105,17 +104,17 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     }
 
     PublishSession(ServerCallStreamObserver<PublishResponse> out, ClusterChannels channels, ScheduledExecutorService timers,
-                   Clock clock, Set<StreamSession> open) {
+                   Clock clock, Set<StreamSession> sessions) {
         this.out = out;
-        open.add(this);
-        out.setOnCloseHandler(() -> open.remove(this));
+        sessions.add(this);
+        out.setOnCloseHandler(() -> sessions.remove(this));
         this.channels = channels;
         this.timers = timers;
         this.clock = clock;
         out.disableAutoRequest();
         out.setOnReadyHandler(this::drain);
         out.setOnCancelHandler(() -> {
-            open.remove(this);
+            sessions.remove(this);
             end();
         });
         out.request(1);
@@ -180,23 +179,15 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
             end(Status.UNAVAILABLE.withDescription("this broker is not registered yet; retry, or open the stream elsewhere"));
             return;
         }
-        self.get().withDeadlineAfter(30, TimeUnit.SECONDS).initProducerId(InitProducerIdRequest.getDefaultInstance(),
-            new Answer<>() {
-                @Override
-                public void onNext(InitProducerIdResponse r) {
-                    synchronized (PublishSession.this) {
-                        if (r.getError() != ErrorCode.NONE) {
-                            end(Status.UNAVAILABLE.withDescription("no producer id: " + r.getError() + " " + r.getErrorMessage()));
-                        } else {
-                            opened(r.getProducerId(), (short) r.getProducerEpoch());
-                        }
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    synchronized (PublishSession.this) {
-                        end(Status.UNAVAILABLE.withDescription("no producer id: " + Status.fromThrowable(t)));
+        UnaryCalls.<InitProducerIdResponse>call(answer -> self.get().withDeadlineAfter(30, TimeUnit.SECONDS)
+            .initProducerId(InitProducerIdRequest.getDefaultInstance(), answer)).whenComplete((r, error) -> {
+                synchronized (this) {
+                    if (error != null) {
+                        end(Status.UNAVAILABLE.withDescription("no producer id: " + Status.fromThrowable(error)));
+                    } else if (r.getError() != ErrorCode.NONE) {
+                        end(Status.UNAVAILABLE.withDescription("no producer id: " + r.getError() + " " + r.getErrorMessage()));
+                    } else {
+                        opened(r.getProducerId(), (short) r.getProducerEpoch());
                     }
                 }
             });
@@ -327,23 +318,18 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
             .addTopics(TopicProduceData.newBuilder().setTopic(p.partition.topic())
                 .addPartitions(PartitionProduceData.newBuilder().setPartition(p.partition.partition()).setRecords(records)))
             .build();
-        leader.get().withDeadlineAfter(timeout + 5_000L, TimeUnit.MILLISECONDS).produce(request, new Answer<>() {
-            @Override
-            public void onNext(ProduceResponse response) {
-                synchronized (PublishSession.this) {
-                    answered(p, response);
+        UnaryCalls.<ProduceResponse>call(answer -> leader.get().withDeadlineAfter(timeout + 5_000L, TimeUnit.MILLISECONDS)
+            .produce(request, answer)).whenComplete((response, error) -> {
+                synchronized (this) {
+                    if (error == null) {
+                        answered(p, response);
+                    } else {
+                        // The leader may have written it before the call failed: outcome unknown.
+                        retryOrAck(p, ErrorCode.UNKNOWN_SERVER_ERROR, "leader " + state.leaderId() + " of " + p.partition
+                            + " did not answer: " + Status.fromThrowable(error), true);
+                    }
                 }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                synchronized (PublishSession.this) {
-                    // The leader may have written it before the call failed: outcome unknown.
-                    retryOrAck(p, ErrorCode.UNKNOWN_SERVER_ERROR, "leader " + state.leaderId() + " of " + p.partition
-                        + " did not answer: " + Status.fromThrowable(t), true);
-                }
-            }
-        });
+            });
     }
 
     private void answered(Pending p, ProduceResponse response) {
