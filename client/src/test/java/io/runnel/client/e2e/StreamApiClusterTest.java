@@ -202,6 +202,39 @@ class StreamApiClusterTest {
         p.requests.onCompleted();
     }
 
+    @Test
+    void publish_acrossALeaderCrash_everyMessageAckedOnceAndInOrder() throws Exception {
+        cluster.createTopic("moving", 1, 3, Map.of("min.insync.replicas", "1"));
+        int leader = cluster.node(1).controllerClient().image().topics().get("moving").partitions().get(0).leader();
+        int via = leader % 3 + 1;
+        Probe<PublishRequest, PublishResponse> p = publish(cluster.clientChannel(via), PublishOpen.getDefaultInstance());
+        try {
+            for (int i = 0; i < 20; i++) {
+                p.requests.onNext(PublishRequest.newBuilder().setMessage(message(i, "moving", 0, null, "v" + i)).build());
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> acks(p).size() == 20);
+            cluster.halt(leader);
+            for (int i = 20; i < 40; i++) {
+                p.requests.onNext(PublishRequest.newBuilder().setMessage(message(i, "moving", 0, null, "v" + i)).build());
+            }
+            // The broker retries NOT_LEADER / unreachable leader until the new leader takes them.
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acks(p).size() == 40);
+            for (PublishAck ack : acks(p)) {
+                assertEquals("NONE", ack.getError().name(), ack.getSequence() + ": " + ack.getErrorMessage());
+            }
+            List<String> values = readAll("moving", 1, 40).stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                expected.add("v" + i);
+            }
+            assertEquals(expected, values, "each message once, in the order sent");
+            p.requests.onCompleted();
+        } finally {
+            cluster.restart(leader);
+            cluster.awaitLiveBrokers(3);
+        }
+    }
+
     private static Probe<SubscribeRequest, SubscribeResponse> subscribe(ManagedChannel channel, SubscribeOpen open) {
         Probe<SubscribeRequest, SubscribeResponse> probe = new Probe<>();
         probe.requests = StreamGrpc.newStub(channel).subscribe(probe);
