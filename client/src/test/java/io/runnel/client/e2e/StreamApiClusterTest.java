@@ -213,10 +213,13 @@ class StreamApiClusterTest {
                 p.requests.onNext(PublishRequest.newBuilder().setMessage(message(i, "moving", 0, null, "v" + i)).build());
             }
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> acks(p).size() == 20);
-            cluster.halt(leader);
+            // The leader crashes while messages are on their way to it.
+            Thread crash = new Thread(() -> cluster.halt(leader));
+            crash.start();
             for (int i = 20; i < 40; i++) {
                 p.requests.onNext(PublishRequest.newBuilder().setMessage(message(i, "moving", 0, null, "v" + i)).build());
             }
+            crash.join();
             // The broker retries NOT_LEADER / unreachable leader until the new leader takes them.
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acks(p).size() == 40);
             for (PublishAck ack : acks(p)) {
