@@ -1,10 +1,13 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
+import io.runnel.broker.stream.ClusterChannels;
+import io.runnel.broker.stream.StreamService;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
 import io.runnel.broker.grpc.InternalServer;
 import io.runnel.broker.group.GroupCoordinator;
@@ -77,6 +80,7 @@ public final class RunnelNode implements Closeable {
     private InternalServer internalServer;
     private BrokerMetrics metrics;
     private GroupCoordinator groups;
+    private StreamService streams;
     private int metricsPort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
@@ -207,10 +211,14 @@ public final class RunnelNode implements Closeable {
         replicaManager.onFollowerChanges(fetchers::update);
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);
+        // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
+        streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
+            Clock.systemUTC());
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
-            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(),
-            new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls));
+            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
+            .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer);
         try {
             brokerServer.start();
         } catch (IOException e) {
@@ -303,6 +311,9 @@ public final class RunnelNode implements Closeable {
         }
         if (groups != null) {
             groups.close();
+        }
+        if (streams != null) {
+            streams.close();
         }
         if (brokerServer != null) {
             brokerServer.shutdown();

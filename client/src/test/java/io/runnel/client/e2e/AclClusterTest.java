@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCertificates;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin.AdminException;
@@ -45,10 +48,16 @@ import io.runnel.proto.v1.OffsetCommitResponse;
 import io.runnel.proto.v1.OffsetCommitTopic;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionProduceData;
+import io.runnel.proto.v1.PublishAck;
+import io.runnel.proto.v1.PublishMessage;
+import io.runnel.proto.v1.PublishOpen;
+import io.runnel.proto.v1.PublishRequest;
+import io.runnel.proto.v1.PublishResponse;
 import io.runnel.proto.v1.PartitionProduceResponse;
 import io.runnel.proto.v1.ProduceRequest;
 import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
+import io.runnel.proto.v1.StreamGrpc;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.security.TlsFiles;
@@ -64,6 +73,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -304,6 +314,47 @@ class AclClusterTest {
         var described = grace.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds("erins").build()).getGroups(0);
         assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, described.getError());
         assertEquals("User:CN=grace is not allowed DESCRIBE on GROUP erins", described.getErrorMessage());
+    }
+
+    /** Opens a Publish stream as {@code as} through a broker that does not lead {@code topic} and sends one message. */
+    private static List<Object> publishOne(TlsFiles as, String topic) {
+        List<Object> received = new CopyOnWriteArrayList<>();
+        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(leader(topic) % 3 + 1, as)).publish(new StreamObserver<>() {
+            @Override
+            public void onNext(PublishResponse value) {
+                received.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                received.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        requests.onNext(PublishRequest.newBuilder().setOpen(PublishOpen.getDefaultInstance()).build());
+        requests.onNext(PublishRequest.newBuilder().setMessage(PublishMessage.newBuilder().setSequence(0).setTopic(topic)
+            .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("streamed")))).build());
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.stream()
+            .anyMatch(r -> r instanceof Throwable || r instanceof PublishResponse p && p.hasAck()));
+        requests.onCompleted();
+        return received;
+    }
+
+    @Test
+    @Order(5)
+    void streamService_servesOnlySuperUsersAndNodes_sinceItsCallsAreNotCheckedOneByOne() {
+        List<Object> refused = publishOne(certs.client("bob"), "orders");
+        StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, refused.get(refused.size() - 1));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("User:CN=bob is not allowed to use the Stream service"), e.toString());
+
+        // The super user's message is forwarded to the leader by the broker as itself (a node principal) and written.
+        PublishAck ack = publishOne(certs.client("admin"), "orders").stream().filter(r -> r instanceof PublishResponse p && p.hasAck())
+            .map(r -> ((PublishResponse) r).getAck()).findFirst().orElseThrow();
+        assertEquals(ErrorCode.NONE, ack.getError(), ack.getErrorMessage());
     }
 
     private static void assertRefused(ErrorCode code, String message, Runnable call) {
