@@ -1,59 +1,45 @@
 package io.runnel.broker.grpc;
 
+import static io.runnel.broker.grpc.TestRecordLists.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.ProduceRequest;
 import io.runnel.proto.v1.ProduceResponse;
-import io.runnel.proto.v1.Record;
-import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.TopicProduceData;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Produce through real gRPC on one real node (issue 12 item 6): a request naming a partition twice
  * used to be answered NONE once while only the last entry was stored; it is refused whole with
  * INVALID_ARGUMENT and nothing of it is written.
  */
+@ExtendWith(SharedNode.class)
 class ProduceRequestTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
-    static void start() throws IOException {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void start(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic("dup", 2, 1, Map.of());
         cluster.awaitLeadsAll(1, "dup", 2);
         broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
     }
 
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
-
     private static PartitionProduceData records(int partition, String... values) {
-        RecordList.Builder list = RecordList.newBuilder();
-        for (String v : values) {
-            list.addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8(v)));
-        }
-        return PartitionProduceData.newBuilder().setPartition(partition).setRecords(list).build();
+        return PartitionProduceData.newBuilder().setPartition(partition).setRecords(values(values)).build();
     }
 
     @Test

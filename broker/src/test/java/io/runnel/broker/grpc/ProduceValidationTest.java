@@ -3,6 +3,7 @@ package io.runnel.broker.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.ByteString;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -15,14 +16,11 @@ import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
 import io.runnel.record.RecordBatchLayout;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Produce through real gRPC on one real node (issue 12 item 7): every batch is validated (CRC,
@@ -30,25 +28,19 @@ import org.junit.jupiter.api.io.TempDir;
  * recognised before the ISR size is, so nothing is acked that was not written and nothing written
  * is called "not written".
  */
+@ExtendWith(SharedNode.class)
 class ProduceValidationTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
-    static void start() throws IOException {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void start(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic("idem", 1, 1, Map.of());
         cluster.createTopic("minisr", 1, 1, Map.of("min.insync.replicas", "2"));
         cluster.awaitLeadsAll(1, "idem", 1);
         cluster.awaitLeadsAll(1, "minisr", 1);
         broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     private static PartitionProduceResponse produceOne(int acks, String topic, ByteBuffer batch) {

@@ -1,10 +1,12 @@
 package io.runnel.broker.grpc;
 
+import static io.runnel.broker.grpc.TestRecordLists.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -21,50 +23,32 @@ import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.PartitionProduceResponse;
 import io.runnel.proto.v1.ProduceRequest;
 import io.runnel.proto.v1.ProduceResponse;
-import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicProduceData;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The answers of Produce, Fetch, ListOffsets and Metadata match what broker.proto and errors.proto
  * say (issue 15, "answers that contradict the protos"): called through raw gRPC stubs with protobuf
  * records only, as a client in another language written from the protos would call them.
  */
+@ExtendWith(SharedNode.class)
 class ProtoContractsTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
-    static void start() throws IOException {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void start(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic("contracts", 2, 1, Map.of());
         cluster.awaitLeadsAll(1, "contracts", 2);
         broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
-
-    private static RecordList values(String... values) {
-        RecordList.Builder list = RecordList.newBuilder();
-        for (String v : values) {
-            list.addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8(v)));
-        }
-        return list.build();
     }
 
     private static PartitionProduceResponse produce(String topic, PartitionProduceData.Builder data) {

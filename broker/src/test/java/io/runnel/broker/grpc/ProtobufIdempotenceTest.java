@@ -1,9 +1,10 @@
 package io.runnel.broker.grpc;
 
+import static io.runnel.broker.grpc.TestRecordLists.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
@@ -12,17 +13,13 @@ import io.runnel.proto.v1.InitProducerIdResponse;
 import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.PartitionProduceResponse;
 import io.runnel.proto.v1.ProduceRequest;
-import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.TopicProduceData;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Idempotent produce with protobuf records only (issue 15 item 1), through real gRPC on one real
@@ -30,37 +27,23 @@ import org.junit.jupiter.api.io.TempDir;
  * RecordLists carrying producer_id, producer_epoch and base_sequence. The broker applies the same
  * duplicate and sequence rules as to binary batches.
  */
+@ExtendWith(SharedNode.class)
 class ProtobufIdempotenceTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static BrokerGrpc.BrokerBlockingStub broker;
 
     @BeforeAll
-    static void start() throws IOException {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void start(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic("pbidem", 1, 1, Map.of());
         cluster.awaitLeadsAll(1, "pbidem", 1);
         broker = BrokerGrpc.newBlockingStub(cluster.clientChannel(1));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     private static InitProducerIdResponse newProducer() {
         InitProducerIdResponse id = broker.initProducerId(InitProducerIdRequest.getDefaultInstance());
         assertEquals(ErrorCode.NONE, id.getError(), id.getErrorMessage());
         return id;
-    }
-
-    private static RecordList.Builder values(String... values) {
-        RecordList.Builder list = RecordList.newBuilder();
-        for (String v : values) {
-            list.addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8(v)));
-        }
-        return list;
     }
 
     private static RecordList idempotent(InitProducerIdResponse producer, int baseSequence, String... values) {

@@ -6,32 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.MetadataResponse;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The client's metadata view against a real node: leader lookups, when it asks again, and a cluster that does not answer. */
+@ExtendWith(SharedNode.class)
 class ClusterMetadataTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
 
     @BeforeAll
-    static void startNode() throws Exception {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void startNode(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic("known", 2, 1, Map.of());
-    }
-
-    @AfterAll
-    static void stopNode() {
-        cluster.close();
     }
 
     @Test

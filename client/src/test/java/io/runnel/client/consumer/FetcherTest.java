@@ -9,6 +9,7 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.MethodDescriptor;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
@@ -17,7 +18,6 @@ import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
 import io.runnel.proto.v1.FetchRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,32 +26,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The fetch thread against a real node: what it queues for a set of targets, and the generation each chunk carries. */
+@ExtendWith(SharedNode.class)
 class FetcherTest {
     private static final TopicPartition TP = new TopicPartition("fetched", 0);
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
 
     @BeforeAll
-    static void startNode() throws Exception {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void startNode(TestCluster shared) {
+        cluster = shared;
         cluster.createTopic(TP.topic(), 1, 1, Map.of());
         try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(cluster.bootstrap()))) {
             for (int i = 0; i < 5; i++) {
                 producer.send(new ProducerRecord(TP.topic(), null, ("r" + i).getBytes())).join();
             }
         }
-    }
-
-    @AfterAll
-    static void stopNode() {
-        cluster.close();
     }
 
     /** Every chunk the fetcher queues, in order, until {@code enough} accepts what was seen. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.GroupDescription;
 import io.runnel.client.admin.GroupListing;
@@ -25,7 +26,6 @@ import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +35,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Group administration (list, describe with lag, reset offsets) and the {@code runnel group}
@@ -43,16 +43,15 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each test uses its own topic and group ids, so they share one node without interfering.
  */
+@ExtendWith(SharedNode.class)
 class GroupAdminTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static String bootstrap;
     private static RunnelAdmin admin;
 
     @BeforeAll
-    static void startNode() throws Exception {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void startNode(TestCluster shared) {
+        cluster = shared;
         bootstrap = cluster.bootstrap();
         admin = new RunnelAdmin(bootstrap);
     }
@@ -60,7 +59,6 @@ class GroupAdminTest {
     @AfterAll
     static void stopNode() {
         admin.close();
-        cluster.close();
     }
 
     /** Creates {@code topic} and writes {@code counts[p]} records to partition p, record i stamped {@code 1000 * (i + 1)}. */

@@ -14,6 +14,7 @@ import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
@@ -25,7 +26,6 @@ import io.runnel.proto.v1.PartitionProduceResponse;
 import io.runnel.proto.v1.ProduceResponse;
 import io.runnel.proto.v1.TopicProduceResponse;
 import io.runnel.record.CompressionType;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,23 +39,22 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The producer against a real node, with produce calls failed or answers rewritten by an
  * interceptor where a test needs a fault: what a batch that fails for good leaves behind, and
  * which answers it retries.
  */
+@ExtendWith(SharedNode.class)
 class RunnelProducerTest {
-    @TempDir
-    static Path tmp;
     private static TestCluster cluster;
     private static String bootstrap;
     private static RunnelAdmin admin;
 
     @BeforeAll
-    static void startNode() throws Exception {
-        cluster = TestCluster.start(tmp, 1, Map.of());
+    static void startNode(TestCluster shared) {
+        cluster = shared;
         bootstrap = cluster.bootstrap();
         admin = new RunnelAdmin(bootstrap);
     }
@@ -63,7 +62,6 @@ class RunnelProducerTest {
     @AfterAll
     static void stopNode() {
         admin.close();
-        cluster.close();
     }
 
     private static ProducerConfig shortTimeouts() {
