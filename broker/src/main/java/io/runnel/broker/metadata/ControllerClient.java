@@ -83,7 +83,13 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private volatile long brokerEpoch = -1;
     private volatile boolean fenced = true;
     private volatile boolean closed;
+    private volatile boolean shuttingDown;
     private ScheduledFuture<?> heartbeats;
+    /** Whether the broker serves now (readiness probe); null until {@link #onServingChange}. */
+    private volatile ServingState serving;
+    private volatile Consumer<Optional<String>> servingListener = change -> { };
+    /** What was last handed to the serving listener (null before the first call). */
+    private Optional<String> lastServing;
 
     /**
      * @param controllers controller API addresses by node id
@@ -142,6 +148,31 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         return readiness.notReady();
     }
 
+    /**
+     * Tells {@code listener} whether the broker serves ({@link ServingState}): empty when it does,
+     * else why not. Called on the session or stream thread once at first and then each time it
+     * turns; call before {@link #start}.
+     *
+     * @param maxSilenceMs how long the broker serves without an answered heartbeat (its session timeout)
+     */
+    public void onServingChange(long maxSilenceMs, Consumer<Optional<String>> listener) {
+        this.serving = new ServingState(brokerId, readiness, maxSilenceMs);
+        this.servingListener = listener;
+    }
+
+    private synchronized void publishServing() {
+        ServingState state = serving;
+        if (state == null || closed) {
+            return;
+        }
+        Optional<String> now = shuttingDown ? Optional.of("broker " + brokerId + " is shutting down")
+            : state.notServing(System.nanoTime());
+        if (lastServing == null || now.isPresent() != lastServing.isPresent()) {
+            lastServing = now;
+            servingListener.accept(now);
+        }
+    }
+
     /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
     public void start() {
         watch(controllerIds.get(brokerId % controllerIds.size()));
@@ -175,6 +206,9 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 readiness.registered(brokerEpoch);
+                if (serving != null) {
+                    serving.registered();
+                }
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
@@ -193,6 +227,14 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * this broker within one interval; each try waits at most one interval (at least 1 s).
      */
     private void heartbeat() {
+        try {
+            beat();
+        } finally {
+            publishServing();
+        }
+    }
+
+    private void beat() {
         long deadlineMs = Math.max(1000, heartbeatIntervalMs);
         for (int attempt = 0; attempt < controllerIds.size() && !closed; attempt++) {
             try {
@@ -203,6 +245,9 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
                     readiness.fenced(fenced);
+                    if (serving != null) {
+                        serving.heartbeatAnswered(System.nanoTime(), fenced, r.getMetadataOffset());
+                    }
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
@@ -225,6 +270,8 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @return whether the controller confirmed
      */
     public boolean controlledShutdown(long timeoutMs) {
+        shuttingDown = true;
+        publishServing();
         if (brokerEpoch < 0) {
             return true;
         }
@@ -284,6 +331,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                             // Caught up with our own registration: ask to be unfenced now, not at the next beat.
                             sessionThread.execute(ControllerClient.this::heartbeat);
                         }
+                        publishServing();
                     }
                 }
 

@@ -217,6 +217,17 @@ public final class RunnelNode implements Closeable {
         if (config.metricsPort() >= 0) {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
+        BrokerServer clientListener = brokerServer;
+        InternalServer internalListener = internalServer;
+        controllerClient.onServingChange(config.brokerSessionTimeoutMs(), notServing -> {
+            clientListener.ready(notServing.isEmpty());
+            internalListener.ready(notServing.isEmpty());
+            if (notServing.isEmpty()) {
+                log.info("Node {}: broker ready (health SERVING)", config.nodeId());
+            } else {
+                log.info("Node {}: broker not ready (health NOT_SERVING): {}", config.nodeId(), notServing.get());
+            }
+        });
         controllerClient.start();
         log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}, {}", config.nodeId(),
             config.clientListener(), config.internalListener(), internalAdvertised, metricsPort,

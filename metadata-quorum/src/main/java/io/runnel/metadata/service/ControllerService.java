@@ -108,7 +108,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
             request.getWantShutdown(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
-                ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1).build()
+                ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1)
+                    .setMetadataOffset(controller.image().offset()).build()
                 : BrokerHeartbeatResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));
     }
