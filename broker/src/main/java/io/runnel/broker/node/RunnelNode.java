@@ -15,6 +15,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.log.MetaProperties;
+import io.runnel.metadata.controller.LeaderRebalancer;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.quorum.QuorumServer;
@@ -66,6 +67,7 @@ public final class RunnelNode implements Closeable {
     private java.util.logging.Logger handshakeLog;
     private QuorumServer quorum;
     private QuorumController controller;
+    private LeaderRebalancer leaderRebalancer;
     private ControllerService controllerService;
     private Server controllerServer;
     private final HealthStatusManager controllerHealth = new HealthStatusManager();
@@ -141,6 +143,7 @@ public final class RunnelNode implements Closeable {
             10_000, config.quorumJoin(), transport.tls(), config.security().nodes())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
             config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic(), config.defaultReplicationFactor());
+        leaderRebalancer = new LeaderRebalancer(quorum, controller, executors.controller(), config.leaderRebalance());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096, transport.access());
         controllerServer = transport.clusterListener(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()), NodeConfig.CONTROLLER_LISTENER)
@@ -336,6 +339,9 @@ public final class RunnelNode implements Closeable {
             controllerHealth.enterTerminalState();
             controllerServer.shutdownNow();
         }
+        if (leaderRebalancer != null) {
+            leaderRebalancer.close();
+        }
         if (controller != null) {
             controller.close();
         }
@@ -352,6 +358,7 @@ public final class RunnelNode implements Closeable {
         metrics = null;
         controllerServer = null;
         controller = null;
+        leaderRebalancer = null;
         quorum = null;
     }
 

@@ -12,6 +12,8 @@ import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.DeleteTopicsRequest;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.ElectPreferredLeadersRequest;
+import io.runnel.proto.v1.ElectPreferredLeadersResponse;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsPartitionResponse;
@@ -26,6 +28,7 @@ import java.io.Closeable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -181,6 +184,28 @@ public final class RunnelAdmin implements Closeable {
     public void alterConfigs(String name, Map<String, String> configs) {
         AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(name).putAllConfigs(configs).build();
         retrying(() -> check(admin().alterConfigs(request).getResult()));
+    }
+
+    /**
+     * Moves leadership back to the preferred replica (the first of the assignment) of each
+     * partition named, where that replica is in the ISR and live (Kafka's preferred election).
+     *
+     * @param partitions topic to partitions; an empty set for all of a topic's partitions, an empty
+     *                   map for every partition of the cluster
+     * @return one outcome per partition (see {@link LeaderElection}); a topic that does not exist
+     *     is an UNKNOWN_TOPIC_OR_PARTITION outcome, not an exception
+     * @throws IllegalArgumentException for an empty topic name or a negative partition
+     */
+    public List<LeaderElection> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
+        ElectPreferredLeadersRequest request = LeaderElection.request(partitions);
+        return retrying(() -> {
+            ElectPreferredLeadersResponse r = admin().electPreferredLeaders(request);
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), "preferred-leader election: " + r.getErrorMessage());
+                throw RetriableErrors.isRetriable(r.getError()) ? new RetriableAnswer(refused) : refused;
+            }
+            return LeaderElection.of(r);
+        });
     }
 
     /** Brokers (fenced or not), topics with configs and partitions, as the controller sees them. */

@@ -15,6 +15,7 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -409,15 +410,19 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return decide(() -> ControllerLogic.alterConfigs(quorum.image(), name, configs));
     }
 
-    /** @return how many partitions moved back to their preferred leader */
-    public CompletableFuture<Integer> electPreferredLeaders() {
+    /**
+     * Moves leadership back to the preferred replicas of the partitions named ({@link PreferredLeaders}).
+     *
+     * @param partitions topic to partitions; an empty set means the whole topic, an empty map every partition
+     */
+    public CompletableFuture<PreferredLeaders.Election> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
         try {
             requireActive();
-            MetadataBatch batch = ControllerLogic.electPreferredLeaders(quorum.image());
-            if (batch.getRecordsCount() == 0) {
-                return CompletableFuture.completedFuture(0);
+            PreferredLeaders.Election election = PreferredLeaders.elect(quorum.image(), partitions);
+            if (election.moved() == 0) {
+                return CompletableFuture.completedFuture(election);
             }
-            return propose(batch).thenApply(r -> batch.getRecordsCount());
+            return propose(election.batch()).thenApply(r -> election);
         } catch (ControllerException e) {
             return CompletableFuture.failedFuture(e);
         }
