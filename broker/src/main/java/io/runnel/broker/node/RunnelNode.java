@@ -196,7 +196,7 @@ public final class RunnelNode implements Closeable {
             : config.internalAdvertised();
         int port = config.clientListener().getPort();
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), transport.channelCredentials(),
-            config.advertisedHost(), port, internalAdvertised, "", directoryId, executors.controllerCalls(),
+            config.advertisedHost(), port, internalAdvertised, config.rack(), directoryId, executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);

@@ -86,6 +86,15 @@ class NodeConfigTest {
     }
 
     @Test
+    void brokerRack_noneByDefault_controlCharactersRefused() {
+        assertEquals("", NodeConfig.load(props("node.id", "1"), Map.of(), "h").rack());
+        assertEquals("eu-west-1a", NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_BROKER_RACK", "eu-west-1a"), "h").rack());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "broker.rack", "rack\t1"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("broker.rack must be"), bad.getMessage());
+    }
+
+    @Test
     void packagingDefaults_thenTheFile_thenTheEnvironment_eachKeyFromTheFirstThatSetsIt() {
         // As the container image starts a node: its defaults file, an operator's --config file, RUNNEL_* variables.
         Properties image = props("data.dir", "/var/lib/runnel", "listener", "0.0.0.0:9092", "metrics.port", "9404",
