@@ -3,11 +3,14 @@ package io.runnel.broker.grpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.group.GroupCoordinator;
+import io.runnel.broker.group.GroupDeletion;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
+import io.runnel.proto.v1.DeleteGroupsRequest;
+import io.runnel.proto.v1.DeleteGroupsResponse;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsResponse;
 import io.runnel.proto.v1.ErrorCode;
@@ -28,6 +31,7 @@ final class GroupService extends GroupGrpc.GroupImplBase {
     private final GroupCoordinator coordinator;
     private final GroupOffsets offsets;
     private final GroupQueries queries;
+    private final GroupDeletion deletion;
     private final ClusterView cluster;
 
     GroupService(GroupCoordinator coordinator, GroupOffsets offsets, GroupQueries queries, ClusterView cluster) {
@@ -35,6 +39,7 @@ final class GroupService extends GroupGrpc.GroupImplBase {
         this.cluster = cluster;
         this.offsets = offsets;
         this.queries = queries;
+        this.deletion = new GroupDeletion(coordinator);
     }
 
     private static <T> void reply(CompletableFuture<T> call, StreamObserver<T> out) {
@@ -83,5 +88,10 @@ final class GroupService extends GroupGrpc.GroupImplBase {
     @Override
     public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> out) {
         reply(CompletableFuture.completedFuture(queries.describe(request)), out);
+    }
+
+    @Override
+    public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> out) {
+        reply(deletion.delete(request), out);
     }
 }

@@ -305,6 +305,19 @@ public final class RunnelAdmin implements Closeable {
         return groups.resetOffsets(groupId, topic, spec, execute);
     }
 
+    /**
+     * Deletes a consumer group: its committed offsets and the group itself. Waits up to 15 s for a
+     * coordinator.
+     *
+     * @throws IllegalArgumentException for an empty group id
+     * @throws AdminException NON_EMPTY_GROUP while the group has members (stop them first);
+     *     GROUP_ID_NOT_FOUND for a group that does not exist; COORDINATOR_NOT_AVAILABLE if no
+     *     coordinator answered in time
+     */
+    public void deleteGroup(String groupId) {
+        groups.deleteGroup(groupId);
+    }
+
     public String bootstrapServers() {
         return bootstrap.describe();
     }
