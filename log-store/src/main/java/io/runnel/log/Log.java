@@ -55,6 +55,8 @@ public final class Log implements Closeable {
     /** Removed segments whose files wait out the delete delay; closed at the latest by {@link #close}. */
     private final Set<LogSegment> pendingDeletes = ConcurrentHashMap.newKeySet();
     private final CheckpointFile highWatermarkFile;
+    /** The log start offset where it is past the first segment's base ({@link #maybeIncrementLogStartOffset}). */
+    private final CheckpointFile logStartFile;
     private final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
     private final LogFlusher flusher;
@@ -75,9 +77,15 @@ public final class Log implements Closeable {
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
-        this.logStartOffset = loaded.logStartOffset();
+        this.logStartFile = new CheckpointFile(dir.resolve(LogFiles.LOG_START_OFFSET_FILE));
         this.logEndOffset = loaded.logEndOffset();
         this.epochs = loaded.epochs();
+        // A start checkpointed past the first segment's base (records deleted inside a segment)
+        // still holds, as far as the recovered log reaches.
+        this.logStartOffset = Math.max(loaded.logStartOffset(), Math.min(checkpointedLogStart(), loaded.logEndOffset()));
+        if (logStartOffset > loaded.logStartOffset()) {
+            epochs.truncateFromStart(logStartOffset);
+        }
         this.recoveryReport = loaded.report();
         this.flusher = new LogFlusher(dir, config, scheduler, segments, () -> this.logEndOffset, () -> this.closed,
             recoveryPointFile, loaded.recoveryPoint());
@@ -408,7 +416,7 @@ public final class Log implements Closeable {
                 segments.remove(segment.baseOffset());
             }
             // Publish the new start before any file goes away, so reads fail cleanly as out of range.
-            logStartOffset = segments.firstKey();
+            logStartOffset = Math.max(logStartOffset, segments.firstKey());
             epochs.truncateFromStart(logStartOffset);
             flusher.onStartMoved(logStartOffset);
             doomed.forEach(this::deleteSegment);
@@ -465,6 +473,61 @@ public final class Log implements Closeable {
         }
     }
 
+    /**
+     * Moves the log start offset up to {@code offset}, as DeleteRecords does on a leader and a
+     * follower does when its leader's start moved: records below it are no longer served (a read
+     * below it is out of range), whole segments below it are deleted, and the new start is
+     * checkpointed first ({@link LogFiles#LOG_START_OFFSET_FILE}), so a restart keeps it even
+     * inside a segment. A batch straddling the new start stays whole on disk and may still be
+     * served from a read at the start (as Kafka does); its records below the start are not
+     * counted. At or below the current start nothing changes.
+     *
+     * @return the log start offset afterwards
+     * @throws IllegalArgumentException if {@code offset} is past the log end offset
+     */
+    public long maybeIncrementLogStartOffset(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset > logEndOffset) {
+                throw new IllegalArgumentException("new log start offset " + offset + " is past the log end offset "
+                    + logEndOffset + " of " + dir);
+            }
+            if (offset <= logStartOffset) {
+                return logStartOffset;
+            }
+            logStartFile.write(List.<long[]>of(new long[] {offset}));
+            logStartOffset = offset;
+            epochs.truncateFromStart(offset);
+            List<LogSegment> doomed = new ArrayList<>();
+            for (Map.Entry<Long, LogSegment> e : segments.headMap(offset, true).entrySet()) {
+                Long next = segments.higherKey(e.getKey());
+                if (next != null && next <= offset) {
+                    doomed.add(e.getValue());
+                }
+            }
+            if (!doomed.isEmpty()) {
+                doomed.forEach(segment -> segments.remove(segment.baseOffset()));
+                flusher.onStartMoved(segments.firstKey());
+                doomed.forEach(this::deleteSegment);
+            }
+            log.info("Log start offset of {} moved to {} ({} whole segments deleted)", dir, offset, doomed.size());
+            return offset;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long checkpointedLogStart() {
+        try {
+            return logStartFile.read(1).filter(l -> l.size() == 1).map(l -> l.get(0)[0]).orElse(0L);
+        } catch (CheckpointFile.CorruptCheckpointException e) {
+            // Only a deletion of records is lost: they reappear, nothing acknowledged is missing.
+            log.warn("Ignoring a damaged log-start-offset checkpoint: {}", e.getMessage());
+            return 0L;
+        }
+    }
+
     /** Deletes every segment and restarts the log, empty, at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) {
         if (offset < 0) {
@@ -490,6 +553,7 @@ public final class Log implements Closeable {
             segments.put(offset, LogSegment.open(dir, offset, config, true, clock.millis()));
             logStartOffset = offset;
             logEndOffset = offset;
+            logStartFile.write(List.<long[]>of(new long[] {offset}));
             epochs.clear();
             flusher.onReset(offset);
         });
