@@ -9,6 +9,9 @@ import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.DeleteRecordsPartition;
+import io.runnel.proto.v1.DeleteRecordsRequest;
+import io.runnel.proto.v1.DeleteRecordsResult;
 import io.runnel.proto.v1.DeleteTopicsRequest;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
@@ -263,6 +266,49 @@ public final class RunnelAdmin implements Closeable {
             out.put(p.getPartition(), r.getOffset());
         }
         return out;
+    }
+
+    /**
+     * Deletes the records of a partition below {@code beforeOffset} (Kafka's DeleteRecords): its
+     * leader moves the log start offset there, and its followers follow. A partition whose leader
+     * moves meanwhile is asked again within the retry timeout.
+     *
+     * @param beforeOffset records below it go; -1 for the high watermark (every committed record)
+     * @return the partition's log start offset afterwards
+     * @throws IllegalArgumentException for a negative partition or an offset below -1
+     * @throws AdminException UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE for an offset past the
+     *     high watermark
+     */
+    public long deleteRecords(String topic, int partition, long beforeOffset) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition must be >= 0, got " + partition);
+        }
+        if (beforeOffset < -1) {
+            throw new IllegalArgumentException("offset must be >= 0, or -1 for the high watermark, got " + beforeOffset);
+        }
+        return retrying(() -> {
+            MetadataResponse md = bootstrap.metadata(List.of(topic));
+            TopicMetadata t = md.getTopics(0);
+            if (t.getError() != ErrorCode.NONE) {
+                throw new AdminException(t.getError(), "topic '" + topic + "' does not exist");
+            }
+            PartitionMetadata p = t.getPartitionsList().stream().filter(pm -> pm.getPartition() == partition).findFirst()
+                .orElseThrow(() -> new AdminException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' has "
+                    + t.getPartitionsCount() + " partitions, no partition " + partition));
+            var leader = md.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst()
+                .orElseThrow(() -> new RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
+                    topic + "-" + partition + " has no leader")));
+            DeleteRecordsResult r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .deleteRecords(DeleteRecordsRequest.newBuilder().addPartitions(DeleteRecordsPartition.newBuilder()
+                    .setTopic(topic).setPartition(partition).setBeforeOffset(beforeOffset)).build())
+                .getResults(0);
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), topic + "-" + partition + ": " + r.getErrorMessage());
+                throw RetriableErrors.isRetriable(r.getError()) && r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                    ? new RetriableAnswer(refused) : refused;
+            }
+            return r.getLogStartOffset();
+        });
     }
 
     /**

@@ -152,7 +152,8 @@ public final class RunnelCli {
     }
 
     @Command(name = "topic", description = "Topic commands.",
-        subcommands = {Topic.Create.class, Topic.Delete.class, Topic.Describe.class, Topic.ListTopics.class, Topic.Alter.class})
+        subcommands = {Topic.Create.class, Topic.Delete.class, Topic.Describe.class, Topic.ListTopics.class, Topic.Alter.class,
+            DeleteRecordsCommand.class})
     static final class Topic {
         @ParentCommand
         RunnelCli root;
