@@ -10,7 +10,6 @@ import io.runnel.proto.v1.MetadataRequest;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,20 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 class BrokerRackTest {
     private static final Map<Integer, String> RACKS = Map.of(1, "a", 2, "a", 3, "b");
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
+    @Test
+    void racksAreRegistered_andEachPartitionsReplicasSpanThem(@TempDir Path tmp) throws Exception {
+        try (TestCluster cluster = TestCluster.start(tmp, 3, id -> Map.of("broker.rack", RACKS.get(id)),
+            InsecureChannelCredentials.create())) {
+            check(cluster);
         }
     }
 
-    @Test
-    void racksAreRegistered_andEachPartitionsReplicasSpanThem() throws Exception {
-        cluster = TestCluster.start(tmp, 3, id -> Map.of("broker.rack", RACKS.get(id)), InsecureChannelCredentials.create());
+    private static void check(TestCluster cluster) {
         MetadataImage image = cluster.node(1).controllerClient().image();
         assertEquals(RACKS, image.brokers().values().stream().collect(Collectors.toMap(b -> b.id(), b -> b.rack())));
         assertEquals(RACKS, BrokerGrpc.newBlockingStub(cluster.clientChannel(2)).metadata(MetadataRequest.getDefaultInstance())

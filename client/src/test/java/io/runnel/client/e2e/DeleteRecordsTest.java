@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.client.admin.RunnelAdmin;
-import io.runnel.client.cli.RunnelCli;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
@@ -17,7 +16,6 @@ import io.runnel.proto.v1.FetchPartitionResponse;
 import io.runnel.proto.v1.FetchRequest;
 import io.runnel.proto.v1.FetchTopic;
 import io.runnel.proto.v1.Record;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,14 +39,6 @@ class DeleteRecordsTest {
 
     @TempDir
     Path tmp;
-
-    private static int cli(String bootstrap, StringWriter out, StringWriter err, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--bootstrap";
-        all[1] = bootstrap;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return RunnelCli.run(all, new PrintWriter(out, true), new PrintWriter(err, true));
-    }
 
     private static FetchPartitionResponse fetch(TestCluster cluster, int broker, long offset) {
         return BrokerGrpc.newBlockingStub(cluster.clientChannel(broker)).fetch(FetchRequest.newBuilder().setRecordsAsMessages(true)
@@ -79,7 +69,7 @@ class DeleteRecordsTest {
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            assertEquals(0, cli(bootstrap, out, err, "topic", "delete-records", TOPIC, "--partition", "0", "--before-offset", "40"),
+            assertEquals(0, Cli.run(bootstrap, out, err, "topic", "delete-records", TOPIC, "--partition", "0", "--before-offset", "40"),
                 err.toString());
             assertTrue(out.toString().contains(TOPIC + "-0: log start offset is now 40"), out.toString());
             assertEquals(40, logStart(cluster, leader));
@@ -94,7 +84,7 @@ class DeleteRecordsTest {
 
             // Past the high watermark: refused, nothing moves.
             err = new StringWriter();
-            assertEquals(1, cli(bootstrap, new StringWriter(), err, "topic", "delete-records", TOPIC, "--partition", "0",
+            assertEquals(1, Cli.run(bootstrap, new StringWriter(), err, "topic", "delete-records", TOPIC, "--partition", "0",
                 "--before-offset", "101"));
             assertTrue(err.toString().contains("OFFSET_OUT_OF_RANGE"), err.toString());
             assertEquals(40, logStart(cluster, leader));

@@ -9,7 +9,6 @@ import io.runnel.client.admin.PartitionLag;
 import io.runnel.client.admin.ResetSpec;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.admin.RunnelAdmin.AdminException;
-import io.runnel.client.cli.RunnelCli;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
@@ -17,7 +16,6 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FindCoordinatorRequest;
 import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,14 +38,6 @@ class GroupDeleteTest {
     @TempDir
     Path tmp;
 
-    private static int cli(String bootstrap, StringWriter out, StringWriter err, String... args) {
-        String[] all = new String[args.length + 2];
-        all[0] = "--bootstrap";
-        all[1] = bootstrap;
-        System.arraycopy(args, 0, all, 2, args.length);
-        return RunnelCli.run(all, new PrintWriter(out, true), new PrintWriter(err, true));
-    }
-
     /** One heartbeat to the group's coordinator; epoch 0 joins, -1 leaves. */
     private static ConsumerGroupHeartbeatResponse heartbeat(Bootstrap channels, String group, String member, int epoch) {
         FindCoordinatorResponse c = GroupGrpc.newBlockingStub(channels.anyChannel())
@@ -67,9 +57,9 @@ class GroupDeleteTest {
     void refusedWhileItHasMembers_thenDeleted_andStaysDeletedAfterTheCoordinatorReplaysItsLog() throws Exception {
         try (TestCluster cluster = TestCluster.start(tmp, 1, Map.of()); RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
             String bootstrap = cluster.bootstrap();
-            admin.createTopic(TOPIC, 2, 1, Map.of());
-            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
-                admin.describeTopic(TOPIC).getPartitionsList().stream().allMatch(p -> p.getLeaderId() == 1));
+            cluster.createTopic(TOPIC, 2, 1, Map.of());
+            // Until the broker has opened the partitions as leader, ListOffsets (under resetOffsets) cannot answer.
+            cluster.awaitLeadsAll(1, TOPIC, 2);
             admin.resetOffsets("doomed", TOPIC, ResetSpec.earliest(), true);
             admin.resetOffsets("kept", TOPIC, ResetSpec.earliest(), true);
 
@@ -81,7 +71,7 @@ class GroupDeleteTest {
                 assertEquals(ErrorCode.NON_EMPTY_GROUP, refused.code());
                 assertTrue(refused.getMessage().contains(member) && refused.getMessage().contains("stop them"), refused.getMessage());
                 StringWriter err = new StringWriter();
-                assertEquals(1, cli(bootstrap, new StringWriter(), err, "group", "delete", "doomed"));
+                assertEquals(1, Cli.run(bootstrap, new StringWriter(), err, "group", "delete", "doomed"));
                 assertTrue(err.toString().contains("NON_EMPTY_GROUP"), err.toString());
                 assertEquals(1, admin.describeGroup("doomed").members().size(), "a refused delete changes nothing");
                 assertEquals(ErrorCode.NONE, heartbeat(channels, "doomed", member, -1).getError());
@@ -89,10 +79,10 @@ class GroupDeleteTest {
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            assertEquals(0, cli(bootstrap, out, err, "group", "delete", "doomed"), err.toString());
+            assertEquals(0, Cli.run(bootstrap, out, err, "group", "delete", "doomed"), err.toString());
             assertTrue(out.toString().contains("deleted group doomed"), out.toString());
             assertGone(admin, "doomed");
-            assertEquals(1, cli(bootstrap, new StringWriter(), err, "group", "delete", "doomed"), "deleting it again");
+            assertEquals(1, Cli.run(bootstrap, new StringWriter(), err, "group", "delete", "doomed"), "deleting it again");
             assertTrue(err.toString().contains("GROUP_ID_NOT_FOUND"), err.toString());
 
             // The coordinator replays __consumer_offsets after a restart: the tombstones keep the group gone.

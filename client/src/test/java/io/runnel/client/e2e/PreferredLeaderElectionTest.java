@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.LeaderElection;
 import io.runnel.client.admin.RunnelAdmin;
-import io.runnel.client.cli.RunnelCli;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionRegistration;
 import io.runnel.proto.v1.TopicImage;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,20 +34,8 @@ class PreferredLeaderElectionTest {
 
     @TempDir
     Path tmp;
-    private TestCluster cluster;
 
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private static int cli(StringWriter out, StringWriter err, String... args) {
-        return RunnelCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    }
-
-    private List<PartitionRegistration> partitions(RunnelAdmin admin) {
+    private static List<PartitionRegistration> partitions(RunnelAdmin admin) {
         return admin.describeCluster().getImage().getTopicsList().stream().filter(t -> t.getName().equals(TOPIC))
             .findFirst().map(TopicImage::getPartitionsList).orElseThrow();
     }
@@ -63,7 +48,7 @@ class PreferredLeaderElectionTest {
      * Halts the victim, waits until the others lead its preferred partitions, restarts it and waits
      * until it is back in every ISR. Then no partition is led by the victim: the imbalance to fix.
      */
-    private void restartVictim(RunnelAdmin admin) throws IOException {
+    private static void restartVictim(TestCluster cluster, RunnelAdmin admin) throws IOException {
         List<PartitionRegistration> before = partitions(admin);
         assertEquals(2, before.stream().filter(p -> p.getReplicas(0) == VICTIM).count(), "placement: 2 preferred per node");
         cluster.halt(VICTIM);
@@ -77,11 +62,11 @@ class PreferredLeaderElectionTest {
 
     @Test
     void afterARestart_theCliAndTheAdminClientMoveLeadershipBackToThePreferredReplicas() throws Exception {
-        cluster = TestCluster.start(tmp, 3, Map.of("auto.leader.rebalance.enable", "false"));
-        cluster.createTopic(TOPIC, 6, 3, Map.of());
-        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+        try (TestCluster cluster = TestCluster.start(tmp, 3, Map.of("auto.leader.rebalance.enable", "false"));
+             RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+            cluster.createTopic(TOPIC, 6, 3, Map.of());
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ledByPreferred(partitions(admin)));
-            restartVictim(admin);
+            restartVictim(cluster, admin);
             List<PartitionRegistration> skewed = partitions(admin);
             assertFalse(ledByPreferred(skewed), "with auto rebalance off, the restarted node leads nothing: " + skewed);
             int first = skewed.stream().filter(p -> p.getReplicas(0) == VICTIM).findFirst().orElseThrow().getPartition();
@@ -96,30 +81,30 @@ class PreferredLeaderElectionTest {
             // The rest by the CLI, for the topic.
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            assertEquals(0, cli(out, err, "--bootstrap", cluster.bootstrap(), "leader", "elect", "--topic", TOPIC), err.toString());
+            assertEquals(0, Cli.run(cluster.bootstrap(), out, err, "leader", "elect", "--topic", TOPIC), err.toString());
             assertTrue(out.toString().contains("moved 1, already led by the preferred replica 5, not moved 0"), out.toString());
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledByPreferred(partitions(admin)));
 
             // Nothing left to move; a missing topic or partition is named, exit 1.
             out = new StringWriter();
-            assertEquals(0, cli(out, err, "--bootstrap", cluster.bootstrap(), "leader", "elect"), err.toString());
+            assertEquals(0, Cli.run(cluster.bootstrap(), out, err, "leader", "elect"), err.toString());
             assertTrue(out.toString().contains("moved 0,"), out.toString());
             StringWriter missing = new StringWriter();
-            assertEquals(1, cli(new StringWriter(), missing, "--bootstrap", cluster.bootstrap(), "leader", "elect",
+            assertEquals(1, Cli.run(cluster.bootstrap(), new StringWriter(), missing, "leader", "elect",
                 "--topic", TOPIC, "--partition", "6"));
             assertTrue(missing.toString().contains(TOPIC + "-6: UNKNOWN_TOPIC_OR_PARTITION"), missing.toString());
-            assertEquals(2, cli(new StringWriter(), new StringWriter(), "--bootstrap", cluster.bootstrap(), "leader", "elect",
+            assertEquals(2, Cli.run(cluster.bootstrap(), new StringWriter(), new StringWriter(), "leader", "elect",
                 "--partition", "1"), "--partition without --topic is a usage error");
         }
     }
 
     @Test
     void afterARestart_theActiveControllerMovesLeadershipBackByItself() throws Exception {
-        cluster = TestCluster.start(tmp, 3, Map.of("leader.imbalance.check.interval.seconds", "1"));
-        cluster.createTopic(TOPIC, 6, 3, Map.of());
-        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+        try (TestCluster cluster = TestCluster.start(tmp, 3, Map.of("leader.imbalance.check.interval.seconds", "1"));
+             RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+            cluster.createTopic(TOPIC, 6, 3, Map.of());
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ledByPreferred(partitions(admin)));
-            restartVictim(admin);
+            restartVictim(cluster, admin);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ledByPreferred(partitions(admin)));
         }
     }
