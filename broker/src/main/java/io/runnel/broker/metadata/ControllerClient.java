@@ -83,13 +83,9 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private volatile long brokerEpoch = -1;
     private volatile boolean fenced = true;
     private volatile boolean closed;
-    private volatile boolean shuttingDown;
     private ScheduledFuture<?> heartbeats;
-    /** Whether the broker serves now (readiness probe); null until {@link #onServingChange}. */
+    /** Whether the broker serves now (readiness probe); told to nobody until {@link #onServingChange}. */
     private volatile ServingState serving;
-    private volatile Consumer<Optional<String>> servingListener = change -> { };
-    /** What was last handed to the serving listener (null before the first call). */
-    private Optional<String> lastServing;
 
     /**
      * @param controllers controller API addresses by node id
@@ -120,6 +116,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.onImage = onImage;
         this.readiness = new MetadataReadiness(brokerId);
+        this.serving = new ServingState(brokerId, readiness, Long.MAX_VALUE / 2_000_000, change -> { });
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
             .forAddress(address.getHostString(), address.getPort(), credentials).maxInboundMessageSize(256 << 20).build()));
         this.controllerIds = List.copyOf(channels.keySet());
@@ -156,20 +153,12 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @param maxSilenceMs how long the broker serves without an answered heartbeat (its session timeout)
      */
     public void onServingChange(long maxSilenceMs, Consumer<Optional<String>> listener) {
-        this.serving = new ServingState(brokerId, readiness, maxSilenceMs);
-        this.servingListener = listener;
+        this.serving = new ServingState(brokerId, readiness, maxSilenceMs, listener);
     }
 
-    private synchronized void publishServing() {
-        ServingState state = serving;
-        if (state == null || closed) {
-            return;
-        }
-        Optional<String> now = shuttingDown ? Optional.of("broker " + brokerId + " is shutting down")
-            : state.notServing(System.nanoTime());
-        if (lastServing == null || now.isPresent() != lastServing.isPresent()) {
-            lastServing = now;
-            servingListener.accept(now);
+    private void publishServing() {
+        if (!closed) {
+            serving.publish(System.nanoTime());
         }
     }
 
@@ -206,9 +195,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 readiness.registered(brokerEpoch);
-                if (serving != null) {
-                    serving.registered();
-                }
+                serving.registered();
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
@@ -245,9 +232,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
                     readiness.fenced(fenced);
-                    if (serving != null) {
-                        serving.heartbeatAnswered(System.nanoTime(), fenced, r.getMetadataOffset());
-                    }
+                    serving.heartbeatAnswered(System.nanoTime(), fenced, r.getMetadataOffset());
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
@@ -270,8 +255,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @return whether the controller confirmed
      */
     public boolean controlledShutdown(long timeoutMs) {
-        shuttingDown = true;
-        publishServing();
+        serving.shuttingDown();
         if (brokerEpoch < 0) {
             return true;
         }

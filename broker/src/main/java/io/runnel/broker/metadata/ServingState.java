@@ -2,6 +2,7 @@ package io.runnel.broker.metadata;
 
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Whether the broker is ready to serve right now, for its readiness probe (the gRPC health
@@ -22,7 +23,12 @@ import java.util.concurrent.TimeUnit;
  *       lag is allowed, since the answer and the batches it counts travel separately.</li>
  * </ol>
  *
- * <p>Thread-safety: safe from any thread; {@code this} guards the heartbeat fields.
+ * {@link #publish} hands each turn (and the first state) to a listener: the node sets its
+ * listeners' health status from it.
+ *
+ * <p>Thread-safety: safe from any thread; {@code this} guards every field and orders the
+ * listener's calls. The callers (the session and metadata-stream threads) never hold another
+ * lock while calling in.
  */
 public final class ServingState {
     private final int brokerId;
@@ -33,15 +39,38 @@ public final class ServingState {
     private boolean fenced = true;
     private long previousControllerOffset = -1;
     private long latestControllerOffset = -1;
+    private boolean shuttingDown;
+    private final Consumer<Optional<String>> listener;
+    /** What was last handed to the listener (null before the first call). */
+    private Optional<String> published;
 
-    /** @param maxSilenceMs how long without an answered heartbeat the broker still counts as serving */
-    public ServingState(int brokerId, MetadataReadiness readiness, long maxSilenceMs) {
+    /**
+     * @param maxSilenceMs how long without an answered heartbeat the broker still counts as serving
+     * @param listener     told each turn: empty when the broker serves, else why not
+     */
+    public ServingState(int brokerId, MetadataReadiness readiness, long maxSilenceMs, Consumer<Optional<String>> listener) {
         if (maxSilenceMs <= 0) {
             throw new IllegalArgumentException("max silence must be > 0 ms, got " + maxSilenceMs);
         }
         this.brokerId = brokerId;
         this.readiness = readiness;
         this.maxSilenceNanos = TimeUnit.MILLISECONDS.toNanos(maxSilenceMs);
+        this.listener = listener;
+    }
+
+    /** A controlled shutdown began: not serving from now on, told to the listener at once. */
+    public synchronized void shuttingDown() {
+        shuttingDown = true;
+        publish(System.nanoTime());
+    }
+
+    /** Tells the listener the state at {@code nowNanos} if it turned since the last call (or on the first). */
+    public synchronized void publish(long nowNanos) {
+        Optional<String> now = notServing(nowNanos);
+        if (published == null || now.isPresent() != published.isPresent()) {
+            published = now;
+            listener.accept(now);
+        }
     }
 
     /** A new registration (a new broker epoch): fenced until a heartbeat answer says otherwise. */
@@ -64,6 +93,9 @@ public final class ServingState {
 
     /** Empty when the broker serves; else why not, naming what it waits for. */
     public synchronized Optional<String> notServing(long nowNanos) {
+        if (shuttingDown) {
+            return Optional.of("broker " + brokerId + " is shutting down");
+        }
         Optional<String> notReady = readiness.notReady();
         if (notReady.isPresent()) {
             return notReady;

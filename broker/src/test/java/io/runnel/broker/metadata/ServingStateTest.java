@@ -3,6 +3,8 @@ package io.runnel.broker.metadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -12,7 +14,8 @@ class ServingStateTest {
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final MetadataReadiness readiness = new MetadataReadiness(7);
-    private final ServingState state = new ServingState(7, readiness, 2000);
+    private final List<Optional<String>> published = new ArrayList<>();
+    private final ServingState state = new ServingState(7, readiness, 2000, published::add);
 
     /** Registered at offset 10, applied 10, unfenced: ready (for good). */
     private void makeReady() {
@@ -72,5 +75,21 @@ class ServingStateTest {
         assertNotServing(state.notServing(MS), "behind the metadata log: applied offset 10");
         readiness.applied(20);
         assertEquals(Optional.empty(), state.notServing(MS));
+    }
+
+    @Test
+    void publish_tellsTheListenerEachTurnOnce_andAShutdownAtOnce() {
+        state.publish(0);
+        makeReady();
+        state.heartbeatAnswered(0, false, 10);
+        state.publish(MS);
+        state.publish(2 * MS);
+        state.shuttingDown();
+        state.heartbeatAnswered(3 * MS, false, 10);
+        state.publish(3 * MS);
+        assertEquals(3, published.size(), published.toString());
+        assertNotServing(published.get(0), "not registered");
+        assertEquals(Optional.empty(), published.get(1));
+        assertNotServing(published.get(2), "shutting down");
     }
 }
