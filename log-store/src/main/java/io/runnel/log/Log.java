@@ -49,9 +49,9 @@ public final class Log implements Closeable {
     final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     /** Deletes removed segments' files after the delay; closes the rest at the latest by {@link #close}. */
     final SegmentDeleter deleter;
-    private final HighWatermarkCheckpoint highWatermark;
+    private final OffsetCheckpoint highWatermark;
     /** The log start offset where it is past the first segment's base ({@link #maybeIncrementLogStartOffset}). */
-    final LogStartCheckpoint logStartCheckpoint;
+    final OffsetCheckpoint logStartCheckpoint;
     final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
     final LogFlusher flusher;
@@ -70,11 +70,11 @@ public final class Log implements Closeable {
         this.clock = clock;
         this.deleter = new SegmentDeleter(scheduler);
         CheckpointFile recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
-        this.highWatermark = new HighWatermarkCheckpoint(dir);
+        this.highWatermark = new OffsetCheckpoint(dir, LogFiles.HIGH_WATERMARK_FILE);
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
-        this.logStartCheckpoint = new LogStartCheckpoint(dir);
+        this.logStartCheckpoint = new OffsetCheckpoint(dir, LogFiles.LOG_START_OFFSET_FILE);
         this.logEndOffset = loaded.logEndOffset();
         this.epochs = loaded.epochs();
         // A start checkpointed past the first segment's base (records deleted inside a segment)
