@@ -290,6 +290,24 @@ final class RecordAccumulator {
         }
     }
 
+    /**
+     * Fails every queued batch with {@code error}: the cluster refused this producer an id for good
+     * (it may not write at all), so waiting out the delivery timeout would only hide why.
+     */
+    void failQueued(ProduceException error) {
+        lock.lock();
+        try {
+            for (Deque<Batch> q : batches.values()) {
+                while (!q.isEmpty() && !inFlight.contains(q.peekFirst().tp)) {
+                    fail(q.pollFirst(), error);
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Needs the lock: fails queued batches past their delivery timeout. */
     private void failExpired() {
         long now = System.currentTimeMillis();

@@ -8,6 +8,7 @@ import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.producer.RecordAccumulator.Batch;
+import io.runnel.client.producer.RunnelProducer.ProduceException;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
@@ -87,6 +88,10 @@ final class Sender implements Runnable {
             var r = BrokerGrpc.newBlockingStub(bootstrap.anyChannel()).withInterceptors(interceptors)
                 .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
                 .initProducerId(InitProducerIdRequest.getDefaultInstance());
+            if (r.getError() == ErrorCode.CLUSTER_AUTHORIZATION_FAILED) {
+                // Not retriable until an ACL allows it: fail what is queued now, ask again for later records.
+                accumulator.failQueued(new ProduceException(r.getError(), r.getErrorMessage()));
+            }
             if (r.getError() != ErrorCode.NONE) {
                 return false;
             }
