@@ -422,9 +422,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> response) {
         DeleteRecordsResponse.Builder out = DeleteRecordsResponse.newBuilder();
         Optional<String> notReady = cluster.notReady();
+        Principal caller = Authentication.caller();
         for (DeleteRecordsPartition p : request.getPartitionsList()) {
             DeleteRecordsResult.Builder r = DeleteRecordsResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition());
             try {
+                // Kafka's rule: DELETE on the topic.
+                authorizer.check(caller, AclOperation.DELETE, AclResourceType.TOPIC, p.getTopic());
                 if (notReady.isPresent()) {
                     throw new BrokerNotReadyException(notReady.get());
                 }

@@ -12,6 +12,7 @@ import io.runnel.proto.v1.AclOperation;
 import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
+import io.runnel.proto.v1.DeleteGroupResult;
 import io.runnel.proto.v1.DeleteGroupsRequest;
 import io.runnel.proto.v1.DeleteGroupsResponse;
 import io.runnel.proto.v1.DescribeGroupsRequest;
@@ -34,6 +35,7 @@ import io.runnel.proto.v1.OffsetFetchResponse;
 import io.runnel.security.Authentication;
 import io.runnel.security.Principal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -195,6 +197,23 @@ final class GroupService extends GroupGrpc.GroupImplBase {
 
     @Override
     public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> out) {
-        reply(deletion.delete(request), out);
+        // Kafka's rule: DELETE on the group. Refused groups are answered here, in request order.
+        Principal caller = Authentication.caller();
+        DeleteGroupsRequest.Builder allowed = DeleteGroupsRequest.newBuilder();
+        List<DeleteGroupResult> refused = new ArrayList<>();
+        for (String group : request.getGroupIdsList()) {
+            String no = refusedGroup(caller, AclOperation.DELETE, group);
+            refused.add(no == null ? null : DeleteGroupResult.newBuilder().setGroupId(group)
+                .setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(no).build());
+            if (no == null) {
+                allowed.addGroupIds(group);
+            }
+        }
+        reply(deletion.delete(allowed.build()).thenApply(deleted -> {
+            Iterator<DeleteGroupResult> done = deleted.getResultsList().iterator();
+            DeleteGroupsResponse.Builder all = DeleteGroupsResponse.newBuilder();
+            refused.forEach(r -> all.addResults(r != null ? r : done.next()));
+            return all.build();
+        }), out);
     }
 }
