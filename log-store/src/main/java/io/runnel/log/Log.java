@@ -49,7 +49,9 @@ public final class Log implements Closeable {
     final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     /** Deletes removed segments' files after the delay; closes the rest at the latest by {@link #close}. */
     final SegmentDeleter deleter;
-    private final HighWatermarkCheckpoint highWatermark;
+    private final OffsetCheckpoint highWatermark;
+    /** The log start offset where it is past the first segment's base ({@link #maybeIncrementLogStartOffset}). */
+    final OffsetCheckpoint logStartCheckpoint;
     final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
     final LogFlusher flusher;
@@ -68,13 +70,19 @@ public final class Log implements Closeable {
         this.clock = clock;
         this.deleter = new SegmentDeleter(scheduler);
         CheckpointFile recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
-        this.highWatermark = new HighWatermarkCheckpoint(dir);
+        this.highWatermark = new OffsetCheckpoint(dir, LogFiles.HIGH_WATERMARK_FILE);
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
-        this.logStartOffset = loaded.logStartOffset();
+        this.logStartCheckpoint = new OffsetCheckpoint(dir, LogFiles.LOG_START_OFFSET_FILE);
         this.logEndOffset = loaded.logEndOffset();
         this.epochs = loaded.epochs();
+        // A start checkpointed past the first segment's base (records deleted inside a segment)
+        // still holds, as far as the recovered log reaches.
+        this.logStartOffset = Math.max(loaded.logStartOffset(), Math.min(logStartCheckpoint.read(), loaded.logEndOffset()));
+        if (logStartOffset > loaded.logStartOffset()) {
+            epochs.truncateFromStart(logStartOffset);
+        }
         this.recoveryReport = loaded.report();
         this.flusher = new LogFlusher(dir, config, scheduler, segments, () -> this.logEndOffset, () -> this.closed,
             recoveryPointFile, loaded.recoveryPoint());
@@ -268,6 +276,22 @@ public final class Log implements Closeable {
      */
     public void truncateTo(long offset) {
         truncation.truncateTo(offset);
+    }
+
+    /**
+     * Moves the log start offset up to {@code offset}, as DeleteRecords does on a leader and a
+     * follower does when its leader's start moved: records below it are no longer served (a read
+     * below it is out of range), whole segments below it are deleted, and the new start is
+     * checkpointed first ({@link LogFiles#LOG_START_OFFSET_FILE}), so a restart keeps it even
+     * inside a segment. A batch straddling the new start stays whole on disk and may still be
+     * served from a read at the start (as Kafka does); its records below the start are not
+     * counted. At or below the current start nothing changes.
+     *
+     * @return the log start offset afterwards
+     * @throws IllegalArgumentException if {@code offset} is past the log end offset
+     */
+    public long maybeIncrementLogStartOffset(long offset) {
+        return truncation.maybeIncrementLogStartOffset(offset);
     }
 
     /** Deletes every segment and restarts the log, empty, at {@code offset}. */

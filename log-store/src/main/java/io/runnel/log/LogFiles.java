@@ -26,6 +26,11 @@ public final class LogFiles {
     public static final String RECOVERY_POINT_FILE = "recovery-point.checkpoint";
     /** The partition's high watermark as last checkpointed by the broker. */
     public static final String HIGH_WATERMARK_FILE = "high-watermark.checkpoint";
+    /**
+     * The log start offset when DeleteRecords (or a follower following its leader) moved it past
+     * the first segment's base offset; absent while the start is the first segment's base.
+     */
+    public static final String LOG_START_OFFSET_FILE = "log-start-offset.checkpoint";
     /** Leader-epoch history: epoch to start offset. */
     public static final String LEADER_EPOCH_FILE = "leader-epoch.checkpoint";
     /** Present while the log is closed cleanly; absent after a crash. */

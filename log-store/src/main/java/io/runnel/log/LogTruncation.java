@@ -7,7 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves a {@link Log}'s bounds inward by removing whole segments: retention from the start,
- * truncation from the end (a follower diverging from its leader), and a full reset to a new start.
+ * DeleteRecords from the start (to any offset, checkpointed), truncation from the end (a follower
+ * diverging from its leader), and a full reset to a new start.
  * Each step publishes the new bound before any file goes away, and trims the leader-epoch history
  * and the flusher's recovery point to match.
  *
@@ -37,7 +38,8 @@ final class LogTruncation {
                 t.segments.remove(segment.baseOffset());
             }
             // Publish the new start before any file goes away, so reads fail cleanly as out of range.
-            t.logStartOffset = t.segments.firstKey();
+            // Never below a start DeleteRecords moved past the first remaining segment's base.
+            t.logStartOffset = Math.max(t.logStartOffset, t.segments.firstKey());
             t.epochs.truncateFromStart(t.logStartOffset);
             t.flusher.onStartMoved(t.logStartOffset);
             for (LogSegment segment : doomed) {
@@ -46,6 +48,44 @@ final class LogTruncation {
             log.info("Retention deleted {} segments of {}; log start offset is now {}", doomed.size(), t.dir(),
                 t.logStartOffset);
             return doomed.size();
+        } finally {
+            t.lock.unlock();
+        }
+    }
+
+    /** See {@link Log#maybeIncrementLogStartOffset}. */
+    long maybeIncrementLogStartOffset(long offset) {
+        Log t = target;
+        t.lock.lock();
+        try {
+            t.ensureOpen();
+            if (offset > t.logEndOffset) {
+                throw new IllegalArgumentException("new log start offset " + offset + " is past the log end offset "
+                    + t.logEndOffset + " of " + t.dir());
+            }
+            if (offset <= t.logStartOffset) {
+                return t.logStartOffset;
+            }
+            // Checkpointed first: after a crash the start holds, and segments left below it are only files.
+            t.logStartCheckpoint.write(offset);
+            t.logStartOffset = offset;
+            t.epochs.truncateFromStart(offset);
+            List<LogSegment> doomed = new ArrayList<>();
+            for (Long base : t.segments.headMap(offset, true).keySet()) {
+                Long next = t.segments.higherKey(base);
+                if (next != null && next <= offset) {
+                    doomed.add(t.segments.get(base));
+                }
+            }
+            if (!doomed.isEmpty()) {
+                doomed.forEach(segment -> t.segments.remove(segment.baseOffset()));
+                t.flusher.onStartMoved(t.segments.firstKey());
+                for (LogSegment segment : doomed) {
+                    t.deleter.delete(segment, t.config());
+                }
+            }
+            log.info("Log start offset of {} moved to {} ({} whole segments deleted)", t.dir(), offset, doomed.size());
+            return offset;
         } finally {
             t.lock.unlock();
         }
@@ -117,6 +157,7 @@ final class LogTruncation {
             t.segments.put(offset, LogSegment.open(t.dir(), offset, t.config(), true, t.clock.millis()));
             t.logStartOffset = offset;
             t.logEndOffset = offset;
+            t.logStartCheckpoint.write(offset);
             t.epochs.clear();
             t.flusher.onReset(offset);
         });

@@ -1,6 +1,7 @@
 package io.runnel.broker.config;
 
 import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.LeaderRebalancer;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.controller.TopicConfigs;
 import io.runnel.metadata.quorum.QuorumSettings;
@@ -57,6 +58,11 @@ import java.util.regex.Pattern;
  *                        ({@code tls.*}, {@code cluster.principal}; off by default)
  * @param defaultReplicationFactor replicas of a topic created without a replication factor
  *                        ({@code default.replication.factor}, default 1; a node setting, not a topic one)
+ * @param leaderRebalance automatic preferred-leader rebalance by the active controller
+ *                        ({@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds},
+ *                        {@code leader.imbalance.per.broker.percentage}; Kafka's names and defaults)
+ * @param rack            this broker's rack ({@code broker.rack}, registered with the controller, whose
+ *                        placement puts a partition's replicas on distinct racks where it can); empty for none
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -65,7 +71,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
-                         UUID clusterId, SecuritySettings security, int defaultReplicationFactor) {
+                         UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
+                         LeaderRebalancer.Settings leaderRebalance, String rack) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -108,6 +115,14 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
      * replicas, not a default.
      */
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    /** Whether the active controller moves leadership back to preferred replicas by itself (default true). */
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    /** How often the active controller checks the leader imbalance, in seconds (default 300). */
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    /** A broker not leading more than this % of the partitions it is preferred for is rebalanced (default 10). */
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
+    /** The broker's rack, zone or failure domain (default: none). */
+    public static final String BROKER_RACK = "broker.rack";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
@@ -118,7 +133,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
-        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR);
+        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
+        LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -254,6 +270,16 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int defaultReplicationFactor = intIn(settings, DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE, problems,
             Integer.toString(QuorumController.DEFAULT_REPLICATION_FACTOR));
         SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
+        String rebalance = settings.getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true");
+        if (!rebalance.equals("true") && !rebalance.equals("false")) {
+            problems.add(AUTO_LEADER_REBALANCE_ENABLE + " must be true or false, got '" + rebalance + "'");
+        }
+        int imbalanceInterval = intIn(settings, LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, 1, Integer.MAX_VALUE, problems, "300");
+        int imbalancePercentage = intIn(settings, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 0, 100, problems, "10");
+        String rack = settings.getOrDefault(BROKER_RACK, "");
+        if (rack.length() > 255 || rack.chars().anyMatch(Character::isISOControl)) {
+            problems.add(BROKER_RACK + " must be at most 255 characters without control characters, got '" + rack + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -261,7 +287,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
-            clusterId, security, defaultReplicationFactor);
+            clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
+                imbalanceInterval * 1000L, imbalancePercentage), rack);
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

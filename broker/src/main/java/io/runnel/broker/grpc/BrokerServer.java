@@ -31,6 +31,15 @@ public final class BrokerServer {
      * wait for window updates many times over; 8 MiB lets one fetch response flow in one go.
      */
     public static final int FLOW_CONTROL_WINDOW = 8 << 20;
+    /**
+     * The health-service name of readiness, the empty name that generic tools ({@code grpcurl},
+     * {@code grpc_health_probe}, a Kubernetes gRPC probe without {@code service}) ask by default:
+     * SERVING only while the broker is registered, unfenced, in touch with the active controller
+     * and caught up with the metadata log ({@code metadata.ServingState}).
+     */
+    public static final String READINESS = "";
+    /** The health-service name of liveness: SERVING from the listener's start until shutdown. */
+    public static final String LIVENESS = "liveness";
 
     private final GrpcListener listener;
     private final CallExecutors calls;
@@ -77,13 +86,18 @@ public final class BrokerServer {
     }
 
     /**
-     * Binds and starts serving; health reports SERVING.
+     * Binds and starts serving; liveness reports SERVING, readiness waits for {@link #ready}.
      *
      * @throws IOException naming the cause if the port cannot be bound
      */
     public BrokerServer start() throws IOException {
         listener.start();
         return this;
+    }
+
+    /** Sets readiness: SERVING or NOT_SERVING on the health service's {@link #READINESS} name. */
+    public void ready(boolean ready) {
+        listener.ready(ready);
     }
 
     /** The bound port (useful with port 0). */

@@ -24,6 +24,10 @@ import io.runnel.proto.v1.AclOperation;
 import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
+import io.runnel.proto.v1.DeleteRecordsPartition;
+import io.runnel.proto.v1.DeleteRecordsRequest;
+import io.runnel.proto.v1.DeleteRecordsResponse;
+import io.runnel.proto.v1.DeleteRecordsResult;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FetchPartition;
 import io.runnel.proto.v1.FetchPartitionResponse;
@@ -407,6 +411,36 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 tr.addPartitions(pr);
             }
             out.addTopics(tr);
+        }
+        response.onNext(out.build());
+        response.onCompleted();
+    }
+
+    // ---------------------------------------------------------------- delete records
+
+    @Override
+    public void deleteRecords(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> response) {
+        DeleteRecordsResponse.Builder out = DeleteRecordsResponse.newBuilder();
+        Optional<String> notReady = cluster.notReady();
+        Principal caller = Authentication.caller();
+        for (DeleteRecordsPartition p : request.getPartitionsList()) {
+            DeleteRecordsResult.Builder r = DeleteRecordsResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition());
+            try {
+                // Kafka's rule: DELETE on the topic.
+                authorizer.check(caller, AclOperation.DELETE, AclResourceType.TOPIC, p.getTopic());
+                if (notReady.isPresent()) {
+                    throw new BrokerNotReadyException(notReady.get());
+                }
+                r.setLogStartOffset(replicaManager.deleteRecords(new TopicPartition(p.getTopic(), p.getPartition()),
+                    p.getBeforeOffset()));
+            } catch (RuntimeException e) {
+                r.setLogStartOffset(-1).setError(ErrorCodes.of(e)).setErrorMessage(ErrorCodes.message(e));
+                LeaderHint hint = ErrorCodes.hint(e);
+                if (hint != null) {
+                    r.setCurrentLeader(hint);
+                }
+            }
+            out.addResults(r);
         }
         response.onNext(out.build());
         response.onCompleted();

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.group.GroupCoordinator;
+import io.runnel.broker.group.GroupDeletion;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
 import io.runnel.broker.metadata.ClusterView;
@@ -11,6 +12,9 @@ import io.runnel.proto.v1.AclOperation;
 import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
+import io.runnel.proto.v1.DeleteGroupResult;
+import io.runnel.proto.v1.DeleteGroupsRequest;
+import io.runnel.proto.v1.DeleteGroupsResponse;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsResponse;
 import io.runnel.proto.v1.ErrorCode;
@@ -31,6 +35,7 @@ import io.runnel.proto.v1.OffsetFetchResponse;
 import io.runnel.security.Authentication;
 import io.runnel.security.Principal;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +51,7 @@ final class GroupService extends GroupGrpc.GroupImplBase {
     private final GroupCoordinator coordinator;
     private final GroupOffsets offsets;
     private final GroupQueries queries;
+    private final GroupDeletion deletion;
     private final ClusterView cluster;
     private final Authorizer authorizer;
 
@@ -56,6 +62,7 @@ final class GroupService extends GroupGrpc.GroupImplBase {
         this.cluster = cluster;
         this.offsets = offsets;
         this.queries = queries;
+        this.deletion = new GroupDeletion(coordinator);
     }
 
     private static <T> void reply(CompletableFuture<T> call, StreamObserver<T> out) {
@@ -186,5 +193,27 @@ final class GroupService extends GroupGrpc.GroupImplBase {
         DescribeGroupsResponse described = allowed.getGroupIdsCount() == 0 && !refused.isEmpty()
             ? DescribeGroupsResponse.getDefaultInstance() : queries.describe(allowed.build());
         reply(CompletableFuture.completedFuture(described.toBuilder().addAllGroups(refused).build()), out);
+    }
+
+    @Override
+    public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> out) {
+        // Kafka's rule: DELETE on the group. Refused groups are answered here, in request order.
+        Principal caller = Authentication.caller();
+        DeleteGroupsRequest.Builder allowed = DeleteGroupsRequest.newBuilder();
+        List<DeleteGroupResult> refused = new ArrayList<>();
+        for (String group : request.getGroupIdsList()) {
+            String no = refusedGroup(caller, AclOperation.DELETE, group);
+            refused.add(no == null ? null : DeleteGroupResult.newBuilder().setGroupId(group)
+                .setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(no).build());
+            if (no == null) {
+                allowed.addGroupIds(group);
+            }
+        }
+        reply(deletion.delete(allowed.build()).thenApply(deleted -> {
+            Iterator<DeleteGroupResult> done = deleted.getResultsList().iterator();
+            DeleteGroupsResponse.Builder all = DeleteGroupsResponse.newBuilder();
+            refused.forEach(r -> all.addResults(r != null ? r : done.next()));
+            return all.build();
+        }), out);
     }
 }

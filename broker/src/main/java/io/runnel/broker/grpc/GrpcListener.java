@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One gRPC server on one port with the standard health service beside the listener's own
  * services: started, asked for its port, and shut down the same way by every listener of a node.
+ * The health service answers two names ({@link BrokerServer#READINESS}, {@link BrokerServer#LIVENESS}):
+ * liveness is SERVING from start to shutdown; readiness only while the node says {@link #ready}.
  */
 final class GrpcListener {
     private final Server server;
@@ -18,16 +20,22 @@ final class GrpcListener {
     /** Builds the server from {@code builder}, which already holds the listener's services. */
     GrpcListener(ServerBuilder<?> builder) {
         this.server = builder.addService(health.getHealthService()).maxInboundMessageSize(64 * 1024 * 1024).build();
+        health.setStatus(BrokerServer.READINESS, ServingStatus.NOT_SERVING);
     }
 
     /**
-     * Binds and starts serving; health reports SERVING.
+     * Binds and starts serving; liveness reports SERVING, readiness waits for {@link #ready}.
      *
      * @throws IOException naming the cause if the port cannot be bound
      */
     void start() throws IOException {
         server.start();
-        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(BrokerServer.LIVENESS, ServingStatus.SERVING);
+    }
+
+    /** Sets the readiness status (ignored after {@link #shutdown}). */
+    void ready(boolean ready) {
+        health.setStatus(BrokerServer.READINESS, ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
     }
 
     /** The bound port (useful with port 0). */
@@ -35,7 +43,7 @@ final class GrpcListener {
         return server.getPort();
     }
 
-    /** Reports NOT_SERVING, stops taking calls and waits up to 5 s for calls in flight (long polls end at their max wait). */
+    /** Reports NOT_SERVING on both names, stops taking calls and waits up to 5 s for calls in flight (long polls end at their max wait). */
     void shutdown() {
         health.enterTerminalState();
         server.shutdown();

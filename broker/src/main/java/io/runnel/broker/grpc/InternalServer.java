@@ -45,13 +45,18 @@ public final class InternalServer {
     }
 
     /**
-     * Binds and starts serving; health reports SERVING.
+     * Binds and starts serving; liveness reports SERVING, readiness waits for {@link #ready}.
      *
      * @throws IOException naming the cause if the port cannot be bound
      */
     public InternalServer start() throws IOException {
         listener.start();
         return this;
+    }
+
+    /** Sets readiness, as on the client listener ({@link BrokerServer#READINESS}). */
+    public void ready(boolean ready) {
+        listener.ready(ready);
     }
 
     /** The bound port (useful with port 0). */

@@ -85,6 +85,8 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     private volatile boolean fenced = true;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeats;
+    /** Whether the broker serves now (readiness probe); told to nobody until {@link #onServingChange}. */
+    private volatile ServingState serving;
 
     /**
      * @param controllers controller API addresses by node id
@@ -115,6 +117,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.onImage = onImage;
         this.readiness = new MetadataReadiness(brokerId);
+        this.serving = new ServingState(brokerId, readiness, Long.MAX_VALUE / 2_000_000, change -> { });
         controllers.forEach((id, address) -> channels.put(id, NettyChannelBuilder
             .forAddress(address.getHostString(), address.getPort(), credentials).maxInboundMessageSize(256 << 20).build()));
         this.controllerIds = List.copyOf(channels.keySet());
@@ -141,6 +144,23 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     @Override
     public Optional<String> notReady() {
         return readiness.notReady();
+    }
+
+    /**
+     * Tells {@code listener} whether the broker serves ({@link ServingState}): empty when it does,
+     * else why not. Called on the session or stream thread once at first and then each time it
+     * turns; call before {@link #start}.
+     *
+     * @param maxSilenceMs how long the broker serves without an answered heartbeat (its session timeout)
+     */
+    public void onServingChange(long maxSilenceMs, Consumer<Optional<String>> listener) {
+        this.serving = new ServingState(brokerId, readiness, maxSilenceMs, listener);
+    }
+
+    private void publishServing() {
+        if (!closed) {
+            serving.publish(System.nanoTime());
+        }
     }
 
     /** Starts watching metadata, registering and heartbeating; all retry in the background until closed. */
@@ -176,6 +196,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 readiness.registered(brokerEpoch);
+                serving.registered();
                 log.info("Broker {} registered with epoch {}", brokerId, brokerEpoch);
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
@@ -194,6 +215,14 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * this broker within one interval; each try waits at most one interval (at least 1 s).
      */
     private void heartbeat() {
+        try {
+            beat();
+        } finally {
+            publishServing();
+        }
+    }
+
+    private void beat() {
         long deadlineMs = Math.max(1000, heartbeatIntervalMs);
         for (int attempt = 0; attempt < controllerIds.size() && !closed; attempt++) {
             try {
@@ -204,6 +233,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
                     readiness.fenced(fenced);
+                    serving.heartbeatAnswered(System.nanoTime(), fenced, r.getMetadataOffset());
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {
@@ -226,6 +256,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @return whether the controller confirmed
      */
     public boolean controlledShutdown(long timeoutMs) {
+        serving.shuttingDown();
         if (brokerEpoch < 0) {
             return true;
         }
@@ -285,6 +316,7 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
                             // Caught up with our own registration: ask to be unfenced now, not at the next beat.
                             sessionThread.execute(ControllerClient.this::heartbeat);
                         }
+                        publishServing();
                     }
                 }
 

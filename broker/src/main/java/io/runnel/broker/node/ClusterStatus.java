@@ -2,20 +2,28 @@ package io.runnel.broker.node;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.proto.v1.BrokerRegistration;
 import io.runnel.proto.v1.ControllerGrpc;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Prints the cluster as the controllers see it, for scripts/cluster:
  * {@code ClusterStatus host:port[,host:port] [--wait-brokers N --timeout-ms T]}. With
- * {@code --wait-brokers} it exits 0 once a controller is active and N brokers are registered and
- * unfenced, and 1 if that does not happen within the timeout; without it, 0 if a controller
+ * {@code --wait-brokers} it exits 0 once a controller is active, N brokers are registered and
+ * unfenced, and each of them reports SERVING on its readiness (the gRPC health service at its
+ * registered client endpoint, {@link BrokerServer#READINESS}), and 1 if that does not happen
+ * within the timeout; without it, 0 if a controller
  * answered, 1 if none did. On a secured cluster it connects with the {@code RUNNEL_TLS_*} files
  * ({@link ToolCredentials}): the controller listener admits cluster principals only, so a node's.
  */
@@ -49,14 +57,18 @@ public final class ClusterStatus {
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         DescribeClusterResponse last = null;
+        Map<String, ManagedChannel> brokerChannels = new HashMap<>();
+        boolean ready = false;
         do {
             last = describe(channels);
-            if (waitBrokers < 0 || ready(last, waitBrokers)) {
+            ready = waitBrokers >= 0 && ready(last, waitBrokers) && serving(last, brokerChannels, credentials);
+            if (waitBrokers < 0 || ready) {
                 break;
             }
             TimeUnit.MILLISECONDS.sleep(100); // a CLI waiting for a cluster, not a test
         } while (System.nanoTime() < deadline);
         channels.forEach(ManagedChannel::shutdownNow);
+        brokerChannels.values().forEach(ManagedChannel::shutdownNow);
         if (last == null) {
             System.out.println("no controller answered at " + args[0]);
             System.exit(1);
@@ -68,7 +80,29 @@ public final class ClusterStatus {
                 b.getFenced() ? "FENCED" : "ready");
         }
         System.out.println("topics: " + last.getImage().getTopicsCount());
-        System.exit(waitBrokers < 0 || ready(last, waitBrokers) ? 0 : 1);
+        System.exit(waitBrokers < 0 || ready ? 0 : 1);
+    }
+
+    /** Whether every unfenced broker's readiness reports SERVING at its registered client endpoint. */
+    private static boolean serving(DescribeClusterResponse r, Map<String, ManagedChannel> brokerChannels,
+                                   ChannelCredentials credentials) {
+        for (BrokerRegistration b : r.getImage().getBrokersList()) {
+            if (b.getFenced()) {
+                continue;
+            }
+            ManagedChannel channel = brokerChannels.computeIfAbsent(b.getEndpoint().getHost() + ":" + b.getEndpoint().getPort(),
+                k -> NettyChannelBuilder.forAddress(b.getEndpoint().getHost(), b.getEndpoint().getPort(), credentials).build());
+            try {
+                if (HealthGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService(BrokerServer.READINESS).build())
+                    .getStatus() != ServingStatus.SERVING) {
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                return false; // not reachable yet
+            }
+        }
+        return true;
     }
 
     private static boolean ready(DescribeClusterResponse r, int brokers) {

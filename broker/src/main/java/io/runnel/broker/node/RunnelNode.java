@@ -19,6 +19,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.broker.replication.ReplicaFetcherManager;
 import io.runnel.log.MetaProperties;
+import io.runnel.metadata.controller.LeaderRebalancer;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.quorum.QuorumServer;
@@ -70,6 +71,7 @@ public final class RunnelNode implements Closeable {
     private java.util.logging.Logger handshakeLog;
     private QuorumServer quorum;
     private QuorumController controller;
+    private LeaderRebalancer leaderRebalancer;
     private ControllerService controllerService;
     private Server controllerServer;
     private final HealthStatusManager controllerHealth = new HealthStatusManager();
@@ -146,6 +148,7 @@ public final class RunnelNode implements Closeable {
             10_000, config.quorumJoin(), transport.tls(), config.security().nodes())).start();
         controller = new QuorumController(quorum, Clock.systemUTC(), executors.controller(), config.brokerSessionTimeoutMs(),
             config.brokerHeartbeatIntervalMs(), config.maxPartitionsPerTopic(), config.defaultReplicationFactor());
+        leaderRebalancer = new LeaderRebalancer(quorum, controller, executors.controller(), config.leaderRebalance());
         controllerService = new ControllerService(controller, quorum.stateMachine(), 4096, transport.access());
         controllerServer = transport.clusterListener(new InetSocketAddress(config.controllerListener().getHostString(),
                 config.controllerListener().getPort()), NodeConfig.CONTROLLER_LISTENER)
@@ -198,7 +201,7 @@ public final class RunnelNode implements Closeable {
             : config.internalAdvertised();
         int port = config.clientListener().getPort();
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), transport.channelCredentials(),
-            config.advertisedHost(), port, internalAdvertised, "", directoryId, executors.controllerCalls(),
+            config.advertisedHost(), port, internalAdvertised, config.rack(), directoryId, executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);
@@ -227,6 +230,17 @@ public final class RunnelNode implements Closeable {
         if (config.metricsPort() >= 0) {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
+        BrokerServer clientListener = brokerServer;
+        InternalServer internalListener = internalServer;
+        controllerClient.onServingChange(config.brokerSessionTimeoutMs(), notServing -> {
+            clientListener.ready(notServing.isEmpty());
+            internalListener.ready(notServing.isEmpty());
+            if (notServing.isEmpty()) {
+                log.info("Node {}: broker ready (health SERVING)", config.nodeId());
+            } else {
+                log.info("Node {}: broker not ready (health NOT_SERVING): {}", config.nodeId(), notServing.get());
+            }
+        });
         controllerClient.start();
         log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}, {}", config.nodeId(),
             config.clientListener(), config.internalListener(), internalAdvertised, metricsPort,
@@ -338,6 +352,9 @@ public final class RunnelNode implements Closeable {
             controllerHealth.enterTerminalState();
             controllerServer.shutdownNow();
         }
+        if (leaderRebalancer != null) {
+            leaderRebalancer.close();
+        }
         if (controller != null) {
             controller.close();
         }
@@ -354,6 +371,7 @@ public final class RunnelNode implements Closeable {
         metrics = null;
         controllerServer = null;
         controller = null;
+        leaderRebalancer = null;
         quorum = null;
     }
 

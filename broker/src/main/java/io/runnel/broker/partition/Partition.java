@@ -10,6 +10,7 @@ import io.runnel.log.FileSlice;
 import io.runnel.log.Log;
 import io.runnel.log.LogAppendInfo;
 import io.runnel.log.LogReadInfo;
+import io.runnel.log.OffsetOutOfRangeException;
 import io.runnel.log.PendingAppend;
 import io.runnel.log.ValidatedBatches;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
@@ -374,6 +375,53 @@ public final class Partition {
             }
             updateFollowerHighWatermark(leaderHighWatermark);
             return info;
+        } finally {
+            leaderIsrLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * DeleteRecords on the leader: moves the log start offset up to {@code offset} (the high
+     * watermark for -1). Followers follow through the log start offset in their fetch answers.
+     *
+     * @return the log start offset afterwards
+     * @throws NotLeaderException if this replica does not lead
+     * @throws OffsetOutOfRangeException if {@code offset} is past the high watermark
+     *     (records not yet committed cannot be deleted)
+     * @throws IllegalArgumentException for an offset below -1
+     */
+    public long deleteRecordsBefore(long offset) {
+        if (offset < -1) {
+            throw new IllegalArgumentException("offset must be >= 0, or -1 for the high watermark, got " + offset);
+        }
+        leaderIsrLock.readLock().lock();
+        try {
+            requireLeader();
+            long hw = highWatermark;
+            long target = offset < 0 ? hw : offset;
+            if (target > hw) {
+                throw new OffsetOutOfRangeException(target, replicaLog.logStartOffset(), hw);
+            }
+            return replicaLog.maybeIncrementLogStartOffset(target);
+        } finally {
+            leaderIsrLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * A follower follows its leader's log start offset (moved by DeleteRecords or retention), as far
+     * as its own high watermark: what the leader no longer serves, the follower does not either.
+     */
+    public void followLeaderLogStartOffset(long leaderLogStartOffset) {
+        leaderIsrLock.readLock().lock();
+        try {
+            if (isLeader()) {
+                return;
+            }
+            long target = Math.min(leaderLogStartOffset, highWatermark);
+            if (target > replicaLog.logStartOffset()) {
+                replicaLog.maybeIncrementLogStartOffset(target);
+            }
         } finally {
             leaderIsrLock.readLock().unlock();
         }

@@ -408,6 +408,21 @@ public final class ReplicaManager implements Closeable {
     // ---------------------------------------------------------------- offsets
 
     /**
+     * DeleteRecords: moves the log start offset of a partition this broker leads up to
+     * {@code offset} (-1: its high watermark); see {@link Partition#deleteRecordsBefore}.
+     *
+     * @return the partition's log start offset afterwards
+     * @throws UnknownTopicOrPartitionException if it has no replica of the partition
+     */
+    public long deleteRecords(TopicPartition tp, long offset) {
+        Hosted hosted = partitions.get(tp);
+        if (hosted == null) {
+            throw missing(tp);
+        }
+        return hosted.partition().deleteRecordsBefore(offset);
+    }
+
+    /**
      * The earliest offset ({@link #EARLIEST_TIMESTAMP}), the high watermark ({@link #LATEST_TIMESTAMP}),
      * or the first offset whose record timestamp is at or after {@code timestamp}, as (timestamp,
      * offset); (-1, -1) when no record is that recent. Only the leader answers.

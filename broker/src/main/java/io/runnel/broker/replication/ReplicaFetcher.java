@@ -194,6 +194,8 @@ final class ReplicaFetcher implements Runnable {
                 } else {
                     divergenceBackoff.reset(tp);
                     p.appendRecordsAsFollower(data.records(), data.highWatermark());
+                    // DeleteRecords (or retention) on the leader moves its start; the follower follows.
+                    p.followLeaderLogStartOffset(data.logStartOffset());
                 }
             }
             case OFFSET_OUT_OF_RANGE -> handleOutOfRange(p, data);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.metadata.controller.LeaderRebalancer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -66,6 +67,31 @@ class NodeConfigTest {
         IllegalArgumentException text = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1", "default.replication.factor", "three"), Map.of(), "h"));
         assertTrue(text.getMessage().contains("default.replication.factor must be an integer, got 'three'"), text.getMessage());
+    }
+
+    @Test
+    void leaderRebalance_kafkasDefaults_andBadValuesNamed() {
+        LeaderRebalancer.Settings d = NodeConfig.load(props("node.id", "1"), Map.of(), "h").leaderRebalance();
+        assertEquals(new LeaderRebalancer.Settings(true, 300_000, 10), d);
+        assertEquals(new LeaderRebalancer.Settings(false, 1_000, 25), NodeConfig.load(props("node.id", "1",
+            "auto.leader.rebalance.enable", "false", "leader.imbalance.check.interval.seconds", "1",
+            "leader.imbalance.per.broker.percentage", "25"), Map.of(), "h").leaderRebalance());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(props("node.id", "1",
+            "auto.leader.rebalance.enable", "yes", "leader.imbalance.check.interval.seconds", "0",
+            "leader.imbalance.per.broker.percentage", "101"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("auto.leader.rebalance.enable must be true or false, got 'yes'"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("leader.imbalance.check.interval.seconds must be between 1 and"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("leader.imbalance.per.broker.percentage must be between 0 and 100, got 101"),
+            bad.getMessage());
+    }
+
+    @Test
+    void brokerRack_noneByDefault_controlCharactersRefused() {
+        assertEquals("", NodeConfig.load(props("node.id", "1"), Map.of(), "h").rack());
+        assertEquals("eu-west-1a", NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_BROKER_RACK", "eu-west-1a"), "h").rack());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "broker.rack", "rack\t1"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("broker.rack must be"), bad.getMessage());
     }
 
     @Test

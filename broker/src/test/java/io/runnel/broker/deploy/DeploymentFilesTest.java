@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.grpc.BrokerServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -115,8 +116,10 @@ class DeploymentFilesTest {
         }
         assertEquals(Set.of(1, 2, 3), ids);
         assertEquals(Set.of(9092, 9093, 9094), clientPorts);
-        assertEquals("service_healthy", get(services.get("runnel-2"), "depends_on", "runnel-1", "condition"));
-        assertEquals("service_healthy", get(services.get("runnel-3"), "depends_on", "runnel-2", "condition"));
+        // The healthcheck is readiness, which needs a quorum: waiting for the previous node to be
+        // healthy would wait forever.
+        assertEquals("service_started", get(services.get("runnel-2"), "depends_on", "runnel-1", "condition"));
+        assertEquals("service_started", get(services.get("runnel-3"), "depends_on", "runnel-2", "condition"));
     }
 
     @Test
@@ -150,6 +153,10 @@ class DeploymentFilesTest {
         Map<String, Object> container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
         assertEquals(9092, (int) get(container, "readinessProbe", "grpc", "port"));
         assertEquals(9092, (int) get(container, "livenessProbe", "grpc", "port"));
+        // Readiness is the health service's empty name; liveness must ask for "liveness", or a node
+        // waiting for a quorum would be restarted.
+        assertEquals(null, ((Map<String, Object>) get(container, "readinessProbe", "grpc")).get("service"));
+        assertEquals(BrokerServer.LIVENESS, get(container, "livenessProbe", "grpc", "service"));
         assertNotNull(get(container, "resources", "requests", "cpu"));
         assertNotNull(get(container, "resources", "requests", "memory"));
         List<Map<String, Object>> mounts = get(container, "volumeMounts");

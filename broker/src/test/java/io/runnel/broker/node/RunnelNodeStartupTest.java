@@ -1,5 +1,6 @@
 package io.runnel.broker.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,14 +63,18 @@ class RunnelNodeStartupTest {
     }
 
     @Test
-    void healthCheck_servingNode_is0_closedPort_is1() throws Exception {
+    void healthCheck_aNodeThatCannotRegister_isLiveButNotReady_closedPort_is1() throws Exception {
+        // Issue 16 item 2: a broker-only node whose one controller does not exist is up but cannot
+        // register; it used to report SERVING as soon as its listener was up.
         RunnelNode node = new RunnelNode(config(freePort(), freePort(), tmp.resolve("data"))).start();
         try {
-            org.junit.jupiter.api.Assertions.assertEquals(0, HealthCheck.check("127.0.0.1:" + node.brokerPort()));
+            assertEquals(0, HealthCheck.check("127.0.0.1:" + node.brokerPort(), "liveness"));
+            assertEquals(1, HealthCheck.check("127.0.0.1:" + node.brokerPort()));
         } finally {
             node.halt();
         }
-        org.junit.jupiter.api.Assertions.assertEquals(1, HealthCheck.check("127.0.0.1:" + freePort()));
+        assertEquals(1, HealthCheck.check("127.0.0.1:" + freePort()));
+        assertEquals(1, HealthCheck.check("127.0.0.1:" + freePort(), "liveness"));
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.CommittedOffset;
+import io.runnel.proto.v1.DeleteGroupResult;
+import io.runnel.proto.v1.DeleteGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsResponse;
 import io.runnel.proto.v1.ErrorCode;
@@ -357,6 +359,18 @@ final class GroupAdmin {
                 throw new AdminException(code, "interrupted while waiting for the coordinator of group '" + groupId + "'");
             }
             backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        }
+    }
+
+    void deleteGroup(String groupId) {
+        requireGroupId(groupId);
+        DeleteGroupResult r = withCoordinator(groupId, "DeleteGroups", stub -> {
+            DeleteGroupResult one = stub.deleteGroups(DeleteGroupsRequest.newBuilder().addGroupIds(groupId).build()).getResults(0);
+            checkRetriable(one.getError(), one.getErrorMessage());
+            return one;
+        });
+        if (r.getError() != ErrorCode.NONE) {
+            throw new AdminException(r.getError(), r.getErrorMessage());
         }
     }
 

@@ -12,6 +12,9 @@ import io.runnel.proto.v1.CreateAclsRequest;
 import io.runnel.proto.v1.CreateAclsResponse;
 import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.DeleteRecordsPartition;
+import io.runnel.proto.v1.DeleteRecordsRequest;
+import io.runnel.proto.v1.DeleteRecordsResult;
 import io.runnel.proto.v1.DeleteAclsRequest;
 import io.runnel.proto.v1.DeleteAclsResponse;
 import io.runnel.proto.v1.DeleteTopicsRequest;
@@ -19,6 +22,8 @@ import io.runnel.proto.v1.DescribeAclsRequest;
 import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.ElectPreferredLeadersRequest;
+import io.runnel.proto.v1.ElectPreferredLeadersResponse;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsPartitionResponse;
@@ -33,6 +38,7 @@ import java.io.Closeable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -190,6 +196,28 @@ public final class RunnelAdmin implements Closeable {
         retrying(() -> check(admin().alterConfigs(request).getResult()));
     }
 
+    /**
+     * Moves leadership back to the preferred replica (the first of the assignment) of each
+     * partition named, where that replica is in the ISR and live (Kafka's preferred election).
+     *
+     * @param partitions topic to partitions; an empty set for all of a topic's partitions, an empty
+     *                   map for every partition of the cluster
+     * @return one outcome per partition (see {@link LeaderElection}); a topic that does not exist
+     *     is an UNKNOWN_TOPIC_OR_PARTITION outcome, not an exception
+     * @throws IllegalArgumentException for an empty topic name or a negative partition
+     */
+    public List<LeaderElection> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
+        ElectPreferredLeadersRequest request = LeaderElection.request(partitions);
+        return retrying(() -> {
+            ElectPreferredLeadersResponse r = admin().electPreferredLeaders(request);
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), "preferred-leader election: " + r.getErrorMessage());
+                throw RetriableErrors.isRetriable(r.getError()) ? new RetriableAnswer(refused) : refused;
+            }
+            return LeaderElection.of(r);
+        });
+    }
+
     // ---------------------------------------------------------------- ACLs (acl.proto)
 
     /**
@@ -305,6 +333,49 @@ public final class RunnelAdmin implements Closeable {
     }
 
     /**
+     * Deletes the records of a partition below {@code beforeOffset} (Kafka's DeleteRecords): its
+     * leader moves the log start offset there, and its followers follow. A partition whose leader
+     * moves meanwhile is asked again within the retry timeout.
+     *
+     * @param beforeOffset records below it go; -1 for the high watermark (every committed record)
+     * @return the partition's log start offset afterwards
+     * @throws IllegalArgumentException for a negative partition or an offset below -1
+     * @throws AdminException UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE for an offset past the
+     *     high watermark
+     */
+    public long deleteRecords(String topic, int partition, long beforeOffset) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition must be >= 0, got " + partition);
+        }
+        if (beforeOffset < -1) {
+            throw new IllegalArgumentException("offset must be >= 0, or -1 for the high watermark, got " + beforeOffset);
+        }
+        return retrying(() -> {
+            MetadataResponse md = bootstrap.metadata(List.of(topic));
+            TopicMetadata t = md.getTopics(0);
+            if (t.getError() != ErrorCode.NONE) {
+                throw new AdminException(t.getError(), "topic '" + topic + "' does not exist");
+            }
+            PartitionMetadata p = t.getPartitionsList().stream().filter(pm -> pm.getPartition() == partition).findFirst()
+                .orElseThrow(() -> new AdminException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' has "
+                    + t.getPartitionsCount() + " partitions, no partition " + partition));
+            var leader = md.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst()
+                .orElseThrow(() -> new RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
+                    topic + "-" + partition + " has no leader")));
+            DeleteRecordsResult r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .deleteRecords(DeleteRecordsRequest.newBuilder().addPartitions(DeleteRecordsPartition.newBuilder()
+                    .setTopic(topic).setPartition(partition).setBeforeOffset(beforeOffset)).build())
+                .getResults(0);
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), topic + "-" + partition + ": " + r.getErrorMessage());
+                throw RetriableErrors.isRetriable(r.getError()) && r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                    ? new RetriableAnswer(refused) : refused;
+            }
+            return r.getLogStartOffset();
+        });
+    }
+
+    /**
      * Every consumer group in the cluster, sorted by id: each broker lists the groups it
      * coordinates.
      *
@@ -342,6 +413,19 @@ public final class RunnelAdmin implements Closeable {
      */
     public Map<TopicPartition, Long> resetOffsets(String groupId, String topic, ResetSpec spec, boolean execute) {
         return groups.resetOffsets(groupId, topic, spec, execute);
+    }
+
+    /**
+     * Deletes a consumer group: its committed offsets and the group itself. Waits up to 15 s for a
+     * coordinator.
+     *
+     * @throws IllegalArgumentException for an empty group id
+     * @throws AdminException NON_EMPTY_GROUP while the group has members (stop them first);
+     *     GROUP_ID_NOT_FOUND for a group that does not exist; COORDINATOR_NOT_AVAILABLE if no
+     *     coordinator answered in time
+     */
+    public void deleteGroup(String groupId) {
+        groups.deleteGroup(groupId);
     }
 
     public String bootstrapServers() {

@@ -25,9 +25,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code runnel group list|describe|reset-offsets}: consumer groups, as kafka-consumer-groups shows them. */
+/** {@code runnel group list|describe|reset-offsets|delete}: consumer groups, as kafka-consumer-groups shows them. */
 @Command(name = "group", description = "Consumer group commands.",
-    subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class, GroupCommands.ResetOffsets.class})
+    subcommands = {GroupCommands.ListGroups.class, GroupCommands.Describe.class, GroupCommands.ResetOffsets.class,
+        GroupCommands.Delete.class})
 final class GroupCommands {
     @ParentCommand
     RunnelCli root;
@@ -156,6 +157,27 @@ final class GroupCommands {
                 return ResetSpec.toTimestamp(parseDateTime(target.datetime));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a consumer group and its committed offsets. Refused while the group "
+        + "has members: stop its consumers first.")
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand
+        GroupCommands parent;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(index = "0", description = "group id")
+        String group;
+
+        @Override
+        public Integer call() {
+            requireGroup(spec, group);
+            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+                admin.deleteGroup(group);
+                spec.commandLine().getOut().println("deleted group " + group);
+                return 0;
             }
         }
     }

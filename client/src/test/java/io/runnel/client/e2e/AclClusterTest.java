@@ -34,6 +34,9 @@ import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
 import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.DeleteGroupsRequest;
+import io.runnel.proto.v1.DeleteRecordsPartition;
+import io.runnel.proto.v1.DeleteRecordsRequest;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.FindCoordinatorRequest;
 import io.runnel.proto.v1.FindCoordinatorResponse;
@@ -314,6 +317,20 @@ class AclClusterTest {
         var described = grace.describeGroups(DescribeGroupsRequest.newBuilder().addGroupIds("erins").build()).getGroups(0);
         assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, described.getError());
         assertEquals("User:CN=grace is not allowed DESCRIBE on GROUP erins", described.getErrorMessage());
+
+        // Issue 16's day-2 calls, as Kafka checks them: DeleteGroups needs DELETE on the group,
+        // DeleteRecords DELETE on the topic; refused ones change nothing.
+        var deleted = GroupGrpc.newBlockingStub(channel(admin.describeGroup("erins").coordinatorId(), certs.client("grace")))
+            .deleteGroups(DeleteGroupsRequest.newBuilder().addGroupIds("erins").build()).getResults(0);
+        assertEquals(ErrorCode.GROUP_AUTHORIZATION_FAILED, deleted.getError());
+        assertEquals("User:CN=grace is not allowed DELETE on GROUP erins", deleted.getErrorMessage());
+        assertTrue(admin.listGroups().stream().anyMatch(g -> g.groupId().equals("erins")));
+        var trimmed = BrokerGrpc.newBlockingStub(channel(leader("orders"), certs.client("grace")))
+            .deleteRecords(DeleteRecordsRequest.newBuilder().addPartitions(DeleteRecordsPartition.newBuilder().setTopic("orders")
+                .setPartition(0).setBeforeOffset(-1)).build()).getResults(0);
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, trimmed.getError());
+        assertEquals("User:CN=grace is not allowed DELETE on TOPIC orders", trimmed.getErrorMessage());
+        assertEquals(Map.of(0, 0L), admin.offsets("orders", RunnelAdmin.EARLIEST));
     }
 
     /** Opens a Publish stream as {@code as} through a broker that does not lead {@code topic} and sends one message. */

@@ -437,22 +437,6 @@ public final class ControllerLogic {
         return batch.build();
     }
 
-    /** Moves leadership back to each partition's first replica where it is live and in the ISR. */
-    public static MetadataBatch electPreferredLeaders(MetadataImage image) {
-        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
-        for (TopicInfo t : image.topics().values()) {
-            for (PartitionInfo p : t.partitions().values()) {
-                int preferred = p.replicas().get(0);
-                if (p.leader() != preferred && p.isr().contains(preferred) && isLive(image, preferred)) {
-                    batch.addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder().setTopic(t.name())
-                        .setPartition(p.partition()).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(preferred)
-                        .addAllIsr(p.isr())));
-                }
-            }
-        }
-        return batch.build();
-    }
-
     /** Reserves the next block of producer ids. */
     public static MetadataBatch allocateProducerIds(MetadataImage image, int brokerId, int blockSize) {
         return MetadataBatch.newBuilder().addRecords(rec().setProducerIds(ProducerIdsRecord.newBuilder().setBrokerId(brokerId)

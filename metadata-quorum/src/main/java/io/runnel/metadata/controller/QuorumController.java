@@ -18,6 +18,7 @@ import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -430,12 +431,12 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return whenActive(() -> CompletableFuture.completedFuture(quorum.image().acls().matching(new AclFilter(filter))));
     }
 
-    /** @return how many partitions moved back to their preferred leader */
-    public CompletableFuture<Integer> electPreferredLeaders() {
+    /** Leadership back to the preferred replicas ({@link PreferredLeaders}); an empty map: every partition. */
+    public CompletableFuture<PreferredLeaders.Election> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
         return whenActive(() -> {
-            MetadataBatch batch = ControllerLogic.electPreferredLeaders(quorum.image());
-            return batch.getRecordsCount() == 0 ? CompletableFuture.completedFuture(0)
-                : propose(batch).thenApply(r -> batch.getRecordsCount());
+            PreferredLeaders.Election election = PreferredLeaders.elect(quorum.image(), partitions);
+            return election.moved() == 0 ? CompletableFuture.completedFuture(election)
+                : propose(election.batch()).thenApply(r -> election);
         });
     }
 

@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.controller.BrokerRegistrationRequest;
 import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.PreferredLeaders;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.proto.v1.AllocateProducerIdsRequest;
@@ -32,6 +33,8 @@ import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
+import io.runnel.proto.v1.ElectionResult;
+import io.runnel.proto.v1.ElectionTopic;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataEvent;
 import io.runnel.proto.v1.PartitionRegistration;
@@ -42,7 +45,11 @@ import io.runnel.proto.v1.TopicSpec;
 import io.runnel.proto.v1.WatchMetadataRequest;
 import io.runnel.security.ClusterAccess;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -115,7 +122,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
             request.getWantShutdown(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
-                ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1).build()
+                ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1)
+                    .setMetadataOffset(controller.image().offset()).build()
                 : BrokerHeartbeatResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));
     }
@@ -183,10 +191,32 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void electPreferredLeaders(ElectPreferredLeadersRequest request, StreamObserver<ElectPreferredLeadersResponse> out) {
-        controller.electPreferredLeaders().whenComplete((moved, error) -> answer(out, error == null
-            ? ElectPreferredLeadersResponse.newBuilder().setMoved(moved).setControllerId(controller.activeControllerId()).build()
-            : ElectPreferredLeadersResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
-                .setControllerId(controller.activeControllerId()).build()));
+        // A topic named twice: the union of its partitions, or all of them if either names none.
+        Map<String, Set<Integer>> asked = new LinkedHashMap<>();
+        for (ElectionTopic t : request.getTopicsList()) {
+            Set<Integer> partitions = new TreeSet<>(t.getPartitionsList());
+            asked.merge(t.getTopic(), partitions, (a, b) -> a.isEmpty() || b.isEmpty() ? Set.of() : union(a, b));
+        }
+        controller.electPreferredLeaders(asked).whenComplete((election, error) -> {
+            ElectPreferredLeadersResponse.Builder r = ElectPreferredLeadersResponse.newBuilder()
+                .setControllerId(controller.activeControllerId());
+            if (error != null) {
+                answer(out, r.setError(code(error)).setErrorMessage(message(error)).build());
+                return;
+            }
+            r.setMoved(election.moved());
+            for (PreferredLeaders.Result p : election.results()) {
+                r.addResults(ElectionResult.newBuilder().setTopic(p.topic()).setPartition(p.partition()).setError(p.error())
+                    .setErrorMessage(p.message()).setLeader(p.leader()));
+            }
+            answer(out, r.build());
+        });
+    }
+
+    private static Set<Integer> union(Set<Integer> a, Set<Integer> b) {
+        Set<Integer> out = new TreeSet<>(a);
+        out.addAll(b);
+        return out;
     }
 
     @Override
