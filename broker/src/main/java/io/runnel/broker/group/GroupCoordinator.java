@@ -56,6 +56,8 @@ public final class GroupCoordinator implements Closeable {
     private final GroupSettings settings;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
+    /** Set by {@link #close}: metadata arriving while the node stops is ignored (its executors are going). */
+    private volatile boolean stopped;
     private final OffsetsTopicCreator creator;
     final Map<Integer, CoordinatorShard> shards = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
@@ -98,6 +100,9 @@ public final class GroupCoordinator implements Closeable {
      * drops those it no longer leads, and lets loaded groups react to topic changes.
      */
     public void onMetadata(MetadataImage newImage) {
+        if (stopped) {
+            return;
+        }
         image = newImage;
         Map<String, Integer> counts = new HashMap<>();
         newImage.topics().forEach((name, t) -> {
@@ -476,6 +481,7 @@ public final class GroupCoordinator implements Closeable {
 
     @Override
     public void close() {
+        stopped = true;
         sweeper.cancel(false);
         shards.values().forEach(s -> s.closed = true);
         shards.clear();

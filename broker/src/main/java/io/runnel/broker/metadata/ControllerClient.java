@@ -292,6 +292,11 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
             WatchMetadataRequest.newBuilder().setFromOffset(image.offset()).build(), new StreamObserver<>() {
                 @Override
                 public void onNext(MetadataEvent event) {
+                    if (closed) {
+                        // Stopping: the roles this would update are closing too (a late event used to
+                        // fail on a shut-down executor and log an ERROR on every clean stop).
+                        return;
+                    }
                     MetadataImage next = switch (event.getEventCase()) {
                         case SNAPSHOT -> MetadataImage.fromProto(event.getSnapshot());
                         case BATCH -> event.getBatch().getOffset() <= image.offset() ? image
