@@ -1,5 +1,6 @@
 package io.runnel.broker.config;
 
+import io.runnel.broker.replica.FetchLimits;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.controller.TopicConfigs;
@@ -57,6 +58,9 @@ import java.util.regex.Pattern;
  *                        ({@code tls.*}, {@code cluster.principal}; off by default)
  * @param defaultReplicationFactor replicas of a topic created without a replication factor
  *                        ({@code default.replication.factor}, default 1; a node setting, not a topic one)
+ * @param fetchLimits     what one Fetch or ReplicaFetch may cost ({@code fetch.max.bytes},
+ *                        {@code replica.fetch.response.max.bytes}, {@code fetch.max.wait.ms.limit},
+ *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -65,7 +69,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
-                         UUID clusterId, SecuritySettings security, int defaultReplicationFactor) {
+                         UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
+                         FetchLimits fetchLimits) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -118,7 +123,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
-        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR);
+        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, FetchLimits.MAX_BYTES,
+        FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -254,6 +260,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int defaultReplicationFactor = intIn(settings, DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE, problems,
             Integer.toString(QuorumController.DEFAULT_REPLICATION_FACTOR));
         SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
+        FetchLimits fetchLimits = fetchLimits(settings, problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -261,7 +268,29 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             internalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
-            clusterId, security, defaultReplicationFactor);
+            clusterId, security, defaultReplicationFactor, fetchLimits);
+    }
+
+    private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {
+        FetchLimits d = FetchLimits.DEFAULTS;
+        int before = problems.size();
+        int maxBytes = intIn(settings, FetchLimits.MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
+            Integer.toString(d.maxBytes()));
+        int replicaMaxBytes = intIn(settings, FetchLimits.REPLICA_MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
+            Integer.toString(d.replicaMaxBytes()));
+        int maxWait = intIn(settings, FetchLimits.MAX_WAIT_MS, 1, Integer.MAX_VALUE, problems, Long.toString(d.maxWaitMs()));
+        int maxParked = intIn(settings, FetchLimits.MAX_PARKED, 1, 10_000_000, problems, Integer.toString(d.maxParked()));
+        int maxConverted = intIn(settings, FetchLimits.MAX_CONVERTED_BATCH_BYTES, 1024, Integer.MAX_VALUE, problems,
+            Integer.toString(Math.min(d.maxConvertedBatchBytes(), maxBytes)));
+        if (problems.size() > before) {
+            return d;
+        }
+        try {
+            return new FetchLimits(maxBytes, replicaMaxBytes, maxWait, maxParked, maxConverted);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return d;
+        }
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.broker.replica.FetchLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -49,6 +50,22 @@ class NodeConfigTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1"), Map.of("RUNNEL_DEFAULT_MAX_MESSAGE_BYTES", "lots"), "h"));
         assertTrue(bad.getMessage().contains("default.max.message.bytes: bad value 'lots'"), bad.getMessage());
+    }
+
+    @Test
+    void fetchLimits_defaultAndSetAndChecked_namingTheKey() {
+        assertEquals(FetchLimits.DEFAULTS, NodeConfig.load(props("node.id", "1"), Map.of(), "h").fetchLimits());
+        FetchLimits set = NodeConfig.load(props("node.id", "1", "fetch.max.bytes", "1048576",
+            "fetch.max.wait.ms.limit", "5000", "fetch.purgatory.max.size", "7"), Map.of(), "h").fetchLimits();
+        assertEquals(new FetchLimits(1 << 20, 10 << 20, 5000, 7, 1 << 20), set, "the conversion cap follows a lower fetch.max.bytes");
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "fetch.max.bytes", "2147483647"), Map.of(), "h"));
+        assertTrue(huge.getMessage().contains("fetch.max.bytes must be between 1024 and 66060288"), huge.getMessage());
+        IllegalArgumentException over = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "fetch.max.bytes", "1048576", "fetch.records.as.messages.max.batch.bytes", "2097152"),
+            Map.of(), "h"));
+        assertTrue(over.getMessage().contains("fetch.records.as.messages.max.batch.bytes (2097152) must be at most "
+            + "fetch.max.bytes (1048576)"), over.getMessage());
     }
 
     @Test
