@@ -66,6 +66,7 @@ public final class ReplicaManager implements Closeable {
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final List<ScheduledFuture<?>> tasks;
     private final FetchLimits fetchLimits;
+    private final int maxProducersPerPartition;
     /** Fetches parked in the fetch purgatory now (bounded by {@link FetchLimits#maxParked()}). */
     private final AtomicInteger parkedFetches = new AtomicInteger();
     private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
@@ -88,15 +89,19 @@ public final class ReplicaManager implements Closeable {
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
         this(brokerId, dataDir, clock, executors, alterPartition, replicaLagTimeMaxMs, hwCheckpointIntervalMs,
-            FetchLimits.DEFAULTS);
+            FetchLimits.DEFAULTS, Partition.DEFAULT_MAX_PRODUCERS);
     }
 
-    /** As above, with the node's bounds on what one fetch may cost ({@link FetchLimits}). */
+    /**
+     * As above, with the node's bounds on what one fetch may cost ({@link FetchLimits}) and on the
+     * idempotent producers each partition remembers ({@code max.producers.per.partition}).
+     */
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
-                          FetchLimits fetchLimits) {
+                          FetchLimits fetchLimits, int maxProducersPerPartition) {
         this.brokerId = brokerId;
         this.fetchLimits = fetchLimits;
+        this.maxProducersPerPartition = maxProducersPerPartition;
         this.directories = new PartitionDirectories(dataDir);
         this.clock = clock;
         this.executors = executors;
@@ -234,7 +239,7 @@ public final class ReplicaManager implements Closeable {
         }
         Log replicaLog = Log.open(directories.prepare(tp, topicId), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
-            alterPartition);
+            alterPartition, maxProducersPerPartition);
         return new Hosted(partition, config);
     }
 

@@ -69,6 +69,23 @@ class NodeConfigTest {
     }
 
     @Test
+    void groupAndProducerLimits_defaultAndSetAndChecked_namingTheKey() {
+        NodeConfig defaults = NodeConfig.load(props("node.id", "1"), Map.of(), "h");
+        assertEquals(1000, defaults.groups().maxSize());
+        assertEquals(1000, defaults.groups().maxRegexLength());
+        assertEquals(1000, defaults.maxProducersPerPartition());
+        NodeConfig set = NodeConfig.load(props("node.id", "1", "group.max.size", "5", "group.subscription.regex.max.length", "50",
+            "max.producers.per.partition", "20"), Map.of(), "h");
+        assertEquals(5, set.groups().maxSize());
+        assertEquals(50, set.groups().maxRegexLength());
+        assertEquals(20, set.maxProducersPerPartition());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "group.max.size", "0", "max.producers.per.partition", "lots"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("group.max.size must be between 1 and")
+            && bad.getMessage().contains("max.producers.per.partition must be an integer, got 'lots'"), bad.getMessage());
+    }
+
+    @Test
     void defaultReplicationFactor_isANodeSetting_atLeastOne_namedWhenBad() {
         assertEquals(1, NodeConfig.load(props("node.id", "1"), Map.of(), "h").defaultReplicationFactor());
         NodeConfig three = NodeConfig.load(props("node.id", "1", "default.replication.factor", "3",
