@@ -3,25 +3,17 @@ package io.runnel.log;
 import io.runnel.record.CorruptBatchException;
 import io.runnel.record.RecordBatch;
 import java.io.Closeable;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * The log of one partition replica: a directory of {@link LogSegment}s, the last of which takes
@@ -38,40 +30,45 @@ import org.slf4j.LoggerFactory;
  * {@code flush.policy=sync} an append writes under the lock and then waits, outside it, for a group
  * commit ({@link GroupCommit}) to cover its bytes.
  *
- * <p>Design note: the operations that move the log's bounds (append, roll, retention, truncation,
- * close) live here, next to the lock they share; getting bytes to disk, validation, retention
- * choice and recovery are in classes of their own.
+ * <p>Design note: this class is the public face of the log and holds its state and lock; each job
+ * is a class of its own working on that state. The hot paths are static ({@link LogAppender} for
+ * append and roll, {@link LogReader} for reads) so they cost one call and no object more than
+ * before. Under the lock: moving the bounds inward ({@link LogTruncation}), compaction passes
+ * ({@link LogCompaction}), closing ({@link LogShutdown}), delayed file deletion
+ * ({@link SegmentDeleter}). Getting bytes to disk, validation, retention choice, recovery and the
+ * high-watermark checkpoint are classes of their own too.
  */
 public final class Log implements Closeable {
-    private static final Logger log = LoggerFactory.getLogger(Log.class);
-
+    // Package-private state is shared with the classes doing the log's jobs (see the design note),
+    // which change it only under the lock.
     private final Path dir;
     /** Replaced whole by {@link #updateConfig}; read once per decision. */
     private volatile LogConfig config;
-    private final Clock clock;
-    private final ScheduledExecutorService scheduler;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
-    /** Removed segments whose files wait out the delete delay; closed at the latest by {@link #close}. */
-    private final Set<LogSegment> pendingDeletes = ConcurrentHashMap.newKeySet();
-    private final CheckpointFile highWatermarkFile;
-    private final LeaderEpochCache epochs;
+    final Clock clock;
+    final ReentrantLock lock = new ReentrantLock();
+    final ConcurrentNavigableMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    /** Deletes removed segments' files after the delay; closes the rest at the latest by {@link #close}. */
+    final SegmentDeleter deleter;
+    private final HighWatermarkCheckpoint highWatermark;
+    final LeaderEpochCache epochs;
     private final LogLoader.RecoveryReport recoveryReport;
-    private final LogFlusher flusher;
-    private volatile long logStartOffset;
-    private volatile long logEndOffset;
-    private volatile boolean closed;
+    final LogFlusher flusher;
+    private final LogTruncation truncation = new LogTruncation(this);
+    private final LogCompaction compaction = new LogCompaction(this);
+    private final LogShutdown shutdown = new LogShutdown(this);
+    volatile long logStartOffset;
+    volatile long logEndOffset;
+    volatile boolean closed;
     /** Bumped by every truncation (under the lock), so a compaction pass can tell it raced one. */
-    private long truncations;
-    private final Object cleanerLock = new Object();
+    long truncations;
 
     private Log(Path dir, LogConfig config, Clock clock, ScheduledExecutorService scheduler) {
         this.dir = dir;
         this.config = config;
         this.clock = clock;
-        this.scheduler = scheduler;
+        this.deleter = new SegmentDeleter(scheduler);
         CheckpointFile recoveryPointFile = new CheckpointFile(dir.resolve(LogFiles.RECOVERY_POINT_FILE));
-        this.highWatermarkFile = new CheckpointFile(dir.resolve(LogFiles.HIGH_WATERMARK_FILE));
+        this.highWatermark = new HighWatermarkCheckpoint(dir);
         LogLoader.Loaded loaded = LogLoader.load(dir, config, clock.millis(), recoveryPointFile,
             new CheckpointFile(dir.resolve(LogFiles.LEADER_EPOCH_FILE)), () -> this.logEndOffset);
         segments.putAll(loaded.segments());
@@ -184,31 +181,7 @@ public final class Log implements Closeable {
      * own to release first.
      */
     public PendingAppend appendAsLeaderDeferred(ValidatedBatches validated, int leaderEpoch) {
-        if (leaderEpoch < 0) {
-            throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
-        }
-        ByteBuffer batches = validated.batches();
-        LogAppendInfo info;
-        GroupCommit.Waiter durable;
-        lock.lock();
-        try {
-            ensureOpen();
-            flusher.beforeAppend();
-            RecordBatch batch = new RecordBatch();
-            long next = logEndOffset;
-            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
-                batch.wrap(batches, at, at);
-                batch.baseOffset(next);
-                batch.partitionLeaderEpoch(leaderEpoch);
-                next = batch.nextOffset();
-            }
-            epochs.assign(leaderEpoch, logEndOffset);
-            info = appendLocked(batches);
-            durable = flusher.afterAppend(info.bytes(), logEndOffset);
-        } finally {
-            lock.unlock();
-        }
-        return new PendingAppend(info, durable, flusher);
+        return LogAppender.appendAsLeader(this, validated, leaderEpoch);
     }
 
     /**
@@ -219,66 +192,7 @@ public final class Log implements Closeable {
      * @throws CorruptBatchException  naming the fault; nothing is appended then
      */
     public LogAppendInfo appendAsFollower(ByteBuffer batches) {
-        BatchValidation.validate(batches, false, dir);
-        LogAppendInfo info;
-        GroupCommit.Waiter durable;
-        lock.lock();
-        try {
-            ensureOpen();
-            flusher.beforeAppend();
-            RecordBatch batch = new RecordBatch();
-            long next = logEndOffset;
-            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
-                batch.wrap(batches, at, at);
-                if (batch.baseOffset() < next) {
-                    throw new InvalidOffsetException("Follower append out of order in " + dir, batch.baseOffset(), next);
-                }
-                next = batch.nextOffset();
-            }
-            for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
-                batch.wrap(batches, at, at);
-                epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-            }
-            info = appendLocked(batches);
-            durable = flusher.afterAppend(info.bytes(), logEndOffset);
-        } finally {
-            lock.unlock();
-        }
-        flusher.awaitDurable(durable);
-        return info;
-    }
-
-    private LogAppendInfo appendLocked(ByteBuffer batches) {
-        RecordBatch batch = new RecordBatch();
-        long first = RecordBatch.of(batches).baseOffset();
-        long last = first;
-        long maxTimestamp = -1;
-        int count = 0;
-        for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
-            batch.wrap(batches, at, at);
-            last = batch.lastOffset();
-            maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
-            count++;
-        }
-        int bytes = batches.remaining();
-        long now = clock.millis();
-        LogSegment active = maybeRoll(bytes, last, now);
-        active.append(batches, now);
-        logEndOffset = last + 1;
-        return new LogAppendInfo(first, last, maxTimestamp, count, bytes);
-    }
-
-    /** The segment to append {@code bytes} ending at {@code lastOffset} to, rolling first if needed. */
-    private LogSegment maybeRoll(int bytes, long lastOffset, long now) {
-        LogSegment active = segments.lastEntry().getValue();
-        int size = active.sizeInBytes();
-        boolean full = size > 0 && (long) size + bytes > config.segmentBytes();
-        boolean old = size > 0 && now - active.rollingBaseTimeMs() >= config.segmentMs();
-        boolean offsetsOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
-        if (full || old || offsetsOverflow || (size > 0 && active.indexesFull())) {
-            return rollLocked(now);
-        }
-        return active;
+        return LogAppender.appendAsFollower(this, batches);
     }
 
     /** Seals the active segment and starts a new one at the log end offset, if the active one holds data. */
@@ -286,28 +200,10 @@ public final class Log implements Closeable {
         lock.lock();
         try {
             ensureOpen();
-            rollLocked(clock.millis());
+            LogAppender.roll(this, clock.millis());
         } finally {
             lock.unlock();
         }
-    }
-
-    private LogSegment rollLocked(long now) {
-        LogSegment active = segments.lastEntry().getValue();
-        if (active.sizeInBytes() == 0) {
-            return active;
-        }
-        long base = logEndOffset;
-        if (Files.exists(LogFiles.logFile(dir, base))) {
-            throw new IllegalStateException("Cannot roll " + dir + ": segment file for offset " + base + " already exists");
-        }
-        active.onBecomeInactive();
-        LogSegment next = LogSegment.open(dir, base, config, true, now);
-        segments.put(base, next);
-        // The new file's directory entry is fsynced by the next flush, before the recovery point passes
-        // into it, instead of here under the lock.
-        flusher.onRoll();
-        return next;
     }
 
     // ---------------------------------------------------------------- read
@@ -327,36 +223,7 @@ public final class Log implements Closeable {
         }
         long end = logEndOffset;
         long start = logStartOffset;
-        if (startOffset < start || startOffset > end) {
-            throw new OffsetOutOfRangeException(startOffset, start, end);
-        }
-        long upTo = Math.min(maxOffset, end);
-        if (startOffset >= upTo) {
-            return new LogReadInfo(startOffset, FileSlice.EMPTY, start, end);
-        }
-        Map.Entry<Long, LogSegment> entry = segments.floorEntry(startOffset);
-        while (entry != null) {
-            LogSegment segment = entry.getValue();
-            Map.Entry<Long, LogSegment> next = segments.higherEntry(entry.getKey());
-            int maxPosition = segment.sizeInBytes();
-            if (next == null || next.getKey() > upTo) {
-                // Stop before the batch holding upTo; if upTo falls inside a batch, that batch is left
-                // out whole, since a partial batch cannot be served.
-                LogSegment.BatchPosition bound = segment.translateOffset(upTo, maxPosition);
-                if (bound != null) {
-                    maxPosition = bound.position();
-                }
-            }
-            FileSlice slice = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
-            if (slice != null && slice.size() > 0) {
-                return new LogReadInfo(startOffset, slice, start, end);
-            }
-            if (next == null || next.getKey() >= upTo) {
-                break;
-            }
-            entry = next;
-        }
-        return new LogReadInfo(startOffset, FileSlice.EMPTY, start, end);
+        return LogReader.read(segments, start, end, startOffset, maxBytes, maxOffset, minOneBatch);
     }
 
     /**
@@ -364,16 +231,7 @@ public final class Log implements Closeable {
      * if every record is older.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
-        long start = logStartOffset;
-        for (LogSegment segment : segments.values()) {
-            if (segment.largestTimestamp() >= timestamp) {
-                Optional<TimestampOffset> found = segment.findOffsetByTimestamp(timestamp, start);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-        }
-        return Optional.empty();
+        return LogReader.offsetForTimestamp(segments, logStartOffset, timestamp);
     }
 
     /**
@@ -381,10 +239,8 @@ public final class Log implements Closeable {
      * calls; only header fields are loaded). For rebuilding state kept beside the log, such as
      * idempotent producers' last sequences.
      */
-    public void forEachBatchHeader(java.util.function.Consumer<RecordBatch> visitor) {
-        for (LogSegment segment : segments.values()) {
-            segment.forEachBatchHeader(visitor);
-        }
+    public void forEachBatchHeader(Consumer<RecordBatch> visitor) {
+        LogReader.forEachBatchHeader(segments, visitor);
     }
 
     // ---------------------------------------------------------------- retention and truncation
@@ -397,26 +253,7 @@ public final class Log implements Closeable {
      * @return the number of segments deleted
      */
     public int deleteOldSegments() {
-        lock.lock();
-        try {
-            ensureOpen();
-            List<LogSegment> doomed = RetentionPolicy.segmentsToDelete(segments.values(), config, clock.millis());
-            if (doomed.isEmpty()) {
-                return 0;
-            }
-            for (LogSegment segment : doomed) {
-                segments.remove(segment.baseOffset());
-            }
-            // Publish the new start before any file goes away, so reads fail cleanly as out of range.
-            logStartOffset = segments.firstKey();
-            epochs.truncateFromStart(logStartOffset);
-            flusher.onStartMoved(logStartOffset);
-            doomed.forEach(this::deleteSegment);
-            log.info("Retention deleted {} segments of {}; log start offset is now {}", doomed.size(), dir, logStartOffset);
-            return doomed.size();
-        } finally {
-            lock.unlock();
-        }
+        return truncation.deleteOldSegments();
     }
 
     /**
@@ -430,69 +267,12 @@ public final class Log implements Closeable {
      * @throws IllegalArgumentException for a negative offset
      */
     public void truncateTo(long offset) {
-        if (offset < 0) {
-            throw new IllegalArgumentException("truncation offset must be >= 0, got " + offset);
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            if (offset >= logEndOffset) {
-                epochs.truncateFromEnd(offset);
-                return;
-            }
-            if (offset <= logStartOffset) {
-                truncateFullyAndStartAtLocked(offset);
-                return;
-            }
-            flusher.exclusive(() -> {
-                truncations++;
-                LogSegment previousActive = segments.lastEntry().getValue();
-                // offset > logStartOffset, so the first segment survives this.
-                for (Long base : new ArrayList<>(segments.tailMap(offset, true).keySet())) {
-                    deleteSegment(segments.remove(base));
-                }
-                LogSegment last = segments.lastEntry().getValue();
-                long firstRemoved = last.truncateTo(offset);
-                if (last != previousActive) {
-                    last.reopenForAppends();
-                }
-                logEndOffset = Math.min(offset, firstRemoved);
-                epochs.truncateFromEnd(logEndOffset);
-                flusher.onTruncated(logEndOffset);
-            });
-        } finally {
-            lock.unlock();
-        }
+        truncation.truncateTo(offset);
     }
 
     /** Deletes every segment and restarts the log, empty, at {@code offset}. */
     public void truncateFullyAndStartAt(long offset) {
-        if (offset < 0) {
-            throw new IllegalArgumentException("new start offset must be >= 0, got " + offset);
-        }
-        lock.lock();
-        try {
-            ensureOpen();
-            truncateFullyAndStartAtLocked(offset);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void truncateFullyAndStartAtLocked(long offset) {
-        flusher.exclusive(() -> {
-            truncations++;
-            List<LogSegment> all = new ArrayList<>(segments.values());
-            segments.clear();
-            for (LogSegment segment : all) {
-                deleteSegment(segment);
-            }
-            segments.put(offset, LogSegment.open(dir, offset, config, true, clock.millis()));
-            logStartOffset = offset;
-            logEndOffset = offset;
-            epochs.clear();
-            flusher.onReset(offset);
-        });
+        truncation.truncateFullyAndStartAt(offset);
     }
 
     // ---------------------------------------------------------------- compaction
@@ -506,71 +286,7 @@ public final class Log implements Closeable {
      * {@code file.delete.delay.ms}. Passes on one log run one at a time.
      */
     public LogCleaner.Result compact(long maxOffset) {
-        synchronized (cleanerLock) {
-            List<LogSegment> snapshot;
-            long truncationsBefore;
-            lock.lock();
-            try {
-                ensureOpen();
-                if (!config.cleanupPolicy().compacts()) {
-                    return LogCleaner.Result.NOTHING;
-                }
-                snapshot = new ArrayList<>(segments.values());
-                truncationsBefore = truncations;
-            } finally {
-                lock.unlock();
-            }
-            List<LogCleaner.Staged> staged = LogCleaner.stage(dir, snapshot, config, maxOffset, clock.millis());
-            if (staged.isEmpty()) {
-                return LogCleaner.Result.NOTHING;
-            }
-            int rewritten = 0;
-            long before = 0;
-            long after = 0;
-            long removed = 0;
-            lock.lock();
-            try {
-                for (LogCleaner.Staged st : staged) {
-                    long base = st.original().baseOffset();
-                    if (closed || truncations != truncationsBefore || segments.get(base) != st.original()) {
-                        LogCleaner.discard(st.staging());
-                        continue;
-                    }
-                    LogSegment fresh = LogCleaner.swap(dir, st, config, clock.millis());
-                    segments.put(base, fresh);
-                    scheduleDelete(st.original());
-                    rewritten++;
-                    before += st.original().sizeInBytes();
-                    after += fresh.sizeInBytes();
-                    removed += st.recordsRemoved();
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (rewritten > 0) {
-                log.info("Compacted {}: {} segments, {} -> {} bytes, {} records removed", dir, rewritten, before, after, removed);
-            }
-            return new LogCleaner.Result(rewritten, before, after, removed);
-        }
-    }
-
-    private void deleteSegment(LogSegment segment) {
-        segment.markDeleted();
-        scheduleDelete(segment);
-    }
-
-    /** Deletes a segment already renamed with the .deleted suffix, after the configured delay. */
-    private void scheduleDelete(LogSegment segment) {
-        if (config.fileDeleteDelayMs() == 0) {
-            segment.deleteFiles();
-            return;
-        }
-        pendingDeletes.add(segment);
-        scheduler.schedule(() -> {
-            if (pendingDeletes.remove(segment)) {
-                segment.deleteFiles();
-            }
-        }, config.fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
+        return compaction.compact(maxOffset);
     }
 
     // ---------------------------------------------------------------- high watermark checkpoint
@@ -580,19 +296,12 @@ public final class Log implements Closeable {
      * it; the broker does, to restart with consumers' visibility where it was.
      */
     public void checkpointHighWatermark(long highWatermark) {
-        synchronized (highWatermarkFile) {
-            highWatermarkFile.write(List.<long[]>of(new long[] {highWatermark}));
-        }
+        this.highWatermark.write(highWatermark);
     }
 
     /** The last checkpointed high watermark, or 0 if none was ever written or the file is damaged. */
     public long checkpointedHighWatermark() {
-        try {
-            return highWatermarkFile.read(1).filter(l -> l.size() == 1).map(l -> l.get(0)[0]).orElse(0L);
-        } catch (CheckpointFile.CorruptCheckpointException e) {
-            log.warn("Ignoring a damaged high-watermark checkpoint: {}", e.getMessage());
-            return 0L;
-        }
+        return highWatermark.read();
     }
 
     // ---------------------------------------------------------------- flush and close
@@ -640,30 +349,7 @@ public final class Log implements Closeable {
      */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            flusher.stop();
-            flush();
-            closed = true;
-            flusher.close();
-            segments.lastEntry().getValue().onBecomeInactive();
-            for (LogSegment segment : segments.values()) {
-                segment.close();
-            }
-            for (LogSegment segment : pendingDeletes) {
-                segment.deleteFiles();
-            }
-            pendingDeletes.clear();
-            Files.createFile(dir.resolve(LogFiles.CLEAN_SHUTDOWN_FILE));
-            CheckpointFile.fsyncDirectory(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot mark " + dir + " as cleanly shut down", e);
-        } finally {
-            lock.unlock();
-        }
+        shutdown.close();
     }
 
     /**
@@ -672,40 +358,15 @@ public final class Log implements Closeable {
      * open recovers the log as after a crash. Idempotent.
      */
     public void closeHandlers() {
-        lock.lock();
-        try {
-            // A background flush in flight must not write after we return.
-            flusher.exclusive(() -> {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                flusher.close();
-                for (LogSegment segment : segments.values()) {
-                    segment.close();
-                }
-                pendingDeletes.forEach(LogSegment::close);
-                pendingDeletes.clear();
-            });
-        } finally {
-            lock.unlock();
-        }
+        shutdown.closeHandlers();
     }
 
     /** Closes the log and removes its directory and every file in it. */
     public void delete() {
-        close();
-        try (var files = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(file);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete log directory " + dir, e);
-        }
+        shutdown.delete();
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("Log " + dir + " is closed");
         }

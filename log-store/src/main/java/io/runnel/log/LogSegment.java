@@ -5,7 +5,6 @@ import static io.runnel.record.RecordBatchLayout.LAST_OFFSET_DELTA_OFFSET;
 import static io.runnel.record.RecordBatchLayout.LAST_OFFSET_DELTA_LENGTH;
 
 import io.runnel.record.CorruptBatchException;
-import io.runnel.record.Record;
 import io.runnel.record.RecordBatch;
 import java.io.Closeable;
 import java.io.IOException;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,27 +29,34 @@ import org.slf4j.LoggerFactory;
  * {@link #read}, {@link #translateOffset}, {@link #findOffsetByTimestamp}, {@link #sizeInBytes} and
  * {@link #flush} are safe from any thread: reads are positional and bounded by {@link #size}, which is
  * published only after the bytes below it are written.
+ *
+ * <p>Design note: this class owns the segment's files and state and does the hot paths itself
+ * (append and fetch reads); the other jobs are static classes working on its fields: recovery and
+ * the index sanity check ({@link SegmentRecovery}), truncation to an offset
+ * ({@link SegmentTruncation}), and header walks off the fetch path ({@link SegmentScans}).
  */
 public final class LogSegment implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
 
+    // Package-private state is shared with the classes doing the segment's other jobs (see the
+    // design note), under the same rules as here.
     /** Bytes of a batch header a scan needs: up to and including the last offset delta. */
-    private static final int SCAN_HEADER_BYTES = LAST_OFFSET_DELTA_OFFSET + LAST_OFFSET_DELTA_LENGTH;
+    static final int SCAN_HEADER_BYTES = LAST_OFFSET_DELTA_OFFSET + LAST_OFFSET_DELTA_LENGTH;
 
-    private final long baseOffset;
+    final long baseOffset;
     private final int indexIntervalBytes;
     private final int maxIndexBytes;
-    private final FileChannel channel;
-    private final OffsetIndex offsetIndex;
-    private final TimeIndex timeIndex;
-    private volatile Path logFile;
+    final FileChannel channel;
+    final OffsetIndex offsetIndex;
+    final TimeIndex timeIndex;
+    volatile Path logFile;
     /** Bytes of whole, valid batches in the log file; readers never look past it. */
-    private volatile int size;
-    private volatile long maxTimestampSoFar = -1;
-    private volatile long offsetOfMaxTimestampSoFar;
-    private int bytesSinceLastIndexEntry;
+    volatile int size;
+    volatile long maxTimestampSoFar = -1;
+    volatile long offsetOfMaxTimestampSoFar;
+    int bytesSinceLastIndexEntry;
     /** Clock time of the first append, or of opening a non-empty segment: the segment.ms timer. */
-    private long rollingBaseTimeMs = -1;
+    long rollingBaseTimeMs = -1;
 
     private LogSegment(Path logFile, long baseOffset, int indexIntervalBytes, int maxIndexBytes, FileChannel channel,
                        OffsetIndex offsetIndex, TimeIndex timeIndex, int size) {
@@ -158,7 +165,7 @@ public final class LogSegment implements Closeable {
         size = start + length;
     }
 
-    private void indexBatch(RecordBatch batch, int position) {
+    void indexBatch(RecordBatch batch, int position) {
         if (batch.maxTimestamp() > maxTimestampSoFar) {
             maxTimestampSoFar = batch.maxTimestamp();
             offsetOfMaxTimestampSoFar = batch.baseOffset();
@@ -250,65 +257,23 @@ public final class LogSegment implements Closeable {
      * as (its timestamp, its offset); empty if there is none in this segment.
      */
     public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, long startingOffset) {
-        if (maxTimestampSoFar < timestamp) {
-            return Optional.empty();
-        }
-        long fromOffset = Math.max(timeIndex.lookup(timestamp).offset(), startingOffset);
-        int end = size;
-        int position = offsetIndex.lookup(fromOffset).position();
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        while (position + HEADER_SIZE <= end) {
-            header.clear();
-            readFully(header, position);
-            RecordBatch batch = RecordBatch.of(header, 0);
-            int batchSize = batch.sizeInBytes();
-            if (batch.lastOffset() >= startingOffset && batch.maxTimestamp() >= timestamp) {
-                ByteBuffer whole = ByteBuffer.allocate(batchSize);
-                readFully(whole, position);
-                for (Record r : RecordBatch.of(whole, 0).records()) {
-                    if (r.offset() >= startingOffset && r.timestamp() >= timestamp) {
-                        return Optional.of(new TimestampOffset(r.timestamp(), r.offset()));
-                    }
-                }
-            }
-            position += batchSize;
-        }
-        return Optional.empty();
+        return SegmentScans.findOffsetByTimestamp(this, timestamp, startingOffset);
     }
 
     /**
      * Calls {@code visitor} with a flyweight over each batch's 61-byte header, in order. Only header
      * fields may be read from it (the records are not loaded); it is reused between calls.
      */
-    public void forEachBatchHeader(java.util.function.Consumer<RecordBatch> visitor) {
-        int end = size;
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        RecordBatch batch = new RecordBatch();
-        for (int position = 0; position + HEADER_SIZE <= end; ) {
-            header.clear();
-            readFully(header, position);
-            batch.wrap(header, 0, position);
-            int batchSize = batch.sizeInBytes();
-            visitor.accept(batch);
-            position += batchSize;
-        }
+    public void forEachBatchHeader(Consumer<RecordBatch> visitor) {
+        SegmentScans.forEachBatchHeader(this, visitor);
     }
 
     /** The offset after the segment's last batch, or the base offset if it is empty. */
     public long readNextOffset() {
-        int end = size;
-        int position = offsetIndex.lookup(Long.MAX_VALUE).position();
-        long next = baseOffset;
-        ByteBuffer header = ByteBuffer.allocate(SCAN_HEADER_BYTES);
-        while (position + SCAN_HEADER_BYTES <= end) {
-            BatchPosition b = readBatchPosition(position, header);
-            next = b.lastOffset() + 1;
-            position += b.size();
-        }
-        return next;
+        return SegmentScans.readNextOffset(this);
     }
 
-    private BatchPosition readBatchPosition(int position, ByteBuffer header) {
+    BatchPosition readBatchPosition(int position, ByteBuffer header) {
         header.clear();
         readFully(header, position);
         RecordBatch batch = RecordBatch.of(header, 0);
@@ -320,7 +285,7 @@ public final class LogSegment implements Closeable {
         return new BatchPosition(batch.baseOffset(), batch.lastOffset(), position, batchSize);
     }
 
-    private void readFully(ByteBuffer dst, long position) {
+    void readFully(ByteBuffer dst, long position) {
         try {
             while (dst.hasRemaining()) {
                 int n = channel.read(dst, position);
@@ -346,64 +311,7 @@ public final class LogSegment implements Closeable {
      * the file at the first bad byte. Needs the log's lock.
      */
     public RecoveryResult recover(LeaderEpochCache epochs) {
-        offsetIndex.reset();
-        timeIndex.reset();
-        // A sealed segment's indexes were trimmed to their entries: give them room to be rebuilt.
-        reopenForAppends();
-        bytesSinceLastIndexEntry = 0;
-        maxTimestampSoFar = -1;
-        offsetOfMaxTimestampSoFar = baseOffset;
-        long fileSize;
-        try {
-            fileSize = channel.size();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read size of " + logFile, e);
-        }
-        int position = 0;
-        long expectedNext = baseOffset;
-        String reason = null;
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        RecordBatch batch = new RecordBatch();
-        while (position < fileSize) {
-            int available = (int) Math.min(Integer.MAX_VALUE, fileSize - position);
-            try {
-                header.clear().limit(Math.min(HEADER_SIZE, available));
-                readFully(header, position);
-                int batchSize = RecordBatch.validateFraming(header, 0, available, position);
-                if (buffer.capacity() < batchSize) {
-                    buffer = ByteBuffer.allocate(Math.max(batchSize, buffer.capacity() * 2));
-                }
-                buffer.clear().limit(batchSize);
-                readFully(buffer, position);
-                buffer.flip();
-                batch.wrap(buffer, 0, position);
-                batch.validate();
-                if (batch.baseOffset() < expectedNext || batch.lastOffsetDelta() < 0
-                    || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
-                    reason = "batch at position " + position + " has offsets " + batch.baseOffset() + ".."
-                        + batch.lastOffset() + ", expected to start at or after " + expectedNext;
-                    break;
-                }
-                indexBatch(batch, position);
-                if (epochs != null) {
-                    epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                }
-                expectedNext = batch.nextOffset();
-                position += batchSize;
-            } catch (CorruptBatchException e) {
-                reason = e.getMessage();
-                break;
-            }
-        }
-        long truncated = fileSize - position;
-        if (truncated > 0) {
-            log.warn("Recovery of {} truncated {} bytes at position {} (offset {}): {}", logFile, truncated, position,
-                expectedNext, reason);
-            truncateFile(position);
-        }
-        size = position;
-        return new RecoveryResult(expectedNext, position, truncated, reason);
+        return SegmentRecovery.recover(this, epochs);
     }
 
     /**
@@ -413,20 +321,7 @@ public final class LogSegment implements Closeable {
      * @return the base offset of the first batch removed, or {@link Long#MAX_VALUE} if none was
      */
     public long truncateTo(long offset) {
-        BatchPosition from = translateOffset(offset, size);
-        if (from == null) {
-            return Long.MAX_VALUE;
-        }
-        offsetIndex.truncateTo(from.baseOffset());
-        timeIndex.truncateTo(from.baseOffset());
-        truncateFile(from.position());
-        size = from.position();
-        bytesSinceLastIndexEntry = 0;
-        recomputeMaxTimestamp();
-        if (size == 0) {
-            rollingBaseTimeMs = -1;
-        }
-        return from.baseOffset();
+        return SegmentTruncation.truncateTo(this, offset);
     }
 
     /** Makes a sealed segment take appends again (truncation made it the last one): regrows its indexes. */
@@ -435,25 +330,7 @@ public final class LogSegment implements Closeable {
         timeIndex.resize(maxIndexBytes);
     }
 
-    private void recomputeMaxTimestamp() {
-        TimestampOffset last = timeIndex.lastEntry();
-        maxTimestampSoFar = last.timestamp();
-        offsetOfMaxTimestampSoFar = last.offset();
-        int position = timeIndex.entries() == 0 ? 0 : offsetIndex.lookup(last.offset()).position();
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE);
-        while (position + HEADER_SIZE <= size) {
-            header.clear();
-            readFully(header, position);
-            RecordBatch batch = RecordBatch.of(header, 0);
-            if (batch.maxTimestamp() > maxTimestampSoFar) {
-                maxTimestampSoFar = batch.maxTimestamp();
-                offsetOfMaxTimestampSoFar = batch.baseOffset();
-            }
-            position += batch.sizeInBytes();
-        }
-    }
-
-    private void truncateFile(int position) {
+    void truncateFile(int position) {
         try {
             channel.truncate(position);
         } catch (IOException e) {
@@ -467,12 +344,7 @@ public final class LogSegment implements Closeable {
      * @throws CorruptIndexException if either is damaged: the caller rebuilds them with {@link #recover}
      */
     public void sanityCheckIndexes() {
-        try {
-            offsetIndex.sanityCheck(Files.size(offsetIndex.file()), size);
-            timeIndex.sanityCheck(Files.size(timeIndex.file()));
-        } catch (IOException e) {
-            throw new CorruptIndexException(offsetIndex.file(), "cannot read its size: " + e.getMessage());
-        }
+        SegmentRecovery.sanityCheckIndexes(this);
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -4,6 +4,8 @@ import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
+import io.runnel.broker.stream.ClusterChannels;
+import io.runnel.broker.stream.StreamService;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
 import io.runnel.broker.grpc.InternalServer;
 import io.runnel.broker.group.GroupCoordinator;
@@ -76,6 +78,7 @@ public final class RunnelNode implements Closeable {
     private InternalServer internalServer;
     private BrokerMetrics metrics;
     private GroupCoordinator groups;
+    private StreamService streams;
     private int metricsPort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
@@ -206,8 +209,12 @@ public final class RunnelNode implements Closeable {
         replicaManager.onFollowerChanges(fetchers::update);
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
+        streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
+            Clock.systemUTC());
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
-            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW), replicaManager,
+            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
+            .addService(streams), replicaManager,
             controllerClient, Clock.systemUTC(), metrics, groups, config.defaults());
         try {
             brokerServer.start();
@@ -301,6 +308,9 @@ public final class RunnelNode implements Closeable {
         }
         if (groups != null) {
             groups.close();
+        }
+        if (streams != null) {
+            streams.close();
         }
         if (brokerServer != null) {
             brokerServer.shutdown();

@@ -16,13 +16,9 @@ import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +42,14 @@ import org.slf4j.LoggerFactory;
  * writing by role and ISR changes, so an append never interleaves with a leader change. The high
  * watermark only moves under {@link #hwLock}.
  *
- * <p>Design note: leader and follower paths share one class because they share one state (role,
- * epochs, ISR, watermark, producer table) under one lock; the producer table and follower state
- * are classes of their own.
+ * <p>Design note: leader and follower paths share one state (role, epochs, ISR, watermark,
+ * producer table) under one lock, so this class holds that state, the public API and the hot paths
+ * (produce, fetch, follower append); the other jobs are classes of their own
+ * working on the state under the same locks: role changes ({@link RoleTransitions}), ISR
+ * proposals to the controller ({@link IsrProposer}), a follower's truncation to agree with the
+ * leader ({@link FollowerTruncation}); the high watermark's rules are static
+ * ({@link HighWatermarkUpdater}), called from the hot paths for one call and no object; the
+ * producer table and each follower's state are classes of their own.
  */
 public final class Partition {
     private static final Logger log = LoggerFactory.getLogger(Partition.class);
@@ -59,32 +60,28 @@ public final class Partition {
      */
     static final long EXPANSION_REFUSED_BACKOFF_MS = 1000;
 
-    private final TopicPartition tp;
-    private final int localBrokerId;
-    private final Log replicaLog;
-    private final Clock clock;
+    // Package-private state is shared with the classes doing the partition's other jobs (see the
+    // design note), under the locks named here.
+    final TopicPartition tp;
+    final int localBrokerId;
+    final Log replicaLog;
+    final Clock clock;
     private final AlterPartitionSender alterPartition;
-    private final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
-    private final Object hwLock = new Object();
-    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
+    final ReentrantReadWriteLock leaderIsrLock = new ReentrantReadWriteLock();
+    final Object hwLock = new Object();
+    final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     /** Guarded by {@link #leaderIsrLock}; the last state applied from metadata or AlterPartition. */
-    private volatile PartitionState state;
+    volatile PartitionState state;
     /** Guarded by {@link #leaderIsrLock}. */
-    private volatile Set<Integer> maximalIsr = Set.of();
-    /** Guarded by {@link #leaderIsrLock}: an AlterPartition is in flight or its outcome is not known yet. */
-    private boolean alterPending;
-    /** Guarded by {@link #leaderIsrLock}: the ISR proposed by the pending AlterPartition, to send again while undecided. */
-    private List<Integer> pendingIsr;
-    /** Guarded by {@link #leaderIsrLock}: the pending AlterPartition ended undecided and is due to be sent again. */
-    private boolean resendPending;
+    volatile Set<Integer> maximalIsr = Set.of();
+    /** Guarded by {@link #leaderIsrLock}: pending ISR proposals and their answers. */
+    final IsrProposer isrProposer;
     /** Guarded by {@link #leaderIsrLock}: no ISR expansion is proposed before this time (after a refusal). */
-    private long noExpansionBeforeMs;
-    private volatile long leaderEpochStartOffset = -1;
-    private final LongAdder isrShrinks = new LongAdder();
-    private final LongAdder isrExpands = new LongAdder();
-    private volatile long highWatermark;
+    long noExpansionBeforeMs;
+    volatile long leaderEpochStartOffset = -1;
+    volatile long highWatermark;
     /** Guarded by itself: idempotent producers' recent batches, kept in step with the log. */
-    private final ProducerStateTable producers;
+    final ProducerStateTable producers;
     /** Idempotent producers a partition remembers unless the node says otherwise ({@code max.producers.per.partition}). */
     public static final int DEFAULT_MAX_PRODUCERS = 1000;
 
@@ -106,12 +103,13 @@ public final class Partition {
         this.replicaLog = replicaLog;
         this.clock = clock;
         this.alterPartition = alterPartition;
+        this.isrProposer = new IsrProposer(this, alterPartition);
         this.highWatermark = Math.max(replicaLog.logStartOffset(), Math.min(initialHighWatermark, replicaLog.logEndOffset()));
         rebuildProducerState();
     }
 
     /** Re-reads every batch header of the log into the producer table (after open or truncation). */
-    private void rebuildProducerState() {
+    void rebuildProducerState() {
         synchronized (producers) {
             producers.clear();
             replicaLog.forEachBatchHeader(producers::update);
@@ -146,12 +144,12 @@ public final class Partition {
 
     /** ISR shrinks this replica proposed as leader. */
     public long isrShrinks() {
-        return isrShrinks.sum();
+        return isrProposer.isrShrinks();
     }
 
     /** ISR expansions this replica proposed as leader. */
     public long isrExpands() {
-        return isrExpands.sum();
+        return isrProposer.isrExpands();
     }
 
     /** Leader whose ISR lacks some replica. */
@@ -175,46 +173,7 @@ public final class Partition {
      * @return true if this broker became leader in a new epoch
      */
     public boolean makeLeader(PartitionState newState) {
-        if (newState.leaderId() != localBrokerId) {
-            throw new IllegalArgumentException("state names leader " + newState.leaderId() + ", not " + localBrokerId);
-        }
-        leaderIsrLock.writeLock().lock();
-        try {
-            PartitionState old = state;
-            if (old != null && isStale(old, newState)) {
-                return false;
-            }
-            boolean newEpoch = old == null || old.leaderId() != localBrokerId || newState.leaderEpoch() > old.leaderEpoch();
-            if (!newEpoch && newState.partitionEpoch() == old.partitionEpoch()) {
-                // The same state again: metadata re-applies every partition on any change. Nothing
-                // changed, and an AlterPartition in flight stays pending (its member keeps counting).
-                return false;
-            }
-            state = newState;
-            maximalIsr = Set.copyOf(newState.isr());
-            clearPendingAlter();
-            long now = clock.millis();
-            if (newEpoch) {
-                leaderEpochStartOffset = replicaLog.logEndOffset();
-                replicaLog.leaderEpochCache().assign(newState.leaderEpoch(), leaderEpochStartOffset);
-                followers.clear();
-            }
-            for (int replica : newState.replicas()) {
-                if (replica != localBrokerId) {
-                    // ISR members get a fresh lag clock: they were in sync as far as the controller knows.
-                    followers.computeIfAbsent(replica, id -> new FollowerState(id, newState.isr().contains(id) ? now : 0));
-                }
-            }
-            followers.keySet().retainAll(newState.replicas());
-            if (newEpoch) {
-                log.info("{}: leader in epoch {} from offset {}, ISR {}", tp, newState.leaderEpoch(), leaderEpochStartOffset,
-                    newState.isr());
-            }
-            maybeIncrementHighWatermark();
-            return newEpoch;
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        return RoleTransitions.makeLeader(this, newState);
     }
 
     /**
@@ -224,27 +183,10 @@ public final class Partition {
      * @return true if the leader or its epoch changed
      */
     public boolean makeFollower(PartitionState newState) {
-        if (newState.leaderId() == localBrokerId) {
-            throw new IllegalArgumentException("state names this broker (" + localBrokerId + ") leader");
-        }
-        leaderIsrLock.writeLock().lock();
-        try {
-            PartitionState old = state;
-            if (old != null && isStale(old, newState)) {
-                return false;
-            }
-            state = newState;
-            maximalIsr = Set.of();
-            clearPendingAlter();
-            followers.clear();
-            leaderEpochStartOffset = -1;
-            return old == null || old.leaderId() != newState.leaderId() || old.leaderEpoch() != newState.leaderEpoch();
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        return RoleTransitions.makeFollower(this, newState);
     }
 
-    private static boolean isStale(PartitionState current, PartitionState incoming) {
+    static boolean isStale(PartitionState current, PartitionState incoming) {
         return incoming.leaderEpoch() < current.leaderEpoch()
             || incoming.leaderEpoch() == current.leaderEpoch() && incoming.partitionEpoch() < current.partitionEpoch();
     }
@@ -379,7 +321,7 @@ public final class Partition {
             leaderIsrLock.readLock().unlock();
             if (joining != null) {
                 // A read lock cannot be upgraded: propose the expansion after releasing it.
-                maybeExpandIsr(joining);
+                isrProposer.maybeExpandIsr(joining);
             }
         }
     }
@@ -390,28 +332,7 @@ public final class Partition {
      * @return true if it moved up: the caller then completes waiting produces and fetches
      */
     public boolean maybeIncrementHighWatermark() {
-        synchronized (hwLock) {
-            if (!isLeader()) {
-                return false;
-            }
-            long candidate = replicaLog.logEndOffset();
-            for (int replica : maximalIsr) {
-                if (replica == localBrokerId) {
-                    continue;
-                }
-                FollowerState f = followers.get(replica);
-                long end = f == null ? -1 : f.logEndOffset();
-                if (end < 0) {
-                    return false; // an ISR member not heard from in this epoch holds the watermark
-                }
-                candidate = Math.min(candidate, end);
-            }
-            if (candidate > highWatermark) {
-                highWatermark = candidate;
-                return true;
-            }
-            return false;
-        }
+        return HighWatermarkUpdater.maybeIncrement(this);
     }
 
     // ---------------------------------------------------------------- leader: ISR changes
@@ -423,116 +344,18 @@ public final class Partition {
      * @return the followers proposed for removal (empty if none, or a change is already pending)
      */
     public Set<Integer> maybeShrinkIsr(long lagTimeMaxMs) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            if (isLeader() && resendPending) {
-                // The last proposal's outcome is unknown: ask again (the answer settles it either way).
-                submitAlterPartition(pendingIsr);
-                return Set.of();
-            }
-            if (!isLeader() || alterPending) {
-                return Set.of();
-            }
-            long now = clock.millis();
-            Set<Integer> outOfSync = new LinkedHashSet<>();
-            for (int replica : state.isr()) {
-                FollowerState f = followers.get(replica);
-                if (replica != localBrokerId && (f == null || now - f.lastCaughtUpTimeMs() > lagTimeMaxMs)) {
-                    outOfSync.add(replica);
-                }
-            }
-            if (outOfSync.isEmpty()) {
-                return Set.of();
-            }
-            List<Integer> newIsr = new ArrayList<>(state.isr());
-            newIsr.removeAll(outOfSync);
-            log.info("{}: shrinking ISR {} -> {} (lagging: {})", tp, state.isr(), newIsr, outOfSync);
-            isrShrinks.increment();
-            submitAlterPartition(newIsr);
-            return outOfSync;
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        return isrProposer.maybeShrinkIsr(lagTimeMaxMs);
     }
 
     /**
      * A follower outside the maximal ISR that has everything up to the high watermark and this
      * epoch's start, and that the controller would accept (not fenced as far as our metadata knows,
-     * no refusal in the last {@link #EXPANSION_REFUSED_BACKOFF_MS}).
+     * no refusal in the last {@link #EXPANSION_REFUSED_BACKOFF_MS}). Needs {@link #leaderIsrLock}.
      */
-    private boolean canJoinIsr(FollowerState f) {
+    boolean canJoinIsr(FollowerState f) {
         return !maximalIsr.contains(f.brokerId) && f.logEndOffset() >= highWatermark
             && f.logEndOffset() >= leaderEpochStartOffset && clock.millis() >= noExpansionBeforeMs
             && alterPartition.isIsrEligible(f.brokerId);
-    }
-
-    private void maybeExpandIsr(FollowerState follower) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            if (!isLeader() || alterPending || followers.get(follower.brokerId) != follower || !canJoinIsr(follower)) {
-                return;
-            }
-            List<Integer> newIsr = new ArrayList<>(state.isr());
-            newIsr.add(follower.brokerId);
-            Set<Integer> maximal = new LinkedHashSet<>(maximalIsr);
-            maximal.add(follower.brokerId);
-            maximalIsr = Set.copyOf(maximal);
-            log.info("{}: expanding ISR {} -> {}", tp, state.isr(), newIsr);
-            isrExpands.increment();
-            submitAlterPartition(newIsr);
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
-    }
-
-    /** Needs the write lock. */
-    private void submitAlterPartition(List<Integer> newIsr) {
-        alterPending = true;
-        pendingIsr = List.copyOf(newIsr);
-        resendPending = false;
-        PartitionState sentFrom = state;
-        alterPartition.send(tp, sentFrom.leaderEpoch(), sentFrom.partitionEpoch(), newIsr).whenComplete((result, error) ->
-            onAlterPartitionResult(sentFrom, newIsr,
-                error != null ? new AlterPartitionResult.Undecided(error.toString()) : result));
-    }
-
-    private void onAlterPartitionResult(PartitionState sentFrom, List<Integer> newIsr, AlterPartitionResult result) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            PartitionState current = state;
-            if (!isLeader() || current.leaderEpoch() != sentFrom.leaderEpoch()
-                || current.partitionEpoch() != sentFrom.partitionEpoch()) {
-                return; // metadata (or an earlier answer) already applied a newer state, which settles it
-            }
-            if (result instanceof AlterPartitionResult.Accepted accepted) {
-                if (accepted.state().leaderId() == localBrokerId && !isStale(sentFrom, accepted.state())) {
-                    state = accepted.state();
-                    maximalIsr = Set.copyOf(accepted.state().isr());
-                }
-                clearPendingAlter();
-            } else if (result instanceof AlterPartitionResult.Refused refused) {
-                // Proven not committed: only now may a proposed member stop counting.
-                log.info("{}: AlterPartition to ISR {} refused: {}", tp, newIsr, refused.reason());
-                maximalIsr = Set.copyOf(sentFrom.isr());
-                clearPendingAlter();
-                noExpansionBeforeMs = clock.millis() + EXPANSION_REFUSED_BACKOFF_MS;
-            } else {
-                // Maybe committed: the maximal ISR keeps the proposal until metadata or a later answer tells.
-                log.warn("{}: AlterPartition to ISR {} undecided ({}); keeping it pending and asking again", tp, newIsr,
-                    ((AlterPartitionResult.Undecided) result).reason());
-                resendPending = true;
-            }
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
-        maybeIncrementHighWatermark();
-    }
-
-    /** Needs the write lock. */
-    private void clearPendingAlter() {
-        alterPending = false;
-        pendingIsr = null;
-        resendPending = false;
     }
 
     // ---------------------------------------------------------------- follower
@@ -568,12 +391,7 @@ public final class Partition {
 
     /** A follower learns the leader's high watermark, capped at its own log end offset. */
     public void updateFollowerHighWatermark(long leaderHighWatermark) {
-        synchronized (hwLock) {
-            long capped = Math.min(leaderHighWatermark, replicaLog.logEndOffset());
-            if (capped > highWatermark) {
-                highWatermark = capped;
-            }
-        }
+        HighWatermarkUpdater.takeLeaders(this, leaderHighWatermark);
     }
 
     /**
@@ -584,22 +402,7 @@ public final class Partition {
      * @return where it truncated, and whether another divergence answer may follow
      */
     public DivergencePoint truncateToDivergence(EpochEndOffset leaderEnd) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            EpochEndOffset local = replicaLog.leaderEpochCache().endOffsetFor(leaderEnd.epoch());
-            DivergencePoint point = DivergencePoint.of(leaderEnd, local, replicaLog.logStartOffset(), replicaLog.logEndOffset());
-            replicaLog.truncateTo(point.truncateTo());
-            rebuildProducerState();
-            synchronized (hwLock) {
-                highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
-            }
-            log.info("{}: truncated to {} after divergence from the leader (leader's epoch {} ends at {}, ours at {}{})", tp,
-                replicaLog.logEndOffset(), leaderEnd.epoch(), leaderEnd.endOffset(), local.endOffset(),
-                point.complete() ? "" : "; asking again one epoch back");
-            return point;
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        return FollowerTruncation.truncateToDivergence(this, leaderEnd);
     }
 
     /**
@@ -607,20 +410,7 @@ public final class Partition {
      * at the leader's start (retention removed what we need), keeping producer state in step.
      */
     public void truncateForOutOfRange(long leaderLogEndOffset, long leaderLogStartOffset) {
-        leaderIsrLock.writeLock().lock();
-        try {
-            if (replicaLog.logEndOffset() > leaderLogEndOffset) {
-                replicaLog.truncateTo(leaderLogEndOffset);
-            } else if (leaderLogStartOffset > replicaLog.logEndOffset()) {
-                replicaLog.truncateFullyAndStartAt(leaderLogStartOffset);
-            }
-            rebuildProducerState();
-            synchronized (hwLock) {
-                highWatermark = Math.min(highWatermark, replicaLog.logEndOffset());
-            }
-        } finally {
-            leaderIsrLock.writeLock().unlock();
-        }
+        FollowerTruncation.truncateForOutOfRange(this, leaderLogEndOffset, leaderLogStartOffset);
     }
 
     /** The epoch of the follower's last record, for divergence detection on its next fetch. */

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCertificates;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.partition.Partition;
@@ -35,11 +36,17 @@ import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.PublishAck;
+import io.runnel.proto.v1.PublishMessage;
+import io.runnel.proto.v1.PublishOpen;
+import io.runnel.proto.v1.PublishRequest;
+import io.runnel.proto.v1.PublishResponse;
 import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
 import io.runnel.proto.v1.ReplicaFetchPartition;
 import io.runnel.proto.v1.ReplicaFetchRequest;
 import io.runnel.proto.v1.ReplicationGrpc;
+import io.runnel.proto.v1.StreamGrpc;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.security.TlsFiles;
 import io.runnel.security.TlsMaterial;
@@ -55,6 +62,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -171,6 +179,37 @@ class SecureClusterTest {
         for (int id : List.of(1, 2, 3)) {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.logEndOffset(id, "secure", 0) == before + 5);
         }
+    }
+
+    /** The Publish stream's broker forwards to the leader's client listener over TLS, as itself (its node certificate). */
+    @Test
+    void publishStream_toANonLeader_isForwardedToTheLeaderOverTls() {
+        long before = highWatermark();
+        int via = leader() % 3 + 1;
+        List<PublishResponse> received = new CopyOnWriteArrayList<>();
+        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(cluster.clientPort(via), certs.client("alice")))
+            .publish(new StreamObserver<>() {
+                @Override
+                public void onNext(PublishResponse value) {
+                    received.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+        requests.onNext(PublishRequest.newBuilder().setOpen(PublishOpen.getDefaultInstance()).build());
+        requests.onNext(PublishRequest.newBuilder().setMessage(PublishMessage.newBuilder().setSequence(0).setTopic("secure")
+            .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("streamed")))).build());
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(PublishResponse::hasAck));
+        PublishAck ack = received.stream().filter(PublishResponse::hasAck).findFirst().orElseThrow().getAck();
+        assertEquals(ErrorCode.NONE, ack.getError(), ack.getErrorMessage());
+        assertEquals(before, ack.getOffset());
+        requests.onCompleted();
     }
 
     @Test
