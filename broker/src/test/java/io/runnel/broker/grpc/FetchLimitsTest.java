@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.replica.FetchLimits;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -31,7 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -173,12 +172,11 @@ class FetchLimitsTest {
     }
 
     @Test
-    void withThePurgatoryFull_aFetchIsAnsweredAtOnce_andTheParkedOnesStillGetTheirData() {
-        BrokerGrpc.BrokerStub async = BrokerGrpc.newStub(channel);
+    void withThePurgatoryFull_aFetchIsAnsweredAtOnce_andTheParkedOnesStillGetTheirData() throws Exception {
+        BrokerGrpc.BrokerFutureStub async = BrokerGrpc.newFutureStub(channel);
         FetchRequest longPoll = FetchRequest.newBuilder().setMaxWaitMs(Integer.MAX_VALUE).setMinBytes(1)
             .addTopics(partitions("parked", 1 << 20, 0)).build();
-        List<CompletableFuture<FetchResponse>> parked = List.of(new CompletableFuture<>(), new CompletableFuture<>());
-        parked.forEach(f -> async.fetch(longPoll, observer(f)));
+        List<Future<FetchResponse>> parked = List.of(async.fetch(longPoll), async.fetch(longPoll));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(1).replicaManager().parkedFetches() == 2);
 
         // Answered at once (well before the parked ones' wait limit) instead of parked as a third.
@@ -187,27 +185,9 @@ class FetchLimitsTest {
         assertFalse(parked.get(0).isDone() || parked.get(1).isDone(), "the parked fetches still wait");
 
         produce("parked", 0, batchOf(10));
-        for (CompletableFuture<FetchResponse> f : parked) {
-            assertTrue(only(f.join(), "parked", 0).getRecordBatches().size() > 0);
+        for (Future<FetchResponse> f : parked) {
+            assertTrue(only(f.get(30, TimeUnit.SECONDS), "parked", 0).getRecordBatches().size() > 0);
         }
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(1).replicaManager().parkedFetches() == 0);
-    }
-
-    private static StreamObserver<FetchResponse> observer(CompletableFuture<FetchResponse> into) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(FetchResponse value) {
-                into.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                into.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        };
     }
 }
