@@ -52,6 +52,13 @@ public final class LogSegment implements Closeable {
     volatile Path logFile;
     /** Bytes of whole, valid batches in the log file; readers never look past it. */
     volatile int size;
+    /**
+     * The last batch appended, published before {@link #size} covers it; null when not known (a
+     * segment opened from disk, or cut back by truncation). Reads at the tail (a follower asking for
+     * what was just appended, a consumer for what was just committed, a read bounded at the log end)
+     * find their batch here without reading headers from the file.
+     */
+    volatile BatchPosition lastBatch;
     volatile long maxTimestampSoFar = -1;
     volatile long offsetOfMaxTimestampSoFar;
     int bytesSinceLastIndexEntry;
@@ -154,14 +161,19 @@ public final class LogSegment implements Closeable {
         }
         writeFully(batches.duplicate(), start);
         RecordBatch batch = new RecordBatch();
+        int lastAt = batches.position();
         for (int at = batches.position(); at < batches.limit(); ) {
             batch.wrap(batches, at, start + (at - batches.position()));
             indexBatch(batch, start + (at - batches.position()));
+            lastAt = at;
             at += batch.sizeInBytes();
         }
         if (start == 0) {
             rollingBaseTimeMs = nowMs;
         }
+        batch.wrap(batches, lastAt, start + (lastAt - batches.position()));
+        lastBatch = new BatchPosition(batch.baseOffset(), batch.lastOffset(), start + (lastAt - batches.position()),
+            batch.sizeInBytes());
         size = start + length;
     }
 
@@ -206,6 +218,21 @@ public final class LogSegment implements Closeable {
      * null if the segment holds no such batch below {@code end}.
      */
     public BatchPosition translateOffset(long offset, int end) {
+        BatchPosition last = lastBatch;
+        if (last != null) {
+            // Batches before the last one end below its base offset: past that, no header need be read.
+            if (offset > last.lastOffset()) {
+                return null;
+            }
+            if (offset >= last.baseOffset()) {
+                return last.position() + last.size() <= end ? last : null;
+            }
+        }
+        return scanForOffset(offset, end);
+    }
+
+    /** {@link #translateOffset} by reading batch headers from the index's hint on. */
+    BatchPosition scanForOffset(long offset, int end) {
         int position = offsetIndex.lookup(offset).position();
         ByteBuffer header = ByteBuffer.allocate(SCAN_HEADER_BYTES);
         while (position + SCAN_HEADER_BYTES <= end) {

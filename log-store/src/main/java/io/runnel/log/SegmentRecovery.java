@@ -84,6 +84,7 @@ final class SegmentRecovery {
                 position, expectedNext, reason);
             seg.truncateFile(position);
         }
+        seg.lastBatch = null;
         seg.size = position;
         return new LogSegment.RecoveryResult(expectedNext, position, truncated, reason);
     }

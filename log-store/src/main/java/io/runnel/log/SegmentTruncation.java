@@ -22,6 +22,7 @@ final class SegmentTruncation {
         if (from == null) {
             return Long.MAX_VALUE;
         }
+        seg.lastBatch = null; // not known again until the next append
         seg.offsetIndex.truncateTo(from.baseOffset());
         seg.timeIndex.truncateTo(from.baseOffset());
         seg.truncateFile(from.position());

@@ -92,6 +92,47 @@ class LogSegmentTest {
             .toByteBuffer()).size(), "nothing at or past maxPosition");
     }
 
+    /**
+     * The last appended batch answers reads at the tail without reading headers; every answer is the
+     * one the header scan gives, for each offset and each visible end (a reader holding an older
+     * size), also after a truncation (when the last batch is not known until the next append).
+     */
+    @Test
+    void translateOffset_atTheTail_agreesWithTheHeaderScan_forEveryOffsetAndEnd() {
+        LogSegment segment = open();
+        appendBatches(segment, 6);
+        assertTranslationsAgree(segment);
+        assertEquals(new LogSegment.BatchPosition(BASE + 15, BASE + 17, positionOf(segment, 5),
+            segment.sizeInBytes() - positionOf(segment, 5)), segment.lastBatch);
+
+        segment.truncateTo(BASE + 4 * PER_BATCH);
+        assertNull(segment.lastBatch, "a cut segment's last batch is not known");
+        assertNull(segment.translateOffset(BASE + 4 * PER_BATCH, segment.sizeInBytes()), "the removed batches are gone");
+        assertTranslationsAgree(segment);
+
+        ByteBuffer b = batch(0, 2, 2000, 50);
+        RecordBatch.of(b).baseOffset(BASE + 4 * PER_BATCH);
+        segment.append(b, 0);
+        assertEquals(BASE + 4 * PER_BATCH + 1, segment.lastBatch.lastOffset());
+        assertTranslationsAgree(segment);
+    }
+
+    private static void assertTranslationsAgree(LogSegment segment) {
+        List<Integer> ends = new ArrayList<>(List.of(0, 1));
+        int[] end = {0};
+        segment.forEachBatchHeader(h -> {
+            end[0] += h.sizeInBytes();
+            ends.add(end[0]); // where each batch ends (the last: the segment's size)
+            ends.add(end[0] - 1); // and one byte short of it
+        });
+        for (int e : ends) {
+            for (long offset = BASE - 1; offset < BASE + 7 * PER_BATCH; offset++) {
+                assertEquals(segment.scanForOffset(offset, e), segment.translateOffset(offset, e),
+                    "offset " + offset + " below position " + e);
+            }
+        }
+    }
+
     @Test
     void truncateTo_insideABatch_removesItWhole_andRecomputesTheMaxTimestamp() {
         LogSegment segment = open();

@@ -23,6 +23,7 @@ import java.util.zip.CRC32C;
  */
 public final class RecordBatchBuilder {
     private final CompressionType compression;
+    private final BatchBuffers buffers;
     /** The batch being built: {@code HEADER_SIZE} bytes left for the header, then the records so far. */
     private ByteBuffer records;
     private long baseOffset;
@@ -35,6 +36,9 @@ public final class RecordBatchBuilder {
     private long baseTimestamp = NO_TIMESTAMP;
     private long maxTimestamp = NO_TIMESTAMP;
     private boolean built;
+    /** The built batch no longer needs {@link #records}: it went back to {@link #buffers}. */
+    private boolean released;
+    private int uncompressedSize;
     private int nextOffsetDelta;
     private int lastOffsetDelta = -1;
 
@@ -48,11 +52,21 @@ public final class RecordBatchBuilder {
      *                     records than that still fit (the buffer grows)
      */
     public RecordBatchBuilder(CompressionType compression, int expectedSize) {
+        this(compression, expectedSize, BatchBuffers.HEAP);
+    }
+
+    /**
+     * A builder whose buffers come from, and go back to, {@code buffers}: an outgrown one as it
+     * grows, a compressed batch's records once compressed, and the built batch's on
+     * {@link #release()}.
+     */
+    public RecordBatchBuilder(CompressionType compression, int expectedSize, BatchBuffers buffers) {
         this.compression = Objects.requireNonNull(compression, "compression must not be null");
+        this.buffers = Objects.requireNonNull(buffers, "buffers must not be null");
         if (expectedSize < 0) {
             throw new IllegalArgumentException("expected batch size must be >= 0, got " + expectedSize);
         }
-        this.records = ByteBuffer.allocate(Math.max(HEADER_SIZE + 64, expectedSize));
+        this.records = buffers.take(Math.max(HEADER_SIZE + 64, expectedSize));
         this.records.position(HEADER_SIZE);
     }
 
@@ -176,7 +190,7 @@ public final class RecordBatchBuilder {
 
     /** Size of the batch if built now without compression: an upper bound for batching decisions. */
     public int uncompressedSizeInBytes() {
-        return records.position();
+        return built ? uncompressedSize : records.position();
     }
 
     /**
@@ -196,6 +210,7 @@ public final class RecordBatchBuilder {
             throw new IllegalStateException("a transactional batch needs a producer id (call producer(...))");
         }
         built = true;
+        uncompressedSize = records.position();
         byte[] array;
         int size;
         if (compression == CompressionType.NONE) {
@@ -205,6 +220,8 @@ public final class RecordBatchBuilder {
             CompressionType.Output out = compression.compress(records.array(), HEADER_SIZE, records.position() - HEADER_SIZE, HEADER_SIZE);
             array = out.array();
             size = out.size();
+            buffers.give(records); // the batch lives in the compressed array from here on
+            released = true;
         }
         ByteBuffer out = ByteBuffer.wrap(array, 0, size).slice();
         short attributes = (short) (compression.id() | (transactional ? TRANSACTIONAL_FLAG_MASK : 0));
@@ -226,6 +243,24 @@ public final class RecordBatchBuilder {
         return out;
     }
 
+    /**
+     * The built batch is no longer needed by anyone (answered, or failed for good): its buffer
+     * goes back to the {@link BatchBuffers} it came from, and the buffer {@link #build()} returned
+     * must not be read again. Once; does nothing for a compressed batch (its records buffer went
+     * back when it was compressed).
+     *
+     * @throws IllegalStateException before {@link #build()}
+     */
+    public void release() {
+        if (!built) {
+            throw new IllegalStateException("release() before build()");
+        }
+        if (!released) {
+            released = true;
+            buffers.give(records);
+        }
+    }
+
     private static int sizeOfBytes(byte[] bytes) {
         return bytes == null ? Varint.sizeOfInt(-1) : Varint.sizeOfInt(bytes.length) + bytes.length;
     }
@@ -242,9 +277,10 @@ public final class RecordBatchBuilder {
     private void ensureCapacity(int extra) {
         if (records.remaining() < extra) {
             int needed = records.position() + extra;
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, records.capacity() * 2));
+            ByteBuffer bigger = buffers.take(Math.max(needed, records.capacity() * 2));
             records.flip();
             bigger.put(records);
+            buffers.give(records);
             records = bigger;
         }
     }

@@ -7,6 +7,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -36,6 +37,29 @@ public final class Authentication {
     /** The interceptor that authenticates each call (stateless; one serves every listener). */
     public static ServerInterceptor interceptor() {
         return INTERCEPTOR;
+    }
+
+    /**
+     * An interceptor refusing every call that came without a verified client certificate, with
+     * UNAUTHENTICATED naming the listener and what to do: for a listener that requires client
+     * certificates but accepts the TLS handshake without one, so that the client learns why
+     * rather than seeing the connection fail. A certificate the CA did not sign still fails the
+     * handshake (the trust manager refuses it whether a certificate is required or requested).
+     * Must run inside {@link #interceptor()} (added before it to the server builder).
+     */
+    public static ServerInterceptor requireCertificate(String listener) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (caller().equals(Principal.ANONYMOUS)) {
+                    call.close(Status.UNAUTHENTICATED.withDescription("no client certificate: " + listener
+                        + " requires one signed by the cluster's CA (tls.client.auth=required); a client also sends none when "
+                        + "its certificate's issuer is not that CA"), new Metadata());
+                    return new ServerCall.Listener<>() { };
+                }
+                return next.startCall(call, headers);
+            }
+        };
     }
 
     /** The principal of the call this thread serves; {@link Principal#ANONYMOUS} outside one. */

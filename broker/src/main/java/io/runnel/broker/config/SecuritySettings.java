@@ -20,8 +20,9 @@ import java.util.Optional;
  * @param tls        the node's CA, certificate and key files, or null when TLS is off
  * @param clientAuth what the client listener asks of clients ({@code tls.client.auth})
  * @param nodes      which principals are cluster nodes ({@code cluster.principal})
+ * @param authorizer whether brokers check ACLs, and the super users ({@code authorizer.enabled}, {@code super.users})
  */
-public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipals nodes) {
+public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipals nodes, AuthorizerSettings authorizer) {
     public static final String TLS_ENABLED = "tls.enabled";
     public static final String TLS_CERT_FILE = "tls.cert.file";
     public static final String TLS_KEY_FILE = "tls.key.file";
@@ -29,10 +30,10 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
     public static final String TLS_CLIENT_AUTH = "tls.client.auth";
     public static final String CLUSTER_PRINCIPAL = "cluster.principal";
     static final List<String> KEYS = List.of(TLS_ENABLED, TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, TLS_CLIENT_AUTH,
-        CLUSTER_PRINCIPAL);
+        CLUSTER_PRINCIPAL, AuthorizerSettings.AUTHORIZER_ENABLED, AuthorizerSettings.SUPER_USERS);
 
     public static final SecuritySettings PLAINTEXT = new SecuritySettings(null, ClientAuth.REQUIRED,
-        new NodePrincipals(NodePrincipals.DEFAULT_TEMPLATE));
+        new NodePrincipals(NodePrincipals.DEFAULT_TEMPLATE), AuthorizerSettings.DISABLED);
 
     public boolean tlsEnabled() {
         return tls != null;
@@ -69,13 +70,14 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
         } catch (IllegalArgumentException e) {
             problems.add(CLUSTER_PRINCIPAL + ": " + e.getMessage());
         }
+        AuthorizerSettings authorizer = AuthorizerSettings.parse(settings, problems);
         if (!enabled.equals("true")) {
             for (String key : List.of(TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)) {
                 if (settings.containsKey(key)) {
                     problems.add(key + " is set but " + TLS_ENABLED + " is not true");
                 }
             }
-            return new SecuritySettings(null, clientAuth, nodes);
+            return new SecuritySettings(null, clientAuth, nodes, authorizer);
         }
         int before = problems.size();
         for (String key : List.of(TLS_CA_FILE, TLS_CERT_FILE, TLS_KEY_FILE)) {
@@ -84,7 +86,7 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
             }
         }
         if (problems.size() > before) {
-            return new SecuritySettings(null, clientAuth, nodes);
+            return new SecuritySettings(null, clientAuth, nodes, authorizer);
         }
         TlsFiles files = new TlsFiles(Path.of(settings.get(TLS_CA_FILE)), Path.of(settings.get(TLS_CERT_FILE)),
             Path.of(settings.get(TLS_KEY_FILE)));
@@ -98,7 +100,7 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
         } catch (IllegalArgumentException e) {
             problems.add(keyOf(e.getMessage(), files) + ": " + e.getMessage());
         }
-        return new SecuritySettings(files, clientAuth, nodes);
+        return new SecuritySettings(files, clientAuth, nodes, authorizer);
     }
 
     /** The setting whose file a load error names (each message starts with the file). */

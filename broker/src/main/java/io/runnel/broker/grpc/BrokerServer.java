@@ -3,6 +3,7 @@ package io.runnel.broker.grpc;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCalls;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
@@ -46,15 +47,26 @@ public final class BrokerServer {
      */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults) {
+        this(builder, replicaManager, cluster, clock, metrics, groups, topicDefaults, Authorizer.disabled());
+    }
+
+    /**
+     * @param authorizer checks every client call against the ACLs (Broker, Admin and Group services;
+     *                   health and reflection are open to all)
+     */
+    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
+                        BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults, Authorizer authorizer) {
         if (cluster instanceof ControllerClient controllers) {
-            builder.addService(new AdminService(controllers));
+            builder.addService(new AdminService(controllers, authorizer));
         }
         if (groups != null) {
-            builder.addService(new GroupService(groups, new GroupOffsets(groups, clock), new GroupQueries(groups), cluster));
+            builder.addService(new GroupService(groups, new GroupOffsets(groups, clock), new GroupQueries(groups), cluster,
+                authorizer));
         }
         // Produce and Fetch run on the event loop; admin, group and the rest on a pool (CallExecutors).
         this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod()), "client-calls");
-        BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock());
+        BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock(),
+            authorizer);
         this.listener = new GrpcListener(builder.directExecutor().callExecutor(calls)
             // Produced batches are read into one array and appended from it (BrokerService.produce);
             // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).

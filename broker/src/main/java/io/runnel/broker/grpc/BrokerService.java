@@ -2,6 +2,8 @@ package io.runnel.broker.grpc;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.auth.AuthorizationException;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.metadata.BrokerEndpoint;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.metadata.ControllerClient;
@@ -20,6 +22,8 @@ import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.log.TimestampOffset;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.ControllerLogic;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
@@ -49,6 +53,8 @@ import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.proto.v1.TopicProduceResponse;
 import io.runnel.record.CorruptBatchException;
+import io.runnel.security.Authentication;
+import io.runnel.security.Principal;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.HashSet;
@@ -65,7 +71,9 @@ import java.util.concurrent.Executor;
 /**
  * The client-facing Broker service: validates requests, converts between protobuf and the broker's
  * types, and leaves all the work to {@link ReplicaManager}. Whole-request faults are gRPC
- * INVALID_ARGUMENT; everything about a partition is its error code.
+ * INVALID_ARGUMENT; everything about a partition is its error code. The {@link Authorizer} is asked
+ * per topic or partition entry: WRITE to produce, READ to fetch, DESCRIBE to list offsets or see a
+ * topic in Metadata; refused entries get TOPIC_AUTHORIZATION_FAILED and the others go on.
  */
 final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final ReplicaManager replicaManager;
@@ -76,10 +84,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final Map<String, String> topicDefaults;
     /** Runs appends that wait for an fsync, off the event loop that Produce runs on (CallExecutors). */
     private final Executor mayBlock;
+    private final Authorizer authorizer;
 
     /** @param mayBlock runs the appends to partitions with flush.policy=sync (they wait for the fsync) */
     BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
-                  Map<String, String> topicDefaults, Executor mayBlock) {
+                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.mayBlock = mayBlock;
         this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
@@ -103,10 +113,17 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             out.addBrokers(BrokerInfo.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
         }
         Map<String, Map<Integer, PartitionState>> topics = cluster.topics();
-        List<String> names = request.getTopicsCount() == 0 ? List.copyOf(new TreeMap<>(topics).keySet()) : request.getTopicsList();
+        Principal caller = Authentication.caller();
+        // Listing every topic shows only those the caller may DESCRIBE (Kafka's rule); one asked by name is refused.
+        List<String> names = request.getTopicsCount() == 0 ? new TreeMap<>(topics).keySet().stream()
+            .filter(t -> authorizer.allows(caller, AclOperation.DESCRIBE, AclResourceType.TOPIC, t)).toList() : request.getTopicsList();
         for (String name : names) {
             Map<Integer, PartitionState> partitions = topics.get(name);
             TopicMetadata.Builder topic = TopicMetadata.newBuilder().setName(name);
+            if (!authorizer.allows(caller, AclOperation.DESCRIBE, AclResourceType.TOPIC, name)) {
+                out.addTopics(topic.setError(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+                continue;
+            }
             if (partitions == null) {
                 out.addTopics(topic.setError(validTopicName(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC));
                 continue;
@@ -144,6 +161,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
         Map<TopicPartition, ProduceResult> early = new LinkedHashMap<>();
         long now = clock.millis();
         Optional<String> notReady = cluster.notReady();
+        Principal caller = Authentication.caller();
         for (TopicProduceData topic : request.getTopicsList()) {
             for (PartitionProduceData p : topic.getPartitionsList()) {
                 TopicPartition tp;
@@ -154,6 +172,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     return;
                 }
                 try {
+                    authorizer.check(caller, AclOperation.WRITE, AclResourceType.TOPIC, tp.topic());
                     if (ControllerLogic.INTERNAL_TOPICS.contains(tp.topic())) {
                         // Internal records are the brokers' own state (group coordinators'); a stray write could corrupt it.
                         throw new IllegalArgumentException(tp.topic() + " is internal: only the brokers write to it");
@@ -180,7 +199,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         }
                         default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
                     }
-                } catch (IllegalArgumentException e) {
+                } catch (IllegalArgumentException | AuthorizationException e) {
                     early.put(tp, ProduceResult.failed(e));
                 }
             }
@@ -264,6 +283,8 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             return;
         }
         Map<TopicPartition, FetchRequestParams> params = new LinkedHashMap<>();
+        Map<TopicPartition, FetchPartitionResult> refused = new LinkedHashMap<>();
+        Principal caller = Authentication.caller();
         for (FetchTopic topic : request.getTopicsList()) {
             for (FetchPartition p : topic.getPartitionsList()) {
                 if (p.getPartition() < 0 || p.getPartitionMaxBytes() < 0) {
@@ -271,9 +292,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         + topic.getTopic() + ": " + p.getPartition() + ", " + p.getPartitionMaxBytes()).asRuntimeException());
                     return;
                 }
+                TopicPartition tp = new TopicPartition(topic.getTopic(), p.getPartition());
+                if (!authorizer.allows(caller, AclOperation.READ, AclResourceType.TOPIC, tp.topic())) {
+                    refused.put(tp, FetchPartitionResult.failed(
+                        Authorizer.refusal(caller, AclOperation.READ, AclResourceType.TOPIC, tp.topic())));
+                    continue;
+                }
                 // 0 is "no limit of the partition's own", as max_bytes 0 is: the response's budget applies.
                 int partitionMaxBytes = p.getPartitionMaxBytes() == 0 ? Integer.MAX_VALUE : p.getPartitionMaxBytes();
-                params.put(new TopicPartition(topic.getTopic(), p.getPartition()), new FetchRequestParams(
+                params.put(tp, new FetchRequestParams(
                     FetchRequestParams.CONSUMER, p.getFetchOffset(), p.getCurrentLeaderEpoch(), -1, partitionMaxBytes));
             }
         }
@@ -284,9 +311,10 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
         Optional<String> notReady = cluster.notReady();
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> fetched;
         if (notReady.isPresent()) {
-            Map<TopicPartition, FetchPartitionResult> refused = new LinkedHashMap<>();
             params.keySet().forEach(tp -> refused.put(tp, FetchPartitionResult.failed(new BrokerNotReadyException(notReady.get()))));
-            fetched = CompletableFuture.completedFuture(refused);
+            fetched = CompletableFuture.completedFuture(Map.of());
+        } else if (params.isEmpty()) {
+            fetched = CompletableFuture.completedFuture(Map.of()); // nothing the caller may read: no long poll
         } else {
             fetched = replicaManager.fetch(request.getMaxWaitMs(), request.getMinBytes(), maxBytes, params);
         }
@@ -298,7 +326,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             Map<String, SplicedMessage> byTopic = new LinkedHashMap<>();
             long bytes = 0;
             long converted = 0;
-            for (Map.Entry<TopicPartition, FetchPartitionResult> e : results.entrySet()) {
+            Map<TopicPartition, FetchPartitionResult> all = results;
+            if (!refused.isEmpty()) {
+                all = new LinkedHashMap<>(refused);
+                all.putAll(results);
+            }
+            for (Map.Entry<TopicPartition, FetchPartitionResult> e : all.entrySet()) {
                 TopicPartition tp = e.getKey();
                 FetchPartitionResult r = e.getValue();
                 Throwable failure = r.error();
@@ -354,7 +387,11 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     @Override
     public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> response) {
         InitProducerIdResponse.Builder out = InitProducerIdResponse.newBuilder();
-        if (cluster instanceof ControllerClient controllers) {
+        Principal caller = Authentication.caller();
+        if (!authorizer.allowsIdempotentWrite(caller)) {
+            out.setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(Authorizer.refusal(caller,
+                AclOperation.IDEMPOTENT_WRITE, AclResourceType.CLUSTER, "").getMessage() + " (nor WRITE on any topic)");
+        } else if (cluster instanceof ControllerClient controllers) {
             try {
                 out.setProducerId(controllers.nextProducerId()).setProducerEpoch(0);
             } catch (RuntimeException e) {
@@ -373,11 +410,13 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> response) {
         ListOffsetsResponse.Builder out = ListOffsetsResponse.newBuilder();
         Optional<String> notReady = cluster.notReady();
+        Principal caller = Authentication.caller();
         for (ListOffsetsTopic topic : request.getTopicsList()) {
             ListOffsetsTopicResponse.Builder tr = ListOffsetsTopicResponse.newBuilder().setTopic(topic.getTopic());
             for (ListOffsetsPartition p : topic.getPartitionsList()) {
                 ListOffsetsPartitionResponse.Builder pr = ListOffsetsPartitionResponse.newBuilder().setPartition(p.getPartition());
                 try {
+                    authorizer.check(caller, AclOperation.DESCRIBE, AclResourceType.TOPIC, topic.getTopic());
                     if (notReady.isPresent()) {
                         throw new BrokerNotReadyException(notReady.get());
                     }

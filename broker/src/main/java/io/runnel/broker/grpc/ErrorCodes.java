@@ -1,5 +1,6 @@
 package io.runnel.broker.grpc;
 
+import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.replica.BrokerNotReadyException;
 import io.runnel.broker.replica.NotEnoughReplicasAfterAppendException;
@@ -63,6 +64,9 @@ final class ErrorCodes {
         }
         if (error instanceof OffsetOutOfRangeException) {
             return ErrorCode.OFFSET_OUT_OF_RANGE;
+        }
+        if (error instanceof AuthorizationException e) {
+            return e.code();
         }
         if (error instanceof ControllerException e) {
             return e.code(); // INVALID_TOPIC for a name that can never be a topic's

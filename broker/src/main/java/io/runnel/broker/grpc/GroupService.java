@@ -2,16 +2,24 @@ package io.runnel.broker.grpc;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
 import io.runnel.broker.metadata.ClusterView;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.runnel.proto.v1.ConsumerGroupHeartbeatResponse;
 import io.runnel.proto.v1.DescribeGroupsRequest;
 import io.runnel.proto.v1.DescribeGroupsResponse;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.FindCoordinatorRequest;
+import io.runnel.proto.v1.GroupDescription;
+import io.runnel.proto.v1.OffsetCommitPartition;
+import io.runnel.proto.v1.OffsetCommitPartitionResponse;
+import io.runnel.proto.v1.OffsetCommitTopic;
+import io.runnel.proto.v1.OffsetCommitTopicResponse;
 import io.runnel.proto.v1.FindCoordinatorResponse;
 import io.runnel.proto.v1.GroupGrpc;
 import io.runnel.proto.v1.ListGroupsRequest;
@@ -20,17 +28,30 @@ import io.runnel.proto.v1.OffsetCommitRequest;
 import io.runnel.proto.v1.OffsetCommitResponse;
 import io.runnel.proto.v1.OffsetFetchRequest;
 import io.runnel.proto.v1.OffsetFetchResponse;
+import io.runnel.security.Authentication;
+import io.runnel.security.Principal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** The Group service: a thin adapter over the coordinator; errors travel in the responses. */
+/**
+ * The Group service: a thin adapter over the coordinator; errors travel in the responses. The
+ * caller's ACLs are checked first ({@link Authorizer}): READ on the group to heartbeat and commit
+ * (and READ on each committed topic), DESCRIBE on the group to find its coordinator, fetch its
+ * offsets (only of topics the caller may DESCRIBE) or describe it; ListGroups lists only groups the
+ * caller may DESCRIBE, unless it may DESCRIBE the cluster.
+ */
 final class GroupService extends GroupGrpc.GroupImplBase {
     private final GroupCoordinator coordinator;
     private final GroupOffsets offsets;
     private final GroupQueries queries;
     private final ClusterView cluster;
+    private final Authorizer authorizer;
 
-    GroupService(GroupCoordinator coordinator, GroupOffsets offsets, GroupQueries queries, ClusterView cluster) {
+    GroupService(GroupCoordinator coordinator, GroupOffsets offsets, GroupQueries queries, ClusterView cluster,
+                 Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.coordinator = coordinator;
         this.cluster = cluster;
         this.offsets = offsets;
@@ -48,8 +69,20 @@ final class GroupService extends GroupGrpc.GroupImplBase {
         });
     }
 
+    /** The refusal of the caller's {@code operation} on a group, or null if it may. */
+    private String refusedGroup(Principal caller, AclOperation operation, String group) {
+        return authorizer.allows(caller, operation, AclResourceType.GROUP, group) ? null
+            : Authorizer.refusal(caller, operation, AclResourceType.GROUP, group).getMessage();
+    }
+
     @Override
     public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> out) {
+        String refused = refusedGroup(Authentication.caller(), AclOperation.DESCRIBE, request.getGroupId());
+        if (refused != null) {
+            reply(CompletableFuture.completedFuture(FindCoordinatorResponse.newBuilder()
+                .setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(refused).build()), out);
+            return;
+        }
         Optional<String> notReady = cluster.notReady();
         if (notReady.isPresent()) {
             // Before catching up the offsets topic looks missing: no lookup, and no attempt to create it.
@@ -62,26 +95,96 @@ final class GroupService extends GroupGrpc.GroupImplBase {
 
     @Override
     public void consumerGroupHeartbeat(ConsumerGroupHeartbeatRequest request, StreamObserver<ConsumerGroupHeartbeatResponse> out) {
+        String refused = refusedGroup(Authentication.caller(), AclOperation.READ, request.getGroupId());
+        if (refused != null) {
+            reply(CompletableFuture.completedFuture(ConsumerGroupHeartbeatResponse.newBuilder()
+                .setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(refused).build()), out);
+            return;
+        }
         reply(coordinator.heartbeat(request), out);
     }
 
     @Override
     public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> out) {
-        reply(offsets.commit(request), out);
+        Principal caller = Authentication.caller();
+        String refused = refusedGroup(caller, AclOperation.READ, request.getGroupId());
+        List<OffsetCommitTopicResponse> refusedTopics = new ArrayList<>();
+        OffsetCommitRequest.Builder allowed = request.toBuilder().clearTopics();
+        for (OffsetCommitTopic t : request.getTopicsList()) {
+            String no = refused != null ? refused
+                : authorizer.allows(caller, AclOperation.READ, AclResourceType.TOPIC, t.getTopic()) ? null
+                : Authorizer.refusal(caller, AclOperation.READ, AclResourceType.TOPIC, t.getTopic()).getMessage();
+            if (no == null) {
+                allowed.addTopics(t);
+                continue;
+            }
+            OffsetCommitTopicResponse.Builder tr = OffsetCommitTopicResponse.newBuilder().setTopic(t.getTopic());
+            for (OffsetCommitPartition p : t.getPartitionsList()) {
+                tr.addPartitions(OffsetCommitPartitionResponse.newBuilder().setPartition(p.getPartition())
+                    .setError(refused != null ? ErrorCode.GROUP_AUTHORIZATION_FAILED : ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+                    .setErrorMessage(no));
+            }
+            refusedTopics.add(tr.build());
+        }
+        if (refused != null || allowed.getTopicsCount() == 0 && !refusedTopics.isEmpty()) {
+            OffsetCommitResponse.Builder response = OffsetCommitResponse.newBuilder().addAllTopics(refusedTopics);
+            if (refused != null) {
+                response.setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(refused);
+            }
+            reply(CompletableFuture.completedFuture(response.build()), out);
+            return;
+        }
+        reply(offsets.commit(allowed.build()).thenApply(r -> r.toBuilder().addAllTopics(refusedTopics).build()), out);
     }
 
     @Override
     public void offsetFetch(OffsetFetchRequest request, StreamObserver<OffsetFetchResponse> out) {
-        reply(CompletableFuture.completedFuture(offsets.fetch(request)), out);
+        Principal caller = Authentication.caller();
+        String refused = refusedGroup(caller, AclOperation.DESCRIBE, request.getGroupId());
+        if (refused != null) {
+            reply(CompletableFuture.completedFuture(OffsetFetchResponse.newBuilder()
+                .setError(ErrorCode.GROUP_AUTHORIZATION_FAILED).setErrorMessage(refused).build()), out);
+            return;
+        }
+        OffsetFetchResponse all = offsets.fetch(request);
+        OffsetFetchResponse.Builder visible = all.toBuilder().clearOffsets();
+        all.getOffsetsList().stream()
+            .filter(o -> authorizer.allows(caller, AclOperation.DESCRIBE, AclResourceType.TOPIC, o.getTopic()))
+            .forEach(visible::addOffsets);
+        reply(CompletableFuture.completedFuture(visible.build()), out);
     }
 
     @Override
     public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> out) {
-        reply(CompletableFuture.completedFuture(queries.list()), out);
+        Principal caller = Authentication.caller();
+        ListGroupsResponse all = queries.list();
+        if (authorizer.allowsOnCluster(caller, AclOperation.DESCRIBE)) {
+            reply(CompletableFuture.completedFuture(all), out);
+            return;
+        }
+        ListGroupsResponse.Builder visible = all.toBuilder().clearGroups();
+        all.getGroupsList().stream()
+            .filter(g -> authorizer.allows(caller, AclOperation.DESCRIBE, AclResourceType.GROUP, g.getGroupId()))
+            .forEach(visible::addGroups);
+        reply(CompletableFuture.completedFuture(visible.build()), out);
     }
 
     @Override
     public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> out) {
-        reply(CompletableFuture.completedFuture(queries.describe(request)), out);
+        Principal caller = Authentication.caller();
+        List<GroupDescription> refused = new ArrayList<>();
+        DescribeGroupsRequest.Builder allowed = DescribeGroupsRequest.newBuilder();
+        for (String group : request.getGroupIdsList()) {
+            String no = refusedGroup(caller, AclOperation.DESCRIBE, group);
+            if (no == null) {
+                allowed.addGroupIds(group);
+            } else {
+                refused.add(GroupDescription.newBuilder().setGroupId(group).setError(ErrorCode.GROUP_AUTHORIZATION_FAILED)
+                    .setErrorMessage(no).build());
+            }
+        }
+        DescribeGroupsResponse described = allowed.getGroupIdsCount() == 0 && !refused.isEmpty()
+            ? DescribeGroupsResponse.getDefaultInstance() : queries.describe(allowed.build());
+        reply(CompletableFuture.completedFuture(described.toBuilder().addAllGroups(refused).build()), out);
     }
 }

@@ -86,7 +86,9 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
         }
         List<PartitionData> out = new ArrayList<>(response.getPartitionsCount());
         for (ReplicaFetchPartitionData d : response.getPartitionsList()) {
-            ByteBuffer records = d.getRecordBatches().isEmpty() ? ByteBuffer.allocate(0) : d.getRecordBatches().asReadOnlyByteBuffer().slice();
+            // A view of the array the answer was read into (nothing else holds it), not a read-only
+            // one: CRC32C reads an array directly but copies a read-only buffer out in 4 KiB pieces.
+            ByteBuffer records = d.getRecordBatches().isEmpty() ? ByteBuffer.allocate(0) : AliasingMarshaller.writableView(d.getRecordBatches());
             EpochEndOffset diverging = d.hasDivergingEpoch()
                 ? new EpochEndOffset(d.getDivergingEpoch().getEpoch(), d.getDivergingEpoch().getEndOffset()) : null;
             out.add(new PartitionData(new TopicPartition(d.getTopic(), d.getPartition()), d.getError(), d.getErrorMessage(),

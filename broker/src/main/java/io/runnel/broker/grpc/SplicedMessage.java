@@ -19,6 +19,8 @@ import java.util.List;
  */
 public final class SplicedMessage {
     private static final int CHUNK = 64 * 1024;
+    /** The most bytes a field's tag and length take (5 + 5 varint bytes). */
+    private static final int PREFIX_MAX = 10;
 
     /** One length-delimited field after the head: a nested message or a slice of a file. */
     private record Part(int fieldNumber, SplicedMessage nested, FileSlice slice) {
@@ -35,6 +37,8 @@ public final class SplicedMessage {
     private final byte[] head;
     private final List<Part> parts = new ArrayList<>();
     private int length;
+    /** The largest file slice in this message and the ones nested in it: sizes the copy buffer. */
+    private int largestSlice;
 
     private SplicedMessage(byte[] head) {
         this.head = head;
@@ -68,6 +72,7 @@ public final class SplicedMessage {
         }
         parts.add(part);
         length = (int) grown;
+        largestSlice = Math.max(largestSlice, part.nested != null ? part.nested.largestSlice : part.slice.size());
         return this;
     }
 
@@ -78,25 +83,34 @@ public final class SplicedMessage {
 
     /** Writes the encoding; a file that cannot be read in full fails with an IOException. */
     void writeTo(OutputStream out) throws IOException {
-        writeTo(out, new byte[CHUNK]);
+        // Sized by the largest slice: a long poll answered with one small batch (the common case at
+        // the tail) allocated a whole 64 KiB chunk per answer, most of a leader's garbage in
+        // workload e, and young collections paused every node several times per second.
+        writeTo(out, new byte[Math.max(PREFIX_MAX, Math.min(CHUNK, largestSlice))]);
     }
 
     private void writeTo(OutputStream out, byte[] chunk) throws IOException {
         out.write(head);
         for (Part part : parts) {
-            byte[] prefix = new byte[CodedOutputStream.computeTagSize(part.fieldNumber)
-                + CodedOutputStream.computeUInt32SizeNoTag(part.bodyLength())];
-            CodedOutputStream coded = CodedOutputStream.newInstance(prefix);
-            coded.writeTag(part.fieldNumber, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-            coded.writeUInt32NoTag(part.bodyLength());
-            coded.flush();
-            out.write(prefix);
+            int n = writeVarint(chunk, 0, part.fieldNumber << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            n = writeVarint(chunk, n, part.bodyLength());
+            out.write(chunk, 0, n);
             if (part.nested != null) {
                 part.nested.writeTo(out, chunk);
             } else {
                 copy(part.slice, out, chunk);
             }
         }
+    }
+
+    /** Writes {@code value} as an unsigned varint at {@code at}; returns the index after it. */
+    private static int writeVarint(byte[] into, int at, int value) {
+        while ((value & ~0x7F) != 0) {
+            into[at++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        into[at++] = (byte) value;
+        return at;
     }
 
     /** The slice's bytes from its file into {@code out}, one chunk at a time. */

@@ -1,6 +1,7 @@
 package io.runnel.broker.metadata;
 
 import io.runnel.broker.partition.PartitionState;
+import io.runnel.metadata.acl.AclImage;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,11 @@ public interface ClusterView {
     /** The topic's own settings (overrides of the brokers' defaults); empty for an unknown topic or a fixed view. */
     default Map<String, String> topicConfigs(String topic) {
         return Map.of();
+    }
+
+    /** The ACL bindings of the broker's metadata image; none for a fixed view. */
+    default AclImage acls() {
+        return AclImage.EMPTY;
     }
 
     default Optional<BrokerEndpoint> broker(int id) {

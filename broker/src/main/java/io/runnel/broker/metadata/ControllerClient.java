@@ -9,6 +9,7 @@ import io.runnel.broker.partition.AlterPartitionResult;
 import io.runnel.broker.partition.AlterPartitionSender;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.metadata.acl.AclImage;
 import io.runnel.metadata.image.BrokerInfo;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
@@ -452,6 +453,11 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     public Map<String, String> topicConfigs(String topic) {
         TopicInfo t = image.topics().get(topic);
         return t == null ? Map.of() : t.configs();
+    }
+
+    @Override
+    public AclImage acls() {
+        return image.acls();
     }
 
     /** Every partition of the image as the broker's {@link PartitionState}. */

@@ -30,8 +30,17 @@ final class NodeTransport {
         this.tls = settings.load().orElse(null);
     }
 
-    /** A server builder for the client listener. */
+    /**
+     * A server builder for the client listener. With {@code tls.client.auth=required} the TLS layer
+     * only requests a certificate and an interceptor refuses calls without one (UNAUTHENTICATED,
+     * saying why), instead of a handshake failure the client cannot tell from a dead broker.
+     */
     NettyServerBuilder clientListener(InetSocketAddress address, String name) {
+        if (tls != null && settings.clientAuth() == ClientAuth.REQUIRED) {
+            // Interceptors run last-added first: authentication, then the certificate check.
+            return NettyServerBuilder.forAddress(address, credentials(ClientAuth.REQUESTED, name))
+                .intercept(Authentication.requireCertificate(name)).intercept(Authentication.interceptor());
+        }
         return NettyServerBuilder.forAddress(address, credentials(settings.clientAuth(), name))
             .intercept(Authentication.interceptor());
     }

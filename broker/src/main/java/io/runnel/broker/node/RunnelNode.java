@@ -1,7 +1,9 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
@@ -209,13 +211,14 @@ public final class RunnelNode implements Closeable {
         replicaManager.onFollowerChanges(fetchers::update);
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
             Clock.systemUTC());
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
-            .addService(streams), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults());
+            .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer);
         try {
             brokerServer.start();
         } catch (IOException e) {

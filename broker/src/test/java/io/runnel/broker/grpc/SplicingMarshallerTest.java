@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
@@ -43,6 +44,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Responses written by {@link SplicingMarshaller} are, for any client, the messages the stock
@@ -144,6 +147,35 @@ class SplicingMarshallerTest {
         byte[] wire = drained(spliced);
         assertArrayEquals(stock.toByteArray(), wire);
         assertEquals(stock, ReplicaFetchResponse.parseFrom(wire));
+    }
+
+    /**
+     * Answers with small slices only (a long poll at the tail) copy through a buffer the size of the
+     * largest slice: tiny slices, one byte, and a field number above 15 (a two-byte tag) still come
+     * out byte for byte as the stock encoding.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5, 127, 128, 1000})
+    void smallSlicesOnly_areByteForByteTheStockEncoding(int size) throws IOException {
+        FileSlice a = new FileSlice(channel, 3, size);
+        FileSlice b = new FileSlice(channel, 5000, Math.max(1, size / 2));
+        ReplicaFetchPartitionData data = ReplicaFetchPartitionData.newBuilder().setTopic("orders").setPartition(3)
+            .setHighWatermark(10).build();
+        SplicedMessage spliced = SplicedMessage.of(ReplicaFetchResponse.getDefaultInstance())
+            .add(1, SplicedMessage.of(data).add(ReplicaFetchPartitionData.RECORD_BATCHES_FIELD_NUMBER, a))
+            .add(1, SplicedMessage.of(data).add(ReplicaFetchPartitionData.RECORD_BATCHES_FIELD_NUMBER, b))
+            .add(300, b);
+        byte[] wire = drained(spliced);
+        ReplicaFetchResponse stock = ReplicaFetchResponse.newBuilder()
+            .addPartitions(data.toBuilder().setRecordBatches(fileBytes(a)))
+            .addPartitions(data.toBuilder().setRecordBatches(fileBytes(b))).build();
+        byte[] field300 = new byte[wire.length - stock.getSerializedSize()];
+        System.arraycopy(wire, stock.getSerializedSize(), field300, 0, field300.length);
+        assertArrayEquals(stock.toByteArray(), Arrays.copyOf(wire, stock.getSerializedSize()));
+        CodedInputStream in = CodedInputStream.newInstance(field300);
+        assertEquals(300 << 3 | 2, in.readTag());
+        assertEquals(fileBytes(b), in.readBytes());
+        assertTrue(in.isAtEnd());
     }
 
     @Test

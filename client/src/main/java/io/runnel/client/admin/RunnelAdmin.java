@@ -4,12 +4,19 @@ import io.runnel.client.common.Bootstrap;
 import io.runnel.security.TlsFiles;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
+import io.runnel.proto.v1.AclEntry;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.CreateAclsRequest;
+import io.runnel.proto.v1.CreateAclsResponse;
 import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreateTopicsRequest;
+import io.runnel.proto.v1.DeleteAclsRequest;
+import io.runnel.proto.v1.DeleteAclsResponse;
 import io.runnel.proto.v1.DeleteTopicsRequest;
+import io.runnel.proto.v1.DescribeAclsRequest;
+import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
 import io.runnel.proto.v1.ErrorCode;
@@ -181,6 +188,63 @@ public final class RunnelAdmin implements Closeable {
     public void alterConfigs(String name, Map<String, String> configs) {
         AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(name).putAllConfigs(configs).build();
         retrying(() -> check(admin().alterConfigs(request).getResult()));
+    }
+
+    // ---------------------------------------------------------------- ACLs (acl.proto)
+
+    /**
+     * Adds ACL bindings, all or none (each field set; adding one that exists is not an error).
+     *
+     * @throws AdminException INVALID_REQUEST naming the bad binding and field; CLUSTER_AUTHORIZATION_FAILED
+     *                        without ALTER on the cluster
+     */
+    public void createAcls(List<AclEntry> acls) {
+        CreateAclsRequest request = CreateAclsRequest.newBuilder().addAllAcls(acls).build();
+        retrying(() -> {
+            CreateAclsResponse r = admin().createAcls(request);
+            checkAcls(r.getError(), r.getErrorMessage());
+            return r;
+        });
+    }
+
+    /**
+     * Removes every binding any filter matches (unset fields match anything).
+     *
+     * @return the bindings removed
+     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
+     */
+    public List<AclEntry> deleteAcls(List<AclEntry> filters) {
+        DeleteAclsRequest request = DeleteAclsRequest.newBuilder().addAllFilters(filters).build();
+        return retrying(() -> {
+            DeleteAclsResponse r = admin().deleteAcls(request);
+            checkAcls(r.getError(), r.getErrorMessage());
+            return r.getDeletedList();
+        });
+    }
+
+    /**
+     * The bindings {@code filter} matches (unset fields match anything), as the active controller has them.
+     *
+     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without DESCRIBE on the cluster
+     */
+    public List<AclEntry> describeAcls(AclEntry filter) {
+        DescribeAclsRequest request = DescribeAclsRequest.newBuilder().setFilter(filter).build();
+        return retrying(() -> {
+            DescribeAclsResponse r = admin().describeAcls(request);
+            checkAcls(r.getError(), r.getErrorMessage());
+            return r.getAclsList();
+        });
+    }
+
+    private static void checkAcls(ErrorCode error, String message) {
+        if (error == ErrorCode.NONE) {
+            return;
+        }
+        AdminException refused = new AdminException(error, message);
+        if (RetriableErrors.isRetriable(error)) {
+            throw new RetriableAnswer(refused);
+        }
+        throw refused;
     }
 
     /** Brokers (fenced or not), topics with configs and partitions, as the controller sees them. */

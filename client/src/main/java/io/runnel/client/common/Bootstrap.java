@@ -3,6 +3,8 @@ package io.runnel.client.common;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -75,6 +77,11 @@ public final class Bootstrap implements Closeable {
                 BrokerGrpc.newBlockingStub(c).withDeadlineAfter(5, TimeUnit.SECONDS)
                     .metadata(MetadataRequest.newBuilder().addTopics("__probe__").build());
                 return c;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED) {
+                    throw e; // a broker answered: with a refusal the next one would repeat
+                }
+                last = e;
             } catch (RuntimeException e) {
                 last = e;
             }

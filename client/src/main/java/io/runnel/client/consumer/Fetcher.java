@@ -202,7 +202,8 @@ final class Fetcher {
                             continue;
                         }
                         List<ConsumerRecord> records = new ArrayList<>();
-                        long nextOffset = decode(tp, from, p.getRecordBatches().asReadOnlyByteBuffer().slice(), records);
+                        // The answer's own array (AliasingMarshaller): CRC32C copies a read-only buffer out first.
+                        long nextOffset = decode(tp, from, AliasingMarshaller.writableView(p.getRecordBatches()), records);
                         next.put(tp, nextOffset);
                         offer(new Chunk(generation, tp, from, records, nextOffset, false));
                     }

@@ -64,6 +64,8 @@ final class RecordAccumulator {
     private final ProducerConfig config;
     private final ClusterMetadata metadata;
     private final Semaphore memory;
+    /** Batch buffers, reused; free ones up to half of {@code buffer.memory}. */
+    private final BufferPool buffers;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<TopicPartition, Deque<Batch>> batches = new HashMap<>();
@@ -81,6 +83,7 @@ final class RecordAccumulator {
         this.config = config;
         this.metadata = metadata;
         this.memory = new Semaphore((int) Math.min(Integer.MAX_VALUE, config.bufferMemory()));
+        this.buffers = new BufferPool(config.bufferMemory() / 2);
     }
 
     /** Whether {@code t} (may be null) has the record's partition. */
@@ -132,7 +135,7 @@ final class RecordAccumulator {
         if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > sizeLimit(tp, queue, topic)) {
             // Room for a whole batch up front: records are encoded once and never regrown or copied.
             int expected = Math.max(config.batchSize(), size + RecordBatchLayout.HEADER_SIZE);
-            open = new Batch(tp, new RecordBatchBuilder(config.compression(), expected), now, config.deliveryTimeoutMs());
+            open = new Batch(tp, new RecordBatchBuilder(config.compression(), expected, buffers), now, config.deliveryTimeoutMs());
             queue.addLast(open);
             changed.signalAll(); // the sender recomputes when this batch is due (linger.ms)
             if (record.partition() == null && record.key() == null && queue.size() > 1) {
@@ -290,6 +293,24 @@ final class RecordAccumulator {
         }
     }
 
+    /**
+     * Fails every queued batch with {@code error}: the cluster refused this producer an id for good
+     * (it may not write at all), so waiting out the delivery timeout would only hide why.
+     */
+    void failQueued(ProduceException error) {
+        lock.lock();
+        try {
+            for (Deque<Batch> q : batches.values()) {
+                while (!q.isEmpty() && !inFlight.contains(q.peekFirst().tp)) {
+                    fail(q.pollFirst(), error);
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Needs the lock: fails queued batches past their delivery timeout. */
     private void failExpired() {
         long now = System.currentTimeMillis();
@@ -369,6 +390,7 @@ final class RecordAccumulator {
             batches.get(b.tp).remove(b);
             inFlight.remove(b.tp);
             memory.release(b.permits);
+            b.builder.release(); // answered: its bytes were sent and are not needed again
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -418,6 +440,9 @@ final class RecordAccumulator {
             sequences.reset(b.tp);
         }
         memory.release(b.permits);
+        if (b.built != null) {
+            b.builder.release();
+        }
         b.futures.forEach(f -> f.completeExceptionally(error));
     }
 }

@@ -1,11 +1,14 @@
 package io.runnel.metadata.controller;
 
+import io.runnel.metadata.acl.AclBinding;
+import io.runnel.metadata.acl.AclFilter;
 import io.runnel.metadata.image.BrokerInfo;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.image.TopicInfo;
 import io.runnel.metadata.quorum.MetadataStateMachine;
 import io.runnel.metadata.quorum.QuorumServer;
+import io.runnel.proto.v1.AclEntry;
 import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
@@ -409,18 +412,31 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         return decide(() -> ControllerLogic.alterConfigs(quorum.image(), name, configs));
     }
 
+    public CompletableFuture<ApplyResult> createAcls(List<AclEntry> acls) {
+        return decide(() -> AclChanges.create(acls));
+    }
+
+    /** @return the bindings removed: those of the image any filter matches (none is not an error) */
+    public CompletableFuture<List<AclBinding>> deleteAcls(List<AclEntry> filters) {
+        return whenActive(() -> {
+            List<AclBinding> removed = AclChanges.matching(quorum.image().acls(), filters);
+            return removed.isEmpty() ? CompletableFuture.completedFuture(removed)
+                : propose(AclChanges.delete(removed)).thenApply(r -> removed);
+        });
+    }
+
+    /** The bindings {@code filter} matches in the active controller's image. */
+    public CompletableFuture<List<AclBinding>> describeAcls(AclEntry filter) {
+        return whenActive(() -> CompletableFuture.completedFuture(quorum.image().acls().matching(new AclFilter(filter))));
+    }
+
     /** @return how many partitions moved back to their preferred leader */
     public CompletableFuture<Integer> electPreferredLeaders() {
-        try {
-            requireActive();
+        return whenActive(() -> {
             MetadataBatch batch = ControllerLogic.electPreferredLeaders(quorum.image());
-            if (batch.getRecordsCount() == 0) {
-                return CompletableFuture.completedFuture(0);
-            }
-            return propose(batch).thenApply(r -> batch.getRecordsCount());
-        } catch (ControllerException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+            return batch.getRecordsCount() == 0 ? CompletableFuture.completedFuture(0)
+                : propose(batch).thenApply(r -> batch.getRecordsCount());
+        });
     }
 
     /**
@@ -429,19 +445,14 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      * @return the voters afterwards
      */
     public CompletableFuture<List<Integer>> addVoter(int nodeId, String host, int raftPort) {
-        try {
-            requireActive();
-        } catch (ControllerException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return CompletableFuture.supplyAsync(() -> {
+        return whenActive(() -> CompletableFuture.supplyAsync(() -> {
             try {
                 quorum.addVoter(nodeId, java.net.InetSocketAddress.createUnresolved(host, raftPort));
                 return quorum.voters();
             } catch (java.io.IOException e) {
                 throw new ControllerException(ErrorCode.INVALID_REQUEST, e.getMessage());
             }
-        }, scheduler);
+        }, scheduler));
     }
 
     // ---------------------------------------------------------------- plumbing
@@ -455,9 +466,14 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
 
     /** Decides on the current image and proposes; a rejection at apply time fails the future with its code. */
     private CompletableFuture<ApplyResult> decide(Supplier<MetadataBatch> decision) {
+        return whenActive(() -> propose(decision.get()));
+    }
+
+    /** Runs {@code call} if this node is the active controller; a refusal of either fails the future. */
+    private <T> CompletableFuture<T> whenActive(Supplier<CompletableFuture<T>> call) {
         try {
             requireActive();
-            return propose(decision.get());
+            return call.get();
         } catch (ControllerException e) {
             return CompletableFuture.failedFuture(e);
         }

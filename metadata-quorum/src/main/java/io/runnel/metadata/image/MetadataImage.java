@@ -1,5 +1,8 @@
 package io.runnel.metadata.image;
 
+import io.runnel.metadata.acl.AclBinding;
+import io.runnel.metadata.acl.AclImage;
+import io.runnel.proto.v1.AclEntry;
 import io.runnel.proto.v1.BrokerRegistration;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
@@ -27,21 +30,23 @@ import java.util.TreeMap;
  * index still advances, since the entry is in the log).
  */
 public final class MetadataImage {
-    public static final MetadataImage EMPTY = new MetadataImage(0, 0, new TreeMap<>(), new TreeMap<>(), 0);
+    public static final MetadataImage EMPTY = new MetadataImage(0, 0, new TreeMap<>(), new TreeMap<>(), 0, AclImage.EMPTY);
 
     private final long offset;
     private final long term;
     private final SortedMap<Integer, BrokerInfo> brokers;
     private final SortedMap<String, TopicInfo> topics;
     private final long nextProducerId;
+    private final AclImage acls;
 
     private MetadataImage(long offset, long term, SortedMap<Integer, BrokerInfo> brokers, SortedMap<String, TopicInfo> topics,
-                          long nextProducerId) {
+                          long nextProducerId, AclImage acls) {
         this.offset = offset;
         this.term = term;
         this.brokers = Collections.unmodifiableSortedMap(brokers);
         this.topics = Collections.unmodifiableSortedMap(topics);
         this.nextProducerId = nextProducerId;
+        this.acls = acls;
     }
 
     /** The Raft index of the last entry folded in. */
@@ -65,6 +70,11 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
+    /** The ACL bindings; the same instance as the previous image's unless an ACL record changed them. */
+    public AclImage acls() {
+        return acls;
+    }
+
     /** Registered, unfenced brokers. */
     public List<BrokerInfo> liveBrokers() {
         return brokers.values().stream().filter(b -> !b.fenced()).toList();
@@ -79,7 +89,7 @@ public final class MetadataImage {
 
     /** Advances the offset without changing anything: for Raft entries that carry no metadata. */
     public MetadataImage at(long newTerm, long newOffset) {
-        return new MetadataImage(newOffset, newTerm, new TreeMap<>(brokers), new TreeMap<>(topics), nextProducerId);
+        return new MetadataImage(newOffset, newTerm, new TreeMap<>(brokers), new TreeMap<>(topics), nextProducerId, acls);
     }
 
     /** Folds {@code batch}, the Raft entry at ({@code newTerm}, {@code newOffset}). */
@@ -91,7 +101,7 @@ public final class MetadataImage {
                 return new Applied(at(newTerm, newOffset), b.error, rejected);
             }
         }
-        return new Applied(new MetadataImage(newOffset, newTerm, b.brokers, b.topics, b.nextProducerId), ErrorCode.NONE, "");
+        return new Applied(new MetadataImage(newOffset, newTerm, b.brokers, b.topics, b.nextProducerId, b.acls), ErrorCode.NONE, "");
     }
 
     /** A working copy for one batch; {@link #apply} returns a reason when a precondition fails. */
@@ -100,6 +110,7 @@ public final class MetadataImage {
         final TreeMap<Integer, BrokerInfo> brokers;
         final TreeMap<String, TopicInfo> topics;
         long nextProducerId;
+        AclImage acls;
         ErrorCode error = ErrorCode.NONE;
 
         Builder(MetadataImage image, long offset) {
@@ -107,6 +118,7 @@ public final class MetadataImage {
             this.brokers = new TreeMap<>(image.brokers);
             this.topics = new TreeMap<>(image.topics);
             this.nextProducerId = image.nextProducerId;
+            this.acls = image.acls;
         }
 
         private String reject(ErrorCode code, String why) {
@@ -208,6 +220,19 @@ public final class MetadataImage {
                     nextProducerId += r.getBlockSize();
                     return null;
                 }
+                case ACL, REMOVE_ACL -> {
+                    boolean add = record.getRecordCase() == MetadataRecord.RecordCase.ACL;
+                    AclEntry entry = add ? record.getAcl().getAcl() : record.getRemoveAcl().getAcl();
+                    AclBinding binding;
+                    try {
+                        binding = AclBinding.fromProto(entry);
+                    } catch (IllegalArgumentException e) {
+                        return reject(ErrorCode.INVALID_REQUEST, "ACL binding " + entry.toString().replace('\n', ' ').trim()
+                            + ": " + e.getMessage());
+                    }
+                    acls = add ? acls.with(binding) : acls.without(binding);
+                    return null;
+                }
                 default -> {
                     return reject(ErrorCode.INVALID_REQUEST, "empty or unknown metadata record");
                 }
@@ -236,6 +261,7 @@ public final class MetadataImage {
             }
             out.addTopics(ti);
         }
+        acls.bindings().forEach(b -> out.addAcls(b.toProto()));
         return out.build();
     }
 
@@ -257,13 +283,16 @@ public final class MetadataImage {
             }
             topics.put(t.getName(), new TopicInfo(t.getName(), t.getTopicId(), t.getConfigsMap(), partitions));
         }
-        return new MetadataImage(proto.getOffset(), proto.getTerm(), brokers, topics, proto.getNextProducerId());
+        // A snapshot holds only bindings its own apply accepted, so each parses.
+        AclImage acls = AclImage.of(proto.getAclsList().stream().map(AclBinding::fromProto).toList());
+        return new MetadataImage(proto.getOffset(), proto.getTerm(), brokers, topics, proto.getNextProducerId(), acls);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MetadataImage m && offset == m.offset && term == m.term && brokers.equals(m.brokers)
-            && topics.equals(m.topics) && nextProducerId == m.nextProducerId;
+            && topics.equals(m.topics) && nextProducerId == m.nextProducerId
+            && acls.equals(m.acls);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.runnel.metadata.service;
 
 import io.grpc.stub.StreamObserver;
+import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.controller.BrokerRegistrationRequest;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.QuorumController;
@@ -15,12 +16,18 @@ import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.BrokerHeartbeatRequest;
 import io.runnel.proto.v1.BrokerHeartbeatResponse;
 import io.runnel.proto.v1.ControllerGrpc;
+import io.runnel.proto.v1.CreateAclsRequest;
+import io.runnel.proto.v1.CreateAclsResponse;
 import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreatePartitionsResponse;
 import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.CreateTopicsResponse;
+import io.runnel.proto.v1.DeleteAclsRequest;
+import io.runnel.proto.v1.DeleteAclsResponse;
 import io.runnel.proto.v1.DeleteTopicsRequest;
 import io.runnel.proto.v1.DeleteTopicsResponse;
+import io.runnel.proto.v1.DescribeAclsRequest;
+import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
@@ -219,6 +226,32 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 ? io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setControllerId(controller.activeControllerId()).build()
                 : io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void createAcls(CreateAclsRequest request, StreamObserver<CreateAclsResponse> out) {
+        controller.createAcls(request.getAclsList()).whenComplete((r, error) -> answer(out, error == null
+            ? CreateAclsResponse.newBuilder().setControllerId(controller.activeControllerId()).build()
+            : CreateAclsResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void deleteAcls(DeleteAclsRequest request, StreamObserver<DeleteAclsResponse> out) {
+        controller.deleteAcls(request.getFiltersList()).whenComplete((removed, error) -> answer(out, error == null
+            ? DeleteAclsResponse.newBuilder().addAllDeleted(removed.stream().map(AclBinding::toProto).toList())
+                .setControllerId(controller.activeControllerId()).build()
+            : DeleteAclsResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void describeAcls(DescribeAclsRequest request, StreamObserver<DescribeAclsResponse> out) {
+        controller.describeAcls(request.getFilter()).whenComplete((acls, error) -> answer(out, error == null
+            ? DescribeAclsResponse.newBuilder().addAllAcls(acls.stream().map(AclBinding::toProto).toList())
+                .setControllerId(controller.activeControllerId()).build()
+            : DescribeAclsResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                .setControllerId(controller.activeControllerId()).build()));
     }
 
     private static CompletableFuture<TopicResult> toResult(String name, CompletableFuture<ApplyResult> future) {

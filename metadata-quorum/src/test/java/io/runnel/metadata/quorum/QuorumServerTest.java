@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.metadata.acl.AclBinding;
+import io.runnel.metadata.controller.AclChanges;
 import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.metadata.image.MetadataImage;
+import io.runnel.proto.v1.AclEntry;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclPatternType;
+import io.runnel.proto.v1.AclPermission;
+import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.ErrorCode;
 import java.io.IOException;
@@ -122,10 +129,16 @@ class QuorumServerTest {
         startAll(20);
         QuorumServer leader = awaitLeader();
         registerBrokers(leader, 2);
+        // An ACL binding first, so the log entry holding it is purged behind a snapshot.
+        AclEntry acl = AclEntry.newBuilder().setResourceType(AclResourceType.TOPIC).setResourceName("topic-1")
+            .setPatternType(AclPatternType.LITERAL).setPrincipal("User:CN=alice").setOperation(AclOperation.WRITE)
+            .setPermission(AclPermission.ALLOW).build();
+        propose(leader, AclChanges.create(List.of(acl)));
         for (int t = 0; t < 60; t++) {
             propose(leader, ControllerLogic.createTopic(leader.image(), "topic-" + t, 1, 2, Map.of(), UUID.randomUUID()));
         }
         MetadataImage expected = leader.image();
+        assertEquals(List.of(AclBinding.fromProto(acl)), List.copyOf(expected.acls().bindings()));
         for (QuorumServer s : servers.values()) {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> s.image().equals(expected));
         }
@@ -137,6 +150,7 @@ class QuorumServerTest {
         servers.remove(follower).close();
         start(follower, 20);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> servers.get(follower).image().equals(expected));
+        assertEquals(expected.acls(), servers.get(follower).image().acls(), "the ACL came back from the snapshot");
     }
 
     @Test
