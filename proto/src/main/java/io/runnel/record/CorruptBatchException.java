@@ -144,6 +144,26 @@ public class CorruptBatchException extends RuntimeException {
     }
 
     /**
+     * A compressed records block that expands past the reader's cap (a "compression bomb", or just
+     * a batch too big to decode in memory): the bytes may be intact, but this reader refuses to
+     * decompress more. The cap is the reader's, so the caller names the setting behind it.
+     */
+    public static final class DecompressedTooLargeException extends CorruptBatchException {
+        private final int limit;
+
+        public DecompressedTooLargeException(long position, int limit, CompressionType compression) {
+            super("Records block of the batch at position " + position + " expands past " + limit + " bytes ("
+                + compression.label() + ")", position);
+            this.limit = limit;
+        }
+
+        /** The cap it went past, in bytes. */
+        public int limit() {
+            return limit;
+        }
+    }
+
+    /**
      * A batch names a producer id but not a valid producer epoch and sequence (either is -1, or
      * the id is below -1): an idempotent producer's batch must carry all three, and without them
      * no duplicate or gap check can be made.

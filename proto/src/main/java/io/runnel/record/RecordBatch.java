@@ -270,7 +270,8 @@ public final class RecordBatch {
      * {@link #records()} with a cap on the decompressed size, so a small "compression bomb" cannot
      * exhaust the heap.
      *
-     * @throws InvalidRecordException if the block expands past {@code maxUncompressedBytes}
+     * @throws CorruptBatchException.DecompressedTooLargeException if the block expands past
+     *                                  {@code maxUncompressedBytes} (nothing more is decompressed)
      */
     public List<Record> records(int maxUncompressedBytes) {
         int count = recordCount();
@@ -319,13 +320,12 @@ public final class RecordBatch {
             byte[] chunk = new byte[8192];
             for (int n; (n = in.read(chunk)) > 0; ) {
                 if (out.size() + (long) n > maxUncompressedBytes) {
-                    throw new InvalidRecordException(position, "records block expands past " + maxUncompressedBytes
-                        + " bytes (" + compression.label() + ")");
+                    throw new CorruptBatchException.DecompressedTooLargeException(position, maxUncompressedBytes, compression);
                 }
                 out.write(chunk, 0, n);
             }
             return ByteBuffer.wrap(out.toByteArray());
-        } catch (InvalidRecordException e) {
+        } catch (InvalidRecordException | CorruptBatchException.DecompressedTooLargeException e) {
             throw e;
         } catch (IOException | RuntimeException | org.xerial.snappy.SnappyError e) {
             // Codecs signal bad input with assorted IOExceptions and RuntimeExceptions, and snappy-java

@@ -350,8 +350,10 @@ class RecordBatchTest {
         ByteBuffer bomb = new RecordBatchBuilder(codec).append(1, null, new byte[4 << 20]).build();
         assertTrue(bomb.limit() < (1 << 20), "4 MiB of zeros compresses small");
         RecordBatch batch = RecordBatch.of(bomb);
-        InvalidRecordException e = assertThrows(InvalidRecordException.class, () -> batch.records(1 << 20));
-        assertTrue(e.getMessage().contains("expands past"), e.getMessage());
+        CorruptBatchException.DecompressedTooLargeException e = assertThrows(
+            CorruptBatchException.DecompressedTooLargeException.class, () -> batch.records(1 << 20));
+        assertTrue(e.getMessage().contains("expands past 1048576 bytes"), e.getMessage());
+        assertEquals(1 << 20, e.limit());
         assertEquals(1, batch.records().size(), "under the default cap it decodes");
     }
 

@@ -1,5 +1,8 @@
 package io.runnel.broker.config;
 
+import io.runnel.broker.group.GroupSettings;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.replica.FetchLimits;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.LeaderRebalancer;
 import io.runnel.metadata.controller.QuorumController;
@@ -63,6 +66,11 @@ import java.util.regex.Pattern;
  *                        {@code leader.imbalance.per.broker.percentage}; Kafka's names and defaults)
  * @param rack            this broker's rack ({@code broker.rack}, registered with the controller, whose
  *                        placement puts a partition's replicas on distinct racks where it can); empty for none
+ * @param fetchLimits     what one Fetch or ReplicaFetch may cost ({@code fetch.max.bytes},
+ *                        {@code replica.fetch.response.max.bytes}, {@code fetch.max.wait.ms.limit},
+ *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
+ * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
+ *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -72,7 +80,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
-                         LeaderRebalancer.Settings leaderRebalance, String rack) {
+                         LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
+                         int maxProducersPerPartition) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -107,6 +116,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
     public static final String LOG_FLUSH_THREADS = "log.flush.threads";
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
+    public static final String MAX_PRODUCERS_PER_PARTITION = "max.producers.per.partition";
     /** The cluster's id, a UUID, the same on every node (default: the one every Runnel cluster had before). */
     public static final String CLUSTER_ID = "cluster.id";
     /**
@@ -134,7 +144,9 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
         MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
-        LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK);
+        LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
+        FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
+        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -280,6 +292,9 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (rack.length() > 255 || rack.chars().anyMatch(Character::isISOControl)) {
             problems.add(BROKER_RACK + " must be at most 255 characters without control characters, got '" + rack + "'");
         }
+        FetchLimits fetchLimits = fetchLimits(settings, problems);
+        int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
+            Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -288,7 +303,29 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers);
+    }
+
+    private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {
+        FetchLimits d = FetchLimits.DEFAULTS;
+        int before = problems.size();
+        int maxBytes = intIn(settings, FetchLimits.MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
+            Integer.toString(d.maxBytes()));
+        int replicaMaxBytes = intIn(settings, FetchLimits.REPLICA_MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
+            Integer.toString(d.replicaMaxBytes()));
+        int maxWait = intIn(settings, FetchLimits.MAX_WAIT_MS, 1, Integer.MAX_VALUE, problems, Long.toString(d.maxWaitMs()));
+        int maxParked = intIn(settings, FetchLimits.MAX_PARKED, 1, 10_000_000, problems, Integer.toString(d.maxParked()));
+        int maxConverted = intIn(settings, FetchLimits.MAX_CONVERTED_BATCH_BYTES, 1024, Integer.MAX_VALUE, problems,
+            Integer.toString(Math.min(d.maxConvertedBatchBytes(), maxBytes)));
+        if (problems.size() > before) {
+            return d;
+        }
+        try {
+            return new FetchLimits(maxBytes, replicaMaxBytes, maxWait, maxParked, maxConverted);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+            return d;
+        }
     }
 
     private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {
@@ -304,12 +341,15 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Integer.toString(d.heartbeatIntervalMs()));
         int segment = intIn(settings, OFFSETS_TOPIC_SEGMENT_BYTES, 1024, Integer.MAX_VALUE, problems,
             Integer.toString(d.offsetsTopicSegmentBytes()));
+        int maxSize = intIn(settings, GroupSettings.MAX_SIZE, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSize()));
+        int maxRegex = intIn(settings, GroupSettings.MAX_REGEX_LENGTH, 1, 1_000_000, problems,
+            Integer.toString(d.maxRegexLength()));
         if (problems.size() > before) {
             return d;
         }
         try {
             return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat,
-                segment);
+                segment, maxSize, maxRegex);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
             return d;

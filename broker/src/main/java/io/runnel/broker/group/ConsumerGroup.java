@@ -1,5 +1,6 @@
 package io.runnel.broker.group;
 
+import com.google.re2j.Pattern;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.GroupRecordValue;
 import io.runnel.proto.v1.OffsetRecordValue;
@@ -69,12 +70,12 @@ final class ConsumerGroup {
         bumpEpoch(topics, out);
     }
 
-    /** A member's new subscription; the assignment is recomputed. */
-    void resubscribe(GroupMember member, List<String> topicNames, String regex, Map<String, Integer> topics,
+    /** A member's new subscription ({@code pattern} compiled from {@code regex}, or null); the assignment is recomputed. */
+    void resubscribe(GroupMember member, List<String> topicNames, String regex, Pattern pattern, Map<String, Integer> topics,
                      List<GroupRecords.Entry> out) {
         member.topics = List.copyOf(topicNames);
         member.regex = regex;
-        member.pattern = regex.isEmpty() ? null : java.util.regex.Pattern.compile(regex);
+        member.pattern = pattern;
         bumpEpoch(topics, out);
         out.add(memberEntry(member));
     }

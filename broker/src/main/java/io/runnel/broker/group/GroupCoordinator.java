@@ -1,5 +1,6 @@
 package io.runnel.broker.group;
 
+import com.google.re2j.Pattern;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ProduceResult;
@@ -27,8 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -392,9 +391,14 @@ public final class GroupCoordinator implements Closeable {
             throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "member epoch must be -1 (leave), 0 (join) or the "
                 + "current epoch, got " + epoch);
         }
-        Pattern pattern = validateSubscription(req);
+        Pattern pattern = validateSubscription(req, settings.maxRegexLength());
         GroupMember member = group == null ? null : group.members.get(memberId);
         if (epoch == 0) {
+            if (group != null && member == null && group.members.size() >= settings.maxSize()) {
+                throw new HeartbeatException(ErrorCode.GROUP_MAX_SIZE_REACHED, "group '" + group.id + "' has "
+                    + group.members.size() + " members, the limit of " + GroupSettings.MAX_SIZE + " (" + settings.maxSize()
+                    + "): member " + memberId + " cannot join");
+            }
             int session = req.getSessionTimeoutMs() == 0 ? settings.sessionTimeoutMs() : req.getSessionTimeoutMs();
             if (session < settings.minSessionTimeoutMs() || session > settings.maxSessionTimeoutMs()) {
                 throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "session timeout " + session + " ms is outside the "
@@ -424,7 +428,7 @@ public final class GroupCoordinator implements Closeable {
             }
             member.deadlineMs = now + member.sessionTimeoutMs;
             if (member.subscriptionDiffers(req.getSubscribedTopicsList(), req.getSubscribedTopicRegex())) {
-                group.resubscribe(member, req.getSubscribedTopicsList(), req.getSubscribedTopicRegex(), topics, out);
+                group.resubscribe(member, req.getSubscribedTopicsList(), req.getSubscribedTopicRegex(), pattern, topics, out);
             }
             Set<TopicPartition> owned = new TreeSet<>(GroupRecords.ORDER);
             owned.addAll(GroupRecords.fromProto(req.getOwnedPartitionsList()));
@@ -436,7 +440,7 @@ public final class GroupCoordinator implements Closeable {
             .setHeartbeatIntervalMs(settings.heartbeatIntervalMs()).addAllAssignment(GroupRecords.toProto(member.assigned)).build();
     }
 
-    private static Pattern validateSubscription(ConsumerGroupHeartbeatRequest req) {
+    private static Pattern validateSubscription(ConsumerGroupHeartbeatRequest req, int maxRegexLength) {
         if (!req.getAssignor().isEmpty()) {
             try {
                 Assignor.forName(req.getAssignor());
@@ -459,10 +463,9 @@ public final class GroupCoordinator implements Closeable {
             return null;
         }
         try {
-            return Pattern.compile(req.getSubscribedTopicRegex());
-        } catch (PatternSyntaxException e) {
-            throw new HeartbeatException(ErrorCode.INVALID_REGULAR_EXPRESSION, "subscription regex does not compile: "
-                + e.getDescription());
+            return SubscriptionRegex.compile(req.getSubscribedTopicRegex(), maxRegexLength);
+        } catch (IllegalArgumentException e) {
+            throw new HeartbeatException(ErrorCode.INVALID_REGULAR_EXPRESSION, e.getMessage());
         }
     }
 

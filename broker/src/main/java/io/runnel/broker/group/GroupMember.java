@@ -1,12 +1,12 @@
 package io.runnel.broker.group;
 
+import com.google.re2j.Pattern;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.MemberRecordValue;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * One member of a consumer group as its coordinator sees it. {@code assigned} is what the member
@@ -71,7 +71,7 @@ final class GroupMember {
         m.previousEpoch = value.getPreviousEpoch();
         m.topics = List.copyOf(value.getSubscribedTopicsList());
         m.regex = value.getSubscribedTopicRegex();
-        m.pattern = m.regex.isEmpty() ? null : Pattern.compile(m.regex);
+        m.pattern = m.regex.isEmpty() ? null : SubscriptionRegex.compileStored(m.regex);
         m.sessionTimeoutMs = value.getSessionTimeoutMs();
         m.clientId = value.getClientId();
         m.assigned.addAll(GroupRecords.fromProto(value.getAssignmentList()));

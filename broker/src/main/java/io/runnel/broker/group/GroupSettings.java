@@ -16,15 +16,22 @@ package io.runnel.broker.group;
  * @param heartbeatIntervalMs      {@code group.heartbeat.interval.ms}: how often members heartbeat
  * @param offsetsTopicSegmentBytes {@code offsets.topic.segment.bytes}: segment size of the offsets
  *                                 topic; smaller segments are compacted sooner
+ * @param maxSize                  {@code group.max.size}: members one group may have; a join past it
+ *                                 is refused with GROUP_MAX_SIZE_REACHED
+ * @param maxRegexLength           {@code group.subscription.regex.max.length}: characters of a
+ *                                 subscription's regular expression
  */
 public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplication, long offsetsRetentionMs,
                             int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs,
-                            int offsetsTopicSegmentBytes) {
+                            int offsetsTopicSegmentBytes, int maxSize, int maxRegexLength) {
     /** One of the controller's internal topics: clients cannot write, delete or grow it. */
     public static final String OFFSETS_TOPIC = io.runnel.metadata.controller.ControllerLogic.OFFSETS_TOPIC;
 
+    public static final String MAX_SIZE = "group.max.size";
+    public static final String MAX_REGEX_LENGTH = SubscriptionRegex.MAX_LENGTH;
+
     public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000,
-        100 << 20);
+        100 << 20, 1000, 1000);
 
     public GroupSettings {
         if (offsetsTopicPartitions < 1 || offsetsTopicReplication < 1) {
@@ -41,6 +48,12 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
         }
         if (offsetsTopicSegmentBytes < 1024) {
             throw new IllegalArgumentException("offsets.topic.segment.bytes must be >= 1024, got " + offsetsTopicSegmentBytes);
+        }
+        if (maxSize < 1) {
+            throw new IllegalArgumentException(MAX_SIZE + " must be >= 1, got " + maxSize);
+        }
+        if (maxRegexLength < 1) {
+            throw new IllegalArgumentException(MAX_REGEX_LENGTH + " must be >= 1, got " + maxRegexLength);
         }
         if (offsetsRetentionMs < 1) {
             throw new IllegalArgumentException("offsets.retention.ms must be >= 1, got " + offsetsRetentionMs);

@@ -12,9 +12,11 @@ import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.BrokerNotReadyException;
+import io.runnel.broker.replica.FetchLimits;
 import io.runnel.broker.replica.FetchPartitionResult;
 import io.runnel.broker.replica.PartitionConfig;
 import io.runnel.broker.replica.ProduceResult;
+import io.runnel.broker.replica.RecordTooLargeException;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.log.TimestampOffset;
@@ -54,6 +56,7 @@ import io.runnel.proto.v1.ProduceResponse;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.proto.v1.TopicProduceResponse;
+import io.runnel.record.CorruptBatchException;
 import io.runnel.security.Authentication;
 import io.runnel.security.Principal;
 import java.nio.ByteBuffer;
@@ -299,11 +302,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                         Authorizer.refusal(caller, AclOperation.READ, AclResourceType.TOPIC, tp.topic())));
                     continue;
                 }
+                // 0 is "no limit of the partition's own", as max_bytes 0 is: the response's budget applies.
+                int partitionMaxBytes = p.getPartitionMaxBytes() == 0 ? Integer.MAX_VALUE : p.getPartitionMaxBytes();
                 params.put(tp, new FetchRequestParams(
-                    FetchRequestParams.CONSUMER, p.getFetchOffset(), p.getCurrentLeaderEpoch(), -1, p.getPartitionMaxBytes()));
+                    FetchRequestParams.CONSUMER, p.getFetchOffset(), p.getCurrentLeaderEpoch(), -1, partitionMaxBytes));
             }
         }
-        int maxBytes = request.getMaxBytes() == 0 ? Integer.MAX_VALUE : request.getMaxBytes();
+        // 0 means "the broker's limit"; any value is capped by fetch.max.bytes (ReplicaManager.fetch).
+        FetchLimits limits = replicaManager.fetchLimits();
+        int maxBytes = request.getMaxBytes() == 0 ? limits.maxBytes() : Math.min(request.getMaxBytes(), limits.maxBytes());
         long started = System.nanoTime();
         Optional<String> notReady = cluster.notReady();
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> fetched;
@@ -322,6 +329,7 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             }
             Map<String, SplicedMessage> byTopic = new LinkedHashMap<>();
             long bytes = 0;
+            long converted = 0;
             Map<TopicPartition, FetchPartitionResult> all = results;
             if (!refused.isEmpty()) {
                 all = new LinkedHashMap<>(refused);
@@ -330,23 +338,41 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             for (Map.Entry<TopicPartition, FetchPartitionResult> e : all.entrySet()) {
                 TopicPartition tp = e.getKey();
                 FetchPartitionResult r = e.getValue();
-                bytes += r.records().size();
-                if (r.error() != null) {
-                    metrics.error("fetch", ErrorCodes.of(r.error()).name());
+                Throwable failure = r.error();
+                boolean asMessages = request.getRecordsAsMessages() && r.records().size() > 0;
+                RecordConversions.Converted messages = null;
+                if (asMessages) {
+                    try {
+                        // Decompressed within limits: a batch past the per-batch cap is refused, and the
+                        // messages of the whole response stay within its byte budget.
+                        messages = RecordConversions.toMessages(r.records().toByteBuffer(), params.get(tp).fetchOffset(),
+                            limits.maxConvertedBatchBytes(), maxBytes - converted, converted == 0);
+                        converted += messages.bytes();
+                    } catch (CorruptBatchException.DecompressedTooLargeException tooLarge) {
+                        failure = new RecordTooLargeException("The batch at offset " + params.get(tp).fetchOffset()
+                            + " of " + tp + " expands past " + tooLarge.limit() + " bytes when decompressed, the limit of "
+                            + FetchLimits.MAX_CONVERTED_BATCH_BYTES + " for records_as_messages; fetch it as "
+                            + "record_batches and decompress it in the client");
+                    } catch (CorruptBatchException corrupt) {
+                        failure = corrupt;
+                    }
+                }
+                bytes += failure == null ? r.records().size() : 0;
+                if (failure != null) {
+                    metrics.error("fetch", ErrorCodes.of(failure).name());
                 }
                 FetchPartitionResponse.Builder pr = FetchPartitionResponse.newBuilder().setPartition(tp.partition())
-                    .setError(ErrorCodes.of(r.error())).setErrorMessage(ErrorCodes.message(r.error()))
+                    .setError(ErrorCodes.of(failure)).setErrorMessage(ErrorCodes.message(failure))
                     .setHighWatermark(r.highWatermark()).setLogStartOffset(r.logStartOffset());
-                LeaderHint hint = ErrorCodes.hint(r.error());
+                LeaderHint hint = ErrorCodes.hint(failure);
                 if (hint != null) {
                     pr.setCurrentLeader(hint);
                 }
-                boolean asMessages = request.getRecordsAsMessages() && r.records().size() > 0;
-                if (asMessages) {
-                    pr.setRecords(RecordConversions.toMessages(r.records().toByteBuffer(), params.get(tp).fetchOffset()));
+                if (messages != null) {
+                    pr.setRecords(messages.records());
                 }
                 SplicedMessage partition = SplicedMessage.of(pr.build());
-                if (!asMessages) {
+                if (!asMessages && failure == null) {
                     partition.add(FetchPartitionResponse.RECORD_BATCHES_FIELD_NUMBER, r.records());
                 }
                 byTopic.computeIfAbsent(tp.topic(), t -> SplicedMessage.of(FetchTopicResponse.newBuilder().setTopic(t).build()))

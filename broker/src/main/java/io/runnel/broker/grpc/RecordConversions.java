@@ -5,6 +5,7 @@ import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordHeader;
 import io.runnel.proto.v1.RecordList;
 import io.runnel.record.CompressionType;
+import io.runnel.record.CorruptBatchException;
 import io.runnel.record.Header;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
@@ -98,33 +99,86 @@ final class RecordConversions {
         }
     }
 
-    /** Decodes whole batches into messages, leaving out records below {@code fromOffset}. */
-    static RecordList toMessages(ByteBuffer batches, long fromOffset) {
+    /**
+     * Records decoded for {@code records_as_messages}.
+     *
+     * @param records the messages
+     * @param bytes   uncompressed bytes of their keys, values and headers (what the conversion cost)
+     */
+    record Converted(RecordList records, long bytes) {
+    }
+
+    /**
+     * Decodes whole batches into messages, leaving out records below {@code fromOffset}. Stops
+     * before a batch that would take the records past {@code budget} bytes, unless it is the first
+     * (when {@code mayOvershoot}: the first data of a response, so a consumer always progresses).
+     * No batch is decompressed past {@code maxBatchBytes}: a later batch that would go past it is
+     * left for the next fetch, where it comes first.
+     *
+     * @throws CorruptBatchException.DecompressedTooLargeException if the first batch expands past
+     *                                  {@code maxBatchBytes}
+     * @throws CorruptBatchException if the first batch does not decode; a later one is left for the
+     *                                  next fetch, which names it
+     */
+    static Converted toMessages(ByteBuffer batches, long fromOffset, int maxBatchBytes, long budget, boolean mayOvershoot) {
         RecordList.Builder out = RecordList.newBuilder();
         RecordBatch batch = new RecordBatch();
+        long used = 0;
+        boolean firstBatch = true;
         for (int at = batches.position(); at < batches.limit(); at += batch.sizeInBytes()) {
             batch.wrap(batches, at, at);
-            for (io.runnel.record.Record r : batch.records()) {
-                if (r.offset() < fromOffset) {
-                    continue;
+            List<io.runnel.record.Record> records;
+            try {
+                records = batch.records(maxBatchBytes);
+            } catch (CorruptBatchException e) {
+                if (firstBatch) {
+                    throw e;
                 }
-                Record.Builder m = Record.newBuilder().setOffset(r.offset()).setTimestampMs(r.timestamp());
-                if (r.key() != null) {
-                    m.setKey(ByteString.copyFrom(r.key()));
+                break;
+            }
+            long size = 0;
+            for (io.runnel.record.Record r : records) {
+                if (r.offset() >= fromOffset) {
+                    size += payloadBytes(r);
                 }
-                if (r.value() != null) {
-                    m.setValue(ByteString.copyFrom(r.value()));
+            }
+            if (used + size > budget && !(firstBatch && mayOvershoot)) {
+                break;
+            }
+            firstBatch = false;
+            used += size;
+            for (io.runnel.record.Record r : records) {
+                if (r.offset() >= fromOffset) {
+                    out.addRecords(toMessage(r));
                 }
-                for (Header h : r.headers()) {
-                    RecordHeader.Builder hb = RecordHeader.newBuilder().setKey(h.key());
-                    if (h.value() != null) {
-                        hb.setValue(ByteString.copyFrom(h.value()));
-                    }
-                    m.addHeaders(hb);
-                }
-                out.addRecords(m);
             }
         }
-        return out.build();
+        return new Converted(out.build(), used);
+    }
+
+    private static long payloadBytes(io.runnel.record.Record r) {
+        long bytes = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        for (Header h : r.headers()) {
+            bytes += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        return bytes;
+    }
+
+    private static Record toMessage(io.runnel.record.Record r) {
+        Record.Builder m = Record.newBuilder().setOffset(r.offset()).setTimestampMs(r.timestamp());
+        if (r.key() != null) {
+            m.setKey(ByteString.copyFrom(r.key()));
+        }
+        if (r.value() != null) {
+            m.setValue(ByteString.copyFrom(r.value()));
+        }
+        for (Header h : r.headers()) {
+            RecordHeader.Builder hb = RecordHeader.newBuilder().setKey(h.key());
+            if (h.value() != null) {
+                hb.setValue(ByteString.copyFrom(h.value()));
+            }
+            m.addHeaders(hb);
+        }
+        return m.build();
     }
 }

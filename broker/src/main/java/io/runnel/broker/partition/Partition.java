@@ -82,13 +82,23 @@ public final class Partition {
     volatile long leaderEpochStartOffset = -1;
     volatile long highWatermark;
     /** Guarded by itself: idempotent producers' recent batches, kept in step with the log. */
-    final ProducerStateTable producers = new ProducerStateTable();
+    final ProducerStateTable producers;
+    /** Idempotent producers a partition remembers unless the node says otherwise ({@code max.producers.per.partition}). */
+    public static final int DEFAULT_MAX_PRODUCERS = 1000;
 
     /**
      * @param initialHighWatermark the checkpointed high watermark, clamped into the log's range
      */
     public Partition(TopicPartition tp, int localBrokerId, Log replicaLog, long initialHighWatermark, Clock clock,
                      AlterPartitionSender alterPartition) {
+        this(tp, localBrokerId, replicaLog, initialHighWatermark, clock, alterPartition,
+            DEFAULT_MAX_PRODUCERS);
+    }
+
+    /** @param maxProducers idempotent producers remembered ({@code max.producers.per.partition}; see ProducerStateTable) */
+    public Partition(TopicPartition tp, int localBrokerId, Log replicaLog, long initialHighWatermark, Clock clock,
+                     AlterPartitionSender alterPartition, int maxProducers) {
+        this.producers = new ProducerStateTable(maxProducers);
         this.tp = tp;
         this.localBrokerId = localBrokerId;
         this.replicaLog = replicaLog;

@@ -5,7 +5,8 @@ import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchLayout;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,6 +17,13 @@ import java.util.Map;
  * zombie (INVALID_PRODUCER_EPOCH). The table is rebuilt from the log's batch headers when a replica
  * opens or truncates, and followers keep it current from what they replicate, so it survives
  * leader failover and restarts.
+ *
+ * <p>At most {@code maxProducers} producers are remembered ({@code max.producers.per.partition}):
+ * past it the one that appended longest ago is forgotten, so a flood of producer ids cannot grow
+ * the table without bound while a producer that keeps appending keeps its duplicate detection. A
+ * forgotten producer's next batch is taken as a new producer's (appended, not checked for a
+ * duplicate or gap), as after retention removed its history. Replicas forget the same producers:
+ * they replay the same batches in the same order.
  *
  * <p>Thread-safety: not thread-safe; the partition calls it under its leader/ISR lock plus its own
  * monitor.
@@ -45,7 +53,16 @@ final class ProducerStateTable {
     record Duplicate(long firstOffset, long lastOffset) implements Check {
     }
 
-    private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    /** In the order producers last appended, the longest idle first. */
+    private final LinkedHashMap<Long, ProducerEntry> producers = new LinkedHashMap<>();
+    private final int maxProducers;
+
+    ProducerStateTable(int maxProducers) {
+        if (maxProducers < 1) {
+            throw new IllegalArgumentException("max producers per partition must be >= 1, got " + maxProducers);
+        }
+        this.maxProducers = maxProducers;
+    }
 
     /**
      * Judges an idempotent producer's batch, already validated (CRC and producer fields) by
@@ -93,7 +110,16 @@ final class ProducerStateTable {
         if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
             return;
         }
-        ProducerEntry entry = producers.computeIfAbsent(pid, k -> new ProducerEntry());
+        ProducerEntry entry = producers.remove(pid);
+        if (entry == null) {
+            entry = new ProducerEntry();
+        }
+        producers.put(pid, entry); // now the most recent
+        if (producers.size() > maxProducers) {
+            Iterator<Long> idlest = producers.keySet().iterator();
+            idlest.next();
+            idlest.remove();
+        }
         if (batch.producerEpoch() > entry.epoch) {
             entry.epoch = batch.producerEpoch();
             entry.batches.clear();

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +65,10 @@ public final class ReplicaManager implements Closeable {
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
     private final List<ScheduledFuture<?>> tasks;
+    private final FetchLimits fetchLimits;
+    private final int maxProducersPerPartition;
+    /** Fetches parked in the fetch purgatory now (bounded by {@link FetchLimits#maxParked()}). */
+    private final AtomicInteger parkedFetches = new AtomicInteger();
     private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
 
     private record Hosted(Partition partition, PartitionConfig config) {
@@ -83,7 +88,20 @@ public final class ReplicaManager implements Closeable {
      */
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs) {
+        this(brokerId, dataDir, clock, executors, alterPartition, replicaLagTimeMaxMs, hwCheckpointIntervalMs,
+            FetchLimits.DEFAULTS, Partition.DEFAULT_MAX_PRODUCERS);
+    }
+
+    /**
+     * As above, with the node's bounds on what one fetch may cost ({@link FetchLimits}) and on the
+     * idempotent producers each partition remembers ({@code max.producers.per.partition}).
+     */
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
+                          AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
+                          FetchLimits fetchLimits, int maxProducersPerPartition) {
         this.brokerId = brokerId;
+        this.fetchLimits = fetchLimits;
+        this.maxProducersPerPartition = maxProducersPerPartition;
         this.directories = new PartitionDirectories(dataDir);
         this.clock = clock;
         this.executors = executors;
@@ -106,6 +124,16 @@ public final class ReplicaManager implements Closeable {
 
     public int brokerId() {
         return brokerId;
+    }
+
+    /** The bounds every fetch here is held to; the Fetch service converts records within them too. */
+    public FetchLimits fetchLimits() {
+        return fetchLimits;
+    }
+
+    /** Fetches parked now, waiting for data (for metrics and tests). */
+    public int parkedFetches() {
+        return parkedFetches.get();
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -211,7 +239,7 @@ public final class ReplicaManager implements Closeable {
         }
         Log replicaLog = Log.open(directories.prepare(tp, topicId), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
-            alterPartition);
+            alterPartition, maxProducersPerPartition);
         return new Hosted(partition, config);
     }
 
@@ -319,6 +347,13 @@ public final class ReplicaManager implements Closeable {
      * state). Waits up to {@code maxWaitMs} for {@code minBytes} unless an error or a divergence
      * answers sooner.
      *
+     * <p>Held to {@link FetchLimits}: {@code maxWaitMs} is capped by {@code fetch.max.wait.ms.limit},
+     * {@code maxBytes} by {@code fetch.max.bytes} (a consumer) or {@code replica.fetch.response.max.bytes}
+     * (a follower), and with {@code fetch.purgatory.max.size} fetches already parked a new one is
+     * answered at once with what there is. Records come as whole batches within the budget; only the
+     * first partition with data may return a batch larger than what is left of it (so a consumer
+     * always progresses), and a later partition whose first batch does not fit returns nothing.
+     *
      * @param requests in the order partitions should fill {@code maxBytes}
      * @throws IllegalArgumentException for negative waits or sizes
      */
@@ -328,22 +363,32 @@ public final class ReplicaManager implements Closeable {
             throw new IllegalArgumentException("max wait, min bytes and max bytes must be >= 0, got " + maxWaitMs + ", "
                 + minBytes + ", " + maxBytes);
         }
+        boolean fromFollower = requests.values().stream().anyMatch(FetchRequestParams::fromFollower);
+        int cappedBytes = Math.min(maxBytes, fromFollower ? fetchLimits.replicaMaxBytes() : fetchLimits.maxBytes());
+        long wait = Math.min(maxWaitMs, fetchLimits.maxWaitMs());
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
         List<TopicPartition> watermarkMoved = new ArrayList<>(0);
-        Map<TopicPartition, FetchPartitionResult> first = readAll(maxBytes, requests, watermarkMoved::add);
+        Map<TopicPartition, FetchPartitionResult> first = readAll(cappedBytes, requests, watermarkMoved::add);
         // A follower's progress moved the watermark: acks=all produces and consumers go on, completed
         // here on the fetch's own thread (no hand-off; this is not inside another operation's check).
         for (TopicPartition tp : watermarkMoved) {
             producePurgatory.checkAndComplete(tp);
             fetchPurgatory.checkAndComplete(tp);
         }
-        if (maxWaitMs == 0 || DelayedFetch.satisfies(first, Math.max(1, minBytes))) {
+        if (wait == 0 || DelayedFetch.satisfies(first, Math.max(1, minBytes))) {
             response.complete(first);
             return response;
         }
+        if (parkedFetches.incrementAndGet() > fetchLimits.maxParked()) {
+            // The purgatory is full: answer now (an empty answer is a valid one) rather than hold more.
+            parkedFetches.decrementAndGet();
+            response.complete(first);
+            return response;
+        }
+        response.whenComplete((r, e) -> parkedFetches.decrementAndGet());
         // A re-read runs inside the fetch purgatory's check of another operation: completing operations
         // from there would re-enter it, so a watermark it moves is handed to the purgatory's thread.
-        DelayedFetch delayed = new DelayedFetch(maxWaitMs, Math.max(1, minBytes), () -> readAll(maxBytes, requests,
+        DelayedFetch delayed = new DelayedFetch(wait, Math.max(1, minBytes), () -> readAll(cappedBytes, requests,
             tp -> executors.purgatory().execute(() -> {
                 producePurgatory.checkAndComplete(tp);
                 fetchPurgatory.checkAndComplete(tp);
@@ -377,6 +422,11 @@ public final class ReplicaManager implements Closeable {
                 long hwBefore = p.highWatermark();
                 FetchResult r = p.fetchRecords(new FetchRequestParams(params.replicaId(), params.fetchOffset(),
                     params.currentLeaderEpoch(), params.lastFetchedEpoch(), budget));
+                if (!first && r.records().size() > budget) {
+                    // Its first batch does not fit what is left: only the response's first data may overshoot.
+                    r = new FetchResult(FileSlice.EMPTY, r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
+                        r.divergingEpoch());
+                }
                 results.put(tp, new FetchPartitionResult(r.records(), r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
                     r.divergingEpoch(), null));
                 remaining -= r.records().size();

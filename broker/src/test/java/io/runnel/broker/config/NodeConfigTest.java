@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.controller.LeaderRebalancer;
+import io.runnel.broker.replica.FetchLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
@@ -50,6 +51,39 @@ class NodeConfigTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1"), Map.of("RUNNEL_DEFAULT_MAX_MESSAGE_BYTES", "lots"), "h"));
         assertTrue(bad.getMessage().contains("default.max.message.bytes: bad value 'lots'"), bad.getMessage());
+    }
+
+    @Test
+    void fetchLimits_defaultAndSetAndChecked_namingTheKey() {
+        assertEquals(FetchLimits.DEFAULTS, NodeConfig.load(props("node.id", "1"), Map.of(), "h").fetchLimits());
+        FetchLimits set = NodeConfig.load(props("node.id", "1", "fetch.max.bytes", "1048576",
+            "fetch.max.wait.ms.limit", "5000", "fetch.purgatory.max.size", "7"), Map.of(), "h").fetchLimits();
+        assertEquals(new FetchLimits(1 << 20, 10 << 20, 5000, 7, 1 << 20), set, "the conversion cap follows a lower fetch.max.bytes");
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "fetch.max.bytes", "2147483647"), Map.of(), "h"));
+        assertTrue(huge.getMessage().contains("fetch.max.bytes must be between 1024 and 66060288"), huge.getMessage());
+        IllegalArgumentException over = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "fetch.max.bytes", "1048576", "fetch.records.as.messages.max.batch.bytes", "2097152"),
+            Map.of(), "h"));
+        assertTrue(over.getMessage().contains("fetch.records.as.messages.max.batch.bytes (2097152) must be at most "
+            + "fetch.max.bytes (1048576)"), over.getMessage());
+    }
+
+    @Test
+    void groupAndProducerLimits_defaultAndSetAndChecked_namingTheKey() {
+        NodeConfig defaults = NodeConfig.load(props("node.id", "1"), Map.of(), "h");
+        assertEquals(1000, defaults.groups().maxSize());
+        assertEquals(1000, defaults.groups().maxRegexLength());
+        assertEquals(1000, defaults.maxProducersPerPartition());
+        NodeConfig set = NodeConfig.load(props("node.id", "1", "group.max.size", "5", "group.subscription.regex.max.length", "50",
+            "max.producers.per.partition", "20"), Map.of(), "h");
+        assertEquals(5, set.groups().maxSize());
+        assertEquals(50, set.groups().maxRegexLength());
+        assertEquals(20, set.maxProducersPerPartition());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "group.max.size", "0", "max.producers.per.partition", "lots"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("group.max.size must be between 1 and")
+            && bad.getMessage().contains("max.producers.per.partition must be an integer, got 'lots'"), bad.getMessage());
     }
 
     @Test

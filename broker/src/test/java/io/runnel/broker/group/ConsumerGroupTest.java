@@ -169,7 +169,7 @@ class ConsumerGroupTest {
         GroupMember m = member("a", 0);
         m.topics = List.of();
         m.regex = "orders-.*";
-        m.pattern = java.util.regex.Pattern.compile(m.regex);
+        m.pattern = SubscriptionRegex.compile(m.regex, 100);
         g.join(m, Map.of("orders-eu", 2, "other", 3), 0, out);
         g.reconcile(out);
         assertEquals(2, m.assigned.size());

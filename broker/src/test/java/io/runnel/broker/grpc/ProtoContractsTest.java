@@ -148,8 +148,9 @@ class ProtoContractsTest {
     }
 
     /**
-     * Item 6, as broker.proto now documents it: max_bytes 0 is no response budget, but
-     * partition_max_bytes 0 is a budget of zero, which still returns the first batch.
+     * Item 6, as broker.proto now documents it (issue 14 item 5 made the two zeros agree): max_bytes 0
+     * is the broker's fetch.max.bytes, partition_max_bytes 0 no budget of the partition's own; a
+     * budget of one byte still returns the first batch.
      */
     @Test
     void zeroByteBudgets_meanWhatBrokerProtoSays() {
@@ -160,11 +161,13 @@ class ProtoContractsTest {
         }
         long end = cluster.logEndOffset(1, "contracts", 1);
         FetchPartitionResponse unlimited = fetch("contracts", 1, 0, 0, Integer.MAX_VALUE);
-        FetchPartitionResponse oneBatch = fetch("contracts", 1, 0, 0, 0);
+        FetchPartitionResponse zero = fetch("contracts", 1, 0, 0, 0);
+        FetchPartitionResponse oneBatch = fetch("contracts", 1, 0, 0, 1);
+        assertEquals(unlimited.getRecordBatches(), zero.getRecordBatches(), "partition_max_bytes 0: no budget of its own");
         assertEquals(ErrorCode.NONE, unlimited.getError(), unlimited.getErrorMessage());
         assertEquals(ErrorCode.NONE, oneBatch.getError(), oneBatch.getErrorMessage());
         assertTrue(unlimited.getRecordBatches().size() > oneBatch.getRecordBatches().size());
-        assertTrue(oneBatch.getRecordBatches().size() > 0, "at least one batch even with a zero budget");
+        assertTrue(oneBatch.getRecordBatches().size() > 0, "at least one batch even with a budget of one byte");
         FetchPartitionResponse messages = broker.fetch(FetchRequest.newBuilder().setRecordsAsMessages(true)
             .addTopics(FetchTopic.newBuilder().setTopic("contracts").addPartitions(FetchPartition.newBuilder()
                 .setPartition(1).setCurrentLeaderEpoch(-1).setPartitionMaxBytes(Integer.MAX_VALUE))).build())

@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.FetchLimits;
 import io.runnel.broker.replication.LeaderEndpoint.PartitionData;
 import io.runnel.broker.replication.LeaderEndpoint.PartitionFetch;
 import io.runnel.proto.v1.ErrorCode;
@@ -74,6 +75,18 @@ class ReplicaFetchStreamTest {
         List<PartitionData> answer = endpoint.fetch(replicaId, maxWaitMs, 1, List.of(new PartitionFetch(TP, offset, 0, -1, 1 << 20)));
         assertEquals(1, answer.size());
         return answer.get(0);
+    }
+
+    /** Issue 14 item 5: a follower's max_bytes is capped by replica.fetch.response.max.bytes (10 MiB by default). */
+    @Test
+    void aFollowerAskingForEverything_getsAtMostReplicaFetchResponseMaxBytes() throws Exception {
+        String value = "x".repeat(900 << 10);
+        for (int i = 0; i < 13; i++) {
+            produce(value);
+        }
+        List<PartitionData> answer = endpoint.fetch(2, 0, 1, List.of(new PartitionFetch(TP, 0, 0, -1, Integer.MAX_VALUE)));
+        int size = answer.get(0).records().remaining();
+        assertTrue(size > 0 && size <= FetchLimits.DEFAULTS.replicaMaxBytes(), size + " bytes answered");
     }
 
     @Test

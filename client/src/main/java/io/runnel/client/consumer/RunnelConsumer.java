@@ -117,7 +117,12 @@ public final class RunnelConsumer implements Closeable {
         requireGroup().subscribe(List.copyOf(new TreeSet<>(topics)), "", listener);
     }
 
-    /** Subscribes to every topic whose whole name matches, including topics created later. */
+    /**
+     * Subscribes to every topic whose whole name matches, including topics created later. The
+     * coordinator matches the pattern's text with RE2 syntax (linear time: no backreferences or
+     * lookaround) and refuses one longer than its {@code group.subscription.regex.max.length}; the
+     * refusal (INVALID_REGULAR_EXPRESSION) makes a later poll throw an IllegalStateException naming it.
+     */
     public void subscribe(Pattern pattern, RebalanceListener listener) {
         requireGroup().subscribe(List.of(), pattern.pattern(), listener);
     }

@@ -1,0 +1,57 @@
+package io.runnel.broker.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.runnel.log.ValidatedBatches.ProducerBatch;
+import io.runnel.record.CompressionType;
+import io.runnel.record.RecordBatch;
+import io.runnel.record.RecordBatchBuilder;
+import org.junit.jupiter.api.Test;
+
+/** The producer table stays within max.producers.per.partition (issue 14 item 6). */
+class ProducerStateTableTest {
+    private long nextOffset;
+
+    private RecordBatch written(ProducerStateTable table, long pid, int sequence) {
+        RecordBatch batch = RecordBatch.of(new RecordBatchBuilder(CompressionType.NONE).producer(pid, (short) 0, sequence)
+            .baseOffset(nextOffset++).append(1, null, new byte[] {1}).build());
+        table.update(batch);
+        return batch;
+    }
+
+    private static ProducerBatch retryOf(RecordBatch b) {
+        return new ProducerBatch(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence());
+    }
+
+    @Test
+    void aFloodOfProducerIds_staysWithinTheBound_whileALiveProducerKeepsItsDuplicateDetection() {
+        ProducerStateTable table = new ProducerStateTable(3);
+        RecordBatch live = written(table, 1, 0);
+        for (long pid = 100; pid < 10_100; pid++) {
+            written(table, pid, 0);
+            if (pid % 2 == 0) {
+                live = written(table, 1, live.lastSequence() + 1); // the live producer keeps appending
+            }
+            assertEquals(Math.min(3, (int) (pid - 98)), table.producerCount());
+        }
+        assertEquals(3, table.producerCount());
+        ProducerStateTable.Duplicate duplicate = assertInstanceOf(ProducerStateTable.Duplicate.class,
+            table.check(retryOf(live)), "the live producer's retry is still recognised");
+        assertEquals(live.baseOffset(), duplicate.firstOffset());
+    }
+
+    @Test
+    void theLongestIdleProducerIsForgotten_andItsNextBatchIsAppendedAsANewProducers() {
+        ProducerStateTable table = new ProducerStateTable(2);
+        RecordBatch idle = written(table, 1, 0);
+        written(table, 2, 0);
+        assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(idle)));
+        written(table, 3, 0);
+        assertEquals(2, table.producerCount());
+        // Forgotten: a retry is no longer recognised, and a gap is no longer refused (as after retention).
+        assertInstanceOf(ProducerStateTable.Append.class, table.check(retryOf(idle)));
+        assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(1, (short) 0, 7, 7)));
+        assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(written(table, 2, 1))));
+    }
+}
