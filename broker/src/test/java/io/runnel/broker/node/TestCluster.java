@@ -13,6 +13,7 @@ import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,6 +59,31 @@ public final class TestCluster implements AutoCloseable {
      */
     public static TestCluster start(Path dir, int nodes, IntFunction<Map<String, String>> settings,
                                     ChannelCredentials credentials) throws IOException {
+        // A port picked free here is bound only when its node starts, and can be taken meanwhile (an
+        // outgoing connection's ephemeral port; seen once in a full run): then start again on other
+        // ports, in a directory of its own (the first attempt's nodes formatted theirs).
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(attempt == 1 ? dir : dir.resolve("attempt-" + attempt), nodes, settings, credentials);
+            } catch (IOException | RuntimeException e) {
+                if (attempt == 3 || !portTaken(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static TestCluster startOnce(Path dir, int nodes, IntFunction<Map<String, String>> settings,
+                                         ChannelCredentials credentials) throws IOException {
         TestCluster cluster = new TestCluster(credentials);
         int[] clientPorts = new int[nodes + 1];
         int[] controllerPorts = new int[nodes + 1];
