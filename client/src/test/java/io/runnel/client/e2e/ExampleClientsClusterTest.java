@@ -53,10 +53,9 @@ class ExampleClientsClusterTest {
 
     private static TestCluster cluster() throws IOException {
         if (cluster == null) {
-            // Short sessions: the leave a broker sends for a finished stream is not waited for
-            // (stream.proto), and once it was seen lost; the member then expires instead.
+            // Sessions far longer than the wait for the member to leave below: it must leave, not expire.
             cluster = TestCluster.start(tmp.resolve("cluster"), 3, Map.of("offsets.topic.num.partitions", "1",
-                "group.heartbeat.interval.ms", "200", "group.min.session.timeout.ms", "500", "group.session.timeout.ms", "5000"));
+                "group.heartbeat.interval.ms", "200", "group.session.timeout.ms", "30000"));
         }
         return cluster;
     }
@@ -106,8 +105,8 @@ class ExampleClientsClusterTest {
         // (idempotent publish), everything committed, and the stream's member gone.
         try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
             assertEquals(RECORDS, admin.offsets(topic, RunnelAdmin.LATEST).values().stream().mapToLong(Long::longValue).sum());
-            // The member leaves (or, if its leave was lost, its 5 s session expires).
-            GroupDescription described = Awaitility.await().atMost(Duration.ofSeconds(15))
+            // The broker sends the leave as the stream ends, without waiting for its answer.
+            GroupDescription described = Awaitility.await().atMost(Duration.ofSeconds(5))
                 .until(() -> admin.describeGroup(group), d -> d.state().equals("EMPTY"));
             assertEquals(3, described.partitions().size(), described.toString());
             for (PartitionLag lag : described.partitions()) {
