@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCluster;
+import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.consumer.ConsumerRecord;
 import io.runnel.client.consumer.GroupConfig;
@@ -385,5 +386,25 @@ class StreamApiClusterTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Status.OK.equals(stream.ended.get()));
         assertTrue(stream.received.stream().anyMatch(r -> r.hasCommitted() && r.getCommitted().getOffsets(0).getOffset() == 4),
             "the ack was committed: " + stream.received.stream().filter(SubscribeResponse::hasCommitted).toList());
+    }
+
+    /**
+     * The member leaves at once when the client cancels its stream, not a session timeout (10 s)
+     * later: the broker's calls to the coordinator were made in the stream's gRPC context, which
+     * is cancelled with the stream, so the leave was cancelled before it left the broker (and, on
+     * a normal end, whenever the stream closed before the leave was answered).
+     */
+    @Test
+    void subscribe_clientCancels_memberLeavesAtOnce() {
+        String topic = "cancelled";
+        cluster.createTopic(topic, 1, 3, Map.of());
+        produce(topic, 1, 5);
+        Probe<SubscribeRequest, SubscribeResponse> stream = subscribe(cluster.clientChannel(2), SubscribeOpen.newBuilder()
+            .setGroupId("cancelled").addTopics(topic).build());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> recordCount(stream) == 5);
+        stream.requests.onError(Status.CANCELLED.withDescription("the client gives up").asRuntimeException());
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+            Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> admin.describeGroup("cancelled").members().isEmpty());
+        }
     }
 }
