@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * compaction, and a long compaction or a slow controller delayed the rest). Threads are named
  * {@code <job>-<node id>} ({@code -<n>} added where a pool has several), daemon, and started
  * only when a job first runs, so a controller-only node starts no broker threads. Broker
- * heartbeats run on {@code controller-session-<id>}, owned by the ControllerClient; replica
+ * heartbeats run on {@code controller-session-<id>}, owned by the ControllerClient's BrokerSession; replica
  * fetchers on their own threads, owned by the ReplicaFetcherManager.
  *
  * <p>Stopping is in three steps, so no job runs against a closed component: {@link
