@@ -8,22 +8,16 @@ import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperationPurgatory;
 import io.runnel.log.FlushPolicy;
-import io.runnel.log.InvalidOffsetException;
 import io.runnel.log.Log;
-import io.runnel.log.LogAppendInfo;
 import io.runnel.log.TimestampOffset;
-import io.runnel.log.ValidatedBatches;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.ControllerLogic;
-import io.runnel.record.CorruptBatchException;
-import io.runnel.record.RecordBatchLayout;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +33,9 @@ import java.util.function.Consumer;
  * The partitions this broker hosts, and the produce and fetch paths over them. Metadata decides
  * roles ({@link #applyPartitionState}); this class never elects anyone. Waiting requests (acks=all
  * produces, long polls) sit in purgatories and are completed by the append or follower fetch that
- * makes progress, or by their timeout.
+ * makes progress, or by their timeout. The produce path is {@link ReplicaWrites}, the fetch path
+ * {@link ReplicaReads}, the periodic passes {@link ReplicaMaintenance}; this class owns the
+ * partition map and the purgatories they share.
  *
  * <p>Thread-safety: every public method is safe from any thread; partitions serialize their own
  * state changes.
@@ -62,6 +58,8 @@ public final class ReplicaManager implements Closeable {
     private final List<ScheduledFuture<?>> tasks;
     private final FetchLimits fetchLimits;
     private final int maxProducersPerPartition;
+    /** The produce path (appends, acks=all waits in the produce purgatory). */
+    private final ReplicaWrites writes;
     /** The fetch path (reads, long polls in the fetch purgatory). */
     private final ReplicaReads reads;
     private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
@@ -106,6 +104,7 @@ public final class ReplicaManager implements Closeable {
             () -> partitions.values().stream().map(Hosted::partition).toList(), replicaLagTimeMaxMs);
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
+        this.writes = new ReplicaWrites(partitions, producePurgatory, fetchPurgatory);
         this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory());
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
@@ -251,76 +250,7 @@ public final class ReplicaManager implements Closeable {
      */
     public CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
                                                                               Map<TopicPartition, ByteBuffer> batches) {
-        if (acks < -1 || acks > 1) {
-            throw new IllegalArgumentException("acks must be -1 (all), 0 or 1, got " + acks);
-        }
-        if (timeoutMs < 0) {
-            throw new IllegalArgumentException("timeout must be >= 0 ms, got " + timeoutMs);
-        }
-        Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
-        Map<TopicPartition, Long> waitFor = new HashMap<>();
-        Map<TopicPartition, Partition> involved = new HashMap<>();
-        Map<TopicPartition, Integer> minIsr = new HashMap<>();
-        for (Map.Entry<TopicPartition, ByteBuffer> e : batches.entrySet()) {
-            TopicPartition tp = e.getKey();
-            Hosted hosted = partitions.get(tp);
-            if (hosted == null) {
-                results.put(tp, ProduceResult.failed(missing(tp)));
-                continue;
-            }
-            Partition p = hosted.partition();
-            try {
-                checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
-                // Every batch is checked whole (CRC, producer fields) before producer state or the ISR is consulted.
-                ValidatedBatches validated = ValidatedBatches.check(e.getValue());
-                LogAppendInfo info = p.appendRecordsAsLeader(validated, acks == -1, hosted.config().minInsyncReplicas());
-                results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
-                if (acks == -1) {
-                    waitFor.put(tp, info.lastOffset() + 1);
-                    involved.put(tp, p);
-                    minIsr.put(tp, hosted.config().minInsyncReplicas());
-                }
-                // New data: followers' long polls can answer; a single-replica ISR moved the watermark.
-                fetchPurgatory.checkAndComplete(tp);
-            } catch (PartitionException | CorruptBatchException | IllegalArgumentException
-                     | InvalidOffsetException ex) {
-                results.put(tp, ProduceResult.failed(ex));
-            }
-        }
-        CompletableFuture<Map<TopicPartition, ProduceResult>> response = new CompletableFuture<>();
-        if (waitFor.isEmpty()) {
-            response.complete(results);
-            return response;
-        }
-        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
-        producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
-        return response;
-    }
-
-    /**
-     * Refuses a batch larger than max.message.bytes before the batches are validated, so an
-     * oversized batch costs no CRC pass. A length field is trusted only when the bytes it claims
-     * were sent: a length beyond the buffer (text, a truncated or shifted buffer) is a corrupt batch,
-     * not a large one.
-     */
-    private static void checkBatchSizes(TopicPartition tp, ByteBuffer batches, int maxMessageBytes) {
-        for (int at = batches.position(); at + RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
-            long size = (long) RecordBatchLayout.LOG_OVERHEAD
-                + batches.getInt(at + RecordBatchLayout.LENGTH_OFFSET);
-            if (size > batches.limit() - at) {
-                int position = at - batches.position();
-                throw new CorruptBatchException("Truncated or corrupt record batch at position " + position
-                    + " of " + tp + ": its length field says " + size + " bytes, only " + (batches.limit() - at)
-                    + " were sent", position);
-            }
-            if (size > maxMessageBytes) {
-                throw new RecordTooLargeException(tp, (int) size, maxMessageBytes);
-            }
-            if (size <= RecordBatchLayout.LOG_OVERHEAD) {
-                return; // a bad length: batch validation names the fault
-            }
-            at += (int) size;
-        }
+        return writes.appendRecords(acks, timeoutMs, batches);
     }
 
     /**
