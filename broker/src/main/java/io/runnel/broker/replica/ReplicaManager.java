@@ -2,32 +2,22 @@ package io.runnel.broker.replica;
 
 import io.runnel.broker.partition.AlterPartitionSender;
 import io.runnel.broker.partition.FetchRequestParams;
-import io.runnel.broker.partition.FetchResult;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperationPurgatory;
-import io.runnel.log.FileSlice;
 import io.runnel.log.FlushPolicy;
-import io.runnel.log.InvalidOffsetException;
 import io.runnel.log.Log;
-import io.runnel.log.LogAppendInfo;
-import io.runnel.log.OffsetOutOfRangeException;
 import io.runnel.log.TimestampOffset;
-import io.runnel.log.ValidatedBatches;
 import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.ControllerLogic;
-import io.runnel.record.CorruptBatchException;
-import io.runnel.record.RecordBatchLayout;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,14 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * The partitions this broker hosts, and the produce and fetch paths over them. Metadata decides
  * roles ({@link #applyPartitionState}); this class never elects anyone. Waiting requests (acks=all
  * produces, long polls) sit in purgatories and are completed by the append or follower fetch that
- * makes progress, or by their timeout.
+ * makes progress, or by their timeout. The produce path is {@link ReplicaWrites}, the fetch path
+ * {@link ReplicaReads}, the periodic passes {@link ReplicaMaintenance}; this class owns the
+ * partition map and the purgatories they share.
  *
  * <p>Thread-safety: every public method is safe from any thread; partitions serialize their own
  * state changes.
@@ -67,11 +58,14 @@ public final class ReplicaManager implements Closeable {
     private final List<ScheduledFuture<?>> tasks;
     private final FetchLimits fetchLimits;
     private final int maxProducersPerPartition;
-    /** Fetches parked in the fetch purgatory now (bounded by {@link FetchLimits#maxParked()}). */
-    private final AtomicInteger parkedFetches = new AtomicInteger();
+    /** The produce path (appends, acks=all waits in the produce purgatory). */
+    private final ReplicaWrites writes;
+    /** The fetch path (reads, long polls in the fetch purgatory). */
+    private final ReplicaReads reads;
     private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
 
-    private record Hosted(Partition partition, PartitionConfig config) {
+    /** A hosted replica and the topic settings it was opened or last updated with. */
+    record Hosted(Partition partition, PartitionConfig config) {
     }
 
     /** Every background job on {@code scheduler} (tests and tools); see the other constructor. */
@@ -110,6 +104,8 @@ public final class ReplicaManager implements Closeable {
             () -> partitions.values().stream().map(Hosted::partition).toList(), replicaLagTimeMaxMs);
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
+        this.writes = new ReplicaWrites(partitions, producePurgatory, fetchPurgatory);
+        this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory());
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
             executors.isrChecks().scheduleWithFixedDelay(maintenance::shrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
@@ -133,7 +129,7 @@ public final class ReplicaManager implements Closeable {
 
     /** Fetches parked now, waiting for data (for metrics and tests). */
     public int parkedFetches() {
-        return parkedFetches.get();
+        return reads.parkedFetches();
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -254,83 +250,14 @@ public final class ReplicaManager implements Closeable {
      */
     public CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
                                                                               Map<TopicPartition, ByteBuffer> batches) {
-        if (acks < -1 || acks > 1) {
-            throw new IllegalArgumentException("acks must be -1 (all), 0 or 1, got " + acks);
-        }
-        if (timeoutMs < 0) {
-            throw new IllegalArgumentException("timeout must be >= 0 ms, got " + timeoutMs);
-        }
-        Map<TopicPartition, ProduceResult> results = new LinkedHashMap<>();
-        Map<TopicPartition, Long> waitFor = new HashMap<>();
-        Map<TopicPartition, Partition> involved = new HashMap<>();
-        Map<TopicPartition, Integer> minIsr = new HashMap<>();
-        for (Map.Entry<TopicPartition, ByteBuffer> e : batches.entrySet()) {
-            TopicPartition tp = e.getKey();
-            Hosted hosted = partitions.get(tp);
-            if (hosted == null) {
-                results.put(tp, ProduceResult.failed(missing(tp)));
-                continue;
-            }
-            Partition p = hosted.partition();
-            try {
-                checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
-                // Every batch is checked whole (CRC, producer fields) before producer state or the ISR is consulted.
-                ValidatedBatches validated = ValidatedBatches.check(e.getValue());
-                LogAppendInfo info = p.appendRecordsAsLeader(validated, acks == -1, hosted.config().minInsyncReplicas());
-                results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
-                if (acks == -1) {
-                    waitFor.put(tp, info.lastOffset() + 1);
-                    involved.put(tp, p);
-                    minIsr.put(tp, hosted.config().minInsyncReplicas());
-                }
-                // New data: followers' long polls can answer; a single-replica ISR moved the watermark.
-                fetchPurgatory.checkAndComplete(tp);
-            } catch (PartitionException | CorruptBatchException | IllegalArgumentException
-                     | InvalidOffsetException ex) {
-                results.put(tp, ProduceResult.failed(ex));
-            }
-        }
-        CompletableFuture<Map<TopicPartition, ProduceResult>> response = new CompletableFuture<>();
-        if (waitFor.isEmpty()) {
-            response.complete(results);
-            return response;
-        }
-        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
-        producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
-        return response;
-    }
-
-    /**
-     * Refuses a batch larger than max.message.bytes before the batches are validated, so an
-     * oversized batch costs no CRC pass. A length field is trusted only when the bytes it claims
-     * were sent: a length beyond the buffer (text, a truncated or shifted buffer) is a corrupt batch,
-     * not a large one.
-     */
-    private static void checkBatchSizes(TopicPartition tp, ByteBuffer batches, int maxMessageBytes) {
-        for (int at = batches.position(); at + RecordBatchLayout.LOG_OVERHEAD <= batches.limit(); ) {
-            long size = (long) RecordBatchLayout.LOG_OVERHEAD
-                + batches.getInt(at + RecordBatchLayout.LENGTH_OFFSET);
-            if (size > batches.limit() - at) {
-                int position = at - batches.position();
-                throw new CorruptBatchException("Truncated or corrupt record batch at position " + position
-                    + " of " + tp + ": its length field says " + size + " bytes, only " + (batches.limit() - at)
-                    + " were sent", position);
-            }
-            if (size > maxMessageBytes) {
-                throw new RecordTooLargeException(tp, (int) size, maxMessageBytes);
-            }
-            if (size <= RecordBatchLayout.LOG_OVERHEAD) {
-                return; // a bad length: batch validation names the fault
-            }
-            at += (int) size;
-        }
+        return writes.appendRecords(acks, timeoutMs, batches);
     }
 
     /**
      * The error for a partition this broker hosts no replica of: INVALID_TOPIC (as the controller's
      * {@link ControllerException}) if the name could never be a topic's, else unknown (retriable).
      */
-    private static RuntimeException missing(TopicPartition tp) {
+    static RuntimeException missing(TopicPartition tp) {
         try {
             ControllerLogic.validateTopicName(tp.topic());
         } catch (ControllerException invalid) {
@@ -345,107 +272,14 @@ public final class ReplicaManager implements Closeable {
      * Reads from the partitions this broker leads, for a consumer ({@code replicaId} -1, up to the
      * high watermark) or a follower (up to the log end offset; its fetch offsets advance the ISR
      * state). Waits up to {@code maxWaitMs} for {@code minBytes} unless an error or a divergence
-     * answers sooner.
-     *
-     * <p>Held to {@link FetchLimits}: {@code maxWaitMs} is capped by {@code fetch.max.wait.ms.limit},
-     * {@code maxBytes} by {@code fetch.max.bytes} (a consumer) or {@code replica.fetch.response.max.bytes}
-     * (a follower), and with {@code fetch.purgatory.max.size} fetches already parked a new one is
-     * answered at once with what there is. Records come as whole batches within the budget; only the
-     * first partition with data may return a batch larger than what is left of it (so a consumer
-     * always progresses), and a later partition whose first batch does not fit returns nothing.
+     * answers sooner. Held to {@link FetchLimits}; see {@link ReplicaReads#fetch}.
      *
      * @param requests in the order partitions should fill {@code maxBytes}
      * @throws IllegalArgumentException for negative waits or sizes
      */
     public CompletableFuture<Map<TopicPartition, FetchPartitionResult>> fetch(long maxWaitMs, int minBytes, int maxBytes,
                                                                              Map<TopicPartition, FetchRequestParams> requests) {
-        if (maxWaitMs < 0 || minBytes < 0 || maxBytes < 0) {
-            throw new IllegalArgumentException("max wait, min bytes and max bytes must be >= 0, got " + maxWaitMs + ", "
-                + minBytes + ", " + maxBytes);
-        }
-        boolean fromFollower = requests.values().stream().anyMatch(FetchRequestParams::fromFollower);
-        int cappedBytes = Math.min(maxBytes, fromFollower ? fetchLimits.replicaMaxBytes() : fetchLimits.maxBytes());
-        long wait = Math.min(maxWaitMs, fetchLimits.maxWaitMs());
-        CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        List<TopicPartition> watermarkMoved = new ArrayList<>(0);
-        Map<TopicPartition, FetchPartitionResult> first = readAll(cappedBytes, requests, watermarkMoved::add);
-        // A follower's progress moved the watermark: acks=all produces and consumers go on, completed
-        // here on the fetch's own thread (no hand-off; this is not inside another operation's check).
-        for (TopicPartition tp : watermarkMoved) {
-            producePurgatory.checkAndComplete(tp);
-            fetchPurgatory.checkAndComplete(tp);
-        }
-        if (wait == 0 || DelayedFetch.satisfies(first, Math.max(1, minBytes))) {
-            response.complete(first);
-            return response;
-        }
-        if (parkedFetches.incrementAndGet() > fetchLimits.maxParked()) {
-            // The purgatory is full: answer now (an empty answer is a valid one) rather than hold more.
-            parkedFetches.decrementAndGet();
-            response.complete(first);
-            return response;
-        }
-        response.whenComplete((r, e) -> parkedFetches.decrementAndGet());
-        // A re-read runs inside the fetch purgatory's check of another operation: completing operations
-        // from there would re-enter it, so a watermark it moves is handed to the purgatory's thread.
-        DelayedFetch delayed = new DelayedFetch(wait, Math.max(1, minBytes), () -> readAll(cappedBytes, requests,
-            tp -> executors.purgatory().execute(() -> {
-                producePurgatory.checkAndComplete(tp);
-                fetchPurgatory.checkAndComplete(tp);
-            })), response);
-        fetchPurgatory.tryCompleteElseWatch(delayed, requests.keySet());
-        return response;
-    }
-
-    /** @param watermarkMoved told of each partition whose high watermark this read (a follower's fetch) moved */
-    private Map<TopicPartition, FetchPartitionResult> readAll(int maxBytes, Map<TopicPartition, FetchRequestParams> requests,
-                                                             Consumer<TopicPartition> watermarkMoved) {
-        Map<TopicPartition, FetchPartitionResult> results = new LinkedHashMap<>();
-        long remaining = maxBytes;
-        boolean first = true;
-        for (Map.Entry<TopicPartition, FetchRequestParams> e : requests.entrySet()) {
-            TopicPartition tp = e.getKey();
-            FetchRequestParams params = e.getValue();
-            Hosted hosted = partitions.get(tp);
-            if (hosted == null) {
-                results.put(tp, FetchPartitionResult.failed(missing(tp)));
-                continue;
-            }
-            int budget = (int) Math.min(params.maxBytes(), Math.max(0, remaining));
-            if (budget == 0 && !first) {
-                results.put(tp, new FetchPartitionResult(FileSlice.EMPTY, hosted.partition().highWatermark(),
-                    hosted.partition().log().logStartOffset(), hosted.partition().logEndOffset(), null, null));
-                continue;
-            }
-            try {
-                Partition p = hosted.partition();
-                long hwBefore = p.highWatermark();
-                FetchResult r = p.fetchRecords(new FetchRequestParams(params.replicaId(), params.fetchOffset(),
-                    params.currentLeaderEpoch(), params.lastFetchedEpoch(), budget));
-                if (!first && r.records().size() > budget) {
-                    // Its first batch does not fit what is left: only the response's first data may overshoot.
-                    r = new FetchResult(FileSlice.EMPTY, r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
-                        r.divergingEpoch());
-                }
-                results.put(tp, new FetchPartitionResult(r.records(), r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
-                    r.divergingEpoch(), null));
-                remaining -= r.records().size();
-                if (r.records().size() > 0) {
-                    first = false;
-                }
-                if (params.fromFollower() && p.highWatermark() > hwBefore) {
-                    watermarkMoved.accept(tp);
-                }
-            } catch (OffsetOutOfRangeException ex) {
-                // errors.proto: the consumer resets from these bounds, so they come with the error.
-                Partition p = hosted.partition();
-                results.put(tp, new FetchPartitionResult(FileSlice.EMPTY, p.highWatermark(), p.log().logStartOffset(),
-                    p.logEndOffset(), null, ex));
-            } catch (PartitionException | IllegalArgumentException ex) {
-                results.put(tp, FetchPartitionResult.failed(ex));
-            }
-        }
-        return results;
+        return reads.fetch(maxWaitMs, minBytes, maxBytes, requests);
     }
 
     // ---------------------------------------------------------------- log maintenance
