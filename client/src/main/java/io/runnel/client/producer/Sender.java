@@ -1,7 +1,5 @@
 package io.runnel.client.producer;
 
-import static com.google.common.util.concurrent.MoreExecutors.directExecutor;
-
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ClientInterceptor;
 import io.grpc.stub.StreamObserver;
@@ -35,11 +33,8 @@ import java.util.concurrent.TimeUnit;
  * {@code retry.backoff.ms} and a metadata refresh while the error is retriable and the delivery
  * timeout allows, or failed with the error. Stops once the accumulator is closed and empty.
  *
- * <p>Thread-safety: {@link #run} runs on the producer's one sender thread; answers are handled on
- * the gRPC transport thread that read them (never blocking there) and touch only the accumulator
- * (which is thread-safe) and {@link ClusterMetadata}. Record futures complete, and so callbacks
- * chained to them without an executor run, on that thread: like Kafka's producer callbacks, they
- * should be quick and must not block.
+ * <p>Thread-safety: {@link #run} runs on the producer's one sender thread; answers arrive on gRPC
+ * executor threads and touch only the accumulator (which is thread-safe) and {@link ClusterMetadata}.
  */
 final class Sender implements Runnable {
     /**
@@ -122,10 +117,10 @@ final class Sender implements Runnable {
             toSend.forEach(b -> retryOrFail(b, ErrorCode.LEADER_NOT_AVAILABLE, "leader " + brokerId + " unknown", false));
             return;
         }
-        // The answer is settled on the transport thread that read it (it only takes the accumulator's
-        // lock and completes futures): handing it to an executor thread cost a park and a wake-up
-        // per produce, a tenth of the client's CPU in a one-partition run.
-        BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors).withExecutor(directExecutor())
+        // Answers are settled on gRPC's executor, never on the transport thread: settling takes the
+        // accumulator's lock, which the sender holds across a blocking metadata refresh whose answer
+        // that same transport thread must read (a deadlock, seen as a flush that never returned).
+        BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
             .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
             .produce(request.build(), new StreamObserver<>() {
                 @Override
