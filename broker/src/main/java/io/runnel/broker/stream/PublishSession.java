@@ -375,6 +375,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     private void ack(Pending p, ErrorCode error, String message, long offset) {
         PublishAck.Builder ack = PublishAck.newBuilder().setSequence(p.message.getSequence()).setError(error)
             .setErrorMessage(message).setTopic(p.message.getTopic()).setOffset(offset);
+        Pending next = null;
         if (p.partition != null) {
             ack.setPartition(p.partition.partition()).setNextPartitionSequence(nextSequence.getOrDefault(p.partition, 0));
             Deque<Pending> queue = queues.get(p.partition);
@@ -383,13 +384,18 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
                 if (queue.isEmpty()) {
                     queues.remove(p.partition);
                 } else {
-                    send(queue.peek());
+                    next = queue.peek();
                 }
             }
         } else {
             ack.setPartition(-1);
         }
         emit(PublishResponse.newBuilder().setAck(ack).build());
+        // Only after this ack is queued: a produce answered before its callback is attached runs that
+        // callback right here (the monitor is reentrant), and its ack would otherwise go out first.
+        if (next != null) {
+            send(next);
+        }
     }
 
     private void emit(PublishResponse response) {
