@@ -61,6 +61,13 @@ final class AwaitingMetadata {
     }
 
     /** Removes and returns the records whose delivery timeout has passed at {@code nowMs}. */
+    /** Takes every waiting record, in order. */
+    List<Waiting> takeAll() {
+        List<Waiting> all = List.copyOf(waiting);
+        waiting.clear();
+        return all;
+    }
+
     List<Waiting> takeExpired(long nowMs) {
         List<Waiting> out = new ArrayList<>();
         for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {

@@ -305,6 +305,12 @@ final class RecordAccumulator {
                     fail(q.pollFirst(), error);
                 }
             }
+            // And the records waiting for their topic to show: a topic the principal may not DESCRIBE
+            // never shows to it, so they would wait out delivery.timeout.ms for the same refusal.
+            for (AwaitingMetadata.Waiting w : awaiting.takeAll()) {
+                memory.release(w.permits());
+                w.future().completeExceptionally(error);
+            }
             changed.signalAll();
         } finally {
             lock.unlock();

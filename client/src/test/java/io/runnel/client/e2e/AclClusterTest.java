@@ -225,6 +225,11 @@ class AclClusterTest {
             ProduceException cause = assertInstanceOf(ProduceException.class, failed.getCause());
             assertEquals(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, cause.code());
             assertTrue(cause.getMessage().contains("User:CN=dave is not allowed IDEMPOTENT_WRITE on CLUSTER"), cause.getMessage());
+            // A topic he may not even DESCRIBE looks missing to him, so its record waits for metadata: it
+            // fails with the same refusal at once too (it waited out delivery.timeout.ms before).
+            ExecutionException hidden = assertThrows(ExecutionException.class, () -> producer.send(new ProducerRecord("hidden",
+                null, "x".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS));
+            assertEquals(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, assertInstanceOf(ProduceException.class, hidden.getCause()).code());
         }
 
         try (RunnelAdmin asDave = new RunnelAdmin(cluster.bootstrap(), certs.client("dave"))) {
