@@ -1,6 +1,14 @@
 package io.runnel.faultsuite;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.FileHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 
 /**
  * Main of scripts/fault-suite: runs the fault runs one after another, prints a table row per run
@@ -20,6 +28,7 @@ public final class FaultSuite {
             System.exit(2);
             return;
         }
+        logClientWarningsTo(options.dir().resolve("client.log"));
         PrintStream out = System.out;
         PrintStream log = System.err;
         boolean ok = true;
@@ -37,5 +46,25 @@ public final class FaultSuite {
             }
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * The Java client logs retries and rebalances through java.util.logging: many lines while
+     * faults last. They go to a file beside the runs, not between the table's rows.
+     */
+    private static void logClientWarningsTo(Path file) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            FileHandler handler = new FileHandler(file.toString(), true);
+            handler.setFormatter(new SimpleFormatter());
+            root.addHandler(handler);
+        } catch (IOException e) {
+            System.err.println("fault-suite: client log stays on stderr: cannot write " + file + ": " + e.getMessage());
+            root.addHandler(new ConsoleHandler());
+        }
     }
 }

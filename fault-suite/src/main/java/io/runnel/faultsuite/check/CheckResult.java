@@ -13,7 +13,7 @@ import java.util.List;
  * @param skipped        records a consumer's position passed over within one assignment of a partition
  * @param backwards      polls that went back to or before an offset already polled within one assignment
  * @param unreceived     acknowledged records no group member ever polled
- * @param longestStallMs longest time without any produce acknowledgement while producing
+ * @param longestStallMs longest time a partition went without a produce acknowledgement while records for it were sent
  * @param recoveryMs     from the heal until every partition acknowledged a record sent after it; -1 if one never did
  * @param examples       the first violations, described, for the report
  */

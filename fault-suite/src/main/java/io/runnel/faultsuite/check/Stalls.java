@@ -7,36 +7,39 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Produce availability: the longest time without an acknowledgement, and the recovery after healing. */
+/** Produce availability: the longest time a partition went without acknowledgements, and the recovery after healing. */
 final class Stalls {
     private Stalls() {
     }
 
     /**
-     * The longest gap between consecutive acknowledgements (of any producer) from the first send to
-     * the last send; a stall still open at the last send counts up to it.
+     * The longest time a partition went without an acknowledgement while records for it were
+     * being sent: per partition, the gaps between consecutive acks from its first send to its last
+     * send (a stall still open at its last send counts up to it); the largest over partitions.
+     * The producers send to every partition several times a second, so a gap is a stall.
      */
     static long longestStallMs(List<Event> events) {
-        long firstSend = -1;
-        long lastSend = -1;
+        Map<Integer, Long> firstSend = new HashMap<>();
+        Map<Integer, Long> lastSend = new HashMap<>();
         for (Event e : events) {
             if (e instanceof Sent s) {
-                firstSend = firstSend < 0 ? s.at() : firstSend;
-                lastSend = s.at();
+                firstSend.putIfAbsent(s.partition(), s.at());
+                lastSend.put(s.partition(), s.at());
             }
         }
-        if (firstSend < 0) {
-            return 0;
-        }
-        long previous = firstSend;
+        Map<Integer, Long> previous = new HashMap<>(firstSend);
         long longest = 0;
         for (Event e : events) {
-            if (e instanceof Acked a && a.at() >= firstSend) {
-                longest = Math.max(longest, Math.min(a.at(), lastSend) - previous);
-                previous = Math.max(previous, a.at());
+            if (e instanceof Acked a && previous.containsKey(a.partition())) {
+                long since = previous.get(a.partition());
+                longest = Math.max(longest, Math.min(a.at(), lastSend.get(a.partition())) - since);
+                previous.put(a.partition(), Math.max(since, a.at()));
             }
         }
-        return Math.max(longest, lastSend - previous);
+        for (Map.Entry<Integer, Long> p : previous.entrySet()) {
+            longest = Math.max(longest, lastSend.get(p.getKey()) - p.getValue());
+        }
+        return longest;
     }
 
     /**

@@ -6,9 +6,11 @@ import io.runnel.faultsuite.hosts.Network;
 import io.runnel.faultsuite.hosts.NodeProcess;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Starts faults against a cluster and heals them all at once. Targets (which leader, which node,
@@ -21,6 +23,8 @@ public final class Nemesis {
     private final Host client;
     private final String topic;
     private final Random random;
+    /** Nodes a fault of this run already took (killed, paused, cut off): a second fault picks another. */
+    private final Set<Integer> struck = new HashSet<>();
 
     public Nemesis(Cluster cluster, Network network, Host client, String topic, Random random) {
         this.cluster = cluster;
@@ -61,21 +65,25 @@ public final class Nemesis {
 
     /** Restores every link, resumes paused nodes and restarts killed ones (on their data). */
     public void healAll() {
+        struck.clear();
         network.healAll();
         cluster.nodes().forEach(NodeProcess::heal);
     }
 
     private String kill(FaultKind kind, NodeProcess node) {
+        struck.add(node.id());
         node.kill();
         return kind.label() + "(n" + node.id() + ")";
     }
 
     private String pause(FaultKind kind, NodeProcess node) {
+        struck.add(node.id());
         node.pause();
         return kind.label() + "(n" + node.id() + ")";
     }
 
     private String isolate(FaultKind kind, NodeProcess node) {
+        struck.add(node.id());
         List<Host> others = new ArrayList<>(otherNodes(node));
         others.add(client);
         network.cut(node.host(), others);
@@ -116,20 +124,25 @@ public final class Nemesis {
         return cluster.nodes().stream().filter(n -> n != node).map(NodeProcess::host).toList();
     }
 
+    /** A random node no fault of this run took yet (any node if every one was). */
     private NodeProcess randomNode() {
-        return cluster.nodes().get(random.nextInt(cluster.nodes().size()));
+        List<NodeProcess> candidates = cluster.nodes().stream().filter(n -> !struck.contains(n.id())).toList();
+        List<NodeProcess> from = candidates.isEmpty() ? cluster.nodes() : candidates;
+        return from.get(random.nextInt(from.size()));
     }
 
-    /** The leader of a random partition; a random node if no partition has a leader to name. */
+    /**
+     * The leader of a random partition, among leaders no fault took yet (the metadata may still
+     * name a node the first fault took); a random node if there is none to name.
+     */
     private NodeProcess leaderOrRandom() {
-        Map<Integer, Integer> leaders = cluster.leaders(topic);
-        int pick = random.nextInt(Math.max(1, leaders.size()));
-        Integer leader = leaders.get(pick);
-        return leader == null || leader < 1 ? randomNode() : cluster.node(leader);
+        List<Integer> leaders = new ArrayList<>(new TreeSet<>(cluster.leaders(topic).values()));
+        leaders.removeIf(id -> id < 1 || struck.contains(id));
+        return leaders.isEmpty() ? randomNode() : cluster.node(leaders.get(random.nextInt(leaders.size())));
     }
 
     private NodeProcess activeControllerOrRandom() {
         int id = cluster.activeController();
-        return id < 1 ? randomNode() : cluster.node(id);
+        return id < 1 || struck.contains(id) ? randomNode() : cluster.node(id);
     }
 }
