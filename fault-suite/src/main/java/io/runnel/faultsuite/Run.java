@@ -53,10 +53,21 @@ final class Run {
         List<FaultKind> plan = Nemesis.plan(random, options.faults());
         Path dir = options.dir().resolve("run-" + number);
         List<String> done = new ArrayList<>();
-        long healedAt = -1;
         History history = new History(createDirectories(dir).resolve("history.jsonl"));
         Network network = new Network(options.nodes());
-        try (history; Cluster cluster = new Cluster(options.nodes(), dir, nodeJvm(), options.brokerSessionMs())) {
+        try (history; Cluster cluster = new Cluster(options.nodes(), dir, nodeJvm(), options.brokerSessionMs(),
+            options.diskMb())) {
+            return execute(cluster, history, network, random, plan, done, dir);
+        } catch (RuntimeException e) {
+            log.println("run " + number + " failed: " + e);
+            return new RunResult(number, seed, String.join(" + ", done.isEmpty() ? names(plan) : done), null, e.getMessage());
+        }
+    }
+
+    private RunResult execute(Cluster cluster, History history, Network network, Random random, List<FaultKind> plan,
+                              List<String> done, Path dir) throws InterruptedException {
+        long healedAt = -1;
+        try {
             network.healAll();
             cluster.start();
             cluster.awaitReady(Duration.ofSeconds(120));
@@ -87,10 +98,24 @@ final class Run {
             }
         } catch (RuntimeException e) {
             log.println("run " + number + " failed: " + e);
+            writeState(cluster, dir.resolve("cluster-state.txt"));
             return new RunResult(number, seed, String.join(" + ", done.isEmpty() ? names(plan) : done),
                 healedAt < 0 ? null : check(history, healedAt), e.getMessage());
         }
-        return new RunResult(number, seed, String.join(" + ", done), check(history, healedAt), null);
+        RunResult result = new RunResult(number, seed, String.join(" + ", done), check(history, healedAt), null);
+        if (!result.ok()) {
+            writeState(cluster, dir.resolve("cluster-state.txt"));
+        }
+        return result;
+    }
+
+    /** What the cluster says about itself at the end of a failed run, beside its history. */
+    private static void writeState(Cluster cluster, Path file) {
+        try {
+            Files.writeString(file, cluster.describe(List.of(TOPIC, "__consumer_offsets")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     private static CheckResult check(History history, long healedAt) {

@@ -21,9 +21,11 @@ import java.util.List;
  * @param recoverySeconds load after the heal
  * @param rate            records per second of each of the two producers
  * @param brokerSessionMs broker.session.timeout.ms of the nodes; the consumers' group session is the same
+ * @param diskMb          size of each node's own filesystem (a tmpfs), which disk-full fills; 0 for none
  */
 public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, Path dir, String classpath, List<FaultKind> faults,
-                           int warmupSeconds, int faultSeconds, int recoverySeconds, int rate, long brokerSessionMs) {
+                           int warmupSeconds, int faultSeconds, int recoverySeconds, int rate, long brokerSessionMs,
+                           int diskMb) {
     public SuiteOptions {
         nodes = List.copyOf(nodes);
         faults = List.copyOf(faults);
@@ -39,6 +41,9 @@ public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, P
         if (faultSeconds * 1000L <= brokerSessionMs) {
             throw new IllegalArgumentException("--fault-seconds (" + faultSeconds + ") must exceed the broker session ("
                 + brokerSessionMs + " ms), or pauses never expire it");
+        }
+        if (diskMb < 0 || diskMb == 0 && faults.contains(FaultKind.DISK_FULL_LEADER)) {
+            throw new IllegalArgumentException("--disk-mb must be >= 0, and > 0 for disk-full-leader, got " + diskMb);
         }
         if (warmupSeconds < 1 || recoverySeconds < 1 || rate < 1) {
             throw new IllegalArgumentException("--warmup-seconds, --recovery-seconds and --rate must be >= 1");
@@ -59,6 +64,7 @@ public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, P
         int recovery = 10;
         int rate = 50;
         long session = 6000;
+        int disk = 256;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (i + 1 >= args.length) {
@@ -78,12 +84,13 @@ public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, P
                 case "--recovery-seconds" -> recovery = Integer.parseInt(v);
                 case "--rate" -> rate = Integer.parseInt(v);
                 case "--session-ms" -> session = Long.parseLong(v);
+                case "--disk-mb" -> disk = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
         }
         if (nodes == null || client == null || dir == null) {
             throw new IllegalArgumentException("--nodes, --client and --dir are required (scripts/fault-suite passes them)");
         }
-        return new SuiteOptions(runs, seed, nodes, client, dir, classpath, faults, warmup, fault, recovery, rate, session);
+        return new SuiteOptions(runs, seed, nodes, client, dir, classpath, faults, warmup, fault, recovery, rate, session, disk);
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -23,13 +24,15 @@ public final class Cluster implements AutoCloseable {
     private static final int CONTROLLER_PORT = 9190;
 
     private final List<NodeProcess> nodes = new ArrayList<>();
+    private final List<NodeDisk> disks = new ArrayList<>();
     private final String bootstrap;
 
     /**
      * @param jvm             {@code java}, its flags and {@code -cp CLASSPATH} for every node
      * @param brokerSessionMs broker.session.timeout.ms (heartbeats every quarter of it)
+     * @param diskMb          size of each node's own filesystem (a tmpfs under its directory); 0 for none
      */
-    public Cluster(List<Host> hosts, Path dir, List<String> jvm, long brokerSessionMs) {
+    public Cluster(List<Host> hosts, Path dir, List<String> jvm, long brokerSessionMs, int diskMb) {
         String voters = "";
         for (int i = 0; i < hosts.size(); i++) {
             voters += (i == 0 ? "" : ",") + (i + 1) + "@" + hosts.get(i).ip() + ":" + CONTROLLER_PORT;
@@ -49,6 +52,9 @@ public final class Cluster implements AutoCloseable {
             s.put("RUNNEL_BROKER_SESSION_TIMEOUT_MS", Long.toString(brokerSessionMs));
             s.put("RUNNEL_BROKER_HEARTBEAT_INTERVAL_MS", Long.toString(brokerSessionMs / 4));
             nodes.add(new NodeProcess(i + 1, h, dir, s, jvm));
+            if (diskMb > 0) {
+                disks.add(new NodeDisk(dir.resolve("node-" + (i + 1)), diskMb));
+            }
         }
         this.bootstrap = hosts.stream().map(h -> h.ip() + ":" + CLIENT_PORT).collect(Collectors.joining(","));
     }
@@ -65,8 +71,15 @@ public final class Cluster implements AutoCloseable {
         return nodes.get(id - 1);
     }
 
+    /** Mounts each node's filesystem (if it has one) and starts every node. */
     public void start() {
+        disks.forEach(NodeDisk::mount);
         nodes.forEach(NodeProcess::start);
+    }
+
+    /** Node {@code id}'s own filesystem, if the nodes have one. */
+    public Optional<NodeDisk> disk(int id) {
+        return disks.isEmpty() ? Optional.empty() : Optional.of(disks.get(id - 1));
     }
 
     /**
@@ -133,8 +146,35 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The cluster as it answers now, for the report of a failed run: active controller, brokers
+     * (fenced or not), and each partition's leader, epoch and ISR of the given topics.
+     */
+    public String describe(List<String> topics) {
+        StringBuilder out = new StringBuilder();
+        try (RunnelAdmin admin = new RunnelAdmin(bootstrap, Duration.ofSeconds(5))) {
+            DescribeClusterResponse d = admin.describeCluster();
+            out.append("active controller ").append(d.getControllerId()).append(", metadata offset ")
+                .append(d.getImage().getOffset()).append('\n');
+            for (BrokerRegistration b : d.getImage().getBrokersList()) {
+                out.append("broker ").append(b.getBrokerId()).append(b.getFenced() ? " FENCED" : " unfenced").append('\n');
+            }
+            for (String topic : topics) {
+                for (PartitionMetadata p : admin.describeTopic(topic).getPartitionsList()) {
+                    out.append(topic).append('-').append(p.getPartition()).append(": leader ").append(p.getLeaderId())
+                        .append(" epoch ").append(p.getLeaderEpoch()).append(" replicas ").append(p.getReplicasList())
+                        .append(" isr ").append(p.getIsrList()).append('\n');
+                }
+            }
+        } catch (RuntimeException e) {
+            out.append("(no answer: ").append(e.getMessage()).append(")\n");
+        }
+        return out.toString();
+    }
+
     @Override
     public void close() {
         nodes.forEach(NodeProcess::stop);
+        disks.forEach(NodeDisk::unmount);
     }
 }

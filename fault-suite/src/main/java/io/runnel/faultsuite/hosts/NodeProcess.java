@@ -5,9 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * One Runnel node (broker + controller, the node main scripts/cluster starts) as a real process
@@ -33,7 +35,7 @@ public final class NodeProcess {
     NodeProcess(int id, Host host, Path dir, Map<String, String> settings, List<String> jvm) {
         this.id = id;
         this.host = host;
-        this.dataDir = dir.resolve("node-" + id);
+        this.dataDir = dir.resolve("node-" + id).resolve("data");
         this.logFile = dir.resolve("node-" + id + ".log");
         this.settings = Map.copyOf(settings);
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", host.netns()));
@@ -83,6 +85,20 @@ public final class NodeProcess {
         }
         process.destroyForcibly();
         waitForExit();
+    }
+
+    /** Deletes the data directory of a node that is not running (its partitions and its Raft log). */
+    public synchronized void deleteData() {
+        if (alive()) {
+            throw new IllegalStateException("node " + id + " is running: stop it before deleting its data");
+        }
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the data of node " + id + " in " + dataDir, e);
+        }
     }
 
     /** SIGSTOP: the node freezes, its sockets stay open. */

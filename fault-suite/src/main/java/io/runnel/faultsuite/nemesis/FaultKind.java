@@ -8,10 +8,17 @@ public enum FaultKind {
     KILL_CONTROLLER("kill-controller"),
     /** SIGKILL the active controller; restarted at heal. */
     KILL_ACTIVE_CONTROLLER("kill-active-controller"),
+    /**
+     * SIGKILL the leader of a random partition, delete its data directory (partitions and Raft
+     * log) and start it again at once under the same node id: a disk replaced by an empty one.
+     */
+    RESTART_EMPTY_LEADER("restart-empty-leader"),
     /** SIGSTOP the leader of a random partition for longer than the broker session; SIGCONT at heal. */
     PAUSE_LEADER("pause-leader"),
     /** SIGSTOP a random node for longer than the broker session; SIGCONT at heal. */
     PAUSE_NODE("pause-node"),
+    /** The filesystem of a partition leader's data directory filled up; the space is freed at heal. */
+    DISK_FULL_LEADER("disk-full-leader"),
     /** A partition leader's host cut from every other host, clients included. */
     ISOLATE_LEADER("isolate-leader"),
     /** The active controller's host cut from every other host, clients included. */

@@ -3,6 +3,7 @@ package io.runnel.faultsuite.nemesis;
 import io.runnel.faultsuite.hosts.Cluster;
 import io.runnel.faultsuite.hosts.Host;
 import io.runnel.faultsuite.hosts.Network;
+import io.runnel.faultsuite.hosts.NodeDisk;
 import io.runnel.faultsuite.hosts.NodeProcess;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,8 +54,10 @@ public final class Nemesis {
             case KILL_LEADER -> kill(kind, leaderOrRandom());
             case KILL_CONTROLLER -> kill(kind, randomNode());
             case KILL_ACTIVE_CONTROLLER -> kill(kind, activeControllerOrRandom());
+            case RESTART_EMPTY_LEADER -> restartEmpty(kind, leaderOrRandom());
             case PAUSE_LEADER -> pause(kind, leaderOrRandom());
             case PAUSE_NODE -> pause(kind, randomNode());
+            case DISK_FULL_LEADER -> fillDisk(kind, leaderOrRandom());
             case ISOLATE_LEADER -> isolate(kind, leaderOrRandom());
             case ISOLATE_ACTIVE_CONTROLLER -> isolate(kind, activeControllerOrRandom());
             case SPLIT_MINORITY -> splitMinority();
@@ -67,6 +70,7 @@ public final class Nemesis {
     public void healAll() {
         struck.clear();
         network.healAll();
+        cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
         cluster.nodes().forEach(NodeProcess::heal);
     }
 
@@ -76,9 +80,24 @@ public final class Nemesis {
         return kind.label() + "(n" + node.id() + ")";
     }
 
+    private String restartEmpty(FaultKind kind, NodeProcess node) {
+        struck.add(node.id());
+        node.kill();
+        node.deleteData();
+        node.start();
+        return kind.label() + "(n" + node.id() + ")";
+    }
+
     private String pause(FaultKind kind, NodeProcess node) {
         struck.add(node.id());
         node.pause();
+        return kind.label() + "(n" + node.id() + ")";
+    }
+
+    private String fillDisk(FaultKind kind, NodeProcess node) {
+        struck.add(node.id());
+        cluster.disk(node.id()).orElseThrow(() -> new IllegalStateException(kind.label() + " needs the nodes' own disks (--disk-mb)"))
+            .fill();
         return kind.label() + "(n" + node.id() + ")";
     }
 
