@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Starts faults against a cluster and heals them all at once. Targets (which leader, which node,
@@ -51,15 +52,15 @@ public final class Nemesis {
     /** Starts the fault; returns what it did, e.g. {@code kill-leader(n2)}. */
     public String start(FaultKind kind) {
         return switch (kind) {
-            case KILL_LEADER -> kill(kind, leaderOrRandom());
-            case KILL_CONTROLLER -> kill(kind, randomNode());
-            case KILL_ACTIVE_CONTROLLER -> kill(kind, activeControllerOrRandom());
-            case RESTART_EMPTY_LEADER -> restartEmpty(kind, leaderOrRandom());
-            case PAUSE_LEADER -> pause(kind, leaderOrRandom());
-            case PAUSE_NODE -> pause(kind, randomNode());
-            case DISK_FULL_LEADER -> fillDisk(kind, leaderOrRandom());
-            case ISOLATE_LEADER -> isolate(kind, leaderOrRandom());
-            case ISOLATE_ACTIVE_CONTROLLER -> isolate(kind, activeControllerOrRandom());
+            case KILL_LEADER -> strike(kind, leaderOrRandom(), NodeProcess::kill);
+            case KILL_CONTROLLER -> strike(kind, randomNode(), NodeProcess::kill);
+            case KILL_ACTIVE_CONTROLLER -> strike(kind, activeControllerOrRandom(), NodeProcess::kill);
+            case RESTART_EMPTY_LEADER -> strike(kind, leaderOrRandom(), Nemesis::restartEmpty);
+            case PAUSE_LEADER -> strike(kind, leaderOrRandom(), NodeProcess::pause);
+            case PAUSE_NODE -> strike(kind, randomNode(), NodeProcess::pause);
+            case DISK_FULL_LEADER -> strike(kind, leaderOrRandom(), this::fillDisk);
+            case ISOLATE_LEADER -> strike(kind, leaderOrRandom(), this::isolate);
+            case ISOLATE_ACTIVE_CONTROLLER -> strike(kind, activeControllerOrRandom(), this::isolate);
             case SPLIT_MINORITY -> splitMinority();
             case ONE_WAY -> oneWay();
             case PACKET_LOSS -> packetLoss();
@@ -74,39 +75,28 @@ public final class Nemesis {
         cluster.nodes().forEach(NodeProcess::heal);
     }
 
-    private String kill(FaultKind kind, NodeProcess node) {
+    /** Does {@code fault} to one node, which a second fault of the run then leaves alone. */
+    private String strike(FaultKind kind, NodeProcess node, Consumer<NodeProcess> fault) {
         struck.add(node.id());
-        node.kill();
+        fault.accept(node);
         return kind.label() + "(n" + node.id() + ")";
     }
 
-    private String restartEmpty(FaultKind kind, NodeProcess node) {
-        struck.add(node.id());
+    private static void restartEmpty(NodeProcess node) {
         node.kill();
         node.deleteData();
         node.start();
-        return kind.label() + "(n" + node.id() + ")";
     }
 
-    private String pause(FaultKind kind, NodeProcess node) {
-        struck.add(node.id());
-        node.pause();
-        return kind.label() + "(n" + node.id() + ")";
-    }
-
-    private String fillDisk(FaultKind kind, NodeProcess node) {
-        struck.add(node.id());
-        cluster.disk(node.id()).orElseThrow(() -> new IllegalStateException(kind.label() + " needs the nodes' own disks (--disk-mb)"))
+    private void fillDisk(NodeProcess node) {
+        cluster.disk(node.id()).orElseThrow(() -> new IllegalStateException("disk-full needs the nodes' own disks (--disk-mb)"))
             .fill();
-        return kind.label() + "(n" + node.id() + ")";
     }
 
-    private String isolate(FaultKind kind, NodeProcess node) {
-        struck.add(node.id());
+    private void isolate(NodeProcess node) {
         List<Host> others = new ArrayList<>(otherNodes(node));
         others.add(client);
         network.cut(node.host(), others);
-        return kind.label() + "(n" + node.id() + ")";
     }
 
     private String splitMinority() {
