@@ -14,22 +14,23 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The short version of scripts/fault-suite: one run of real nodes in network namespaces in which
- * the seed overlaps two faults (a partition leader's host cut off, then another leader SIGKILLed),
- * checked to lose, duplicate and reorder nothing. Skipped, naming what is missing, where network
- * namespaces cannot be made (not root, no ip, no iptables).
+ * The short version of scripts/fault-suite: one run of three real nodes in network namespaces in
+ * which a partition leader's host is cut off from every other host (iptables) and healed, checked
+ * to lose, duplicate, reorder and skip nothing. One fault that needs no node restarted keeps it
+ * short (about a minute, most of it three JVMs starting); the script runs the other faults.
+ * Skipped, naming what is missing, where network namespaces cannot be made (not root, no ip, no
+ * iptables).
  */
 class FaultSuiteScriptTest {
     @TempDir
     Path dir;
 
     @Test
-    void overlappingIsolationAndKillOfLeadersLoseNothing() throws Exception {
+    void isolatedLeaderLosesNothing() throws Exception {
         assumeNamespacesCanBeMade();
         Path script = Path.of("").toAbsolutePath().getParent().resolve("scripts/fault-suite");
-        // Seed 1 over these two faults picks both, overlapping: isolate-leader, then kill-leader of another leader.
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "--runs", "1", "--seed", "1", "--dir", dir.toString(),
-            "--faults", "kill-leader,isolate-leader", "--warmup-seconds", "2", "--fault-seconds", "6", "--recovery-seconds", "3",
+            "--faults", "isolate-leader", "--warmup-seconds", "2", "--fault-seconds", "6", "--recovery-seconds", "3",
             "--session-ms", "4000", "--rate", "20").redirectErrorStream(true).redirectOutput(dir.resolve("suite.out").toFile());
         pb.environment().put("FAULT_SUITE_CLASSPATH", System.getProperty("java.class.path"));
         Process suite = pb.start();
@@ -40,7 +41,7 @@ class FaultSuiteScriptTest {
         String out = Files.readString(dir.resolve("suite.out"));
         assertEquals(0, suite.exitValue(), out);
         String row = out.lines().filter(l -> l.startsWith("| 1 | 1 |")).findFirst().orElseThrow(() -> new AssertionError(out));
-        assertTrue(row.contains("isolate-leader(n") && row.contains("kill-leader(n"), row);
+        assertTrue(row.contains("isolate-leader(n"), row);
         assertTrue(row.endsWith("| ok |"), row);
         long acked = Long.parseLong(row.split("\\|")[4].trim());
         assertTrue(acked > 0, row);
