@@ -58,7 +58,7 @@ public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, P
         Host client = null;
         Path dir = null;
         String classpath = System.getProperty("java.class.path");
-        List<FaultKind> faults = List.of(FaultKind.values());
+        List<FaultKind> faults = null;
         int warmup = 5;
         int fault = 12;
         int recovery = 10;
@@ -87,6 +87,11 @@ public record SuiteOptions(int runs, long seed, List<Host> nodes, Host client, P
                 case "--disk-mb" -> disk = Integer.parseInt(v);
                 default -> throw new IllegalArgumentException("unknown option " + name);
             }
+        }
+        if (faults == null) {
+            // every fault; without the nodes' own disks, every one but filling them
+            boolean disks = disk > 0;
+            faults = Arrays.stream(FaultKind.values()).filter(k -> disks || k != FaultKind.DISK_FULL_LEADER).toList();
         }
         if (nodes == null || client == null || dir == null) {
             throw new IllegalArgumentException("--nodes, --client and --dir are required (scripts/fault-suite passes them)");
