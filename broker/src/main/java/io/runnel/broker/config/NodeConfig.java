@@ -298,6 +298,10 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
         ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
+        if (console.enabled() && !roles.contains(Role.BROKER)) {
+            problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
+                + "): brokers serve the console");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }

@@ -58,6 +58,12 @@ class ConsoleSettingsTest {
     }
 
     @Test
+    void onlyBrokersServeIt() {
+        String message = problem(Map.of("roles", "controller", "console.listener", "127.0.0.1:9080"));
+        assertTrue(message.contains("console.listener is set but this node is not a broker"), message);
+    }
+
+    @Test
     void isLoopback_withoutDns() {
         assertTrue(ConsoleSettings.isLoopback("127.0.0.1"));
         assertTrue(ConsoleSettings.isLoopback("LOCALHOST"));

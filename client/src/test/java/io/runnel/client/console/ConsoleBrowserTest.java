@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -64,10 +65,21 @@ class ConsoleBrowserTest {
         Assumptions.assumeTrue(Files.isExecutable(CHROMEDRIVER), CHROMEDRIVER + " is missing: apt-get install chromium-driver");
         screenshots = Path.of(System.getProperty("console.screenshots", "target/console-screenshots"));
         Files.createDirectories(screenshots);
-        cluster = TestCluster.start(tmp.resolve("cluster"), 3, Map.of("console.listener", "127.0.0.1:0",
-            "offsets.topic.num.partitions", "1", "replica.lag.time.max.ms", "1000"));
+        // The browser starts while the cluster does: each takes seconds on a busy machine.
+        CompletableFuture<ChromeDriver> starting = CompletableFuture.supplyAsync(() -> startBrowser(tmp));
+        try {
+            cluster = TestCluster.start(tmp.resolve("cluster"), 3, Map.of("console.listener", "127.0.0.1:0",
+                "offsets.topic.num.partitions", "1", "replica.lag.time.max.ms", "1000"));
+        } catch (IOException | RuntimeException e) {
+            starting.thenAccept(ChromeDriver::quit);
+            throw e;
+        }
         console = "http://127.0.0.1:" + cluster.node(1).consolePort();
         admin = new RunnelAdmin(cluster.bootstrap());
+        browser = starting.join();
+    }
+
+    private static ChromeDriver startBrowser(Path tmp) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,8 +87,9 @@ class ConsoleBrowserTest {
             "--window-size=1280,1000", "--user-data-dir=" + tmp.resolve("chromium-profile"));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
             .usingAnyFreePort().withLogFile(tmp.resolve("chromedriver.log").toFile()).build();
-        browser = new ChromeDriver(service, options);
-        browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
+        ChromeDriver driver = new ChromeDriver(service, options);
+        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
+        return driver;
     }
 
     @AfterAll
