@@ -118,9 +118,12 @@ public final class ConsoleServer implements Closeable {
         if (reply.location() != null) {
             exchange.getResponseHeaders().set("Location", reply.location());
         }
-        exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
+        boolean noBody = body.length == 0 || exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(reply.status(), noBody ? -1 : body.length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
+            if (!noBody) {
+                out.write(body);
+            }
         }
     }
 

@@ -189,8 +189,12 @@ class ConsoleBrowserTest {
         assertTrue(browser.findElement(By.className("group-id")).getText().contains("console-app"));
         screenshot("groups");
 
-        open("/charts");
-        Awaitility.await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#charts polyline")).isEmpty());
+        // The charts of the broker that leads orders-0 show the topic's traffic through it.
+        int leader = admin.describeTopic("orders").getPartitionsList().stream().filter(p -> p.getPartition() == 0)
+            .findFirst().orElseThrow().getLeaderId();
+        browser.get("http://127.0.0.1:" + cluster.node(leader).consolePort() + "/charts");
+        Awaitility.await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#charts polyline")).isEmpty()
+            && browser.findElement(By.id("charts")).getText().contains("Topic orders (bytes/s)"));
         screenshot("charts");
 
         // A halted node: fenced, and the topic's partitions under-replicated.
