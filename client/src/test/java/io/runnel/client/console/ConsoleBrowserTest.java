@@ -9,6 +9,9 @@ import io.runnel.client.admin.GroupDescription;
 import io.runnel.client.admin.PartitionLag;
 import io.runnel.client.admin.ResetSpec;
 import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.consumer.GroupConfig;
+import io.runnel.client.consumer.RebalanceListener;
+import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
@@ -171,20 +174,31 @@ class ConsoleBrowserTest {
         open("/topic?name=no-such-topic");
         assertEquals("topic 'no-such-topic' does not exist", text("error"));
 
-        // A group's lag is what the admin API (runnel group describe) gives.
+        // A group's lag is what the admin API (runnel group describe) gives, with a live member
+        // that owns both partitions and commits nothing while the page is checked.
         admin.resetOffsets("console-app", "orders", ResetSpec.toOffset(2), true);
-        GroupDescription described = admin.describeGroup("console-app");
-        open("/group?id=console-app");
-        Awaitility.await().atMost(WAIT).until(() -> {
-            browser.navigate().refresh();
-            return !browser.findElements(By.id("total-lag")).isEmpty();
-        });
-        assertEquals(2, described.partitions().size());
-        for (PartitionLag lag : described.partitions()) {
-            assertEquals(Long.toString(lag.lag()), text("lag-orders-" + lag.partition().partition()));
+        try (RunnelConsumer member = new RunnelConsumer(cluster.bootstrap(), RunnelConsumer.OffsetReset.EARLIEST, 1 << 20,
+                GroupConfig.of("console-app").withSessionTimeoutMs(10_000).withAutoCommit(false, 1000))) {
+            member.subscribe(List.of("orders"), RebalanceListener.NONE);
+            Awaitility.await().atMost(WAIT).until(() -> {
+                member.poll(Duration.ofMillis(50));
+                return member.assignment().size() == 2;
+            });
+            GroupDescription described = admin.describeGroup("console-app");
+            open("/group?id=console-app");
+            Awaitility.await().atMost(WAIT).until(() -> {
+                browser.navigate().refresh();
+                return !browser.findElements(By.id("total-lag")).isEmpty()
+                    && browser.findElement(By.tagName("main")).getText().contains("orders-0")
+                    && browser.findElement(By.tagName("main")).getText().contains("orders-1");
+            });
+            assertEquals(2, described.partitions().size());
+            for (PartitionLag lag : described.partitions()) {
+                assertEquals(Long.toString(lag.lag()), text("lag-orders-" + lag.partition().partition()));
+            }
+            assertEquals(List.of(3L, 0L), described.partitions().stream().map(PartitionLag::lag).toList());
+            screenshot("group");
         }
-        assertEquals(List.of(3L, 0L), described.partitions().stream().map(PartitionLag::lag).toList());
-        screenshot("group");
         open("/groups");
         assertTrue(browser.findElement(By.className("group-id")).getText().contains("console-app"));
         screenshot("groups");
