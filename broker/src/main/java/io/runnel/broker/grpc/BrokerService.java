@@ -222,7 +222,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             long bytes = 0;
             for (Map.Entry<TopicPartition, ProduceResult> e : all.entrySet()) {
                 if (e.getValue().succeeded()) {
-                    bytes += batches.get(e.getKey()).remaining();
+                    int appendedBytes = batches.get(e.getKey()).remaining();
+                    bytes += appendedBytes;
+                    metrics.topicProduced(e.getKey().topic(), appendedBytes);
                 } else {
                     metrics.error("produce", ErrorCodes.of(e.getValue().error()).name());
                 }
@@ -358,6 +360,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     }
                 }
                 bytes += failure == null ? r.records().size() : 0;
+                if (failure == null && r.records().size() > 0) {
+                    metrics.topicFetched(tp.topic(), r.records().size());
+                }
                 if (failure != null) {
                     metrics.error("fetch", ErrorCodes.of(failure).name());
                 }

@@ -5,6 +5,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.console.ConsoleServer;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
 import io.runnel.broker.stream.StreamService;
@@ -84,6 +85,8 @@ public final class RunnelNode implements Closeable {
     private GroupCoordinator groups;
     private StreamService streams;
     private int metricsPort = -1;
+    private ConsoleServer console;
+    private int consolePort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
     public RunnelNode(NodeConfig config) {
@@ -230,6 +233,13 @@ public final class RunnelNode implements Closeable {
         if (config.metricsPort() >= 0) {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
+        if (config.console().enabled()) {
+            console = new ConsoleServer(config.nodeId(), config.voters().keySet(), controllerClient,
+                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC());
+            consolePort = console.start(config.console().listener().getHostString(), config.console().listener().getPort());
+            log.info("Node {}: console on http://{}:{}/", config.nodeId(), config.console().listener().getHostString(),
+                consolePort);
+        }
         BrokerServer clientListener = brokerServer;
         InternalServer internalListener = internalServer;
         controllerClient.onServingChange(config.brokerSessionTimeoutMs(), notServing -> {
@@ -302,6 +312,11 @@ public final class RunnelNode implements Closeable {
         return metricsPort;
     }
 
+    /** The console's bound HTTP port, or -1 when {@code console.listener} is not set. */
+    public int consolePort() {
+        return consolePort;
+    }
+
     /** Controlled shutdown, then every role stopped in reverse order. Idempotent. */
     @Override
     public void close() {
@@ -317,6 +332,10 @@ public final class RunnelNode implements Closeable {
     }
 
     private synchronized void stop(boolean controlled) {
+        if (console != null) {
+            console.close();
+            console = null;
+        }
         if (controllerClient != null) {
             if (controlled) {
                 controllerClient.controlledShutdown(5000);
