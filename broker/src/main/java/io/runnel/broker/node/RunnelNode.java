@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
+import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
@@ -215,13 +216,16 @@ public final class RunnelNode implements Closeable {
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);
+        // Producer ids are checked wherever callers can be told apart, or ACLs are on.
+        ProducerIdOwnership producerIds = new ProducerIdOwnership(config.security().tlsEnabled()
+            || config.security().authorizer().enabled(), config.security().nodes(), () -> controllerClient.image().producerIdKey());
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
             Clock.systemUTC());
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
             .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer);
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds);
         try {
             brokerServer.start();
         } catch (IOException e) {
