@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.config.SecurityWarnings;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
 import io.runnel.broker.stream.StreamService;
@@ -124,6 +125,7 @@ public final class RunnelNode implements Closeable {
         if (!Files.isWritable(dataDir)) {
             throw new IOException("data.dir " + dataDir + " is not writable");
         }
+        SecurityWarnings.of(config).forEach(warning -> log.warn("Node {}: {}", config.nodeId(), warning));
         // Before anything is read or written there: another cluster's or node's directory stops the node.
         MetaProperties identity = MetaProperties.loadOrFormat(dataDir, config.clusterId().toString(), config.nodeId());
         try {
