@@ -1,7 +1,6 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.auth.ProducerIdOwnership;
@@ -223,10 +222,10 @@ public final class RunnelNode implements Closeable {
             || config.security().authorizer().enabled(), config.security().nodes(), () -> controllerClient.image().producerIdKey());
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
-            Clock.systemUTC());
+            Clock.systemUTC(), authorizer, producerIds);
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
-            .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
+            .addService(streams), replicaManager,
             controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds);
         try {
             brokerServer.start();

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCertificates;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
@@ -24,9 +26,20 @@ import io.runnel.proto.v1.InitProducerIdRequest;
 import io.runnel.proto.v1.InitProducerIdResponse;
 import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.PartitionProduceResponse;
+import io.runnel.proto.v1.PartitionSequence;
 import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.PublishAck;
+import io.runnel.proto.v1.PublishMessage;
+import io.runnel.proto.v1.PublishOpen;
+import io.runnel.proto.v1.PublishRequest;
+import io.runnel.proto.v1.PublishResponse;
+import io.runnel.proto.v1.PublishResume;
 import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordList;
+import io.runnel.proto.v1.StreamGrpc;
+import io.runnel.proto.v1.SubscribeOpen;
+import io.runnel.proto.v1.SubscribeRequest;
+import io.runnel.proto.v1.SubscribeResponse;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
@@ -38,7 +51,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +63,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a principal may do is checked on the principal's own calls: producer ids belong to the
- * principal that obtained them. One secured node (mutual TLS, authorizer.enabled=true,
+ * principal that obtained them, and Publish and Subscribe streams, which their broker forwards as
+ * itself, check their caller's ACLs as the unary calls do. One secured node (mutual TLS, authorizer.enabled=true,
  * super.users=User:CN=admin) for the class; each test uses its own topic.
  */
 class PrincipalBoundClusterTest {
@@ -60,7 +77,7 @@ class PrincipalBoundClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.make(tmp.resolve("certs"), "principal-test-ca", 1, "admin", "alice", "bob", "carol");
+        certs = TestCertificates.make(tmp.resolve("certs"), "principal-test-ca", 1, "admin", "alice", "bob", "carol", "dave");
         cluster = TestCluster.start(tmp.resolve("data"), 1, id -> {
             Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
             settings.put("authorizer.enabled", "true");
@@ -174,5 +191,118 @@ class PrincipalBoundClusterTest {
     void describeCluster_doesNotShowTheProducerIdKey() {
         assertTrue(!cluster.node(1).controllerClient().image().producerIdKey().isEmpty(), "the broker has the key");
         assertTrue(admin.describeCluster().getImage().getProducerIdKey().isEmpty());
+    }
+
+    /** What a stream answered, in order: its messages, then a Throwable if it failed. */
+    static final class Answers<T> implements StreamObserver<T> {
+        final List<Object> received = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onNext(T value) {
+            received.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            received.add(t);
+        }
+
+        @Override
+        public void onCompleted() {
+        }
+
+        /** The status the stream ended with, waiting for it. */
+        Status failure() {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(r -> r instanceof Throwable));
+            return Status.fromThrowable((Throwable) received.stream().filter(r -> r instanceof Throwable).findFirst().orElseThrow());
+        }
+
+        /** The first answer {@code pick} finds, waiting for it. */
+        <R> R first(Function<Object, R> pick) {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> received.stream().map(pick).anyMatch(Objects::nonNull));
+            return received.stream().map(pick).filter(Objects::nonNull).findFirst().orElseThrow();
+        }
+    }
+
+    private static Answers<PublishResponse> publish(TlsFiles as, PublishOpen open, String... topics) {
+        Answers<PublishResponse> answers = new Answers<>();
+        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(as)).publish(answers);
+        requests.onNext(PublishRequest.newBuilder().setOpen(open).build());
+        for (int i = 0; i < topics.length; i++) {
+            requests.onNext(PublishRequest.newBuilder().setMessage(PublishMessage.newBuilder().setSequence(i).setTopic(topics[i])
+                .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("streamed " + i)))).build());
+        }
+        return answers;
+    }
+
+    private static PublishAck ack(Answers<PublishResponse> answers, long sequence) {
+        return answers.first(r -> r instanceof PublishResponse p && p.hasAck() && p.getAck().getSequence() == sequence
+            ? p.getAck() : null);
+    }
+
+    @Test
+    void publish_checksTheCallersAcls_perMessage_andGivesTheCallerAProducerIdOfItsOwn() {
+        topic("streamed");
+        topic("elsewhere");
+        Status noWrite = publish(certs.client("carol"), PublishOpen.getDefaultInstance()).failure();
+        assertEquals(Status.Code.PERMISSION_DENIED, noWrite.getCode());
+        assertEquals("CLUSTER_AUTHORIZATION_FAILED: User:CN=carol is not allowed IDEMPOTENT_WRITE on CLUSTER (nor WRITE on any "
+            + "topic)", noWrite.getDescription(), "as InitProducerId refuses it");
+
+        addAcls(allow("User:CN=carol", AclOperation.WRITE, AclResourceType.TOPIC, "streamed"),
+            allow("User:CN=bob", AclOperation.WRITE, AclResourceType.TOPIC, "streamed"));
+        Answers<PublishResponse> carol = publish(certs.client("carol"), PublishOpen.getDefaultInstance(), "streamed", "elsewhere");
+        assertEquals(ErrorCode.NONE, ack(carol, 0).getError(), ack(carol, 0).getErrorMessage());
+        PublishAck refused = ack(carol, 1);
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, refused.getError());
+        assertEquals("User:CN=carol is not allowed WRITE on TOPIC elsewhere", refused.getErrorMessage(), "as Produce refuses it");
+        assertEquals(List.of("streamed 0"), values("streamed"));
+        assertEquals(List.of(), values("elsewhere"));
+
+        long carols = carol.first(r -> r instanceof PublishResponse p && p.hasOpened() ? p.getOpened().getProducerId() : null);
+        PartitionProduceResponse unary = produce(certs.client("carol"), "streamed", PartitionProduceData.newBuilder().setPartition(0)
+            .setRecords(RecordList.newBuilder().setProducerId(carols).setProducerEpoch(0).setBaseSequence(1)
+                .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("unary")))));
+        assertEquals(ErrorCode.NONE, unary.getError(), "the stream's producer id is carol's: " + unary.getErrorMessage());
+        assertEquals(ErrorCode.INVALID_PRODUCER_ID_MAPPING, produce(certs.client("bob"), "streamed", carols, "bob's").getError());
+
+        Status notHers = publish(certs.client("carol"), PublishOpen.newBuilder().setResume(PublishResume.newBuilder()
+            .setProducerId(carols ^ 1).setProducerEpoch(0)).build()).failure();
+        assertEquals(Status.Code.PERMISSION_DENIED, notHers.getCode());
+        assertEquals("INVALID_PRODUCER_ID_MAPPING: User:CN=carol may not write with producer id " + (carols ^ 1)
+            + ": InitProducerId gave it to another principal (ask InitProducerId for one of your own)", notHers.getDescription());
+        Answers<PublishResponse> resumed = publish(certs.client("carol"), PublishOpen.newBuilder().setResume(PublishResume.newBuilder()
+            .setProducerId(carols).setProducerEpoch(0).addAcknowledged(PartitionSequence.newBuilder().setTopic("streamed")
+                .setPartition(0).setNextPartitionSequence(2))).build(), "streamed");
+        assertEquals(ErrorCode.NONE, ack(resumed, 0).getError(), "her own producer resumes");
+    }
+
+    private static Answers<SubscribeResponse> subscribe(TlsFiles as, String group, String... topics) {
+        Answers<SubscribeResponse> answers = new Answers<>();
+        StreamGrpc.newStub(channel(as)).subscribe(answers).onNext(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder()
+            .setGroupId(group).addAllTopics(List.of(topics)).setSessionTimeoutMs(2000)).build());
+        return answers;
+    }
+
+    @Test
+    void subscribe_needsReadOnTheGroupAndEachTopic() {
+        topic("readable");
+        topic("unreadable");
+        assertEquals(ErrorCode.NONE, produce(certs.client("admin"), "readable", PartitionProduceData.newBuilder().setPartition(0)
+            .setRecords(RecordList.newBuilder().addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("r0"))))).getError());
+        addAcls(allow("User:CN=dave", AclOperation.READ, AclResourceType.TOPIC, "readable"));
+        Status noGroup = subscribe(certs.client("dave"), "daves", "readable").failure();
+        assertEquals(Status.Code.PERMISSION_DENIED, noGroup.getCode());
+        assertEquals("GROUP_AUTHORIZATION_FAILED: User:CN=dave is not allowed READ on GROUP daves", noGroup.getDescription(),
+            "as ConsumerGroupHeartbeat refuses it");
+
+        addAcls(allow("User:CN=dave", AclOperation.READ, AclResourceType.GROUP, "daves"));
+        Status noTopic = subscribe(certs.client("dave"), "daves", "readable", "unreadable").failure();
+        assertEquals("TOPIC_AUTHORIZATION_FAILED: User:CN=dave is not allowed READ on TOPIC unreadable", noTopic.getDescription(),
+            "as Fetch refuses it");
+
+        Answers<SubscribeResponse> dave = subscribe(certs.client("dave"), "daves", "readable");
+        assertEquals("r0", dave.first(r -> r instanceof SubscribeResponse s && s.hasRecords()
+            ? s.getRecords().getRecords(0).getValue().toStringUtf8() : null));
     }
 }
