@@ -61,9 +61,9 @@ public final class ProducerIdOwnership {
         this.key = key;
     }
 
-    /** Checks nothing, and has no key to issue ids with: for brokers without a controller quorum. */
-    public static ProducerIdOwnership unchecked() {
-        return new ProducerIdOwnership(false, new NodePrincipals(NodePrincipals.DEFAULT_TEMPLATE), () -> ByteString.EMPTY);
+    /** Issues ids with {@code key} (empty: none) and checks nothing: for brokers without TLS or ACLs. */
+    public static ProducerIdOwnership unchecked(Supplier<ByteString> key) {
+        return new ProducerIdOwnership(false, new NodePrincipals(NodePrincipals.DEFAULT_TEMPLATE), key);
     }
 
     public boolean enforced() {

@@ -1,5 +1,6 @@
 package io.runnel.broker.grpc;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCalls;
@@ -58,7 +59,8 @@ public final class BrokerServer {
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults) {
         this(builder, replicaManager, cluster, clock, metrics, groups, topicDefaults, Authorizer.disabled(),
-            ProducerIdOwnership.unchecked());
+            ProducerIdOwnership.unchecked(cluster instanceof ControllerClient controllers ? () -> controllers.image().producerIdKey()
+                : () -> ByteString.EMPTY));
     }
 
     /**
