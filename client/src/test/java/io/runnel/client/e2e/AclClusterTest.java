@@ -74,7 +74,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -103,16 +102,7 @@ class AclClusterTest {
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.make(tmp.resolve("certs"), "acl-test-ca", 3, "admin", "bob", "carol", "dave", "erin", "frank", "grace");
-        cluster = TestCluster.start(tmp.resolve("data"), 3, id -> {
-            Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
-            settings.put("authorizer.enabled", "true");
-            settings.put("super.users", "User:CN=admin");
-            settings.put("offsets.topic.num.partitions", "1");
-            settings.put("offsets.topic.replication.factor", "3");
-            settings.put("group.min.session.timeout.ms", "500");
-            settings.put("group.heartbeat.interval.ms", "100");
-            return settings;
-        }, certs.client("admin").load().channelCredentials());
+        cluster = AclClusters.start(tmp.resolve("data"), certs, 3);
         admin = new RunnelAdmin(cluster.bootstrap(), certs.client("admin"));
         for (String topic : List.of("orders", "sales.eu", "sales.secret", "events", "hidden")) {
             cluster.createTopic(topic, 1, 3, Map.of());
@@ -123,15 +113,7 @@ class AclClusterTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (admin != null) {
-            admin.close();
-        }
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        AclClusters.close(admin, channels, cluster);
     }
 
     private static int leader(String topic) {
@@ -338,22 +320,9 @@ class AclClusterTest {
 
     /** Opens a Publish stream as {@code as} through a broker that does not lead {@code topic} and sends one message. */
     private static List<Object> publishOne(TlsFiles as, String topic) {
-        List<Object> received = new CopyOnWriteArrayList<>();
-        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(leader(topic) % 3 + 1, as)).publish(new StreamObserver<>() {
-            @Override
-            public void onNext(PublishResponse value) {
-                received.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                received.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        StreamAnswers<PublishResponse> answers = new StreamAnswers<>();
+        List<Object> received = answers.received;
+        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(leader(topic) % 3 + 1, as)).publish(answers);
         requests.onNext(PublishRequest.newBuilder().setOpen(PublishOpen.getDefaultInstance()).build());
         requests.onNext(PublishRequest.newBuilder().setMessage(PublishMessage.newBuilder().setSequence(0).setTopic(topic)
             .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("streamed")))).build());

@@ -48,13 +48,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,8 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a principal may do is checked on the principal's own calls: producer ids belong to the
  * principal that obtained them, and Publish and Subscribe streams, which their broker forwards as
- * itself, check their caller's ACLs as the unary calls do. One secured node (mutual TLS, authorizer.enabled=true,
- * super.users=User:CN=admin) for the class; each test uses its own topic.
+ * itself, check their caller's ACLs as the unary calls do. One secured node ({@link AclClusters})
+ * for the class; each test uses its own topics and principals.
  */
 class PrincipalBoundClusterTest {
     @TempDir
@@ -78,30 +74,13 @@ class PrincipalBoundClusterTest {
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.make(tmp.resolve("certs"), "principal-test-ca", 1, "admin", "alice", "bob", "carol", "dave");
-        cluster = TestCluster.start(tmp.resolve("data"), 1, id -> {
-            Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
-            settings.put("authorizer.enabled", "true");
-            settings.put("super.users", "User:CN=admin");
-            settings.put("offsets.topic.num.partitions", "1");
-            settings.put("offsets.topic.replication.factor", "1");
-            settings.put("group.min.session.timeout.ms", "500");
-            settings.put("group.heartbeat.interval.ms", "100");
-            return settings;
-        }, certs.client("admin").load().channelCredentials());
+        cluster = AclClusters.start(tmp.resolve("data"), certs, 1);
         admin = new RunnelAdmin(cluster.bootstrap(), certs.client("admin"));
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (admin != null) {
-            admin.close();
-        }
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        AclClusters.close(admin, channels, cluster);
     }
 
     static ManagedChannel channel(TlsFiles as) {
@@ -193,39 +172,8 @@ class PrincipalBoundClusterTest {
         assertTrue(admin.describeCluster().getImage().getProducerIdKey().isEmpty());
     }
 
-    /** What a stream answered, in order: its messages, then a Throwable if it failed. */
-    static final class Answers<T> implements StreamObserver<T> {
-        final List<Object> received = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void onNext(T value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            received.add(t);
-        }
-
-        @Override
-        public void onCompleted() {
-        }
-
-        /** The status the stream ended with, waiting for it. */
-        Status failure() {
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().anyMatch(r -> r instanceof Throwable));
-            return Status.fromThrowable((Throwable) received.stream().filter(r -> r instanceof Throwable).findFirst().orElseThrow());
-        }
-
-        /** The first answer {@code pick} finds, waiting for it. */
-        <R> R first(Function<Object, R> pick) {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> received.stream().map(pick).anyMatch(Objects::nonNull));
-            return received.stream().map(pick).filter(Objects::nonNull).findFirst().orElseThrow();
-        }
-    }
-
-    private static Answers<PublishResponse> publish(TlsFiles as, PublishOpen open, String... topics) {
-        Answers<PublishResponse> answers = new Answers<>();
+    private static StreamAnswers<PublishResponse> publish(TlsFiles as, PublishOpen open, String... topics) {
+        StreamAnswers<PublishResponse> answers = new StreamAnswers<>();
         StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(as)).publish(answers);
         requests.onNext(PublishRequest.newBuilder().setOpen(open).build());
         for (int i = 0; i < topics.length; i++) {
@@ -235,7 +183,7 @@ class PrincipalBoundClusterTest {
         return answers;
     }
 
-    private static PublishAck ack(Answers<PublishResponse> answers, long sequence) {
+    private static PublishAck ack(StreamAnswers<PublishResponse> answers, long sequence) {
         return answers.first(r -> r instanceof PublishResponse p && p.hasAck() && p.getAck().getSequence() == sequence
             ? p.getAck() : null);
     }
@@ -251,7 +199,7 @@ class PrincipalBoundClusterTest {
 
         addAcls(allow("User:CN=carol", AclOperation.WRITE, AclResourceType.TOPIC, "streamed"),
             allow("User:CN=bob", AclOperation.WRITE, AclResourceType.TOPIC, "streamed"));
-        Answers<PublishResponse> carol = publish(certs.client("carol"), PublishOpen.getDefaultInstance(), "streamed", "elsewhere");
+        StreamAnswers<PublishResponse> carol = publish(certs.client("carol"), PublishOpen.getDefaultInstance(), "streamed", "elsewhere");
         assertEquals(ErrorCode.NONE, ack(carol, 0).getError(), ack(carol, 0).getErrorMessage());
         PublishAck refused = ack(carol, 1);
         assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, refused.getError());
@@ -271,14 +219,14 @@ class PrincipalBoundClusterTest {
         assertEquals(Status.Code.PERMISSION_DENIED, notHers.getCode());
         assertEquals("INVALID_PRODUCER_ID_MAPPING: User:CN=carol may not write with producer id " + (carols ^ 1)
             + ": InitProducerId gave it to another principal (ask InitProducerId for one of your own)", notHers.getDescription());
-        Answers<PublishResponse> resumed = publish(certs.client("carol"), PublishOpen.newBuilder().setResume(PublishResume.newBuilder()
+        StreamAnswers<PublishResponse> resumed = publish(certs.client("carol"), PublishOpen.newBuilder().setResume(PublishResume.newBuilder()
             .setProducerId(carols).setProducerEpoch(0).addAcknowledged(PartitionSequence.newBuilder().setTopic("streamed")
                 .setPartition(0).setNextPartitionSequence(2))).build(), "streamed");
         assertEquals(ErrorCode.NONE, ack(resumed, 0).getError(), "her own producer resumes");
     }
 
-    private static Answers<SubscribeResponse> subscribe(TlsFiles as, String group, String... topics) {
-        Answers<SubscribeResponse> answers = new Answers<>();
+    private static StreamAnswers<SubscribeResponse> subscribe(TlsFiles as, String group, String... topics) {
+        StreamAnswers<SubscribeResponse> answers = new StreamAnswers<>();
         StreamGrpc.newStub(channel(as)).subscribe(answers).onNext(SubscribeRequest.newBuilder().setOpen(SubscribeOpen.newBuilder()
             .setGroupId(group).addAllTopics(List.of(topics)).setSessionTimeoutMs(2000)).build());
         return answers;
@@ -301,7 +249,7 @@ class PrincipalBoundClusterTest {
         assertEquals("TOPIC_AUTHORIZATION_FAILED: User:CN=dave is not allowed READ on TOPIC unreadable", noTopic.getDescription(),
             "as Fetch refuses it");
 
-        Answers<SubscribeResponse> dave = subscribe(certs.client("dave"), "daves", "readable");
+        StreamAnswers<SubscribeResponse> dave = subscribe(certs.client("dave"), "daves", "readable");
         assertEquals("r0", dave.first(r -> r instanceof SubscribeResponse s && s.hasRecords()
             ? s.getRecords().getRecords(0).getValue().toStringUtf8() : null));
     }
