@@ -71,6 +71,7 @@ import java.util.regex.Pattern;
  *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
+ * @param console         the built-in web console ({@code console.listener}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -81,7 +82,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition) {
+                         int maxProducersPerPartition, ConsoleSettings console) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -154,6 +155,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     private static Set<String> keys(String... own) {
         Set<String> keys = new TreeSet<>(List.of(own));
         keys.addAll(SecuritySettings.KEYS);
+        keys.addAll(ConsoleSettings.KEYS);
         return Set.copyOf(keys);
     }
 
@@ -295,6 +297,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         FetchLimits fetchLimits = fetchLimits(settings, problems);
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
+        ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
+        if (console.enabled() && !roles.contains(Role.BROKER)) {
+            problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
+                + "): brokers serve the console");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -303,7 +310,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, console);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {
