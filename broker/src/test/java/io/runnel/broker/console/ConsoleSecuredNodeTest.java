@@ -132,6 +132,9 @@ class ConsoleSecuredNodeTest {
         assertTrue(get(alice, "/topic?name=secret-payroll").body().contains("User:CN=alice is not allowed DESCRIBE on TOPIC "
             + "secret-payroll"));
         assertTrue(get(alice, "/charts").body().contains("User:CN=alice is not allowed DESCRIBE on CLUSTER"));
+        assertEquals(200, get(alice, "/").statusCode(), "the overview is open, as DescribeCluster");
+        assertTrue(get(alice, "/group?id=%3Cb%3Eteam").body().contains("User:CN=alice is not allowed DESCRIBE on GROUP &lt;b&gt;team"),
+            "named, HTML-escaped");
         String token = topics.body().replaceAll("(?s).*name=\"csrf\" value=\"([0-9a-f]+)\".*", "$1");
         HttpResponse<String> delete = post(alice, "/topics/delete", "csrf=" + token + "&name=secured-orders&confirm=yes", console);
         assertEquals(403, delete.statusCode());
