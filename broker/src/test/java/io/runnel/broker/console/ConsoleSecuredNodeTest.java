@@ -121,10 +121,8 @@ class ConsoleSecuredNodeTest {
 
     @Test
     void aPrincipalWithoutAcls_isRefusedNamingWhatIsMissing_thenSeesWhatItIsGranted() throws Exception {
-        HttpResponse<String> messages = get(alice, "/messages?topic=secured-orders&partition=0");
-        assertEquals(403, messages.statusCode());
-        assertTrue(messages.body().contains("User:CN=alice is not allowed READ on TOPIC secured-orders"), messages.body());
-        assertFalse(messages.body().contains("hello-console"), messages.body());
+        assertRefused(get(alice, "/messages?topic=secured-orders&partition=0"),
+            "User:CN=alice is not allowed READ on TOPIC secured-orders", "hello-console");
         HttpResponse<String> topics = get(alice, "/topics");
         assertEquals(200, topics.statusCode());
         assertFalse(topics.body().contains("secured-orders") || topics.body().contains("secret-payroll"), topics.body());
@@ -136,9 +134,8 @@ class ConsoleSecuredNodeTest {
         assertTrue(get(alice, "/group?id=%3Cb%3Eteam").body().contains("User:CN=alice is not allowed DESCRIBE on GROUP &lt;b&gt;team"),
             "named, HTML-escaped");
         String token = topics.body().replaceAll("(?s).*name=\"csrf\" value=\"([0-9a-f]+)\".*", "$1");
-        HttpResponse<String> delete = post(alice, "/topics/delete", "csrf=" + token + "&name=secured-orders&confirm=yes", console);
-        assertEquals(403, delete.statusCode());
-        assertTrue(delete.body().contains("User:CN=alice is not allowed DELETE on TOPIC secured-orders"), delete.body());
+        assertRefused(post(alice, "/topics/delete", "csrf=" + token + "&name=secured-orders&confirm=yes", console),
+            "User:CN=alice is not allowed DELETE on TOPIC secured-orders", "cannot be undone");
         HttpResponse<String> create = post(alice, "/topics/create", "csrf=" + token + "&name=alices&confirm=yes", console);
         assertTrue(create.body().contains("User:CN=alice is not allowed CREATE on TOPIC alices"), create.body());
 
@@ -159,10 +156,14 @@ class ConsoleSecuredNodeTest {
 
     @Test
     void aRequestWithoutClientCertificate_isRefused() throws Exception {
-        HttpResponse<String> refused = get(noCertificate, "/topics");
-        assertEquals(403, refused.statusCode());
-        assertTrue(refused.body().contains("no client certificate"), refused.body());
-        assertFalse(refused.body().contains("secured-orders"), refused.body());
+        assertRefused(get(noCertificate, "/topics"), "no client certificate", "secured-orders");
+    }
+
+    /** A 403 page saying {@code reason} and not showing {@code withheld}. */
+    private static void assertRefused(HttpResponse<String> response, String reason, String withheld) {
+        assertEquals(403, response.statusCode(), response.body());
+        assertTrue(response.body().contains(reason), response.body());
+        assertFalse(response.body().contains(withheld), response.body());
     }
 
     @Test
