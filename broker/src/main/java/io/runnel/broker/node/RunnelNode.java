@@ -7,6 +7,7 @@ import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.config.SecurityWarnings;
 import io.runnel.broker.console.ConsoleServer;
+import io.runnel.broker.console.ConsoleTls;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
 import io.runnel.broker.stream.StreamService;
@@ -239,11 +240,13 @@ public final class RunnelNode implements Closeable {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
         }
         if (config.console().enabled()) {
+            // With TLS on, HTTPS with the browser's certificate, asked for as on the client listener.
+            ConsoleTls consoleTls = transport.tls() == null ? null : new ConsoleTls(transport.tls(), config.security().clientAuth());
             console = new ConsoleServer(config.nodeId(), config.voters().keySet(), controllerClient,
-                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC());
+                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC(), authorizer, consoleTls);
             consolePort = console.start(config.console().listener().getHostString(), config.console().listener().getPort());
-            log.info("Node {}: console on http://{}:{}/", config.nodeId(), config.console().listener().getHostString(),
-                consolePort);
+            log.info("Node {}: console on {}://{}:{}/", config.nodeId(), consoleTls == null ? "http" : "https",
+                config.console().listener().getHostString(), consolePort);
         }
         BrokerServer clientListener = brokerServer;
         InternalServer internalListener = internalServer;
