@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,11 +37,18 @@ import java.util.regex.Pattern;
  * @param nodeId          this node's broker and controller id
  * @param roles           broker, controller, or both (combined)
  * @param clientListener  where the client-facing gRPC services (Broker, Admin, Group) bind
- * @param advertisedHost  host name other nodes and clients use to reach this node
+ * @param advertisedHost  host name other nodes and clients use to reach this node (the default host
+ *                        of every advertised address)
+ * @param clientAdvertised host and port clients and other brokers dial for the client listener
+ *                        ({@code advertised.listener}); port 0 means the listener's bound port
  * @param controllerListener where the Raft (Ratis) server binds, for controller roles
  * @param internalListener where the broker-to-broker Replication service binds; port 0 picks a free one
  * @param internalAdvertised host and port other brokers fetch from; port 0 means the internal
  *                        listener's bound port
+ * @param externalListener where the external client listener binds ({@code external.listener}; none
+ *                        by default): the client services again, for clients outside the brokers'
+ *                        network, who are answered with every broker's external address
+ * @param externalAdvertised host and port such clients dial ({@code external.advertised.listener})
  * @param voters          the controller quorum: node id to Raft address
  * @param dataDir         partition logs and Raft state live under it
  * @param metricsPort     Prometheus scrape port over HTTP; 0 picks a free one, -1 disables it
@@ -73,8 +81,10 @@ import java.util.regex.Pattern;
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
-                         InetSocketAddress controllerListener, InetSocketAddress internalListener,
-                         InetSocketAddress internalAdvertised, Map<Integer, InetSocketAddress> voters, Path dataDir,
+                         InetSocketAddress clientAdvertised, InetSocketAddress controllerListener,
+                         InetSocketAddress internalListener, InetSocketAddress internalAdvertised,
+                         Optional<InetSocketAddress> externalListener, Optional<InetSocketAddress> externalAdvertised,
+                         Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
@@ -96,6 +106,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     /** {@code host:port} other brokers use to reach the internal listener (default: advertised.host and its port). */
     public static final String INTERNAL_ADVERTISED_LISTENER = "internal.advertised.listener";
     public static final String DEFAULT_INTERNAL_LISTENER = "0.0.0.0:9093";
+    /** {@code host:port} clients and other brokers dial for the client listener (default: advertised.host and its port). */
+    public static final String ADVERTISED_LISTENER = "advertised.listener";
+    /** Bind address of the optional external client listener (the client services for clients outside the network). */
+    public static final String EXTERNAL_LISTENER = "external.listener";
+    /** {@code host:port} clients outside the brokers' network dial (default: advertised.host and its port). */
+    public static final String EXTERNAL_ADVERTISED_LISTENER = "external.advertised.listener";
     public static final String QUORUM_VOTERS = "quorum.voters";
     public static final String DATA_DIR = "data.dir";
     public static final String METRICS_PORT = "metrics.port";
@@ -137,7 +153,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
-        INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER,
+        INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER, ADVERTISED_LISTENER, EXTERNAL_LISTENER, EXTERNAL_ADVERTISED_LISTENER,
         QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
@@ -240,12 +256,22 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                 problems.add(ROLES + " has unknown role '" + role.trim() + "' (broker, controller)");
             }
         }
-        InetSocketAddress listener = address(settings, LISTENER, "0.0.0.0:9092", problems);
-        InetSocketAddress controllerListener = address(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
+        InetSocketAddress listener = ListenerAddresses.bind(settings, LISTENER, "0.0.0.0:9092", problems);
+        InetSocketAddress controllerListener = ListenerAddresses.bind(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
         String advertised = settings.getOrDefault(ADVERTISED_HOST, hostname == null ? "127.0.0.1" : hostname);
-        InetSocketAddress internalListener = address(settings, INTERNAL_LISTENER, DEFAULT_INTERNAL_LISTENER, problems);
-        InetSocketAddress internalAdvertised = internalAdvertised(settings, advertised, internalListener, problems);
-        portsDistinct(roles, listener, controllerListener, internalListener, problems);
+        InetSocketAddress clientAdvertised = ListenerAddresses.advertised(settings, ADVERTISED_LISTENER, advertised, listener,
+            problems);
+        InetSocketAddress internalListener = ListenerAddresses.bind(settings, INTERNAL_LISTENER, DEFAULT_INTERNAL_LISTENER,
+            problems);
+        InetSocketAddress internalAdvertised = ListenerAddresses.advertised(settings, INTERNAL_ADVERTISED_LISTENER, advertised,
+            internalListener, problems);
+        Optional<InetSocketAddress> externalListener = ListenerAddresses.optionalBind(settings, EXTERNAL_LISTENER, problems);
+        Optional<InetSocketAddress> externalAdvertised = externalListener.map(bind -> ListenerAddresses.advertised(settings,
+            EXTERNAL_ADVERTISED_LISTENER, advertised, bind, problems));
+        if (externalListener.isEmpty() && settings.containsKey(EXTERNAL_ADVERTISED_LISTENER)) {
+            problems.add(EXTERNAL_ADVERTISED_LISTENER + " is set but " + EXTERNAL_LISTENER + " is not: set where it binds too");
+        }
+        ListenerAddresses.portsDistinct(roles, listener, controllerListener, internalListener, externalListener, problems);
         Map<Integer, InetSocketAddress> voters = voters(settings.getOrDefault(QUORUM_VOTERS, ""), nodeId,
             controllerListener, advertised, problems);
         if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
@@ -298,8 +324,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
-        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
-            internalAdvertised, Map.copyOf(voters),
+        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, clientAdvertised, controllerListener,
+            internalListener, internalAdvertised, externalListener, externalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
@@ -373,7 +399,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                 if (parts.length != 2 || id < 0) {
                     throw new NumberFormatException();
                 }
-                InetSocketAddress address = parseAddress(parts[1]);
+                InetSocketAddress address = ListenerAddresses.parse(parts[1]);
                 if (voters.put(id, address) != null) {
                     problems.add(QUORUM_VOTERS + " lists id " + id + " twice");
                 }
@@ -382,65 +408,6 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             }
         }
         return voters;
-    }
-
-    /** {@code internal.advertised.listener}, or advertised.host with the internal listener's port. */
-    private static InetSocketAddress internalAdvertised(Map<String, String> settings, String advertisedHost,
-                                                        InetSocketAddress internalListener, List<String> problems) {
-        String text = settings.get(INTERNAL_ADVERTISED_LISTENER);
-        if (text == null) {
-            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
-        }
-        try {
-            InetSocketAddress address = parseAddress(text);
-            if (address.getPort() == 0) {
-                throw new IllegalArgumentException(text);
-            }
-            return address;
-        } catch (IllegalArgumentException e) {
-            problems.add(INTERNAL_ADVERTISED_LISTENER + " '" + text + "' is not <host>:<port> with a port 1-65535");
-            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
-        }
-    }
-
-    /** The internal listener needs a port of its own: not the client listener's, nor a controller's API or Raft port. */
-    private static void portsDistinct(Set<Role> roles, InetSocketAddress listener, InetSocketAddress controllerListener,
-                                      InetSocketAddress internalListener, List<String> problems) {
-        int internal = internalListener.getPort();
-        if (internal == 0 || !roles.contains(Role.BROKER)) {
-            return;
-        }
-        if (internal == listener.getPort()) {
-            problems.add(INTERNAL_LISTENER + " port " + internal + " is also the " + LISTENER
-                + " port; the internal listener needs a port of its own");
-        }
-        if (roles.contains(Role.CONTROLLER) && (internal == controllerListener.getPort()
-            || internal == controllerListener.getPort() + 1)) {
-            problems.add(INTERNAL_LISTENER + " port " + internal + " collides with " + CONTROLLER_LISTENER
-                + " (its port " + controllerListener.getPort() + " and Raft on the next one)");
-        }
-    }
-
-    private static InetSocketAddress address(Map<String, String> settings, String key, String fallback, List<String> problems) {
-        String text = settings.getOrDefault(key, fallback);
-        try {
-            return parseAddress(text);
-        } catch (IllegalArgumentException e) {
-            problems.add(key + " '" + text + "' is not <host>:<port> with a port 0-65535");
-            return InetSocketAddress.createUnresolved("0.0.0.0", 0);
-        }
-    }
-
-    private static InetSocketAddress parseAddress(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException(text);
-        }
-        int port = Integer.parseInt(text.substring(colon + 1));
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(text);
-        }
-        return InetSocketAddress.createUnresolved(text.substring(0, colon), port);
     }
 
     private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems) {

@@ -113,7 +113,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             return;
         }
         MetadataResponse.Builder out = MetadataResponse.newBuilder().setControllerId(cluster.controllerId());
-        for (BrokerEndpoint b : cluster.brokers()) {
+        boolean external = ExternalListener.current();
+        for (BrokerEndpoint live : cluster.brokers()) {
+            BrokerEndpoint b = live.seenFrom(external);
             out.addBrokers(BrokerInfo.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
         }
         Map<String, Map<Integer, PartitionState>> topics = cluster.topics();

@@ -35,9 +35,7 @@ final class BrokerSession {
 
     private final int brokerId;
     private final String incarnationId = UUID.randomUUID().toString();
-    private final String host;
-    private final int port;
-    private final InetSocketAddress internalEndpoint;
+    private final AdvertisedListeners advertised;
     private final String rack;
     /** The log directory's id (meta.properties), registered so the controller sees a replaced directory. */
     private final String directoryId;
@@ -52,12 +50,10 @@ final class BrokerSession {
     /** Whether the broker serves now (readiness probe); told to nobody until {@link #onServingChange}. */
     private volatile ServingState serving;
 
-    BrokerSession(int brokerId, String host, int port, InetSocketAddress internalEndpoint, String rack, String directoryId,
+    BrokerSession(int brokerId, AdvertisedListeners advertised, String rack, String directoryId,
                   ControllerChannels controllers, MetadataReadiness readiness, long heartbeatIntervalMs) {
         this.brokerId = brokerId;
-        this.host = host;
-        this.port = port;
-        this.internalEndpoint = internalEndpoint;
+        this.advertised = advertised;
         this.rack = rack;
         this.directoryId = directoryId;
         this.controllers = controllers;
@@ -106,13 +102,11 @@ final class BrokerSession {
             return;
         }
         try {
-            RegisterBrokerResponse r = controllers.stub(controllers.active()).registerBroker(RegisterBrokerRequest.newBuilder()
-                .setBrokerId(brokerId)
-                .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
-                .setInternalEndpoint(Endpoint.newBuilder().setHost(internalEndpoint.getHostString())
-                    .setPort(internalEndpoint.getPort()))
-                .setDirectoryId(directoryId)
-                .build());
+            RegisterBrokerRequest.Builder request = RegisterBrokerRequest.newBuilder().setBrokerId(brokerId)
+                .setIncarnationId(incarnationId).setRack(rack).setEndpoint(endpoint(advertised.client()))
+                .setInternalEndpoint(endpoint(advertised.internal())).setDirectoryId(directoryId);
+            advertised.external().ifPresent(e -> request.setExternalEndpoint(endpoint(e)));
+            RegisterBrokerResponse r = controllers.stub(controllers.active()).registerBroker(request.build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 readiness.registered(brokerEpoch);
@@ -210,5 +204,9 @@ final class BrokerSession {
             heartbeats.cancel(false);
         }
         sessionThread.shutdownNow();
+    }
+
+    private static Endpoint endpoint(InetSocketAddress address) {
+        return Endpoint.newBuilder().setHost(address.getHostString()).setPort(address.getPort()).build();
     }
 }
