@@ -54,7 +54,7 @@ final class ListenerAddresses {
         return Optional.of(address);
     }
 
-    /** {@code key} as {@code host:port} (port 1-65535), or {@code advertisedHost} with the bind port. */
+    /** {@code key} as {@code host:port}, or {@code advertisedHost} with the bind port; port 0 is the bind port too. */
     static InetSocketAddress advertised(Map<String, String> settings, String key, String advertisedHost,
                                         InetSocketAddress bind, List<String> problems) {
         String text = settings.get(key);
@@ -63,12 +63,9 @@ final class ListenerAddresses {
         }
         try {
             InetSocketAddress address = parse(text);
-            if (address.getPort() == 0) {
-                throw new IllegalArgumentException(text);
-            }
-            return address;
+            return address.getPort() == 0 ? InetSocketAddress.createUnresolved(address.getHostString(), bind.getPort()) : address;
         } catch (IllegalArgumentException e) {
-            problems.add(key + " '" + text + "' is not <host>:<port> with a port 1-65535");
+            problems.add(key + " '" + text + "' is not <host>:<port> with a port 0-65535");
             return InetSocketAddress.createUnresolved(advertisedHost, bind.getPort());
         }
     }

@@ -211,12 +211,50 @@ class NodeConfigTest {
         assertEquals(0, c.internalAdvertised().getPort());
     }
 
+    /**
+     * Issue 16 item 1: each listener has its bind address and its advertised address. The client
+     * listener used to be advertised as advertised.host with its bind port only, so a published
+     * container port could not differ from the port inside; and there was no listener for clients
+     * outside the brokers' network.
+     */
+    @Test
+    void clientAndExternalListeners_bindAndAdvertiseApart() {
+        NodeConfig plain = NodeConfig.load(props("node.id", "1", "listener", "0.0.0.0:9092"), Map.of(), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("runnel-1", 9092), plain.clientAdvertised(), "advertised.host + port");
+        assertTrue(plain.externalListener().isEmpty() && plain.externalAdvertised().isEmpty(), "no external listener by default");
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "0.0.0.0:9092", "advertised.listener", "broker-1:0",
+            "external.listener", "0.0.0.0:19092"), Map.of("RUNNEL_EXTERNAL_ADVERTISED_LISTENER", "docker-host:29092"), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("broker-1", 9092), c.clientAdvertised(), "port 0: the listener's");
+        assertEquals(19092, c.externalListener().orElseThrow().getPort());
+        assertEquals(InetSocketAddress.createUnresolved("docker-host", 29092), c.externalAdvertised().orElseThrow());
+        NodeConfig defaulted = NodeConfig.load(props("node.id", "1", "external.listener", "0.0.0.0:19092"), Map.of(), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("runnel-1", 19092), defaulted.externalAdvertised().orElseThrow());
+    }
+
+    @Test
+    void badExternalListeners_areNamed() {
+        IllegalArgumentException alone = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "external.advertised.listener", "h:19092"), Map.of(), "h"));
+        assertTrue(alone.getMessage().contains("external.advertised.listener is set but external.listener is not"),
+            alone.getMessage());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "external.listener", "0.0.0.0:0"), Map.of(), "h"));
+        assertTrue(zero.getMessage().contains("external.listener '0.0.0.0:0' needs a fixed port 1-65535"), zero.getMessage());
+        IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "external.listener", "0.0.0.0:9093"), Map.of(), "h"));
+        assertTrue(clash.getMessage().contains("external.listener port 9093 is also the internal.listener port"),
+            clash.getMessage());
+        IllegalArgumentException client = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "external.listener", "0.0.0.0:9092"), Map.of(), "h"));
+        assertTrue(client.getMessage().contains("external.listener port 9092 is also the listener port"), client.getMessage());
+    }
+
     @Test
     void badInternalListeners_areNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "internal.listener", "nohost", "internal.advertised.listener", "h:0"), Map.of(), "h"));
+            props("node.id", "1", "internal.listener", "nohost", "internal.advertised.listener", "h:70000"), Map.of(), "h"));
         assertTrue(e.getMessage().contains("internal.listener 'nohost' is not <host>:<port>"), e.getMessage());
-        assertTrue(e.getMessage().contains("internal.advertised.listener 'h:0' is not <host>:<port> with a port 1-65535"),
+        assertTrue(e.getMessage().contains("internal.advertised.listener 'h:70000' is not <host>:<port> with a port 0-65535"),
             e.getMessage());
         IllegalArgumentException sameAsClient = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1", "listener", "127.0.0.1:9500", "internal.listener", "127.0.0.1:9500"), Map.of(), "h"));

@@ -164,7 +164,7 @@ final class Sender implements Runnable {
         long now = System.currentTimeMillis();
         if (RetriableErrors.isRetriable(error) && now + config.retryBackoffMs() < b.deadlineMs) {
             metadata.markStale();
-            accumulator.retryLater(b, possiblyWritten, now + config.retryBackoffMs());
+            accumulator.retryLater(b, possiblyWritten, now + config.retryBackoffMs(), error + ": " + message);
         } else {
             accumulator.giveUp(b, possiblyWritten, error, message);
         }
