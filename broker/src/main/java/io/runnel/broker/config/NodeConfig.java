@@ -113,6 +113,10 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     /** {@code host:port} clients outside the brokers' network dial (default: advertised.host and its port). */
     public static final String EXTERNAL_ADVERTISED_LISTENER = "external.advertised.listener";
     public static final String QUORUM_VOTERS = "quorum.voters";
+    /** Voters from ordinals: ids 0..count-1 (a StatefulSet's first pods), instead of {@code quorum.voters}. */
+    public static final String QUORUM_VOTER_COUNT = "quorum.voter.count";
+    /** With {@link #QUORUM_VOTER_COUNT}: each voter's controller address, {@code {id}} standing for its id. */
+    public static final String QUORUM_VOTER_ADDRESS = "quorum.voter.address";
     public static final String DATA_DIR = "data.dir";
     public static final String METRICS_PORT = "metrics.port";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -154,7 +158,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
 
     private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER, ADVERTISED_LISTENER, EXTERNAL_LISTENER, EXTERNAL_ADVERTISED_LISTENER,
-        QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
+        QUORUM_VOTERS, QUORUM_VOTER_COUNT, QUORUM_VOTER_ADDRESS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
@@ -248,8 +252,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                 problems.add(NODE_ID + " is not set and hostname '" + hostname + "' does not end in -<number>");
             }
         }
+        int voterCount = OrdinalVoters.count(settings, problems);
+        // With voters from ordinals, pods past the voters are brokers only (a StatefulSet scaled up).
+        String defaultRoles = voterCount > 0 && nodeId >= voterCount ? "broker" : "broker,controller";
         Set<Role> roles = EnumSet.noneOf(Role.class);
-        for (String role : settings.getOrDefault(ROLES, "broker,controller").split(",")) {
+        for (String role : settings.getOrDefault(ROLES, defaultRoles).split(",")) {
             try {
                 roles.add(Role.valueOf(role.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
@@ -272,7 +279,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(EXTERNAL_ADVERTISED_LISTENER + " is set but " + EXTERNAL_LISTENER + " is not: set where it binds too");
         }
         ListenerAddresses.portsDistinct(roles, listener, controllerListener, internalListener, externalListener, problems);
-        Map<Integer, InetSocketAddress> voters = voters(settings.getOrDefault(QUORUM_VOTERS, ""), nodeId,
+        String voterList = voterCount > 0 ? OrdinalVoters.list(settings, voterCount, problems) : settings.getOrDefault(QUORUM_VOTERS, "");
+        Map<Integer, InetSocketAddress> voters = voters(voterList, nodeId,
             controllerListener, advertised, problems);
         if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
             problems.add(QUORUM_VOTERS + " does not list this controller's id " + nodeId);

@@ -1,6 +1,7 @@
 package io.runnel.broker.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,6 +230,27 @@ class NodeConfigTest {
         assertEquals(InetSocketAddress.createUnresolved("docker-host", 29092), c.externalAdvertised().orElseThrow());
         NodeConfig defaulted = NodeConfig.load(props("node.id", "1", "external.listener", "0.0.0.0:19092"), Map.of(), "runnel-1");
         assertEquals(InetSocketAddress.createUnresolved("runnel-1", 19092), defaulted.externalAdvertised().orElseThrow());
+    }
+
+    /** Issue 16 item 6: a StatefulSet's quorum from ordinals, pods past it brokers only. */
+    @Test
+    void votersFromOrdinals_firstPodsVote_theRestAreBrokers() {
+        Properties p = props("quorum.voter.count", "3", "quorum.voter.address", "runnel-{id}.runnel-headless.ns.svc:9192");
+        NodeConfig voter = NodeConfig.load(p, Map.of(), "runnel-2");
+        assertEquals(Set.of(0, 1, 2), voter.voters().keySet());
+        assertEquals(InetSocketAddress.createUnresolved("runnel-0.runnel-headless.ns.svc", 9192), voter.voters().get(0));
+        assertTrue(voter.isController() && voter.isBroker());
+        NodeConfig broker = NodeConfig.load(p, Map.of(), "runnel-7");
+        assertEquals(voter.voters(), broker.voters());
+        assertFalse(broker.isController());
+        IllegalArgumentException noTemplate = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("quorum.voter.count", "3", "quorum.voter.address", "runnel:9192"), Map.of(), "runnel-0"));
+        assertTrue(noTemplate.getMessage().contains("quorum.voter.count needs quorum.voter.address with {id}"),
+            noTemplate.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("quorum.voter.count", "1", "quorum.voter.address", "r-{id}:9192", "quorum.voters", "0@r-0:9192"), Map.of(),
+            "runnel-0"));
+        assertTrue(both.getMessage().contains("quorum.voters and quorum.voter.count are both set"), both.getMessage());
     }
 
     @Test

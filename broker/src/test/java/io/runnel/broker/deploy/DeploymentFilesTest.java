@@ -183,20 +183,29 @@ class DeploymentFilesTest {
                 template.put((String) e.get("name"), (String) e.get("value"));
             }
         }
-        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+        // Issue 16 item 6: no line lists the pods (the voters were three names written out), and
+        // every name is namespace-qualified. A StatefulSet scaled to 5 gets two brokers, same quorum.
+        assertFalse(template.containsKey("RUNNEL_QUORUM_VOTERS"), "voters derived, not listed");
+        String namespace = "prod";
+        for (int ordinal = 0; ordinal < replicas + 2; ordinal++) {
             String podName = "runnel-" + ordinal;
+            String qualified = podName + ".runnel-headless." + namespace + ".svc";
             Map<String, String> env = new HashMap<>();
-            template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
+            template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName).replace("$(POD_NAMESPACE)", namespace)));
             NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, podName);
             defaultsAgree(podName, config, replicas);
             assertEquals(3, config.defaultReplicationFactor(), podName);
             assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
-            assertEquals(podName + ".runnel-headless", config.advertisedHost());
-            assertEquals(replicas, config.voters().size());
-            assertEquals(podName + ".runnel-headless", config.voters().get(ordinal).getHostString());
-            assertEquals(podName + ".runnel-headless:9093", config.internalAdvertised().getHostString() + ":"
-                + config.internalAdvertised().getPort(), "other brokers reach the internal listener by the pod's name");
+            assertEquals(qualified, config.advertisedHost());
+            assertEquals(Set.of(0, 1, 2), config.voters().keySet(), podName + ": the first three pods are the quorum");
+            assertEquals("runnel-1.runnel-headless." + namespace + ".svc:9192", hostPort(config.voters().get(1)));
+            assertEquals(ordinal < 3, config.isController(), podName + ": a controller only if it is a voter");
+            assertTrue(config.isBroker());
+            assertEquals(qualified + ":9093", hostPort(config.internalAdvertised()),
+                "other brokers reach the internal listener by the pod's name");
+            assertEquals(qualified + ":9092", hostPort(config.clientAdvertised()));
         }
+        assertTrue(template.values().stream().noneMatch(v -> v.contains("runnel-2")), "no pod named in the manifest");
         List<Map<String, Object>> containerPorts = get(container, "ports");
         assertTrue(containerPorts.contains(Map.of("name", "internal", "containerPort", 9093)), containerPorts.toString());
         List<Map<String, Object>> headlessPorts = get(headless, "spec", "ports");
