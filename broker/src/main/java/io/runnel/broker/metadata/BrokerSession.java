@@ -47,6 +47,8 @@ final class BrokerSession {
     private volatile boolean fenced = true;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeats;
+    /** The last registration refusal logged (session thread only), so a repeated one is not logged again. */
+    private String lastRefusal;
     /** Whether the broker serves now (readiness probe); told to nobody until {@link #onServingChange}. */
     private volatile ServingState serving;
 
@@ -115,7 +117,12 @@ final class BrokerSession {
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
             }
-            log.info("Registration of broker {} refused: {} {}", brokerId, r.getError(), r.getErrorMessage());
+            String refusal = r.getError() + " " + r.getErrorMessage();
+            if (!refusal.equals(lastRefusal)) {
+                // Until a quorum forms every retry (twice a second) is refused alike: say it once.
+                log.info("Registration of broker {} refused: {} (retrying)", brokerId, refusal);
+                lastRefusal = refusal;
+            }
             controllers.follow(r.getControllerId());
         } catch (RuntimeException e) {
             controllers.follow(-1);

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import sun.misc.Signal;
 
 /**
@@ -22,10 +24,18 @@ import sun.misc.Signal;
  * for a configuration the node refuses or a start that fails (the message names the setting).
  */
 final class NodeProcess {
+    /**
+     * Ratis's shaded gRPC logs an INFO line through java.util.logging on every start ("Epoll
+     * available during static init of TcpMetrics"); held here because java.util.logging holds
+     * loggers weakly and would forget the level.
+     */
+    private static final Logger RATIS_GRPC_NETTY = Logger.getLogger("org.apache.ratis.thirdparty.io.grpc.netty");
+
     private NodeProcess() {
     }
 
     static void run(String[] args) {
+        RATIS_GRPC_NETTY.setLevel(Level.WARNING);
         Properties packaging = new Properties();
         Properties file = new Properties();
         for (int i = 0; i < args.length; i++) {
