@@ -79,6 +79,9 @@ import java.util.regex.Pattern;
  *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
+ * @param autoCreateTopics a Metadata request may create a missing topic it names
+ *                        ({@code auto.create.topics.enable}, Kafka's name; default false)
+ * @param numPartitions   partitions of a topic created that way ({@code num.partitions}, default 1)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress clientAdvertised, InetSocketAddress controllerListener,
@@ -91,7 +94,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition) {
+                         int maxProducersPerPartition, boolean autoCreateTopics, int numPartitions) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -153,6 +156,10 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     /** The broker's rack, zone or failure domain (default: none). */
     public static final String BROKER_RACK = "broker.rack";
+    /** Whether Metadata creates a missing topic a client asks for (default false, as Kafka's should be). */
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    /** Partitions of a topic auto-created by Metadata (default 1). */
+    public static final String NUM_PARTITIONS = "num.partitions";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
@@ -166,7 +173,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
         LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
         FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
-        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION);
+        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION, AUTO_CREATE_TOPICS_ENABLE,
+        NUM_PARTITIONS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -329,6 +337,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         FetchLimits fetchLimits = fetchLimits(settings, problems);
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
+        String autoCreate = settings.getOrDefault(AUTO_CREATE_TOPICS_ENABLE, "false");
+        if (!autoCreate.equals("true") && !autoCreate.equals("false")) {
+            problems.add(AUTO_CREATE_TOPICS_ENABLE + " must be true or false, got '" + autoCreate + "'");
+        }
+        int numPartitions = intIn(settings, NUM_PARTITIONS, 1, maxPartitions, problems, "1");
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -337,7 +350,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, autoCreate.equals("true"),
+            numPartitions);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {

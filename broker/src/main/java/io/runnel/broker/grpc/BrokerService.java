@@ -89,11 +89,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     /** Runs appends that wait for an fsync, off the event loop that Produce runs on (CallExecutors). */
     private final Executor mayBlock;
     private final Authorizer authorizer;
+    private final AutoTopicCreation autoCreate;
 
-    /** @param mayBlock runs the appends to partitions with flush.policy=sync (they wait for the fsync) */
+    /**
+     * @param mayBlock   runs the appends to partitions with flush.policy=sync (they wait for the fsync)
+     * @param autoCreate whether and how Metadata creates a missing topic it is asked for
+     */
     BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
-                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer) {
+                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer, AutoTopicCreation autoCreate) {
         this.authorizer = authorizer;
+        this.autoCreate = autoCreate;
         this.mayBlock = mayBlock;
         this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
@@ -131,7 +136,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 continue;
             }
             if (partitions == null) {
-                out.addTopics(topic.setError(validTopicName(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC));
+                if (!validTopicName(name)) {
+                    out.addTopics(topic.setError(ErrorCode.INVALID_TOPIC));
+                } else if (request.getAllowAutoTopicCreation() && autoCreate.enabled()
+                    && authorizer.allows(caller, AclOperation.CREATE, AclResourceType.TOPIC, name)) {
+                    // Created through the active controller; the client retries until the topic shows.
+                    autoCreate.creator().create(name, autoCreate.partitions());
+                    out.addTopics(topic.setError(ErrorCode.LEADER_NOT_AVAILABLE));
+                } else {
+                    out.addTopics(topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+                }
                 continue;
             }
             new TreeMap<>(partitions).forEach((partition, state) -> topic.addPartitions(PartitionMetadata.newBuilder()

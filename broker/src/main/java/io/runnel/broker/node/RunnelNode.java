@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.config.NodeConfig;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.runnel.broker.grpc.AutoTopicCreation;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.grpc.ExternalListener;
 import io.runnel.broker.metadata.AdvertisedListeners;
@@ -230,7 +231,8 @@ public final class RunnelNode implements Closeable {
             .intercept(ExternalListener.marking(p -> p == external.getPort())));
         brokerServer = new BrokerServer(clientListeners
             .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer);
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer,
+            new AutoTopicCreation(config.autoCreateTopics(), config.numPartitions(), this::autoCreateTopic));
         try {
             brokerServer.start();
         } catch (IOException e) {
@@ -266,6 +268,19 @@ public final class RunnelNode implements Closeable {
     /** {@code host:port}, not InetSocketAddress's {@code host/<unresolved>:port}. */
     static String hostPort(InetSocketAddress address) {
         return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** A topic a client asked Metadata for, with auto.create.topics.enable: the cluster's replication default. */
+    private CompletableFuture<Void> autoCreateTopic(String name, int partitions) {
+        return createTopic(name, partitions, 0, Map.of()).whenComplete((done, e) -> {
+            if (e == null) {
+                log.info("Node {}: created topic {} with {} partitions (auto.create.topics.enable)", config.nodeId(), name,
+                    partitions);
+            } else {
+                log.info("Node {}: could not create topic {} (auto.create.topics.enable): {}", config.nodeId(), name,
+                    e.getMessage());
+            }
+        });
     }
 
     /** Internal topics (the offsets topic) are created like any other, through the active controller. */

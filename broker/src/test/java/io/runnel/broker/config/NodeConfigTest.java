@@ -232,6 +232,21 @@ class NodeConfigTest {
         assertEquals(InetSocketAddress.createUnresolved("runnel-1", 19092), defaulted.externalAdvertised().orElseThrow());
     }
 
+    @Test
+    void autoCreateTopics_offByDefault_numPartitionsAtLeastOne() {
+        NodeConfig plain = NodeConfig.load(props("node.id", "1"), Map.of(), "h");
+        assertFalse(plain.autoCreateTopics());
+        assertEquals(1, plain.numPartitions());
+        NodeConfig on = NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_AUTO_CREATE_TOPICS_ENABLE", "true",
+            "RUNNEL_NUM_PARTITIONS", "6"), "h");
+        assertTrue(on.autoCreateTopics());
+        assertEquals(6, on.numPartitions());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "auto.create.topics.enable", "yes", "num.partitions", "0"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("auto.create.topics.enable must be true or false, got 'yes'"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("num.partitions must be between 1 and"), bad.getMessage());
+    }
+
     /** Issue 16 item 6: a StatefulSet's quorum from ordinals, pods past it brokers only. */
     @Test
     void votersFromOrdinals_firstPodsVote_theRestAreBrokers() {

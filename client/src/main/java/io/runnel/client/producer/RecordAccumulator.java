@@ -281,7 +281,10 @@ final class RecordAccumulator {
             return;
         }
         long now = System.currentTimeMillis();
-        metadata.refreshPaced(now, config.retryBackoffMs());
+        if (metadata.refreshPaced(now, config.retryBackoffMs())) {
+            // Where brokers auto-create topics (auto.create.topics.enable), ask for the missing ones.
+            metadata.requestCreation(awaiting.topics());
+        }
         MetadataResponse md = metadata.current();
         for (AwaitingMetadata.Waiting w : awaiting.takeKnown(r -> covers(ClusterMetadata.topic(md, r.topic()), r))) {
             append(w.record(), w.future(), w.permits(), ClusterMetadata.topic(md, w.record().topic()));
