@@ -270,20 +270,17 @@ class NodeConfigTest {
 
     @Test
     void badExternalListeners_areNamed() {
-        IllegalArgumentException alone = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "external.advertised.listener", "h:19092"), Map.of(), "h"));
-        assertTrue(alone.getMessage().contains("external.advertised.listener is set but external.listener is not"),
-            alone.getMessage());
-        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "external.listener", "0.0.0.0:0"), Map.of(), "h"));
-        assertTrue(zero.getMessage().contains("external.listener '0.0.0.0:0' needs a fixed port 1-65535"), zero.getMessage());
-        IllegalArgumentException clash = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "external.listener", "0.0.0.0:9093"), Map.of(), "h"));
-        assertTrue(clash.getMessage().contains("external.listener port 9093 is also the internal.listener port"),
-            clash.getMessage());
-        IllegalArgumentException client = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "external.listener", "0.0.0.0:9092"), Map.of(), "h"));
-        assertTrue(client.getMessage().contains("external.listener port 9092 is also the listener port"), client.getMessage());
+        refused("external.advertised.listener is set but external.listener is not", "external.advertised.listener", "h:19092");
+        refused("external.listener '0.0.0.0:0' needs a fixed port 1-65535", "external.listener", "0.0.0.0:0");
+        refused("external.listener port 9093 is also the internal.listener port", "external.listener", "0.0.0.0:9093");
+        refused("external.listener port 9092 is also the listener port", "external.listener", "0.0.0.0:9092");
+    }
+
+    /** Node 1 with {@code key=value} is refused with a message containing {@code expected}. */
+    private static void refused(String expected, String key, String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.load(props("node.id", "1", key, value), Map.of(), "h"));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     @Test
