@@ -82,6 +82,7 @@ import java.util.regex.Pattern;
  * @param autoCreateTopics a Metadata request may create a missing topic it names
  *                        ({@code auto.create.topics.enable}, Kafka's name; default false)
  * @param numPartitions   partitions of a topic created that way ({@code num.partitions}, default 1)
+ * @param console         the built-in web console ({@code console.listener}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress clientAdvertised, InetSocketAddress controllerListener,
@@ -94,7 +95,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition, boolean autoCreateTopics, int numPartitions) {
+                         int maxProducersPerPartition, ConsoleSettings console, boolean autoCreateTopics,
+                         int numPartitions) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -182,6 +184,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     private static Set<String> keys(String... own) {
         Set<String> keys = new TreeSet<>(List.of(own));
         keys.addAll(SecuritySettings.KEYS);
+        keys.addAll(ConsoleSettings.KEYS);
         return Set.copyOf(keys);
     }
 
@@ -342,6 +345,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(AUTO_CREATE_TOPICS_ENABLE + " must be true or false, got '" + autoCreate + "'");
         }
         int numPartitions = intIn(settings, NUM_PARTITIONS, 1, maxPartitions, problems, "1");
+        ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
+        if (console.enabled() && !roles.contains(Role.BROKER)) {
+            problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
+                + "): brokers serve the console");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -350,7 +358,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, autoCreate.equals("true"),
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, console, autoCreate.equals("true"),
             numPartitions);
     }
 

@@ -1,12 +1,14 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
+import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.runnel.broker.grpc.AutoTopicCreation;
+import io.runnel.broker.config.SecurityWarnings;
+import io.runnel.broker.console.ConsoleServer;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.grpc.ExternalListener;
 import io.runnel.broker.metadata.AdvertisedListeners;
@@ -86,6 +88,8 @@ public final class RunnelNode implements Closeable {
     private int metricsPort = -1;
     /** The broker's readiness as the health service reports it, for the metrics port's /health/ready too. */
     private final AtomicBoolean ready = new AtomicBoolean();
+    private ConsoleServer console;
+    private int consolePort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
     public RunnelNode(NodeConfig config) {
@@ -125,6 +129,7 @@ public final class RunnelNode implements Closeable {
         if (!Files.isWritable(dataDir)) {
             throw new IOException("data.dir " + dataDir + " is not writable");
         }
+        SecurityWarnings.of(config).forEach(warning -> log.warn("Node {}: {}", config.nodeId(), warning));
         // Before anything is read or written there: another cluster's or node's directory stops the node.
         MetaProperties identity = MetaProperties.loadOrFormat(dataDir, config.clusterId().toString(), config.nodeId());
         try {
@@ -219,9 +224,12 @@ public final class RunnelNode implements Closeable {
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);
+        // Producer ids are checked wherever callers can be told apart, or ACLs are on.
+        ProducerIdOwnership producerIds = new ProducerIdOwnership(config.security().tlsEnabled()
+            || config.security().authorizer().enabled(), config.security().nodes(), () -> controllerClient.image().producerIdKey());
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
-            Clock.systemUTC());
+            Clock.systemUTC(), authorizer, producerIds);
         NettyServerBuilder clientListeners = transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW);
         // The external listener serves the same services on its own port; calls there are answered
@@ -229,9 +237,8 @@ public final class RunnelNode implements Closeable {
         config.externalListener().ifPresent(external -> clientListeners
             .addListenAddress(new InetSocketAddress(external.getHostString(), external.getPort()))
             .intercept(ExternalListener.marking(p -> p == external.getPort())));
-        brokerServer = new BrokerServer(clientListeners
-            .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer,
+        brokerServer = new BrokerServer(clientListeners.addService(streams), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds,
             new AutoTopicCreation(config.autoCreateTopics(), config.numPartitions(), this::autoCreateTopic));
         try {
             brokerServer.start();
@@ -241,6 +248,13 @@ public final class RunnelNode implements Closeable {
         }
         if (config.metricsPort() >= 0) {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort(), ready::get);
+        }
+        if (config.console().enabled()) {
+            console = new ConsoleServer(config.nodeId(), config.voters().keySet(), controllerClient,
+                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC());
+            consolePort = console.start(config.console().listener().getHostString(), config.console().listener().getPort());
+            log.info("Node {}: console on http://{}:{}/", config.nodeId(), config.console().listener().getHostString(),
+                consolePort);
         }
         BrokerServer clientListener = brokerServer;
         InternalServer internalListener = internalServer;
@@ -336,6 +350,11 @@ public final class RunnelNode implements Closeable {
         return metricsPort;
     }
 
+    /** The console's bound HTTP port, or -1 when {@code console.listener} is not set. */
+    public int consolePort() {
+        return consolePort;
+    }
+
     /** Controlled shutdown, then every role stopped in reverse order. Idempotent. */
     @Override
     public void close() {
@@ -352,6 +371,10 @@ public final class RunnelNode implements Closeable {
 
     private synchronized void stop(boolean controlled) {
         ready.set(false);
+        if (console != null) {
+            console.close();
+            console = null;
+        }
         if (controllerClient != null) {
             if (controlled) {
                 controllerClient.controlledShutdown(5000);
