@@ -4,6 +4,7 @@ import io.runnel.broker.partition.TopicPartition;
 import java.io.IOError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,9 +56,15 @@ public final class LogDirHealth {
     /**
      * Whether {@code error} is an I/O error of the storage under a log (an {@link IOException}
      * anywhere in its causes, or the JVM's {@link IOError} or the InternalError of a mapped access
-     * that hit a bus error), as opposed to a refused request or a bug.
+     * that hit a bus error), as opposed to a refused request or a bug. A closed channel is not:
+     * it is this broker's own doing (a segment deleted or a log closed under a read), not the disk's.
      */
     public static boolean isStorageError(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ClosedChannelException) {
+                return false;
+            }
+        }
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof UncheckedIOException || t instanceof IOException || t instanceof IOError
                 || t instanceof InternalError) {
@@ -76,8 +83,18 @@ public final class LogDirHealth {
         if (!isStorageError(error)) {
             return error;
         }
-        fail(tp + ": " + error.getMessage(), error);
+        fail(tp + ": " + describe(error), error);
         return new KafkaStorageException(tp, offlineReason);
+    }
+
+    /** The error's message and its root cause's (where the device's "No space left on device" is). */
+    private static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == error || root.getMessage() == null ? String.valueOf(error.getMessage())
+            : error.getMessage() + " (" + root.getMessage() + ")";
     }
 
     /** Takes the directory offline (once), naming why. */
