@@ -71,6 +71,8 @@ import java.util.regex.Pattern;
  *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
+ * @param producerIdExpirationMs an idempotent producer idle this long is forgotten by each partition
+ *                        ({@code producer.id.expiration.ms}, Kafka's name and default of one day)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -81,7 +83,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition) {
+                         int maxProducersPerPartition, long producerIdExpirationMs) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -117,6 +119,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String LOG_FLUSH_THREADS = "log.flush.threads";
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
     public static final String MAX_PRODUCERS_PER_PARTITION = "max.producers.per.partition";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     /** The cluster's id, a UUID, the same on every node (default: the one every Runnel cluster had before). */
     public static final String CLUSTER_ID = "cluster.id";
     /**
@@ -146,7 +149,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
         LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
         FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
-        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION);
+        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION,
+        PRODUCER_ID_EXPIRATION_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -295,6 +299,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         FetchLimits fetchLimits = fetchLimits(settings, problems);
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
+        long producerIdExpirationMs = longAtLeast(settings, PRODUCER_ID_EXPIRATION_MS, 1,
+            Long.toString(Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS), problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -303,7 +309,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers,
+            producerIdExpirationMs);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {

@@ -179,7 +179,8 @@ public final class RunnelNode implements Closeable {
                 public boolean isIsrEligible(int brokerId) {
                     return controllerClient.isIsrEligible(brokerId);
                 }
-            }, config.replicaLagTimeMaxMs(), 5000, config.fetchLimits(), config.maxProducersPerPartition());
+            }, config.replicaLagTimeMaxMs(), 5000, config.fetchLimits(), config.maxProducersPerPartition(),
+            config.producerIdExpirationMs());
         metrics = new BrokerMetrics(replicaManager);
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults(),
             () -> controllerClient == null ? -1 : controllerClient.brokerEpoch());

@@ -58,6 +58,7 @@ public final class ReplicaManager implements Closeable {
     private final List<ScheduledFuture<?>> tasks;
     private final FetchLimits fetchLimits;
     private final int maxProducersPerPartition;
+    private final long producerIdExpirationMs;
     /** The data directory's health: the first I/O error on a log takes it offline ({@link LogDirHealth}). */
     private final LogDirHealth health;
     /** The produce path (appends, acks=all waits in the produce purgatory). */
@@ -95,7 +96,16 @@ public final class ReplicaManager implements Closeable {
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
                           FetchLimits fetchLimits, int maxProducersPerPartition) {
+        this(brokerId, dataDir, clock, executors, alterPartition, replicaLagTimeMaxMs, hwCheckpointIntervalMs, fetchLimits,
+            maxProducersPerPartition, Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    }
+
+    /** As above, with how long an idle idempotent producer is remembered ({@code producer.id.expiration.ms}). */
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
+                          AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
+                          FetchLimits fetchLimits, int maxProducersPerPartition, long producerIdExpirationMs) {
         this.brokerId = brokerId;
+        this.producerIdExpirationMs = producerIdExpirationMs;
         this.fetchLimits = fetchLimits;
         this.maxProducersPerPartition = maxProducersPerPartition;
         this.directories = new PartitionDirectories(dataDir);
@@ -269,7 +279,7 @@ public final class ReplicaManager implements Closeable {
         }
         Log replicaLog = Log.open(directories.prepare(tp, topicId), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
-            alterPartition, maxProducersPerPartition);
+            alterPartition, maxProducersPerPartition, producerIdExpirationMs);
         return new Hosted(partition, config);
     }
 
