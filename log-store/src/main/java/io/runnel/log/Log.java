@@ -238,10 +238,12 @@ public final class Log implements Closeable {
 
     /**
      * The first record whose timestamp is {@code >= timestamp}, as (its timestamp, its offset); empty
-     * if every record is older.
+     * if every record is older. Inside a compressed batch that expands past
+     * {@code decompression.max.batch.bytes}, the batch's first offset and its max timestamp: a reader
+     * starting there misses nothing at or after {@code timestamp}.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
-        return LogReader.offsetForTimestamp(segments, logStartOffset, timestamp);
+        return LogReader.offsetForTimestamp(segments, logStartOffset, timestamp, config.maxDecompressedBatchBytes());
     }
 
     /**

@@ -334,7 +334,15 @@ public final class LogSegment implements Closeable {
      * as (its timestamp, its offset); empty if there is none in this segment.
      */
     public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, long startingOffset) {
-        return SegmentScans.findOffsetByTimestamp(this, timestamp, startingOffset);
+        return findOffsetByTimestamp(timestamp, startingOffset, RecordBatch.DEFAULT_MAX_UNCOMPRESSED_BYTES);
+    }
+
+    /**
+     * As above, expanding no compressed batch past {@code maxDecompressedBytes}: inside a larger one,
+     * the batch's first offset (at or after {@code startingOffset}) and its max timestamp.
+     */
+    public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, long startingOffset, int maxDecompressedBytes) {
+        return SegmentScans.findOffsetByTimestamp(this, timestamp, startingOffset, maxDecompressedBytes);
     }
 
     /**
