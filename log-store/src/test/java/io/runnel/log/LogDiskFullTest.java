@@ -64,14 +64,20 @@ class LogDiskFullTest extends LogTestBase {
         assertEquals(records + 1, readAll(log, 0, 1 << 20).size());
     }
 
-    @Test
-    void aFullDiskMidAppend_failsIt_andNoTornBytesSurviveAClose() throws Exception {
+    /** A 64 KiB disk, a log on it holding one record, and the rest of the disk taken. */
+    private Log oneRecordThenFullDisk(LogConfig config) throws Exception {
         disk = SmallFileSystem.mount(tmp.resolve("disk"), "size=64k");
-        LogConfig config = config(Map.of());
         Log log = open(config);
         log.appendAsLeader(batch(0, 1, 1000, 60), 1);
-        long written = Files.size(LogFiles.logFile(dir(), 0));
         disk.fill();
+        return log;
+    }
+
+    @Test
+    void aFullDiskMidAppend_failsIt_andNoTornBytesSurviveAClose() throws Exception {
+        LogConfig config = config(Map.of());
+        Log log = oneRecordThenFullDisk(config);
+        long written = Files.size(LogFiles.logFile(dir(), 0));
         // 16 KiB: part of it fits in the log file's last page, the rest finds the disk full.
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
             () -> log.appendAsLeader(batch(1, 1, 1001, 16_384), 1));
@@ -90,12 +96,9 @@ class LogDiskFullTest extends LogTestBase {
 
     @Test
     void anIndexEntryOnAFullDisk_failsTheAppend_insteadOfABusError() throws Exception {
-        disk = SmallFileSystem.mount(tmp.resolve("disk"), "size=64k");
         // An index entry for every batch after the first: the second append needs an index page.
         LogConfig config = config(Map.of(LogConfig.INDEX_INTERVAL_BYTES, "1"));
-        Log log = open(config);
-        log.appendAsLeader(batch(0, 1, 1000, 60), 1);
-        disk.fill();
+        Log log = oneRecordThenFullDisk(config);
         // Fits in the log file's page; its index entry would land in a sparse hole of the pre-allocated index.
         assertThrows(UncheckedIOException.class, () -> log.appendAsLeader(batch(1, 1, 1001, 10), 1));
         assertTrue(log.failed());

@@ -3,15 +3,12 @@ package io.runnel.broker.partition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.runnel.log.MutableClock;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The producer table stays within max.producers.per.partition (issue 14 item 6). */
@@ -62,30 +59,14 @@ class ProducerStateTableTest {
 
     @Test
     void aProducerIdleForProducerIdExpirationMs_isForgotten_whileAnActiveOneIsKept() {
-        AtomicLong now = new AtomicLong(1_700_000_000_000L);
-        Clock clock = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
+        MutableClock clock = new MutableClock(1_700_000_000_000L);
         ProducerStateTable table = new ProducerStateTable(100, 60_000, clock);
         RecordBatch idle = written(table, 1, 0);
         RecordBatch active = written(table, 2, 0);
-        now.addAndGet(40_000);
+        clock.advance(40_000);
         active = written(table, 2, active.lastSequence() + 1);
         assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(idle)), "idle 40 s of 60: remembered");
-        now.addAndGet(20_000);
+        clock.advance(20_000);
         // Idle 60 s: forgotten, as a producer whose history retention removed (a retry or a gap is appended).
         assertInstanceOf(ProducerStateTable.Append.class, table.check(retryOf(idle)));
         assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(1, (short) 0, 7, 7)));
