@@ -16,6 +16,8 @@ final class DelayedFetch extends DelayedOperation {
     private final Supplier<Map<TopicPartition, FetchPartitionResult>> read;
     private final CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response;
     private volatile Map<TopicPartition, FetchPartitionResult> last;
+    /** What a read threw, answered if no read ever succeeded. */
+    private volatile RuntimeException failure;
 
     DelayedFetch(long maxWaitMs, int minBytes, Supplier<Map<TopicPartition, FetchPartitionResult>> read,
                  CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response) {
@@ -39,18 +41,34 @@ final class DelayedFetch extends DelayedOperation {
 
     @Override
     public boolean tryComplete() {
-        Map<TopicPartition, FetchPartitionResult> results = read.get();
+        Map<TopicPartition, FetchPartitionResult> results;
+        try {
+            results = read.get();
+        } catch (RuntimeException e) {
+            // A read that throws (a bug, or a segment gone under it) answers now rather than never.
+            failure = e;
+            return forceComplete();
+        }
         last = results;
         return satisfies(results, minBytes) && forceComplete();
     }
 
     @Override
     protected void onExpiration() {
-        last = read.get();
+        try {
+            last = read.get();
+        } catch (RuntimeException e) {
+            failure = e; // the previous read's results are answered, or this failure if there are none
+        }
     }
 
     @Override
     protected void onComplete() {
-        response.complete(last);
+        Map<TopicPartition, FetchPartitionResult> results = last;
+        if (results != null) {
+            response.complete(results);
+        } else {
+            response.completeExceptionally(failure != null ? failure : new IllegalStateException("no read of the fetch ran"));
+        }
     }
 }
