@@ -110,30 +110,16 @@ public final class LogSegment implements Closeable {
         } catch (IOException e) {
             closeQuietly(channel);
             UncheckedIOException failure = new UncheckedIOException("Cannot open segment " + file, e);
-            removeCreated(created, dir, baseOffset, failure);
+            if (created) {
+                LogFiles.deleteSegmentFiles(dir, baseOffset, failure);
+            }
             throw failure;
         } catch (RuntimeException e) {
             closeQuietly(channel);
-            removeCreated(created, dir, baseOffset, e);
-            throw e;
-        }
-    }
-
-    /**
-     * A segment that failed half-way through being created (a full disk, no inode left) must not
-     * leave its files behind: a later roll to the same base offset would find them in its way.
-     */
-    private static void removeCreated(boolean created, Path dir, long baseOffset, RuntimeException cause) {
-        if (!created) {
-            return;
-        }
-        for (Path f : new Path[] {LogFiles.offsetIndexFile(dir, baseOffset), LogFiles.timeIndexFile(dir, baseOffset),
-            LogFiles.logFile(dir, baseOffset)}) {
-            try {
-                Files.deleteIfExists(f);
-            } catch (IOException e) {
-                cause.addSuppressed(e);
+            if (created) {
+                LogFiles.deleteSegmentFiles(dir, baseOffset, e); // a half-created segment would block later rolls
             }
+            throw e;
         }
     }
 
