@@ -8,6 +8,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.List;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -68,6 +69,19 @@ public record TlsFiles(Path caFile, Path certFile, Path keyFile) {
                 + chain.get(0).getNotAfter() + ")", e);
         }
         return new TlsMaterial(keyManager(key, chain), trust);
+    }
+
+    /**
+     * {@link #load}, and then the files again whenever they change: a handshake at least
+     * {@link ReloadingFiles#CHECK_INTERVAL_MS} after the last look checks their modification times,
+     * and new handshakes use new files that load and authenticate as the same principal (others
+     * are logged and the old material stays). For a node, whose certificates are rotated on disk.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it, if they do not load now
+     */
+    public TlsMaterial loadReloading() {
+        ReloadingFiles reloading = new ReloadingFiles(this, Clock.systemUTC());
+        return new TlsMaterial(certFile == null ? null : new ReloadingKeyManager(reloading), new ReloadingTrustManager(reloading));
     }
 
     private X509ExtendedTrustManager trustManager(List<X509Certificate> cas) {

@@ -1,17 +1,11 @@
 package io.runnel.broker.auth;
 
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.runnel.broker.config.AuthorizerSettings;
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.acl.AclImage;
 import io.runnel.proto.v1.AclOperation;
 import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.ErrorCode;
-import io.runnel.security.Authentication;
 import io.runnel.security.NodePrincipals;
 import io.runnel.security.Principal;
 import java.util.concurrent.ConcurrentHashMap;
@@ -123,28 +117,6 @@ public final class Authorizer {
         };
         String resource = type == AclResourceType.CLUSTER ? "CLUSTER" : type + " " + name;
         return new AuthorizationException(code, caller + " is not allowed " + operation + " on " + resource);
-    }
-
-    /**
-     * A service interceptor admitting, while enabled, only cluster nodes and super users: for a
-     * service whose calls are not checked against ACLs one by one (the Stream service, whose
-     * sessions call the other services as the node). Others get PERMISSION_DENIED naming the
-     * principal and the service. Must run inside {@link Authentication#interceptor()}.
-     */
-    public ServerInterceptor superUsersOnly(String service) {
-        return new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                Principal caller = Authentication.caller();
-                if (settings.enabled() && !bypasses(caller)) {
-                    call.close(Status.PERMISSION_DENIED.withDescription(caller + " is not allowed to use the " + service
-                        + " service: with authorizer.enabled=true it serves super users and cluster nodes only, since its "
-                        + "calls are not checked against ACLs yet (use Produce, Fetch and the Group service)"), new Metadata());
-                    return new ServerCall.Listener<>() { };
-                }
-                return next.startCall(call, headers);
-            }
-        };
     }
 
     private boolean bypasses(Principal caller) {

@@ -73,6 +73,7 @@ import java.util.regex.Pattern;
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
  * @param producerIdExpirationMs an idempotent producer idle this long is forgotten by each partition
  *                        ({@code producer.id.expiration.ms}, Kafka's name and default of one day)
+ * @param console         the built-in web console ({@code console.listener}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
                          InetSocketAddress controllerListener, InetSocketAddress internalListener,
@@ -83,7 +84,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition, long producerIdExpirationMs) {
+                         int maxProducersPerPartition, long producerIdExpirationMs, ConsoleSettings console) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -158,6 +159,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     private static Set<String> keys(String... own) {
         Set<String> keys = new TreeSet<>(List.of(own));
         keys.addAll(SecuritySettings.KEYS);
+        keys.addAll(ConsoleSettings.KEYS);
         return Set.copyOf(keys);
     }
 
@@ -301,6 +303,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
         long producerIdExpirationMs = longAtLeast(settings, PRODUCER_ID_EXPIRATION_MS, 1,
             Long.toString(Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS), problems);
+        ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
+        if (console.enabled() && !roles.contains(Role.BROKER)) {
+            problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
+                + "): brokers serve the console");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
@@ -310,7 +317,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
                 imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers,
-            producerIdExpirationMs);
+            producerIdExpirationMs, console);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {

@@ -44,9 +44,12 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
         return tls == null ? ClusterAccess.open() : ClusterAccess.enforced(nodes);
     }
 
-    /** The loaded TLS material, or empty when TLS is off. */
+    /**
+     * The loaded TLS material, or empty when TLS is off. It follows the files: certificates
+     * rotated on disk are used by new connections without a restart ({@link TlsFiles#loadReloading}).
+     */
     public Optional<TlsMaterial> load() {
-        return tls == null ? Optional.empty() : Optional.of(tls.load());
+        return tls == null ? Optional.empty() : Optional.of(tls.loadReloading());
     }
 
     /**

@@ -1,9 +1,11 @@
 package io.runnel.broker.grpc;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ServerBuilder;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.grpc.stub.ServerCalls;
 import io.runnel.broker.auth.Authorizer;
+import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.group.GroupCoordinator;
 import io.runnel.broker.group.GroupOffsets;
 import io.runnel.broker.group.GroupQueries;
@@ -56,15 +58,19 @@ public final class BrokerServer {
      */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults) {
-        this(builder, replicaManager, cluster, clock, metrics, groups, topicDefaults, Authorizer.disabled());
+        this(builder, replicaManager, cluster, clock, metrics, groups, topicDefaults, Authorizer.disabled(),
+            ProducerIdOwnership.unchecked(cluster instanceof ControllerClient controllers ? () -> controllers.image().producerIdKey()
+                : () -> ByteString.EMPTY));
     }
 
     /**
      * @param authorizer checks every client call against the ACLs (Broker, Admin and Group services;
      *                   health and reflection are open to all)
+     * @param producerIds derives the producer ids InitProducerId gives out and checks those of produced batches
      */
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
-                        BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults, Authorizer authorizer) {
+                        BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults, Authorizer authorizer,
+                        ProducerIdOwnership producerIds) {
         if (cluster instanceof ControllerClient controllers) {
             builder.addService(new AdminService(controllers, authorizer));
         }
@@ -75,7 +81,7 @@ public final class BrokerServer {
         // Produce and Fetch run on the event loop; admin, group and the rest on a pool (CallExecutors).
         this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod()), "client-calls");
         BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock(),
-            authorizer);
+            authorizer, producerIds);
         this.listener = new GrpcListener(builder.directExecutor().callExecutor(calls)
             // Produced batches are read into one array and appended from it (BrokerService.produce);
             // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.auth.Authorizer;
+import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.metadata.BrokerEndpoint;
 import io.runnel.broker.metadata.ClusterView;
 import io.runnel.broker.metadata.ControllerClient;
@@ -77,7 +78,9 @@ import java.util.concurrent.Executor;
  * types, and leaves all the work to {@link ReplicaManager}. Whole-request faults are gRPC
  * INVALID_ARGUMENT; everything about a partition is its error code. The {@link Authorizer} is asked
  * per topic or partition entry: WRITE to produce, READ to fetch, DESCRIBE to list offsets or see a
- * topic in Metadata; refused entries get TOPIC_AUTHORIZATION_FAILED and the others go on.
+ * topic in Metadata; refused entries get TOPIC_AUTHORIZATION_FAILED and the others go on. Producer
+ * ids are derived for the principal that asks InitProducerId, and a produced batch under an id of
+ * another principal is refused ({@link ProducerIdOwnership}).
  */
 final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final ReplicaManager replicaManager;
@@ -89,11 +92,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     /** Runs appends that wait for an fsync, off the event loop that Produce runs on (CallExecutors). */
     private final Executor mayBlock;
     private final Authorizer authorizer;
+    private final ProducerIdOwnership producerIds;
 
-    /** @param mayBlock runs the appends to partitions with flush.policy=sync (they wait for the fsync) */
+    /**
+     * @param mayBlock    runs the appends to partitions with flush.policy=sync (they wait for the fsync)
+     * @param producerIds derives the producer ids InitProducerId gives out, and checks the ids of produced batches
+     */
     BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
-                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer) {
+                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer, ProducerIdOwnership producerIds) {
         this.authorizer = authorizer;
+        this.producerIds = producerIds;
         this.mayBlock = mayBlock;
         this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
@@ -193,12 +201,15 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                             if (p.getRecordBatches().isEmpty()) {
                                 throw new IllegalArgumentException("partition " + tp + " carries no records: record_batches is empty");
                             }
-                            batches.put(tp, AliasingMarshaller.writableView(p.getRecordBatches()));
+                            ByteBuffer view = AliasingMarshaller.writableView(p.getRecordBatches());
+                            producerIds.checkBatches(caller, view);
+                            batches.put(tp, view);
                         }
                         case RECORDS -> {
                             if (p.getRecords().getRecordsCount() == 0) {
                                 throw new IllegalArgumentException("partition " + tp + " carries no records: records is an empty list");
                             }
+                            producerIds.check(caller, p.getRecords().hasProducerId() ? p.getRecords().getProducerId() : -1);
                             batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
                         }
                         default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
@@ -222,7 +233,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             long bytes = 0;
             for (Map.Entry<TopicPartition, ProduceResult> e : all.entrySet()) {
                 if (e.getValue().succeeded()) {
-                    bytes += batches.get(e.getKey()).remaining();
+                    int appendedBytes = batches.get(e.getKey()).remaining();
+                    bytes += appendedBytes;
+                    metrics.topicProduced(e.getKey().topic(), appendedBytes);
                 } else {
                     metrics.error("produce", ErrorCodes.of(e.getValue().error()).name());
                 }
@@ -358,6 +371,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                     }
                 }
                 bytes += failure == null ? r.records().size() : 0;
+                if (failure == null && r.records().size() > 0) {
+                    metrics.topicFetched(tp.topic(), r.records().size());
+                }
                 if (failure != null) {
                     metrics.error("fetch", ErrorCodes.of(failure).name());
                 }
@@ -397,7 +413,8 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 AclOperation.IDEMPOTENT_WRITE, AclResourceType.CLUSTER, "").getMessage() + " (nor WRITE on any topic)");
         } else if (cluster instanceof ControllerClient controllers) {
             try {
-                out.setProducerId(controllers.nextProducerId()).setProducerEpoch(0);
+                // Derived for the caller: another principal's produce under it is refused (ProducerIdOwnership).
+                out.setProducerId(producerIds.issue(controllers.nextProducerId(), caller)).setProducerEpoch(0);
             } catch (RuntimeException e) {
                 out.setError(ErrorCode.UNKNOWN_SERVER_ERROR).setErrorMessage(String.valueOf(e.getMessage()));
             }

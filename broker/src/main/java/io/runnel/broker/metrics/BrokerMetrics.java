@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Thread-safety: meters are thread-safe; record from any thread.
  */
 public final class BrokerMetrics implements Closeable {
+    private static final String TOPIC_PRODUCE_BYTES = "runnel.topic.produce.bytes";
+    private static final String TOPIC_FETCH_BYTES = "runnel.topic.fetch.bytes";
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter produceRecordsBytes;
     private final Counter fetchBytes;
@@ -61,6 +65,51 @@ public final class BrokerMetrics implements Closeable {
     public void fetched(long bytes, long nanos) {
         fetchBytes.increment(bytes);
         fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Batch bytes appended as leader to one of {@code topic}'s partitions (per-topic throughput). */
+    public void topicProduced(String topic, long bytes) {
+        Counter.builder(TOPIC_PRODUCE_BYTES).tag("topic", topic).baseUnit("bytes")
+            .description("Batch bytes appended as leader, by topic").register(registry).increment(bytes);
+    }
+
+    /** Batch bytes of {@code topic} returned to consumers and followers (per-topic throughput). */
+    public void topicFetched(String topic, long bytes) {
+        Counter.builder(TOPIC_FETCH_BYTES).tag("topic", topic).baseUnit("bytes")
+            .description("Batch bytes returned to consumers and followers, by topic").register(registry).increment(bytes);
+    }
+
+    /**
+     * Every running total at once, for the console's charts: rates and mean latencies are the
+     * differences between two of these.
+     *
+     * @param produceBytes      batch bytes appended as leader so far
+     * @param fetchBytes        batch bytes returned so far
+     * @param produceRequests   Produce requests timed so far
+     * @param produceNanos      their total time
+     * @param fetchRequests     Fetch requests timed so far
+     * @param fetchNanos        their total time
+     * @param topicProduceBytes per topic, batch bytes appended as leader
+     * @param topicFetchBytes   per topic, batch bytes returned
+     */
+    public record Totals(long produceBytes, long fetchBytes, long produceRequests, long produceNanos, long fetchRequests,
+                         long fetchNanos, Map<String, Long> topicProduceBytes, Map<String, Long> topicFetchBytes) {
+        public Totals {
+            topicProduceBytes = Map.copyOf(topicProduceBytes);
+            topicFetchBytes = Map.copyOf(topicFetchBytes);
+        }
+    }
+
+    public Totals totals() {
+        return new Totals((long) produceRecordsBytes.count(), (long) fetchBytes.count(), produceLatency.count(),
+            (long) produceLatency.totalTime(TimeUnit.NANOSECONDS), fetchLatency.count(),
+            (long) fetchLatency.totalTime(TimeUnit.NANOSECONDS), byTopic(TOPIC_PRODUCE_BYTES), byTopic(TOPIC_FETCH_BYTES));
+    }
+
+    private Map<String, Long> byTopic(String name) {
+        Map<String, Long> out = new TreeMap<>();
+        registry.find(name).counters().forEach(c -> out.merge(c.getId().getTag("topic"), (long) c.count(), Long::sum));
+        return out;
     }
 
     /** Counts a per-partition or whole-request error by its wire code. */

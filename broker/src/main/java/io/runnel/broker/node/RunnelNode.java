@@ -1,10 +1,13 @@
 package io.runnel.broker.node;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
+import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.config.SecurityWarnings;
+import io.runnel.broker.console.ConsoleServer;
+import io.runnel.broker.console.ConsoleTls;
 import io.runnel.broker.grpc.BrokerServer;
 import io.runnel.broker.stream.ClusterChannels;
 import io.runnel.broker.stream.StreamService;
@@ -84,6 +87,8 @@ public final class RunnelNode implements Closeable {
     private GroupCoordinator groups;
     private StreamService streams;
     private int metricsPort = -1;
+    private ConsoleServer console;
+    private int consolePort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
 
     public RunnelNode(NodeConfig config) {
@@ -123,6 +128,7 @@ public final class RunnelNode implements Closeable {
         if (!Files.isWritable(dataDir)) {
             throw new IOException("data.dir " + dataDir + " is not writable");
         }
+        SecurityWarnings.of(config).forEach(warning -> log.warn("Node {}: {}", config.nodeId(), warning));
         // Before anything is read or written there: another cluster's or node's directory stops the node.
         MetaProperties identity = MetaProperties.loadOrFormat(dataDir, config.clusterId().toString(), config.nodeId());
         try {
@@ -218,13 +224,16 @@ public final class RunnelNode implements Closeable {
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);
+        // Producer ids are checked wherever callers can be told apart, or ACLs are on.
+        ProducerIdOwnership producerIds = new ProducerIdOwnership(config.security().tlsEnabled()
+            || config.security().authorizer().enabled(), config.security().nodes(), () -> controllerClient.image().producerIdKey());
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
-            Clock.systemUTC());
+            Clock.systemUTC(), authorizer, producerIds);
         brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
             config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
-            .addService(ServerInterceptors.intercept(streams, authorizer.superUsersOnly("Stream"))), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer);
+            .addService(streams), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds);
         try {
             brokerServer.start();
         } catch (IOException e) {
@@ -232,6 +241,15 @@ public final class RunnelNode implements Closeable {
         }
         if (config.metricsPort() >= 0) {
             metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
+        }
+        if (config.console().enabled()) {
+            // With TLS on, HTTPS with the browser's certificate, asked for as on the client listener.
+            ConsoleTls consoleTls = transport.tls() == null ? null : new ConsoleTls(transport.tls(), config.security().clientAuth());
+            console = new ConsoleServer(config.nodeId(), config.voters().keySet(), controllerClient,
+                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC(), authorizer, consoleTls);
+            consolePort = console.start(config.console().listener().getHostString(), config.console().listener().getPort());
+            log.info("Node {}: console on {}://{}:{}/", config.nodeId(), consoleTls == null ? "http" : "https",
+                config.console().listener().getHostString(), consolePort);
         }
         BrokerServer clientListener = brokerServer;
         InternalServer internalListener = internalServer;
@@ -305,6 +323,11 @@ public final class RunnelNode implements Closeable {
         return metricsPort;
     }
 
+    /** The console's bound HTTP port, or -1 when {@code console.listener} is not set. */
+    public int consolePort() {
+        return consolePort;
+    }
+
     /** Controlled shutdown, then every role stopped in reverse order. Idempotent. */
     @Override
     public void close() {
@@ -320,6 +343,10 @@ public final class RunnelNode implements Closeable {
     }
 
     private synchronized void stop(boolean controlled) {
+        if (console != null) {
+            console.close();
+            console = null;
+        }
         if (controllerClient != null) {
             if (controlled) {
                 controllerClient.controlledShutdown(5000);

@@ -7,22 +7,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * A long-poll fetch: re-reads when a watched partition makes progress and answers once the read
- * holds {@code minBytes}, an error or a divergence, or when {@code max_wait_ms} runs out (with
- * whatever is there).
+ * A long-poll fetch: re-reads when a watched partition moved ({@link FetchPositions}: new records
+ * readable, a role or epoch change, a moved log start) and answers once the read holds
+ * {@code minBytes}, an error or a divergence, or when {@code max_wait_ms} runs out (with whatever
+ * is there). A check that finds no partition moved costs a few field reads, not a read of the log.
  */
 final class DelayedFetch extends DelayedOperation {
     private final int minBytes;
+    private final FetchPositions positions;
     private final Supplier<Map<TopicPartition, FetchPartitionResult>> read;
     private final CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response;
     private volatile Map<TopicPartition, FetchPartitionResult> last;
     /** What a read threw, answered if no read ever succeeded. */
     private volatile RuntimeException failure;
 
-    DelayedFetch(long maxWaitMs, int minBytes, Supplier<Map<TopicPartition, FetchPartitionResult>> read,
+    /**
+     * @param positions the partitions' positions, taken before the read that found too little
+     * @param read      reads every partition again (no positions taken: this class takes them)
+     */
+    DelayedFetch(long maxWaitMs, int minBytes, FetchPositions positions, Supplier<Map<TopicPartition, FetchPartitionResult>> read,
                  CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response) {
         super(maxWaitMs);
         this.minBytes = minBytes;
+        this.positions = positions;
         this.read = read;
         this.response = response;
     }
@@ -41,6 +48,10 @@ final class DelayedFetch extends DelayedOperation {
 
     @Override
     public boolean tryComplete() {
+        if (!positions.moved()) {
+            return false;
+        }
+        positions.take();
         Map<TopicPartition, FetchPartitionResult> results;
         try {
             results = read.get();

@@ -132,6 +132,11 @@ public final class ReplicaManager implements Closeable {
         this.followerListener = listener;
     }
 
+    /** The live map of hosted replicas, for this package's readers (never changed through it). */
+    Map<TopicPartition, Hosted> hosted() {
+        return partitions;
+    }
+
     public int brokerId() {
         return brokerId;
     }

@@ -84,6 +84,8 @@ final class ReplicaReads {
         long wait = Math.min(maxWaitMs, fetchLimits.maxWaitMs());
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
         List<TopicPartition> watermarkMoved = new ArrayList<>(0);
+        FetchPositions positions = new FetchPositions(partitions, requests);
+        positions.take();
         Map<TopicPartition, FetchPartitionResult> first = readAll(cappedBytes, requests, watermarkMoved::add);
         // A follower's progress moved the watermark: acks=all produces and consumers go on, completed
         // here on the fetch's own thread (no hand-off; this is not inside another operation's check).
@@ -104,7 +106,7 @@ final class ReplicaReads {
         response.whenComplete((r, e) -> parkedFetches.decrementAndGet());
         // A re-read runs inside the fetch purgatory's check of another operation: completing operations
         // from there would re-enter it, so a watermark it moves is handed to the purgatory's thread.
-        DelayedFetch delayed = new DelayedFetch(wait, Math.max(1, minBytes), () -> readAll(cappedBytes, requests,
+        DelayedFetch delayed = new DelayedFetch(wait, Math.max(1, minBytes), positions, () -> readAll(cappedBytes, requests,
             tp -> purgatoryThread.execute(() -> {
                 producePurgatory.checkAndComplete(tp);
                 fetchPurgatory.checkAndComplete(tp);

@@ -1,6 +1,7 @@
 package io.runnel.broker.stream;
 
 import io.grpc.Status;
+import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -36,9 +37,12 @@ final class LeaderCalls {
     private static final long CALL_TIMEOUT_MS = 15_000;
 
     private final ClusterChannels channels;
+    private final StreamAccess access;
 
-    LeaderCalls(ClusterChannels channels) {
+    /** @param access the stream's caller, whose READ on the topic each fetch checks */
+    LeaderCalls(ClusterChannels channels, StreamAccess access) {
         this.channels = channels;
+        this.access = access;
     }
 
     private Optional<BrokerGrpc.BrokerStub> leader(TopicPartition tp) {
@@ -49,6 +53,11 @@ final class LeaderCalls {
 
     /** Records from {@code from} on, as messages (long poll of {@link #FETCH_WAIT_MS}). */
     CompletableFuture<FetchPartitionResponse> fetch(TopicPartition tp, long from) {
+        AuthorizationException refused = access.refusedRead(tp.topic());
+        if (refused != null) {
+            return CompletableFuture.completedFuture(FetchPartitionResponse.newBuilder().setPartition(tp.partition())
+                .setError(refused.code()).setErrorMessage(refused.getMessage()).build());
+        }
         Optional<BrokerGrpc.BrokerStub> leader = leader(tp);
         if (leader.isEmpty()) {
             return CompletableFuture.completedFuture(FetchPartitionResponse.newBuilder().setError(ErrorCode.LEADER_NOT_AVAILABLE)

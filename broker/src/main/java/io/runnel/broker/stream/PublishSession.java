@@ -3,6 +3,7 @@ package io.runnel.broker.stream;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.metadata.controller.ControllerException;
@@ -72,6 +73,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     private final ClusterChannels channels;
     private final ScheduledExecutorService timers;
     private final Clock clock;
+    private final StreamAccess access;
 
     // All guarded by this.
     private boolean opening;
@@ -106,8 +108,9 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     }
 
     PublishSession(ServerCallStreamObserver<PublishResponse> out, ClusterChannels channels, ScheduledExecutorService timers,
-                   Clock clock, Set<StreamSession> sessions) {
+                   Clock clock, Set<StreamSession> sessions, StreamAccess access) {
         this.out = out;
+        this.access = access;
         sessions.add(this);
         out.setOnCloseHandler(() -> sessions.remove(this));
         this.channels = channels;
@@ -165,6 +168,11 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
                     + resume.getProducerId() + " and " + resume.getProducerEpoch());
                 return;
             }
+            Status refused = access.refusedPublish(resume.getProducerId());
+            if (refused != null) {
+                end(refused);
+                return;
+            }
             for (PartitionSequence s : resume.getAcknowledgedList()) {
                 if (s.getPartition() < 0 || s.getNextPartitionSequence() < 0 || s.getTopic().isEmpty()) {
                     fail("resume.acknowledged needs a topic, a partition >= 0 and a next_partition_sequence >= 0, got "
@@ -174,6 +182,11 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
                 nextSequence.put(new TopicPartition(s.getTopic(), s.getPartition()), s.getNextPartitionSequence());
             }
             opened(resume.getProducerId(), (short) resume.getProducerEpoch());
+            return;
+        }
+        Status refused = access.refusedPublish(-1);
+        if (refused != null) {
+            end(refused);
             return;
         }
         Optional<BrokerGrpc.BrokerStub> self = channels.broker(channels.selfId());
@@ -189,10 +202,22 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
                     } else if (r.getError() != ErrorCode.NONE) {
                         end(Status.UNAVAILABLE.withDescription("no producer id: " + r.getError() + " " + r.getErrorMessage()));
                     } else {
-                        opened(r.getProducerId(), (short) r.getProducerEpoch());
+                        producerIdOfCaller(r.getProducerId(), (short) r.getProducerEpoch());
                     }
                 }
             });
+    }
+
+    /** Opens with the id InitProducerId gave this broker (a node), derived again for the caller. */
+    private void producerIdOfCaller(long issued, short epoch) {
+        long pid;
+        try {
+            pid = access.producerIdOf(issued);
+        } catch (IllegalStateException e) {
+            end(Status.UNAVAILABLE.withDescription("no producer id: " + e.getMessage()));
+            return;
+        }
+        opened(pid, epoch);
     }
 
     private void opened(long pid, short epoch) {
@@ -212,6 +237,11 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     /** Puts the message in its partition's queue, or waits for its topic, or acks it with an error. */
     private void place(Pending p) {
         PublishMessage m = p.message;
+        AuthorizationException refused = access.refusedWrite(m.getTopic());
+        if (refused != null) {
+            ack(p, refused.code(), refused.getMessage(), -1);
+            return;
+        }
         Map<Integer, PartitionState> partitions = channels.cluster().notReady().isPresent() ? null
             : channels.cluster().topics().get(m.getTopic());
         if (partitions == null || partitions.isEmpty()) {

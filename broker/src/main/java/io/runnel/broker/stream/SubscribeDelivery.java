@@ -190,6 +190,9 @@ final class SubscribeDelivery {
             return;
         }
         if (p.getError() != ErrorCode.NONE) {
+            if (p.getError() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+                warn(p.getError(), p.getErrorMessage() + ": " + o.tp + " is not delivered until an ACL allows it");
+            }
             retry(o, () -> fetch(o));
             return;
         }

@@ -24,6 +24,7 @@ final class SubscribeSession implements StreamSession, StreamObserver<SubscribeR
     private final ServerCallStreamObserver<SubscribeResponse> out;
     private final ClusterChannels channels;
     private final ScheduledExecutorService timers;
+    private final StreamAccess access;
     /** Guarded by this, as are its contents. */
     private final SubscribeDelivery delivery;
 
@@ -32,13 +33,14 @@ final class SubscribeSession implements StreamSession, StreamObserver<SubscribeR
     private SubscribeMembership member;
 
     SubscribeSession(ServerCallStreamObserver<SubscribeResponse> out, ClusterChannels channels, ScheduledExecutorService timers,
-                     Set<StreamSession> sessions) {
+                     Set<StreamSession> sessions, StreamAccess access) {
         this.out = out;
+        this.access = access;
         sessions.add(this);
         out.setOnCloseHandler(() -> sessions.remove(this));
         this.channels = channels;
         this.timers = timers;
-        this.delivery = new SubscribeDelivery(this, out, new LeaderCalls(channels), timers);
+        this.delivery = new SubscribeDelivery(this, out, new LeaderCalls(channels, access), timers);
         out.setOnReadyHandler(delivery::deliver);
         out.setOnCancelHandler(() -> {
             sessions.remove(this);
@@ -67,6 +69,11 @@ final class SubscribeSession implements StreamSession, StreamObserver<SubscribeR
                     : o.getSessionTimeoutMs() < 0 ? "session_timeout_ms must be >= 0, got " + o.getSessionTimeoutMs() : null;
                 if (invalid != null) {
                     fail(invalid);
+                    return;
+                }
+                Status refused = access.refusedSubscribe(o.getGroupId(), o.getTopicsList());
+                if (refused != null) {
+                    end(refused);
                     return;
                 }
                 member = new SubscribeMembership(this, o, channels, timers, delivery, this::fail);

@@ -11,6 +11,7 @@ import io.runnel.security.Principal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.BeforeAll;
@@ -97,5 +98,32 @@ class SecuritySettingsTest {
         assertTrue(otherNode.contains("tls.cert.file authenticates as User:CN=runnel-node-2 but node 1 must be "
             + "User:CN=runnel-node-1 (cluster.principal=User:CN=runnel-node-{id})"), otherNode);
 
+    }
+
+    @Test
+    void authorizerWithoutTls_warnsNamingEachListener_andNothingElseWarns() {
+        NodeConfig plain = load(Map.of("node.id", "1", "authorizer.enabled", "true", "listener", "127.0.0.1:9092",
+            "internal.listener", "127.0.0.1:9093", "controller.listener", "127.0.0.1:9192"), Map.of());
+        List<String> warnings = SecurityWarnings.of(plain);
+        assertEquals(3, warnings.size(), warnings.toString());
+        assertEquals("authorizer.enabled=true but the client listener (listener=127.0.0.1:9092) has no TLS (tls.enabled=false): every "
+            + "caller there is User:ANONYMOUS, so ACLs and producer ids cannot tell callers apart and anyone who can connect "
+            + "passes for anyone else; set tls.enabled=true with certificates", warnings.get(0));
+        assertTrue(warnings.get(1).startsWith("authorizer.enabled=true but the internal listener (internal.listener=127.0.0.1:9093) "
+            + "has no TLS"),
+            warnings.get(1));
+        assertTrue(warnings.get(2).startsWith("authorizer.enabled=true but the controller listener and Raft "
+            + "(controller.listener=127.0.0.1:9192) has no TLS"), warnings.get(2));
+
+        NodeConfig noClientCertificates = load(node1("authorizer.enabled", "true", "tls.client.auth", "none"), Map.of());
+        assertEquals(List.of("authorizer.enabled=true but the client listener (listener="
+            + noClientCertificates.clientListener().getHostString() + ":" + noClientCertificates.clientListener().getPort()
+            + ") asks no client certificate (tls.client.auth=none): every caller there is User:ANONYMOUS, so ACLs and producer ids "
+            + "cannot tell callers apart and anyone who can connect passes for anyone else; set tls.client.auth=required"),
+            SecurityWarnings.of(noClientCertificates));
+
+        assertEquals(List.of(), SecurityWarnings.of(load(node1("authorizer.enabled", "true"), Map.of())), "TLS, client certificates");
+        assertEquals(List.of(), SecurityWarnings.of(load(Map.of("node.id", "1"), Map.of())), "plaintext without the authorizer");
+        assertEquals(List.of(), SecurityWarnings.of(load(node1("tls.client.auth", "none"), Map.of())), "no authorizer");
     }
 }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,7 +50,11 @@ final class InProcessCluster implements AutoCloseable {
         Node(int id, int port, int internalPort) throws IOException {
             this.id = id;
             this.replicaManager = new ReplicaManager(id, dir.resolve("broker-" + id), Clock.systemUTC(), scheduler,
-                controller::alterPartition, LAG_TIME_MS, 200);
+                // Sent off the caller's thread, as a real AlterPartition is: the partition calls it under its
+                // lock, and the controller's monitor is held while it pushes states into that partition.
+                (tp, leaderEpoch, partitionEpoch, isr) -> CompletableFuture.supplyAsync(
+                    () -> controller.alterPartition(tp, leaderEpoch, partitionEpoch, isr)).thenCompose(answer -> answer),
+                LAG_TIME_MS, 200);
             this.fetchers = new ReplicaFetcherManager(id, replicaManager,
                 leader -> new GrpcLeaderEndpoint("127.0.0.1", internalPorts.get(leader), 5000), Clock.systemUTC(), 200, 1 << 20, 50, 1000);
             replicaManager.onFollowerChanges(fetchers::update);

@@ -33,8 +33,8 @@ class DelayedFetchTest {
     void aReadThatThrowsAtExpiration_answersWithTheLastResults() throws Exception {
         AtomicInteger reads = new AtomicInteger();
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        DelayedFetch fetch = new DelayedFetch(50, 1, () -> {
-            if (reads.incrementAndGet() > 2) {
+        DelayedFetch fetch = new DelayedFetch(50, 1, new FetchPositions(Map.of(), Map.of()), () -> {
+            if (reads.incrementAndGet() > 1) {
                 throw new UncheckedIOException(new IOException("segment deleted under the long poll"));
             }
             return Map.of(); // nothing yet: park
@@ -44,24 +44,9 @@ class DelayedFetchTest {
     }
 
     @Test
-    void aReadThatThrowsOnProgress_answersAtOnce_notAtTheTimeout() throws Exception {
-        AtomicInteger reads = new AtomicInteger();
-        CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        DelayedFetch fetch = new DelayedFetch(60_000, 1, () -> {
-            if (reads.incrementAndGet() > 2) {
-                throw new IllegalStateException("a bug in a read");
-            }
-            return Map.of();
-        }, response);
-        purgatory.tryCompleteElseWatch(fetch, List.of(TP));
-        purgatory.checkAndComplete(TP);
-        assertEquals(Map.of(), response.get(10, TimeUnit.SECONDS), "answered with the last read's results");
-    }
-
-    @Test
     void aReadThatThrowsBeforeAnyResults_failsTheResponse() {
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        DelayedFetch fetch = new DelayedFetch(60_000, 1, () -> {
+        DelayedFetch fetch = new DelayedFetch(60_000, 1, new FetchPositions(Map.of(), Map.of()), () -> {
             throw new IllegalStateException("a bug in a read");
         }, response);
         purgatory.tryCompleteElseWatch(fetch, List.of(TP));

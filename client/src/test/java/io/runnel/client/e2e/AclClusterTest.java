@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.runnel.broker.node.TestCertificates;
@@ -76,7 +74,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -105,16 +102,7 @@ class AclClusterTest {
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.make(tmp.resolve("certs"), "acl-test-ca", 3, "admin", "bob", "carol", "dave", "erin", "frank", "grace");
-        cluster = TestCluster.start(tmp.resolve("data"), 3, id -> {
-            Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
-            settings.put("authorizer.enabled", "true");
-            settings.put("super.users", "User:CN=admin");
-            settings.put("offsets.topic.num.partitions", "1");
-            settings.put("offsets.topic.replication.factor", "3");
-            settings.put("group.min.session.timeout.ms", "500");
-            settings.put("group.heartbeat.interval.ms", "100");
-            return settings;
-        }, certs.client("admin").load().channelCredentials());
+        cluster = AclClusters.start(tmp.resolve("data"), certs, 3);
         admin = new RunnelAdmin(cluster.bootstrap(), certs.client("admin"));
         for (String topic : List.of("orders", "sales.eu", "sales.secret", "events", "hidden")) {
             cluster.createTopic(topic, 1, 3, Map.of());
@@ -125,15 +113,7 @@ class AclClusterTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (admin != null) {
-            admin.close();
-        }
-        for (ManagedChannel c : channels) {
-            c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        AclClusters.close(admin, channels, cluster);
     }
 
     private static int leader(String topic) {
@@ -340,22 +320,9 @@ class AclClusterTest {
 
     /** Opens a Publish stream as {@code as} through a broker that does not lead {@code topic} and sends one message. */
     private static List<Object> publishOne(TlsFiles as, String topic) {
-        List<Object> received = new CopyOnWriteArrayList<>();
-        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(leader(topic) % 3 + 1, as)).publish(new StreamObserver<>() {
-            @Override
-            public void onNext(PublishResponse value) {
-                received.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                received.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        StreamAnswers<PublishResponse> answers = new StreamAnswers<>();
+        List<Object> received = answers.received;
+        StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel(leader(topic) % 3 + 1, as)).publish(answers);
         requests.onNext(PublishRequest.newBuilder().setOpen(PublishOpen.getDefaultInstance()).build());
         requests.onNext(PublishRequest.newBuilder().setMessage(PublishMessage.newBuilder().setSequence(0).setTopic(topic)
             .addRecords(Record.newBuilder().setValue(ByteString.copyFromUtf8("streamed")))).build());
@@ -367,14 +334,15 @@ class AclClusterTest {
 
     @Test
     @Order(5)
-    void streamService_servesOnlySuperUsersAndNodes_sinceItsCallsAreNotCheckedOneByOne() {
-        List<Object> refused = publishOne(certs.client("bob"), "orders");
-        StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, refused.get(refused.size() - 1));
-        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().startsWith("User:CN=bob is not allowed to use the Stream service"), e.toString());
+    void streamService_checksTheCallersAcls_thoughItForwardsAsTheBroker() {
+        // Bob may write to orders (test 1), not to events: the broker forwards his message to the leader
+        // as itself (a node principal) and so checks bob's WRITE itself, refusing as Produce does.
+        PublishAck refused = publishOne(certs.client("bob"), "events").stream().filter(r -> r instanceof PublishResponse p && p.hasAck())
+            .map(r -> ((PublishResponse) r).getAck()).findFirst().orElseThrow();
+        assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED, refused.getError());
+        assertEquals("User:CN=bob is not allowed WRITE on TOPIC events", refused.getErrorMessage());
 
-        // The super user's message is forwarded to the leader by the broker as itself (a node principal) and written.
-        PublishAck ack = publishOne(certs.client("admin"), "orders").stream().filter(r -> r instanceof PublishResponse p && p.hasAck())
+        PublishAck ack = publishOne(certs.client("bob"), "orders").stream().filter(r -> r instanceof PublishResponse p && p.hasAck())
             .map(r -> ((PublishResponse) r).getAck()).findFirst().orElseThrow();
         assertEquals(ErrorCode.NONE, ack.getError(), ack.getErrorMessage());
     }

@@ -65,6 +65,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private volatile ScheduledFuture<?> sessionChecker;
     private final int maxPartitionsPerTopic;
     private final int defaultReplicationFactor;
+    private final ProducerIdKeys producerIdKeys = new ProducerIdKeys();
 
     /** Partitions a topic may have unless the node says otherwise. */
     public static final int DEFAULT_MAX_PARTITIONS_PER_TOPIC = 10_000;
@@ -229,7 +230,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 log.warn("Broker {} registers with log directory {}, not {}: its replicas lost their data; it leaves every ISR "
                     + "until it has caught up", brokerId, request.directoryId(), existing.directoryId());
             }
-            return ControllerLogic.registerBroker(quorum.image(), request, alive);
+            return producerIdKeys.ensured(quorum.image(), ControllerLogic.registerBroker(quorum.image(), request, alive));
         }).thenApply(result -> {
             lastHeartbeat.put(brokerId, clock.millis());
             return result.getOffset();
@@ -384,7 +385,8 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " epoch " + brokerEpoch
                     + " is not current");
             }
-            return ControllerLogic.allocateProducerIds(quorum.image(), brokerId, PRODUCER_ID_BLOCK);
+            return producerIdKeys.ensured(quorum.image(), ControllerLogic.allocateProducerIds(quorum.image(), brokerId,
+                PRODUCER_ID_BLOCK));
         }).thenApply(r -> quorum.image().nextProducerId() - PRODUCER_ID_BLOCK);
     }
 

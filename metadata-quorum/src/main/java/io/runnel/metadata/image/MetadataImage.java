@@ -1,5 +1,6 @@
 package io.runnel.metadata.image;
 
+import com.google.protobuf.ByteString;
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.acl.AclImage;
 import io.runnel.proto.v1.AclEntry;
@@ -30,7 +31,10 @@ import java.util.TreeMap;
  * index still advances, since the entry is in the log).
  */
 public final class MetadataImage {
-    public static final MetadataImage EMPTY = new MetadataImage(0, 0, new TreeMap<>(), new TreeMap<>(), 0, AclImage.EMPTY);
+    /** The length of the producer-id key (ProducerIdKeyRecord). */
+    public static final int PRODUCER_ID_KEY_BYTES = 32;
+    public static final MetadataImage EMPTY = new MetadataImage(0, 0, new TreeMap<>(), new TreeMap<>(), 0, AclImage.EMPTY,
+        ByteString.EMPTY);
 
     private final long offset;
     private final long term;
@@ -38,15 +42,17 @@ public final class MetadataImage {
     private final SortedMap<String, TopicInfo> topics;
     private final long nextProducerId;
     private final AclImage acls;
+    private final ByteString producerIdKey;
 
     private MetadataImage(long offset, long term, SortedMap<Integer, BrokerInfo> brokers, SortedMap<String, TopicInfo> topics,
-                          long nextProducerId, AclImage acls) {
+                          long nextProducerId, AclImage acls, ByteString producerIdKey) {
         this.offset = offset;
         this.term = term;
         this.brokers = Collections.unmodifiableSortedMap(brokers);
         this.topics = Collections.unmodifiableSortedMap(topics);
         this.nextProducerId = nextProducerId;
         this.acls = acls;
+        this.producerIdKey = producerIdKey;
     }
 
     /** The Raft index of the last entry folded in. */
@@ -75,6 +81,11 @@ public final class MetadataImage {
         return acls;
     }
 
+    /** The cluster's producer-id key (ProducerIdKeyRecord, metadata.proto); empty until the first id block. */
+    public ByteString producerIdKey() {
+        return producerIdKey;
+    }
+
     /** Registered, unfenced brokers. */
     public List<BrokerInfo> liveBrokers() {
         return brokers.values().stream().filter(b -> !b.fenced()).toList();
@@ -89,7 +100,7 @@ public final class MetadataImage {
 
     /** Advances the offset without changing anything: for Raft entries that carry no metadata. */
     public MetadataImage at(long newTerm, long newOffset) {
-        return new MetadataImage(newOffset, newTerm, new TreeMap<>(brokers), new TreeMap<>(topics), nextProducerId, acls);
+        return new MetadataImage(newOffset, newTerm, new TreeMap<>(brokers), new TreeMap<>(topics), nextProducerId, acls, producerIdKey);
     }
 
     /** Folds {@code batch}, the Raft entry at ({@code newTerm}, {@code newOffset}). */
@@ -101,7 +112,7 @@ public final class MetadataImage {
                 return new Applied(at(newTerm, newOffset), b.error, rejected);
             }
         }
-        return new Applied(new MetadataImage(newOffset, newTerm, b.brokers, b.topics, b.nextProducerId, b.acls), ErrorCode.NONE, "");
+        return new Applied(new MetadataImage(newOffset, newTerm, b.brokers, b.topics, b.nextProducerId, b.acls, b.producerIdKey), ErrorCode.NONE, "");
     }
 
     /** A working copy for one batch; {@link #apply} returns a reason when a precondition fails. */
@@ -111,6 +122,7 @@ public final class MetadataImage {
         final TreeMap<String, TopicInfo> topics;
         long nextProducerId;
         AclImage acls;
+        ByteString producerIdKey;
         ErrorCode error = ErrorCode.NONE;
 
         Builder(MetadataImage image, long offset) {
@@ -119,6 +131,7 @@ public final class MetadataImage {
             this.topics = new TreeMap<>(image.topics);
             this.nextProducerId = image.nextProducerId;
             this.acls = image.acls;
+            this.producerIdKey = image.producerIdKey;
         }
 
         private String reject(ErrorCode code, String why) {
@@ -220,6 +233,17 @@ public final class MetadataImage {
                     nextProducerId += r.getBlockSize();
                     return null;
                 }
+                case PRODUCER_ID_KEY -> {
+                    ByteString key = record.getProducerIdKey().getKey();
+                    if (key.size() != PRODUCER_ID_KEY_BYTES) {
+                        return reject(ErrorCode.INVALID_REQUEST, "a producer-id key must be " + PRODUCER_ID_KEY_BYTES
+                            + " bytes, got " + key.size());
+                    }
+                    if (producerIdKey.isEmpty()) { // the first one stays: ids were derived from it
+                        producerIdKey = key;
+                    }
+                    return null;
+                }
                 case ACL, REMOVE_ACL -> {
                     boolean add = record.getRecordCase() == MetadataRecord.RecordCase.ACL;
                     AclEntry entry = add ? record.getAcl().getAcl() : record.getRemoveAcl().getAcl();
@@ -244,7 +268,7 @@ public final class MetadataImage {
 
     public MetadataImageProto toProto() {
         MetadataImageProto.Builder out = MetadataImageProto.newBuilder().setOffset(offset).setTerm(term)
-            .setNextProducerId(nextProducerId);
+            .setNextProducerId(nextProducerId).setProducerIdKey(producerIdKey);
         for (BrokerInfo b : brokers.values()) {
             out.addBrokers(BrokerRegistration.newBuilder().setBrokerId(b.id()).setIncarnationId(b.incarnationId())
                 .setBrokerEpoch(b.epoch()).setEndpoint(Endpoint.newBuilder().setHost(b.host()).setPort(b.port()))
@@ -285,14 +309,15 @@ public final class MetadataImage {
         }
         // A snapshot holds only bindings its own apply accepted, so each parses.
         AclImage acls = AclImage.of(proto.getAclsList().stream().map(AclBinding::fromProto).toList());
-        return new MetadataImage(proto.getOffset(), proto.getTerm(), brokers, topics, proto.getNextProducerId(), acls);
+        return new MetadataImage(proto.getOffset(), proto.getTerm(), brokers, topics, proto.getNextProducerId(), acls,
+            proto.getProducerIdKey());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof MetadataImage m && offset == m.offset && term == m.term && brokers.equals(m.brokers)
             && topics.equals(m.topics) && nextProducerId == m.nextProducerId
-            && acls.equals(m.acls);
+            && acls.equals(m.acls) && producerIdKey.equals(m.producerIdKey);
     }
 
     @Override

@@ -222,7 +222,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> out) {
         answer(out, DescribeClusterResponse.newBuilder().setControllerId(controller.activeControllerId())
-            .setImage(controller.image().toProto()).build());
+            .setImage(controller.image().toProto().toBuilder().clearProducerIdKey()).build()); // the key is secret
     }
 
     @Override
