@@ -61,6 +61,8 @@ public final class Log implements Closeable {
     volatile long logStartOffset;
     volatile long logEndOffset;
     volatile boolean closed;
+    /** The I/O error that failed an append or roll, sticky (see {@link #failed}); null while healthy. */
+    volatile UncheckedIOException writeFailure;
     /** Bumped by every truncation (under the lock), so a compaction pass can tell it raced one. */
     long truncations;
 
@@ -236,10 +238,12 @@ public final class Log implements Closeable {
 
     /**
      * The first record whose timestamp is {@code >= timestamp}, as (its timestamp, its offset); empty
-     * if every record is older.
+     * if every record is older. Inside a compressed batch that expands past
+     * {@code decompression.max.batch.bytes}, the batch's first offset and its max timestamp: a reader
+     * starting there misses nothing at or after {@code timestamp}.
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
-        return LogReader.offsetForTimestamp(segments, logStartOffset, timestamp);
+        return LogReader.offsetForTimestamp(segments, logStartOffset, timestamp, config.maxDecompressedBatchBytes());
     }
 
     /**
@@ -369,7 +373,8 @@ public final class Log implements Closeable {
 
     /**
      * Flushes everything, seals the active segment's indexes, releases every file and mapping, and
-     * marks the shutdown clean so the next open skips recovery. Idempotent.
+     * marks the shutdown clean so the next open skips recovery. Idempotent. A {@link #failed} log is
+     * closed as by {@link #closeHandlers} instead, so the next open recovers it.
      */
     @Override
     public void close() {
@@ -390,9 +395,28 @@ public final class Log implements Closeable {
         shutdown.delete();
     }
 
+    /**
+     * Whether a write, roll or fsync of this log failed with an I/O error (a full disk, a failing
+     * device). Sticky: the log takes no more appends, {@link #close} leaves no clean-shutdown marker,
+     * and the next open recovers it, cutting any torn tail.
+     */
+    public boolean failed() {
+        return writeFailure != null || flusher.groupCommit().failed();
+    }
+
     void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("Log " + dir + " is closed");
+        }
+    }
+
+    /** {@link #ensureOpen}, and no earlier append or roll failed. */
+    void ensureWritable() {
+        ensureOpen();
+        UncheckedIOException failure = writeFailure;
+        if (failure != null) {
+            throw new UncheckedIOException("Log " + dir + " failed earlier (" + failure.getMessage()
+                + "); it takes no appends until reopened", failure.getCause());
         }
     }
 

@@ -1,8 +1,13 @@
 package io.runnel.log;
 
 import io.runnel.record.RecordBatch;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Appends to a {@link Log}: stamps offsets (and, for the leader, the epoch) into the batches'
@@ -17,6 +22,8 @@ import java.nio.file.Files;
  * {@link #roll} needs the caller to hold it.
  */
 final class LogAppender {
+    private static final Logger log = LoggerFactory.getLogger(LogAppender.class);
+
     private LogAppender() {
     }
 
@@ -30,7 +37,7 @@ final class LogAppender {
         GroupCommit.Waiter durable;
         t.lock.lock();
         try {
-            t.ensureOpen();
+            t.ensureWritable();
             t.flusher.beforeAppend();
             RecordBatch batch = new RecordBatch();
             long next = t.logEndOffset;
@@ -56,7 +63,7 @@ final class LogAppender {
         GroupCommit.Waiter durable;
         t.lock.lock();
         try {
-            t.ensureOpen();
+            t.ensureWritable();
             t.flusher.beforeAppend();
             RecordBatch batch = new RecordBatch();
             long next = t.logEndOffset;
@@ -95,8 +102,14 @@ final class LogAppender {
         }
         int bytes = batches.remaining();
         long now = t.clock.millis();
-        LogSegment active = maybeRoll(t, bytes, last, now);
-        active.append(batches, now);
+        try {
+            LogSegment active = maybeRoll(t, bytes, last, now);
+            active.append(batches, now);
+        } catch (UncheckedIOException e) {
+            // Sticky: the log is now suspect (Log#failed) until reopened and recovered.
+            t.writeFailure = e;
+            throw e;
+        }
         t.logEndOffset = last + 1;
         return new LogAppendInfo(first, last, maxTimestamp, count, bytes);
     }
@@ -125,16 +138,47 @@ final class LogAppender {
             return active;
         }
         long base = t.logEndOffset;
-        if (Files.exists(LogFiles.logFile(t.dir(), base))) {
-            throw new IllegalStateException("Cannot roll " + t.dir() + ": segment file for offset " + base
-                + " already exists");
+        removeLeftoverOfFailedRoll(t, base);
+        // The new segment first: if it cannot be created, the active one stays as it was, unsealed.
+        LogSegment next;
+        try {
+            next = LogSegment.open(t.dir(), base, t.config(), true, now);
+        } catch (UncheckedIOException e) {
+            t.writeFailure = e;
+            throw e;
         }
         active.onBecomeInactive();
-        LogSegment next = LogSegment.open(t.dir(), base, t.config(), true, now);
         t.segments.put(base, next);
         // The new file's directory entry is fsynced by the next flush, before the recovery point passes
         // into it, instead of here under the lock.
         t.flusher.onRoll();
         return next;
+    }
+
+    /**
+     * An empty segment file at the new base offset that no segment owns is what a roll that failed
+     * half-way (a full disk, before the segment cleaned up after itself, or a crash) left behind:
+     * it holds nothing, so it goes, rather than blocking every later roll. A non-empty one is a bug
+     * and stays, refused.
+     */
+    private static void removeLeftoverOfFailedRoll(Log t, long base) {
+        Path file = LogFiles.logFile(t.dir(), base);
+        try {
+            if (!Files.exists(file)) {
+                return;
+            }
+            if (Files.size(file) > 0) {
+                throw new IllegalStateException("Cannot roll " + t.dir() + ": segment file for offset " + base
+                    + " already exists and holds " + Files.size(file) + " bytes");
+            }
+            log.warn("Removing the empty segment file {} a failed roll left behind", file);
+            Files.deleteIfExists(LogFiles.offsetIndexFile(t.dir(), base));
+            Files.deleteIfExists(LogFiles.timeIndexFile(t.dir(), base));
+            Files.delete(file);
+        } catch (IOException e) {
+            UncheckedIOException failure = new UncheckedIOException("Cannot remove the leftover segment file " + file, e);
+            t.writeFailure = failure;
+            throw failure;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.runnel.log;
 
+import io.runnel.record.CorruptBatchException;
 import io.runnel.record.Record;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
@@ -95,7 +96,13 @@ public final class LogCleaner {
                 break;
             }
             forEachBatch(segment, batch -> {
-                for (Record r : batch.records()) {
+                // A batch too large to expand is kept whole and names no key: every record removed
+                // is still one that a newer record with its key replaces.
+                List<Record> records = recordsWithin(batch, config, dir);
+                if (records == null) {
+                    return;
+                }
+                for (Record r : records) {
                     if (r.key() != null && r.offset() < maxOffset) {
                         latest.put(ByteBuffer.wrap(r.key()), r.offset());
                     }
@@ -109,7 +116,11 @@ public final class LogCleaner {
                     && nowMs - segment.largestTimestamp() > config.deleteRetentionMs();
                 long[] removable = new long[1];
                 forEachBatch(segment, batch -> {
-                    for (Record r : batch.records()) {
+                    List<Record> records = recordsWithin(batch, config, null);
+                    if (records == null) {
+                        return;
+                    }
+                    for (Record r : records) {
                         if (!keep(r, latest, tombstonesExpire)) {
                             removable[0]++;
                         }
@@ -137,6 +148,24 @@ public final class LogCleaner {
         deleteRecursively(staging);
     }
 
+    /**
+     * The batch's records, or null if it expands past {@code decompression.max.batch.bytes}: such a
+     * batch is kept whole, as it is, and names no key.
+     *
+     * @param dir where to name in a warning, or null for none (one warning per pass is enough)
+     */
+    private static List<Record> recordsWithin(RecordBatch batch, LogConfig config, Path dir) {
+        try {
+            return batch.records(config.maxDecompressedBatchBytes());
+        } catch (CorruptBatchException.DecompressedTooLargeException e) {
+            if (dir != null) {
+                log.warn("Compaction of {} keeps the batch at offset {} whole: {} ({} is {})", dir, batch.baseOffset(),
+                    e.getMessage(), LogConfig.DECOMPRESSION_MAX_BATCH_BYTES, config.maxDecompressedBatchBytes());
+            }
+            return null;
+        }
+    }
+
     private static boolean keep(Record r, Map<ByteBuffer, Long> latest, boolean tombstonesExpire) {
         if (r.key() == null) {
             return true; // nothing to compact it against; kept rather than lost
@@ -158,7 +187,7 @@ public final class LogCleaner {
             LogSegment cleaned = LogSegment.open(staging, base, config, true, nowMs);
             try {
                 forEachBatch(segment, batch -> {
-                    ByteBuffer out = survivors(batch, latest, tombstonesExpire);
+                    ByteBuffer out = survivors(batch, latest, tombstonesExpire, config);
                     if (out != null) {
                         cleaned.append(out, nowMs);
                     }
@@ -182,8 +211,14 @@ public final class LogCleaner {
     }
 
     /** The batch itself if every record survives, a rebuilt one with the survivors, or null for none. */
-    private static ByteBuffer survivors(RecordBatch batch, Map<ByteBuffer, Long> latest, boolean tombstonesExpire) {
-        List<Record> records = batch.records();
+    private static ByteBuffer survivors(RecordBatch batch, Map<ByteBuffer, Long> latest, boolean tombstonesExpire,
+                                        LogConfig config) {
+        List<Record> records = recordsWithin(batch, config, null);
+        if (records == null) {
+            ByteBuffer whole = batch.buffer().duplicate();
+            whole.limit(batch.offset() + batch.sizeInBytes()).position(batch.offset());
+            return whole.slice();
+        }
         List<Record> kept = new ArrayList<>(records.size());
         for (Record r : records) {
             if (keep(r, latest, tombstonesExpire)) {

@@ -21,6 +21,11 @@ import java.util.Set;
  *                           per key), or compact,delete (both)
  * @param deleteRetentionMs  {@code delete.retention.ms}: how long compaction keeps a tombstone (a record
  *                           with a key and no value) so that readers replaying the log see the delete
+ * @param maxDecompressedBatchBytes {@code decompression.max.batch.bytes}: the most one compressed batch
+ *                           is expanded to when the log itself looks inside it (compaction, a
+ *                           timestamp lookup), so a small "compression bomb" cannot exhaust the heap;
+ *                           a larger batch is kept whole by compaction and answered by its first
+ *                           offset by a timestamp lookup (default 16 MiB)
  */
 public record LogConfig(
     int segmentBytes,
@@ -34,7 +39,8 @@ public record LogConfig(
     long flushIntervalBytes,
     long fileDeleteDelayMs,
     CleanupPolicy cleanupPolicy,
-    long deleteRetentionMs) {
+    long deleteRetentionMs,
+    int maxDecompressedBatchBytes) {
 
     /** What happens to old records. */
     public enum CleanupPolicy {
@@ -77,11 +83,12 @@ public record LogConfig(
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String CLEANUP_POLICY = "cleanup.policy";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String DECOMPRESSION_MAX_BATCH_BYTES = "decompression.max.batch.bytes";
 
     /** Every key {@link #fromMap} accepts. */
     public static final Set<String> KEYS = Set.of(SEGMENT_BYTES, SEGMENT_MS, RETENTION_MS, RETENTION_BYTES,
         INDEX_INTERVAL_BYTES, SEGMENT_INDEX_BYTES, FLUSH_POLICY, FLUSH_INTERVAL_MS, FLUSH_INTERVAL_BYTES,
-        FILE_DELETE_DELAY_MS, CLEANUP_POLICY, DELETE_RETENTION_MS);
+        FILE_DELETE_DELAY_MS, CLEANUP_POLICY, DELETE_RETENTION_MS, DECOMPRESSION_MAX_BATCH_BYTES);
 
     private static final long WEEK_MS = 7L * 24 * 60 * 60 * 1000;
 
@@ -107,6 +114,7 @@ public record LogConfig(
             throw new IllegalArgumentException(CLEANUP_POLICY + " must be delete, compact or compact,delete, got null");
         }
         atLeast(DELETE_RETENTION_MS, deleteRetentionMs, 0);
+        atLeast(DECOMPRESSION_MAX_BATCH_BYTES, maxDecompressedBatchBytes, 1024);
     }
 
     /**
@@ -115,7 +123,7 @@ public record LogConfig(
      */
     public static LogConfig defaults() {
         return new LogConfig(1 << 30, WEEK_MS, WEEK_MS, -1, 4096, 10 * 1024 * 1024, FlushPolicy.ASYNC,
-            1000, 64L * 1024 * 1024, 60_000, CleanupPolicy.DELETE, 24L * 60 * 60 * 1000);
+            1000, 64L * 1024 * 1024, 60_000, CleanupPolicy.DELETE, 24L * 60 * 60 * 1000, 16 << 20);
     }
 
     /**
@@ -144,7 +152,8 @@ public record LogConfig(
             parse(all, FLUSH_INTERVAL_BYTES, Long.MAX_VALUE),
             parse(all, FILE_DELETE_DELAY_MS, Long.MAX_VALUE),
             CleanupPolicy.forName(all.get(CLEANUP_POLICY)),
-            parse(all, DELETE_RETENTION_MS, Long.MAX_VALUE));
+            parse(all, DELETE_RETENTION_MS, Long.MAX_VALUE),
+            (int) parse(all, DECOMPRESSION_MAX_BATCH_BYTES, Integer.MAX_VALUE));
     }
 
     /** These settings as key/value strings, the inverse of {@link #with}. */
@@ -162,6 +171,7 @@ public record LogConfig(
         m.put(FILE_DELETE_DELAY_MS, Long.toString(fileDeleteDelayMs));
         m.put(CLEANUP_POLICY, cleanupPolicy.label());
         m.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
+        m.put(DECOMPRESSION_MAX_BATCH_BYTES, Integer.toString(maxDecompressedBatchBytes));
         return m;
     }
 

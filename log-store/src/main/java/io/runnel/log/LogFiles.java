@@ -1,5 +1,7 @@
 package io.runnel.log;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
@@ -76,6 +78,22 @@ public final class LogFiles {
             return OptionalLong.of(Long.parseLong(prefix));
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Deletes a segment's files (log and both indexes), as far as it can: for a segment that failed
+     * half-way through being created (a full disk, no inode left), which must not leave files in
+     * the way of a later roll to the same base offset. What cannot be deleted is added to
+     * {@code failure} as suppressed.
+     */
+    static void deleteSegmentFiles(Path dir, long baseOffset, RuntimeException failure) {
+        for (Path f : new Path[] {offsetIndexFile(dir, baseOffset), timeIndexFile(dir, baseOffset), logFile(dir, baseOffset)}) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 }

@@ -59,10 +59,10 @@ final class LogReader {
 
     /** See {@link Log#offsetForTimestamp}; {@code start} is the log start offset. */
     static Optional<TimestampOffset> offsetForTimestamp(NavigableMap<Long, LogSegment> segments, long start,
-                                                        long timestamp) {
+                                                        long timestamp, int maxDecompressedBytes) {
         for (LogSegment segment : segments.values()) {
             if (segment.largestTimestamp() >= timestamp) {
-                Optional<TimestampOffset> found = segment.findOffsetByTimestamp(timestamp, start);
+                Optional<TimestampOffset> found = segment.findOffsetByTimestamp(timestamp, start, maxDecompressedBytes);
                 if (found.isPresent()) {
                     return found;
                 }

@@ -87,6 +87,7 @@ public final class LogSegment implements Closeable {
     public static LogSegment open(Path dir, long baseOffset, LogConfig config, boolean active, long nowMs) {
         Path file = LogFiles.logFile(dir, baseOffset);
         FileChannel channel = null;
+        boolean created = !Files.exists(file);
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             long length = channel.size();
@@ -108,9 +109,16 @@ public final class LogSegment implements Closeable {
             return segment;
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("Cannot open segment " + file, e);
+            UncheckedIOException failure = new UncheckedIOException("Cannot open segment " + file, e);
+            if (created) {
+                LogFiles.deleteSegmentFiles(dir, baseOffset, failure);
+            }
+            throw failure;
         } catch (RuntimeException e) {
             closeQuietly(channel);
+            if (created) {
+                LogFiles.deleteSegmentFiles(dir, baseOffset, e); // a half-created segment would block later rolls
+            }
             throw e;
         }
     }
@@ -159,14 +167,30 @@ public final class LogSegment implements Closeable {
         if ((long) start + length > Integer.MAX_VALUE) {
             throw new IllegalStateException("Segment " + logFile + " would exceed 2 GiB");
         }
-        writeFully(batches.duplicate(), start);
+        int offsetEntries = offsetIndex.entries();
+        int timeEntries = timeIndex.entries();
+        long maxTimestamp = maxTimestampSoFar;
+        long offsetOfMaxTimestamp = offsetOfMaxTimestampSoFar;
+        int sinceIndexEntry = bytesSinceLastIndexEntry;
         RecordBatch batch = new RecordBatch();
         int lastAt = batches.position();
-        for (int at = batches.position(); at < batches.limit(); ) {
-            batch.wrap(batches, at, start + (at - batches.position()));
-            indexBatch(batch, start + (at - batches.position()));
-            lastAt = at;
-            at += batch.sizeInBytes();
+        try {
+            writeFully(batches.duplicate(), start);
+            for (int at = batches.position(); at < batches.limit(); ) {
+                batch.wrap(batches, at, start + (at - batches.position()));
+                indexBatch(batch, start + (at - batches.position()));
+                lastAt = at;
+                at += batch.sizeInBytes();
+            }
+        } catch (UncheckedIOException e) {
+            // A full disk or an I/O error: nothing of this append may stay, in memory or in the file.
+            offsetIndex.truncateToEntries(offsetEntries);
+            timeIndex.truncateToEntries(timeEntries);
+            maxTimestampSoFar = maxTimestamp;
+            offsetOfMaxTimestampSoFar = offsetOfMaxTimestamp;
+            bytesSinceLastIndexEntry = sinceIndexEntry;
+            cutTornTail(start, e);
+            throw e;
         }
         if (start == 0) {
             rollingBaseTimeMs = nowMs;
@@ -175,6 +199,18 @@ public final class LogSegment implements Closeable {
         lastBatch = new BatchPosition(batch.baseOffset(), batch.lastOffset(), start + (lastAt - batches.position()),
             batch.sizeInBytes());
         size = start + length;
+    }
+
+    /**
+     * Cuts what a failed append left past {@code start}; if even that fails, the bytes stay beyond
+     * {@link #size}, never read, and the log (marked failed) is recovered on its next open.
+     */
+    private void cutTornTail(int start, UncheckedIOException cause) {
+        try {
+            channel.truncate(start);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     void indexBatch(RecordBatch batch, int position) {
@@ -284,7 +320,15 @@ public final class LogSegment implements Closeable {
      * as (its timestamp, its offset); empty if there is none in this segment.
      */
     public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, long startingOffset) {
-        return SegmentScans.findOffsetByTimestamp(this, timestamp, startingOffset);
+        return findOffsetByTimestamp(timestamp, startingOffset, RecordBatch.DEFAULT_MAX_UNCOMPRESSED_BYTES);
+    }
+
+    /**
+     * As above, expanding no compressed batch past {@code maxDecompressedBytes}: inside a larger one,
+     * the batch's first offset (at or after {@code startingOffset}) and its max timestamp.
+     */
+    public Optional<TimestampOffset> findOffsetByTimestamp(long timestamp, long startingOffset, int maxDecompressedBytes) {
+        return SegmentScans.findOffsetByTimestamp(this, timestamp, startingOffset, maxDecompressedBytes);
     }
 
     /**

@@ -27,6 +27,11 @@ final class LogShutdown {
             if (t.closed) {
                 return;
             }
+            if (t.failed()) {
+                // Torn bytes or unsynced data may be on disk: no marker, so the next open recovers.
+                closeHandlers();
+                return;
+            }
             t.flusher.stop();
             t.flush();
             t.closed = true;

@@ -4,11 +4,13 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -17,6 +19,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and memory-mapped read-write; when the segment stops being active the file is trimmed to its
  * entries. A sealed index is mapped read-only the first time it is searched, so a log with
  * thousands of old segments does not hold thousands of mappings.
+ *
+ * <p>Pre-allocation only sets the file's length, so the file is sparse: a store through the mapping
+ * into a hole needs a block from the file system, and on a full disk the kernel answers the page
+ * fault with SIGBUS instead of an error code. So an entry is never stored into a hole: before the
+ * entries reach past {@link #backedBytes}, the next {@link #BACKING_CHUNK} bytes are written with
+ * zeros through a file channel, where a full disk is an ordinary {@link IOException}.
  *
  * <p>Entries are appended in key order and never rewritten; truncation only lowers the entry count.
  * There is no checksum: after a crash the log rebuilds the indexes of every segment it recovers.
@@ -38,6 +46,11 @@ abstract class MappedIndex implements Closeable {
     private int maxEntries;
     private volatile int entries;
     private boolean closed;
+    /** Bytes from the file's start that are known to have blocks (written, not a hole); -1 until first needed. */
+    private long backedBytes = -1;
+
+    /** How much of the pre-allocated file is written with zeros at a time, ahead of the entries. */
+    static final int BACKING_CHUNK = 4096;
 
     /**
      * Opens or creates the index.
@@ -118,6 +131,7 @@ abstract class MappedIndex implements Closeable {
                 throw new UncheckedIOException("Cannot trim index " + file, e);
             }
             maxEntries = entries;
+            backedBytes = Math.min(backedBytes, (long) entries * entrySize);
         } finally {
             lock.writeLock().unlock();
         }
@@ -191,7 +205,15 @@ abstract class MappedIndex implements Closeable {
                 throw new IllegalStateException("Index " + file + " is full (" + maxEntries + " entries)");
             }
             MappedByteBuffer buffer = writableMapLocked();
-            writer.write(buffer, entries * entrySize);
+            int at = entries * entrySize;
+            ensureBackedLocked(at + entrySize, buffer.capacity());
+            try {
+                writer.write(buffer, at);
+            } catch (InternalError e) {
+                // The JVM's answer to SIGBUS in a mapped store: a fault the backing write above should
+                // prevent, reported as the I/O error it is rather than taking the thread down.
+                throw new UncheckedIOException(new IOException("Cannot write index " + file + ": " + e.getMessage(), e));
+            }
             entries = entries + 1;
         } finally {
             lock.writeLock().unlock();
@@ -306,6 +328,30 @@ abstract class MappedIndex implements Closeable {
         return mmap;
     }
 
+    /**
+     * Writes zeros through a file channel over the hole from {@link #backedBytes} up to a chunk past
+     * {@code end} (never past {@code mapped}), so the mapped store that follows has a block to land in.
+     */
+    private void ensureBackedLocked(long end, long mapped) {
+        if (backedBytes < 0) {
+            backedBytes = (long) entries * entrySize; // entries were written, so their bytes are backed
+        }
+        if (end <= backedBytes) {
+            return;
+        }
+        long target = Math.min(mapped, (end + BACKING_CHUNK - 1) / BACKING_CHUNK * BACKING_CHUNK);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocate((int) (target - backedBytes));
+            long at = backedBytes;
+            while (zeros.hasRemaining()) {
+                at += channel.write(zeros, at);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot allocate space for index " + file + " (disk full?)", e);
+        }
+        backedBytes = target;
+    }
+
     private void remap(long length, boolean readWrite) {
         if (closed) {
             throw new IllegalStateException("Index " + file + " is closed");
@@ -314,6 +360,7 @@ abstract class MappedIndex implements Closeable {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), readWrite ? "rw" : "r")) {
             if (readWrite) {
                 raf.setLength(length);
+                backedBytes = Math.min(backedBytes, length);
             }
             long mapLength = Math.min(length, raf.length());
             mmap = raf.getChannel().map(readWrite ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,

@@ -2,9 +2,11 @@ package io.runnel.log;
 
 import static io.runnel.record.RecordBatchLayout.HEADER_SIZE;
 
+import io.runnel.record.CorruptBatchException;
 import io.runnel.record.Record;
 import io.runnel.record.RecordBatch;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -21,7 +23,8 @@ final class SegmentScans {
     }
 
     /** See {@link LogSegment#findOffsetByTimestamp}. */
-    static Optional<TimestampOffset> findOffsetByTimestamp(LogSegment seg, long timestamp, long startingOffset) {
+    static Optional<TimestampOffset> findOffsetByTimestamp(LogSegment seg, long timestamp, long startingOffset,
+                                                           int maxDecompressedBytes) {
         if (seg.maxTimestampSoFar < timestamp) {
             return Optional.empty();
         }
@@ -37,7 +40,14 @@ final class SegmentScans {
             if (batch.lastOffset() >= startingOffset && batch.maxTimestamp() >= timestamp) {
                 ByteBuffer whole = ByteBuffer.allocate(batchSize);
                 seg.readFully(whole, position);
-                for (Record r : RecordBatch.of(whole, 0).records()) {
+                List<Record> records;
+                try {
+                    records = RecordBatch.of(whole, 0).records(maxDecompressedBytes);
+                } catch (CorruptBatchException.DecompressedTooLargeException tooLarge) {
+                    // Too large to look inside: its first offset is never after the record asked for.
+                    return Optional.of(new TimestampOffset(batch.maxTimestamp(), Math.max(batch.baseOffset(), startingOffset)));
+                }
+                for (Record r : records) {
                     if (r.offset() >= startingOffset && r.timestamp() >= timestamp) {
                         return Optional.of(new TimestampOffset(r.timestamp(), r.offset()));
                     }

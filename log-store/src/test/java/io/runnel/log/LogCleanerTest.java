@@ -37,7 +37,7 @@ class LogCleanerTest extends LogTestBase {
     }
 
     /** Every record from the start, advancing by whole batches as consumers do (gaps allowed). */
-    private static List<Record> readAll(Log log) {
+    static List<Record> readAll(Log log) {
         List<Record> out = new ArrayList<>();
         long next = log.logStartOffset();
         while (next < log.logEndOffset()) {

@@ -79,6 +79,8 @@ import java.util.regex.Pattern;
  *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
+ * @param producerIdExpirationMs an idempotent producer idle this long is forgotten by each partition
+ *                        ({@code producer.id.expiration.ms}, Kafka's name and default of one day)
  * @param autoCreateTopics a Metadata request may create a missing topic it names
  *                        ({@code auto.create.topics.enable}, Kafka's name; default false)
  * @param numPartitions   partitions of a topic created that way ({@code num.partitions}, default 1)
@@ -95,8 +97,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition, ConsoleSettings console, boolean autoCreateTopics,
-                         int numPartitions) {
+                         int maxProducersPerPartition, long producerIdExpirationMs, ConsoleSettings console,
+                         boolean autoCreateTopics, int numPartitions) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -142,6 +144,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String LOG_FLUSH_THREADS = "log.flush.threads";
     public static final String CONTROLLER_CALL_THREADS = "controller.call.threads";
     public static final String MAX_PRODUCERS_PER_PARTITION = "max.producers.per.partition";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     /** The cluster's id, a UUID, the same on every node (default: the one every Runnel cluster had before). */
     public static final String CLUSTER_ID = "cluster.id";
     /**
@@ -176,7 +179,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
         FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
         GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION, AUTO_CREATE_TOPICS_ENABLE,
-        NUM_PARTITIONS);
+        NUM_PARTITIONS, PRODUCER_ID_EXPIRATION_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -345,6 +348,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(AUTO_CREATE_TOPICS_ENABLE + " must be true or false, got '" + autoCreate + "'");
         }
         int numPartitions = intIn(settings, NUM_PARTITIONS, 1, maxPartitions, problems, "1");
+        long producerIdExpirationMs = longAtLeast(settings, PRODUCER_ID_EXPIRATION_MS, 1,
+            Long.toString(Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS), problems);
         ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
         if (console.enabled() && !roles.contains(Role.BROKER)) {
             problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
@@ -358,8 +363,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, console, autoCreate.equals("true"),
-            numPartitions);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers,
+            producerIdExpirationMs, console, autoCreate.equals("true"), numPartitions);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {

@@ -3,6 +3,7 @@ package io.runnel.broker.grpc;
 import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.replica.BrokerNotReadyException;
+import io.runnel.broker.replica.KafkaStorageException;
 import io.runnel.broker.replica.NotEnoughReplicasAfterAppendException;
 import io.runnel.broker.replica.RecordTooLargeException;
 import io.runnel.broker.replica.RequestTimedOutException;
@@ -46,6 +47,9 @@ final class ErrorCodes {
         }
         if (error instanceof PartitionException.InvalidProducerEpochException) {
             return ErrorCode.INVALID_PRODUCER_EPOCH;
+        }
+        if (error instanceof KafkaStorageException) {
+            return ErrorCode.KAFKA_STORAGE_ERROR;
         }
         if (error instanceof BrokerNotReadyException) {
             return ErrorCode.LEADER_NOT_AVAILABLE;

@@ -46,6 +46,8 @@ final class BrokerSession {
     private volatile long brokerEpoch = -1;
     private volatile boolean fenced = true;
     private volatile boolean closed;
+    /** Set once the log directory failed; every heartbeat from then on says so (see controller.proto). */
+    private volatile boolean logDirOffline;
     private ScheduledFuture<?> heartbeats;
     /** The last registration refusal logged (session thread only), so a repeated one is not logged again. */
     private String lastRefusal;
@@ -92,6 +94,12 @@ final class BrokerSession {
     /** Registers in the background, retrying until it succeeds or the session is closed; then heartbeats. */
     void start() {
         sessionThread.execute(this::register);
+    }
+
+    /** The log directory failed: tell the controller now and in every heartbeat after. */
+    void logDirOffline() {
+        logDirOffline = true;
+        heartbeatNow();
     }
 
     /** Sends a heartbeat now, on the session thread, rather than at the next interval. */
@@ -149,7 +157,8 @@ final class BrokerSession {
             try {
                 BrokerHeartbeatResponse r = controllers.stub(controllers.active(), deadlineMs)
                     .brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
-                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(readiness.appliedOffset()).build());
+                        .setBrokerEpoch(brokerEpoch).setMetadataOffset(readiness.appliedOffset())
+                        .setLogDirOffline(logDirOffline).build());
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
                     readiness.fenced(fenced);

@@ -110,6 +110,14 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
     }
 
     /**
+     * The broker's log directory failed (an I/O error): from now on every heartbeat says so, the
+     * first one at once, and the controller fences this broker and moves its leaderships away.
+     */
+    public void reportLogDirOffline() {
+        session.logDirOffline();
+    }
+
+    /**
      * Controlled shutdown: asks the controller to move leaderships away, until it answers ready or
      * {@code timeoutMs} pass.
      *

@@ -187,7 +187,8 @@ public final class RunnelNode implements Closeable {
                 public boolean isIsrEligible(int brokerId) {
                     return controllerClient.isIsrEligible(brokerId);
                 }
-            }, config.replicaLagTimeMaxMs(), 5000, config.fetchLimits(), config.maxProducersPerPartition());
+            }, config.replicaLagTimeMaxMs(), 5000, config.fetchLimits(), config.maxProducersPerPartition(),
+            config.producerIdExpirationMs());
         metrics = new BrokerMetrics(replicaManager);
         MetadataApplier applier = new MetadataApplier(config.nodeId(), replicaManager, config.defaults(),
             () -> controllerClient == null ? -1 : controllerClient.brokerEpoch());
@@ -222,6 +223,8 @@ public final class RunnelNode implements Closeable {
             .orElseThrow(() -> new IllegalStateException("leader " + leader + " is not a live broker")), Clock.systemUTC(),
             500, 1 << 20, 100, config.replicaFetchBackoffMaxMs());
         replicaManager.onFollowerChanges(fetchers::update);
+        // Kafka's offline log directory: the controller fences this broker and moves its leaderships away.
+        replicaManager.logDirHealth().onOffline(controllerClient::reportLogDirOffline);
         executors.logMaintenance().scheduleWithFixedDelay(replicaManager::maintainLogs, config.logRetentionCheckIntervalMs(),
             config.logRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         Authorizer authorizer = new Authorizer(config.security().authorizer(), config.security().nodes(), controllerClient::acls);

@@ -85,6 +85,8 @@ public final class Partition {
     final ProducerStateTable producers;
     /** Idempotent producers a partition remembers unless the node says otherwise ({@code max.producers.per.partition}). */
     public static final int DEFAULT_MAX_PRODUCERS = 1000;
+    /** How long an idle idempotent producer is remembered unless the node says otherwise ({@code producer.id.expiration.ms}, Kafka's default). */
+    public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
 
     /**
      * @param initialHighWatermark the checkpointed high watermark, clamped into the log's range
@@ -98,7 +100,18 @@ public final class Partition {
     /** @param maxProducers idempotent producers remembered ({@code max.producers.per.partition}; see ProducerStateTable) */
     public Partition(TopicPartition tp, int localBrokerId, Log replicaLog, long initialHighWatermark, Clock clock,
                      AlterPartitionSender alterPartition, int maxProducers) {
-        this.producers = new ProducerStateTable(maxProducers);
+        this(tp, localBrokerId, replicaLog, initialHighWatermark, clock, alterPartition, maxProducers,
+            DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    }
+
+    /**
+     * @param maxProducers             idempotent producers remembered ({@code max.producers.per.partition})
+     * @param producerIdExpirationMs   an idempotent producer idle this long is forgotten
+     *                                 ({@code producer.id.expiration.ms}; see ProducerStateTable)
+     */
+    public Partition(TopicPartition tp, int localBrokerId, Log replicaLog, long initialHighWatermark, Clock clock,
+                     AlterPartitionSender alterPartition, int maxProducers, long producerIdExpirationMs) {
+        this.producers = new ProducerStateTable(maxProducers, producerIdExpirationMs, clock);
         this.tp = tp;
         this.localBrokerId = localBrokerId;
         this.replicaLog = replicaLog;

@@ -3,6 +3,7 @@ package io.runnel.broker.partition;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchLayout;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -25,6 +26,12 @@ import java.util.Map;
  * duplicate or gap), as after retention removed its history. Replicas forget the same producers:
  * they replay the same batches in the same order.
  *
+ * <p>A producer that has not appended for {@code expirationMs} ({@code producer.id.expiration.ms},
+ * Kafka's name and default of one day) is forgotten the same way. Its idle time counts from when
+ * this table last saw one of its batches (appended, replicated, or replayed from the log when the
+ * replica opened), on the caller's clock: unlike Kafka, which counts from the batch's timestamp,
+ * a producer's skewed clock cannot expire it early; after a restart idle time starts afresh.
+ *
  * <p>Thread-safety: not thread-safe; the partition calls it under its leader/ISR lock plus its own
  * monitor.
  */
@@ -38,6 +45,8 @@ final class ProducerStateTable {
 
     private static final class ProducerEntry {
         short epoch;
+        /** When this table last saw a batch of the producer (clock millis). */
+        long lastSeenMs;
         final Deque<BatchEntry> batches = new ArrayDeque<>();
     }
 
@@ -56,12 +65,23 @@ final class ProducerStateTable {
     /** In the order producers last appended, the longest idle first. */
     private final LinkedHashMap<Long, ProducerEntry> producers = new LinkedHashMap<>();
     private final int maxProducers;
+    private final long expirationMs;
+    private final Clock clock;
 
-    ProducerStateTable(int maxProducers) {
+    /**
+     * @param maxProducers producers remembered at most ({@code max.producers.per.partition})
+     * @param expirationMs a producer idle this long is forgotten ({@code producer.id.expiration.ms})
+     */
+    ProducerStateTable(int maxProducers, long expirationMs, Clock clock) {
         if (maxProducers < 1) {
             throw new IllegalArgumentException("max producers per partition must be >= 1, got " + maxProducers);
         }
+        if (expirationMs < 1) {
+            throw new IllegalArgumentException("producer id expiration must be >= 1 ms, got " + expirationMs);
+        }
         this.maxProducers = maxProducers;
+        this.expirationMs = expirationMs;
+        this.clock = clock;
     }
 
     /**
@@ -72,12 +92,13 @@ final class ProducerStateTable {
      * @throws PartitionException.InvalidProducerEpochException for an epoch older than the newest
      */
     Check check(ProducerBatch batch) {
+        expireIdle(clock.millis());
         long pid = batch.producerId();
         ProducerEntry entry = producers.get(pid);
         short epoch = batch.producerEpoch();
         int first = batch.firstSequence();
         if (entry == null) {
-            return new Append(); // unknown producer (new, or its history was removed by retention)
+            return new Append(); // unknown producer (new, idle past expiration, or its history was removed by retention)
         }
         if (epoch < entry.epoch) {
             throw new PartitionException.InvalidProducerEpochException("producer " + pid + " epoch " + epoch
@@ -110,10 +131,13 @@ final class ProducerStateTable {
         if (pid == RecordBatchLayout.NO_PRODUCER_ID) {
             return;
         }
+        long now = clock.millis();
+        expireIdle(now);
         ProducerEntry entry = producers.remove(pid);
         if (entry == null) {
             entry = new ProducerEntry();
         }
+        entry.lastSeenMs = now;
         producers.put(pid, entry); // now the most recent
         if (producers.size() > maxProducers) {
             Iterator<Long> idlest = producers.keySet().iterator();
@@ -127,6 +151,17 @@ final class ProducerStateTable {
         entry.batches.addLast(new BatchEntry(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset()));
         while (entry.batches.size() > BATCHES_KEPT) {
             entry.batches.removeFirst();
+        }
+    }
+
+    /**
+     * Forgets producers idle for {@code expirationMs}. The map is in the order batches were seen, so
+     * the idlest come first and the walk stops at the first one still alive.
+     */
+    private void expireIdle(long now) {
+        Iterator<ProducerEntry> oldest = producers.values().iterator();
+        while (oldest.hasNext() && now - oldest.next().lastSeenMs >= expirationMs) {
+            oldest.remove();
         }
     }
 

@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * poll for data) and completes exactly once: on progress, when {@link #tryComplete} finds its
  * condition met and calls {@link #forceComplete}, or at its timeout.
  *
+ * <p>Every operation is answered: {@link #onComplete} runs even when {@link #onExpiration} throws.
+ *
  * <p>Thread-safety: {@link #tryComplete} may run on many threads at once (every append to a
  * watched partition checks it); {@link #forceComplete} lets exactly one of them win.
  */
@@ -61,8 +63,12 @@ public abstract class DelayedOperation {
         if (!isCompleted()) {
             // Run the expiration hook only if this call is the one that completes it.
             if (completed.compareAndSet(false, true)) {
-                onExpiration();
-                onComplete();
+                // The answer goes out even if the hook fails: a caller must never wait past its timeout.
+                try {
+                    onExpiration();
+                } finally {
+                    onComplete();
+                }
             }
         }
     }

@@ -18,6 +18,8 @@ final class DelayedFetch extends DelayedOperation {
     private final Supplier<Map<TopicPartition, FetchPartitionResult>> read;
     private final CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response;
     private volatile Map<TopicPartition, FetchPartitionResult> last;
+    /** What a read threw, answered if no read ever succeeded. */
+    private volatile RuntimeException failure;
 
     /**
      * @param positions the partitions' positions, taken before the read that found too little
@@ -50,18 +52,34 @@ final class DelayedFetch extends DelayedOperation {
             return false;
         }
         positions.take();
-        Map<TopicPartition, FetchPartitionResult> results = read.get();
+        Map<TopicPartition, FetchPartitionResult> results;
+        try {
+            results = read.get();
+        } catch (RuntimeException e) {
+            // A read that throws (a bug, or a segment gone under it) answers now rather than never.
+            failure = e;
+            return forceComplete();
+        }
         last = results;
         return satisfies(results, minBytes) && forceComplete();
     }
 
     @Override
     protected void onExpiration() {
-        last = read.get();
+        try {
+            last = read.get();
+        } catch (RuntimeException e) {
+            failure = e; // the previous read's results are answered, or this failure if there are none
+        }
     }
 
     @Override
     protected void onComplete() {
-        response.complete(last);
+        Map<TopicPartition, FetchPartitionResult> results = last;
+        if (results != null) {
+            response.complete(results);
+        } else {
+            response.completeExceptionally(failure != null ? failure : new IllegalStateException("no read of the fetch ran"));
+        }
     }
 }

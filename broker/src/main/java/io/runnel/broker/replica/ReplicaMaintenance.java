@@ -18,6 +18,7 @@ final class ReplicaMaintenance {
 
     private final Supplier<Iterable<Partition>> hosted;
     private final long replicaLagTimeMaxMs;
+    private final LogDirHealth health;
     /** The high watermark last written beside each log, so an unchanged one is not written again. */
     private final Map<TopicPartition, Long> checkpointed = new ConcurrentHashMap<>();
 
@@ -25,8 +26,9 @@ final class ReplicaMaintenance {
      * @param hosted              the replicas hosted now, read afresh on every pass
      * @param replicaLagTimeMaxMs a follower not caught up for this long leaves the ISR
      */
-    ReplicaMaintenance(Supplier<Iterable<Partition>> hosted, long replicaLagTimeMaxMs) {
+    ReplicaMaintenance(Supplier<Iterable<Partition>> hosted, long replicaLagTimeMaxMs, LogDirHealth health) {
         this.hosted = hosted;
+        this.health = health;
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
     }
 
@@ -45,6 +47,11 @@ final class ReplicaMaintenance {
     void checkpointHighWatermarks() {
         for (Partition p : hosted.get()) {
             try {
+                if (p.log().failed()) {
+                    // A background fsync failed (async flush policy): nothing else would notice.
+                    health.fail(p.topicPartition() + ": a flush of its log failed", null);
+                    return;
+                }
                 long hw = p.highWatermark();
                 Long previous = checkpointed.put(p.topicPartition(), hw);
                 if (previous == null || previous != hw) {
@@ -52,6 +59,7 @@ final class ReplicaMaintenance {
                 }
             } catch (RuntimeException e) {
                 log.warn("High-watermark checkpoint of {} failed", p.topicPartition(), e);
+                health.onError(p.topicPartition(), e);
             }
         }
     }
@@ -61,6 +69,9 @@ final class ReplicaMaintenance {
      * (each replica cleans its own copy, as in Kafka).
      */
     void maintainLogs() {
+        if (health.offline()) {
+            return;
+        }
         for (Partition p : hosted.get()) {
             try {
                 p.log().deleteOldSegments();
@@ -68,6 +79,7 @@ final class ReplicaMaintenance {
                 p.log().compact(p.highWatermark());
             } catch (RuntimeException e) {
                 log.warn("Retention or compaction of {} failed: {}", p.topicPartition(), e.toString());
+                health.onError(p.topicPartition(), e);
             }
         }
     }

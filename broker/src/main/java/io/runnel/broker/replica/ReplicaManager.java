@@ -58,6 +58,9 @@ public final class ReplicaManager implements Closeable {
     private final List<ScheduledFuture<?>> tasks;
     private final FetchLimits fetchLimits;
     private final int maxProducersPerPartition;
+    private final long producerIdExpirationMs;
+    /** The data directory's health: the first I/O error on a log takes it offline ({@link LogDirHealth}). */
+    private final LogDirHealth health;
     /** The produce path (appends, acks=all waits in the produce purgatory). */
     private final ReplicaWrites writes;
     /** The fetch path (reads, long polls in the fetch purgatory). */
@@ -93,23 +96,34 @@ public final class ReplicaManager implements Closeable {
     public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
                           AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
                           FetchLimits fetchLimits, int maxProducersPerPartition) {
+        this(brokerId, dataDir, clock, executors, alterPartition, replicaLagTimeMaxMs, hwCheckpointIntervalMs, fetchLimits,
+            maxProducersPerPartition, Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    }
+
+    /** As above, with how long an idle idempotent producer is remembered ({@code producer.id.expiration.ms}). */
+    public ReplicaManager(int brokerId, Path dataDir, Clock clock, ReplicaExecutors executors,
+                          AlterPartitionSender alterPartition, long replicaLagTimeMaxMs, long hwCheckpointIntervalMs,
+                          FetchLimits fetchLimits, int maxProducersPerPartition, long producerIdExpirationMs) {
         this.brokerId = brokerId;
+        this.producerIdExpirationMs = producerIdExpirationMs;
         this.fetchLimits = fetchLimits;
         this.maxProducersPerPartition = maxProducersPerPartition;
         this.directories = new PartitionDirectories(dataDir);
+        this.health = new LogDirHealth(dataDir);
         this.clock = clock;
         this.executors = executors;
         this.alterPartition = alterPartition;
         this.maintenance = new ReplicaMaintenance(
-            () -> partitions.values().stream().map(Hosted::partition).toList(), replicaLagTimeMaxMs);
+            () -> partitions.values().stream().map(Hosted::partition).toList(), replicaLagTimeMaxMs, health);
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
-        this.writes = new ReplicaWrites(partitions, producePurgatory, fetchPurgatory);
-        this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory());
+        this.writes = new ReplicaWrites(partitions, producePurgatory, fetchPurgatory, health);
+        this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory(), health);
+        health.onOffline(this::takeLogsOffline);
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
             executors.isrChecks().scheduleWithFixedDelay(maintenance::shrinkIsrs, shrinkEvery, shrinkEvery, TimeUnit.MILLISECONDS),
-            executors.hwCheckpoints().scheduleWithFixedDelay(maintenance::checkpointHighWatermarks, hwCheckpointIntervalMs,
+            executors.hwCheckpoints().scheduleWithFixedDelay(this::checkpointHighWatermarks, hwCheckpointIntervalMs,
                 hwCheckpointIntervalMs, TimeUnit.MILLISECONDS));
     }
 
@@ -125,6 +139,24 @@ public final class ReplicaManager implements Closeable {
 
     public int brokerId() {
         return brokerId;
+    }
+
+    /** Whether the data directory is online; tell {@link LogDirHealth#onError} of a log's I/O error. */
+    public LogDirHealth logDirHealth() {
+        return health;
+    }
+
+    /**
+     * The data directory went offline: every log is closed without flushing or the clean-shutdown
+     * marker (the restart recovers them), waiting requests are answered, the fetchers stop.
+     */
+    private void takeLogsOffline() {
+        for (Map.Entry<TopicPartition, Hosted> e : partitions.entrySet()) {
+            e.getValue().partition().log().closeHandlers();
+            producePurgatory.checkAndComplete(e.getKey());
+            fetchPurgatory.checkAndComplete(e.getKey());
+        }
+        followerListener.accept(Map.of());
     }
 
     /** The bounds every fetch here is held to; the Fetch service converts records within them too. */
@@ -180,6 +212,9 @@ public final class ReplicaManager implements Closeable {
      */
     public void applyPartitionStates(Map<TopicPartition, PartitionState> states, Map<TopicPartition, PartitionConfig> configs,
                                      Map<TopicPartition, String> topicIds) {
+        if (health.offline()) {
+            return; // nothing is served from an offline directory until the broker restarts
+        }
         Map<TopicPartition, PartitionState> following = new HashMap<>();
         for (Map.Entry<TopicPartition, PartitionState> e : states.entrySet()) {
             TopicPartition tp = e.getKey();
@@ -187,7 +222,16 @@ public final class ReplicaManager implements Closeable {
             if (!state.replicas().contains(brokerId)) {
                 continue;
             }
-            Hosted hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k), topicIds.get(k)));
+            Hosted hosted;
+            try {
+                hosted = partitions.computeIfAbsent(tp, k -> open(k, configs.get(k), topicIds.get(k)));
+            } catch (RuntimeException ex) {
+                if (!LogDirHealth.isStorageError(ex)) {
+                    throw ex;
+                }
+                health.fail("opening the log of " + tp + ": " + ex.getMessage(), ex);
+                return;
+            }
             PartitionConfig config = configs.get(tp);
             if (config != null && !config.equals(hosted.config())) {
                 // A topic's settings changed (AlterConfigs): the open partition and its log follow at once.
@@ -240,7 +284,7 @@ public final class ReplicaManager implements Closeable {
         }
         Log replicaLog = Log.open(directories.prepare(tp, topicId), config.log(), clock, executors.logFlush());
         Partition partition = new Partition(tp, brokerId, replicaLog, replicaLog.checkpointedHighWatermark(), clock,
-            alterPartition, maxProducersPerPartition);
+            alterPartition, maxProducersPerPartition, producerIdExpirationMs);
         return new Hosted(partition, config);
     }
 
@@ -308,7 +352,12 @@ public final class ReplicaManager implements Closeable {
         if (hosted == null) {
             throw missing(tp);
         }
-        return hosted.partition().deleteRecordsBefore(offset);
+        health.check(tp);
+        try {
+            return hosted.partition().deleteRecordsBefore(offset);
+        } catch (RuntimeException e) {
+            throw health.onError(tp, e);
+        }
     }
 
     /**
@@ -328,6 +377,7 @@ public final class ReplicaManager implements Closeable {
         if (hosted == null) {
             throw missing(tp);
         }
+        health.check(tp);
         Partition p = hosted.partition();
         if (!p.isLeader()) {
             PartitionState s = p.state();
@@ -339,14 +389,20 @@ public final class ReplicaManager implements Closeable {
         if (timestamp == LATEST_TIMESTAMP) {
             return new TimestampOffset(-1, p.highWatermark());
         }
-        return p.log().offsetForTimestamp(timestamp)
-            .filter(found -> found.offset() < p.highWatermark())
-            .orElse(new TimestampOffset(-1, -1));
+        try {
+            return p.log().offsetForTimestamp(timestamp)
+                .filter(found -> found.offset() < p.highWatermark())
+                .orElse(new TimestampOffset(-1, -1));
+        } catch (RuntimeException e) {
+            throw health.onError(tp, e);
+        }
     }
 
     /** Writes every changed high watermark beside its log. */
     public void checkpointHighWatermarks() {
-        maintenance.checkpointHighWatermarks();
+        if (!health.offline()) {
+            maintenance.checkpointHighWatermarks();
+        }
     }
 
     /** Checkpoints high watermarks and closes every log cleanly. */
@@ -354,6 +410,7 @@ public final class ReplicaManager implements Closeable {
     public void close() {
         tasks.forEach(t -> t.cancel(false));
         checkpointHighWatermarks();
+        // An offline directory's logs were closed without the marker; close() leaves them so.
         for (TopicPartition tp : List.copyOf(partitions.keySet())) {
             Hosted hosted = partitions.remove(tp);
             if (hosted != null) {

@@ -38,11 +38,13 @@ final class ReplicaReads {
     private final Executor purgatoryThread;
     /** Fetches parked in the fetch purgatory now (bounded by {@link FetchLimits#maxParked()}). */
     private final AtomicInteger parkedFetches = new AtomicInteger();
+    private final LogDirHealth health;
 
     /** @param partitions ReplicaManager's live map of hosted replicas (read, never changed here) */
     ReplicaReads(ConcurrentHashMap<TopicPartition, Hosted> partitions, FetchLimits fetchLimits,
                  DelayedOperationPurgatory<TopicPartition> producePurgatory,
-                 DelayedOperationPurgatory<TopicPartition> fetchPurgatory, Executor purgatoryThread) {
+                 DelayedOperationPurgatory<TopicPartition> fetchPurgatory, Executor purgatoryThread, LogDirHealth health) {
+        this.health = health;
         this.partitions = partitions;
         this.fetchLimits = fetchLimits;
         this.producePurgatory = producePurgatory;
@@ -134,6 +136,7 @@ final class ReplicaReads {
                 continue;
             }
             try {
+                health.check(tp);
                 Partition p = hosted.partition();
                 long hwBefore = p.highWatermark();
                 FetchResult r = p.fetchRecords(new FetchRequestParams(params.replicaId(), params.fetchOffset(),
@@ -159,6 +162,8 @@ final class ReplicaReads {
                     p.logEndOffset(), null, ex));
             } catch (PartitionException | IllegalArgumentException ex) {
                 results.put(tp, FetchPartitionResult.failed(ex));
+            } catch (RuntimeException ex) {
+                results.put(tp, FetchPartitionResult.failed(health.onError(tp, ex)));
             }
         }
         return results;

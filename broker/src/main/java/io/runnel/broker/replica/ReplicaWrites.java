@@ -30,13 +30,15 @@ final class ReplicaWrites {
     private final ConcurrentHashMap<TopicPartition, Hosted> partitions;
     private final DelayedOperationPurgatory<TopicPartition> producePurgatory;
     private final DelayedOperationPurgatory<TopicPartition> fetchPurgatory;
+    private final LogDirHealth health;
 
     /** @param partitions ReplicaManager's live map of hosted replicas (read, never changed here) */
     ReplicaWrites(ConcurrentHashMap<TopicPartition, Hosted> partitions, DelayedOperationPurgatory<TopicPartition> producePurgatory,
-                  DelayedOperationPurgatory<TopicPartition> fetchPurgatory) {
+                  DelayedOperationPurgatory<TopicPartition> fetchPurgatory, LogDirHealth health) {
         this.partitions = partitions;
         this.producePurgatory = producePurgatory;
         this.fetchPurgatory = fetchPurgatory;
+        this.health = health;
     }
 
     /**
@@ -67,6 +69,7 @@ final class ReplicaWrites {
             }
             Partition p = hosted.partition();
             try {
+                health.check(tp);
                 checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
                 // Every batch is checked whole (CRC, producer fields) before producer state or the ISR is consulted.
                 ValidatedBatches validated = ValidatedBatches.check(e.getValue());
@@ -82,6 +85,10 @@ final class ReplicaWrites {
             } catch (PartitionException | CorruptBatchException | IllegalArgumentException
                      | InvalidOffsetException ex) {
                 results.put(tp, ProduceResult.failed(ex));
+            } catch (RuntimeException ex) {
+                // An I/O error takes the directory offline (KAFKA_STORAGE_ERROR); anything else fails
+                // this partition alone: the others of the request may be appended already.
+                results.put(tp, ProduceResult.failed(health.onError(tp, ex)));
             }
         }
         CompletableFuture<Map<TopicPartition, ProduceResult>> response = new CompletableFuture<>();

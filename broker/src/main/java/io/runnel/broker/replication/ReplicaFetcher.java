@@ -151,6 +151,7 @@ final class ReplicaFetcher implements Runnable {
                     handle(data, sent.get(data.tp()));
                 } catch (RuntimeException e) {
                     log.warn("Replica of {} could not apply data from leader {}: {}", data.tp(), leaderId, e.toString());
+                    replicaManager.logDirHealth().onError(data.tp(), e); // an I/O error takes the directory offline
                     delayedUntil.put(data.tp(), clock.millis() + settings.backoffMs());
                 }
             }

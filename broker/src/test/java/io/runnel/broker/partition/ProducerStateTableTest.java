@@ -3,10 +3,12 @@ package io.runnel.broker.partition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.runnel.log.MutableClock;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 /** The producer table stays within max.producers.per.partition (issue 14 item 6). */
@@ -26,7 +28,7 @@ class ProducerStateTableTest {
 
     @Test
     void aFloodOfProducerIds_staysWithinTheBound_whileALiveProducerKeepsItsDuplicateDetection() {
-        ProducerStateTable table = new ProducerStateTable(3);
+        ProducerStateTable table = new ProducerStateTable(3, Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS, Clock.systemUTC());
         RecordBatch live = written(table, 1, 0);
         for (long pid = 100; pid < 10_100; pid++) {
             written(table, pid, 0);
@@ -43,7 +45,7 @@ class ProducerStateTableTest {
 
     @Test
     void theLongestIdleProducerIsForgotten_andItsNextBatchIsAppendedAsANewProducers() {
-        ProducerStateTable table = new ProducerStateTable(2);
+        ProducerStateTable table = new ProducerStateTable(2, Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS, Clock.systemUTC());
         RecordBatch idle = written(table, 1, 0);
         written(table, 2, 0);
         assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(idle)));
@@ -53,5 +55,22 @@ class ProducerStateTableTest {
         assertInstanceOf(ProducerStateTable.Append.class, table.check(retryOf(idle)));
         assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(1, (short) 0, 7, 7)));
         assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(written(table, 2, 1))));
+    }
+
+    @Test
+    void aProducerIdleForProducerIdExpirationMs_isForgotten_whileAnActiveOneIsKept() {
+        MutableClock clock = new MutableClock(1_700_000_000_000L);
+        ProducerStateTable table = new ProducerStateTable(100, 60_000, clock);
+        RecordBatch idle = written(table, 1, 0);
+        RecordBatch active = written(table, 2, 0);
+        clock.advance(40_000);
+        active = written(table, 2, active.lastSequence() + 1);
+        assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(idle)), "idle 40 s of 60: remembered");
+        clock.advance(20_000);
+        // Idle 60 s: forgotten, as a producer whose history retention removed (a retry or a gap is appended).
+        assertInstanceOf(ProducerStateTable.Append.class, table.check(retryOf(idle)));
+        assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(1, (short) 0, 7, 7)));
+        assertEquals(1, table.producerCount());
+        assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(active)), "idle 20 s: remembered");
     }
 }

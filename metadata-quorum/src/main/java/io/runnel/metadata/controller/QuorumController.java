@@ -251,6 +251,16 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      */
     public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantShutdown,
                                                         SocketAddress connection) {
+        return heartbeat(brokerId, brokerEpoch, metadataOffset, wantShutdown, false, connection);
+    }
+
+    /**
+     * @param logDirOffline the broker's log directory failed (an I/O error): it is fenced, its
+     *                      leaderships move away and it leaves every ISR it is not the last member
+     *                      of, and it stays fenced while it says so (Kafka's offline log directory)
+     */
+    public CompletableFuture<HeartbeatResult> heartbeat(int brokerId, long brokerEpoch, long metadataOffset, boolean wantShutdown,
+                                                        boolean logDirOffline, SocketAddress connection) {
         try {
             requireActive();
             MetadataImage image = quorum.image();
@@ -279,6 +289,13 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 }
                 lastHeartbeat.remove(brokerId); // shut down: its session ends here
                 return CompletableFuture.completedFuture(new HeartbeatResult(true, true));
+            }
+            if (logDirOffline) {
+                if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
+                    log.warn("Broker {} reports its log directory offline: fencing it and moving its leaderships away", brokerId);
+                    return propose(ControllerLogic.fenceBroker(image, brokerId)).thenApply(r -> new HeartbeatResult(true, false));
+                }
+                return CompletableFuture.completedFuture(new HeartbeatResult(true, false));
             }
             if (b.fenced() && metadataOffset >= b.epoch()) {
                 return propose(ControllerLogic.unfenceBroker(image, brokerId, brokerEpoch))

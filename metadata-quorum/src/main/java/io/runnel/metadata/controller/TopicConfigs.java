@@ -33,6 +33,7 @@ public final class TopicConfigs {
         Map.entry("max.message.bytes", v -> POSITIVE_INT.test(v) && Long.parseLong(v) >= 64),
         Map.entry("cleanup.policy", v -> Set.of("delete", "compact", "compact,delete", "delete,compact").contains(v.replace(" ", ""))),
         Map.entry("delete.retention.ms", v -> parses(v) && Long.parseLong(v) >= 0),
+        Map.entry("decompression.max.batch.bytes", v -> POSITIVE_INT.test(v) && Long.parseLong(v) >= 1024),
         // Accepted only as what brokers do today: batches are stored as producers compressed them.
         // Refusing the rest beats a setting that silently does nothing.
         Map.entry("compression.type", v -> v.equals("producer")),

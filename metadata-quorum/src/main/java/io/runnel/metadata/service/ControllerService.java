@@ -122,7 +122,7 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
             return;
         }
         controller.heartbeat(request.getBrokerId(), request.getBrokerEpoch(), request.getMetadataOffset(),
-            request.getWantShutdown(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
+            request.getWantShutdown(), request.getLogDirOffline(), ConnectionTracking.REMOTE_ADDRESS.get()).whenComplete((r, error) -> answer(out, error == null
                 ? BrokerHeartbeatResponse.newBuilder().setFenced(r.fenced()).setShutdownReady(r.shutdownReady()).setControllerId(-1)
                     .setMetadataOffset(controller.image().offset()).build()
                 : BrokerHeartbeatResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
