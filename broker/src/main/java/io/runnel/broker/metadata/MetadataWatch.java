@@ -6,6 +6,7 @@ import io.runnel.metadata.image.BrokerInfo;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.MetadataEvent;
 import io.runnel.proto.v1.WatchMetadataRequest;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -131,7 +132,11 @@ final class MetadataWatch {
             TimeUnit.NANOSECONDS.toMillis(nowNanos - awaitedSince), controller);
         awaited = -1;
         openedNanos = nowNanos; // not judged again before the new stream had its time
-        calls.execute(() -> watch(controller));
+        try {
+            calls.execute(() -> watch(controller));
+        } catch (RejectedExecutionException e) {
+            // The node is stopping: there is nothing left to watch for.
+        }
     }
 
     /** The events of one stream; dropped once another stream replaced it. */
