@@ -1,6 +1,7 @@
 package io.runnel.broker.metadata;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.InsecureChannelCredentials;
@@ -20,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +36,7 @@ class StalledMetadataStreamTest {
 
     @Test
     void aStalledStreamIsReopenedOnTheControllerThatAnswersHeartbeats() throws Exception {
+        AtomicInteger watchesOpened = new AtomicInteger();
         CountDownLatch watchOpened = new CountDownLatch(1);
         CountDownLatch watchCancelled = new CountDownLatch(1);
         // A real gRPC server in place of a paused voter: it accepts the stream and never sends.
@@ -42,6 +45,7 @@ class StalledMetadataStreamTest {
                 @Override
                 public void watchMetadata(WatchMetadataRequest request, StreamObserver<MetadataEvent> events) {
                     ((ServerCallStreamObserver<MetadataEvent>) events).setOnCancelHandler(watchCancelled::countDown);
+                    watchesOpened.incrementAndGet();
                     watchOpened.countDown();
                 }
             }).build().start();
@@ -60,6 +64,11 @@ class StalledMetadataStreamTest {
                 await().atMost(Duration.ofSeconds(20)).until(() -> client.brokerEpoch() >= 0
                     && client.image().offset() >= client.brokerEpoch() && client.image().brokers().containsKey(5));
                 assertTrue(watchCancelled.await(10, TimeUnit.SECONDS), "the stalled stream was cancelled");
+
+                // The new stream carries what the controller commits next, and the broker stays on it.
+                cluster.createTopic("after-stall", 1, 1, Map.of());
+                await().atMost(Duration.ofSeconds(10)).until(() -> client.image().topics().containsKey("after-stall"));
+                assertEquals(1, watchesOpened.get(), "the broker went back to the silent voter");
             }
         } finally {
             calls.shutdownNow();
