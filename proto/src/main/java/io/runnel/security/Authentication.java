@@ -67,8 +67,8 @@ public final class Authentication {
         return PRINCIPAL.get();
     }
 
-    /** The principal of a TLS session's verified peer certificate, or anonymous without one. */
-    static Principal principalOf(SSLSession session) {
+    /** The principal of a TLS session's verified peer certificate, or anonymous without one (the gRPC listeners and the console's HTTPS server). */
+    public static Principal principalOf(SSLSession session) {
         if (session == null) {
             return Principal.ANONYMOUS;
         }

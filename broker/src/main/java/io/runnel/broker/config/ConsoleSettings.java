@@ -10,8 +10,11 @@ import java.util.Map;
  * node opens no port nobody asked for, and several nodes on one host (scripts/cluster, the compose
  * file) would fight over any fixed default port. The container image's defaults file turns it on.
  *
- * <p>The console serves plain HTTP and acts with the node's own identity, so on a node with TLS or
- * the authorizer on it may only bind a loopback address: it must not be a way around either.
+ * <p>With {@code tls.enabled=true} the console serves HTTPS, authenticates browsers by their client
+ * certificates and checks the authorizer for each page as the API does, so it may bind anywhere.
+ * Without TLS it serves plain HTTP acting with the node's own identity (no one can be told apart),
+ * so with {@code authorizer.enabled=true} it may only bind a loopback address: it must not be a way
+ * around the ACLs.
  *
  * @param listener where the console's HTTP server binds (port 0 picks a free one), or null when off
  */
@@ -48,12 +51,12 @@ public record ConsoleSettings(InetSocketAddress listener) {
             return OFF;
         }
         String host = text.substring(0, colon);
-        boolean secured = security.tlsEnabled() || security.authorizer().enabled();
-        if (secured && !isLoopback(host)) {
+        if (security.authorizer().enabled() && !security.tlsEnabled() && !isLoopback(host)) {
             problems.add(CONSOLE_LISTENER + " '" + text + "' must be a loopback address (127.0.0.1, ::1, localhost) while "
-                + SecuritySettings.TLS_ENABLED + " or " + AuthorizerSettings.AUTHORIZER_ENABLED
-                + " is true: the console is plain HTTP acting as this node, so elsewhere it would bypass TLS and ACLs "
-                + "(set it empty to turn the console off)");
+                + AuthorizerSettings.AUTHORIZER_ENABLED + " is true without " + SecuritySettings.TLS_ENABLED
+                + ": without TLS the console is plain HTTP acting as this node, nobody can be authenticated, so elsewhere "
+                + "it would bypass the ACLs (turn TLS on to serve it over HTTPS with client certificates, or set it "
+                + "empty to turn the console off)");
             return OFF;
         }
         return new ConsoleSettings(InetSocketAddress.createUnresolved(host, port));

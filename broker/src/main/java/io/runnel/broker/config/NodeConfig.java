@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,11 +37,18 @@ import java.util.regex.Pattern;
  * @param nodeId          this node's broker and controller id
  * @param roles           broker, controller, or both (combined)
  * @param clientListener  where the client-facing gRPC services (Broker, Admin, Group) bind
- * @param advertisedHost  host name other nodes and clients use to reach this node
+ * @param advertisedHost  host name other nodes and clients use to reach this node (the default host
+ *                        of every advertised address)
+ * @param clientAdvertised host and port clients and other brokers dial for the client listener
+ *                        ({@code advertised.listener}); port 0 means the listener's bound port
  * @param controllerListener where the Raft (Ratis) server binds, for controller roles
  * @param internalListener where the broker-to-broker Replication service binds; port 0 picks a free one
  * @param internalAdvertised host and port other brokers fetch from; port 0 means the internal
  *                        listener's bound port
+ * @param externalListener where the external client listener binds ({@code external.listener}; none
+ *                        by default): the client services again, for clients outside the brokers'
+ *                        network, who are answered with every broker's external address
+ * @param externalAdvertised host and port such clients dial ({@code external.advertised.listener})
  * @param voters          the controller quorum: node id to Raft address
  * @param dataDir         partition logs and Raft state live under it
  * @param metricsPort     Prometheus scrape port over HTTP; 0 picks a free one, -1 disables it
@@ -71,18 +79,24 @@ import java.util.regex.Pattern;
  *                        {@code fetch.purgatory.max.size}, {@code fetch.records.as.messages.max.batch.bytes})
  * @param maxProducersPerPartition idempotent producers each partition remembers for duplicate
  *                        detection ({@code max.producers.per.partition}); past it the longest idle is forgotten
+ * @param autoCreateTopics a Metadata request may create a missing topic it names
+ *                        ({@code auto.create.topics.enable}, Kafka's name; default false)
+ * @param numPartitions   partitions of a topic created that way ({@code num.partitions}, default 1)
  * @param console         the built-in web console ({@code console.listener}; off by default)
  */
 public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientListener, String advertisedHost,
-                         InetSocketAddress controllerListener, InetSocketAddress internalListener,
-                         InetSocketAddress internalAdvertised, Map<Integer, InetSocketAddress> voters, Path dataDir,
+                         InetSocketAddress clientAdvertised, InetSocketAddress controllerListener,
+                         InetSocketAddress internalListener, InetSocketAddress internalAdvertised,
+                         Optional<InetSocketAddress> externalListener, Optional<InetSocketAddress> externalAdvertised,
+                         Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
                          io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
-                         int maxProducersPerPartition, ConsoleSettings console) {
+                         int maxProducersPerPartition, ConsoleSettings console, boolean autoCreateTopics,
+                         int numPartitions) {
 
     /** What a node does. */
     public enum Role { BROKER, CONTROLLER }
@@ -97,7 +111,17 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     /** {@code host:port} other brokers use to reach the internal listener (default: advertised.host and its port). */
     public static final String INTERNAL_ADVERTISED_LISTENER = "internal.advertised.listener";
     public static final String DEFAULT_INTERNAL_LISTENER = "0.0.0.0:9093";
+    /** {@code host:port} clients and other brokers dial for the client listener (default: advertised.host and its port). */
+    public static final String ADVERTISED_LISTENER = "advertised.listener";
+    /** Bind address of the optional external client listener (the client services for clients outside the network). */
+    public static final String EXTERNAL_LISTENER = "external.listener";
+    /** {@code host:port} clients outside the brokers' network dial (default: advertised.host and its port). */
+    public static final String EXTERNAL_ADVERTISED_LISTENER = "external.advertised.listener";
     public static final String QUORUM_VOTERS = "quorum.voters";
+    /** Voters from ordinals: ids 0..count-1 (a StatefulSet's first pods), instead of {@code quorum.voters}. */
+    public static final String QUORUM_VOTER_COUNT = "quorum.voter.count";
+    /** With {@link #QUORUM_VOTER_COUNT}: each voter's controller address, {@code {id}} standing for its id. */
+    public static final String QUORUM_VOTER_ADDRESS = "quorum.voter.address";
     public static final String DATA_DIR = "data.dir";
     public static final String METRICS_PORT = "metrics.port";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -134,12 +158,16 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     /** The broker's rack, zone or failure domain (default: none). */
     public static final String BROKER_RACK = "broker.rack";
+    /** Whether Metadata creates a missing topic a client asks for (default false, as Kafka's should be). */
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    /** Partitions of a topic auto-created by Metadata (default 1). */
+    public static final String NUM_PARTITIONS = "num.partitions";
     /** Keys under this prefix are default topic settings: {@code default.min.insync.replicas=2}. */
     public static final String DEFAULT_PREFIX = "default.";
 
     private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
-        INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER,
-        QUORUM_VOTERS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
+        INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER, ADVERTISED_LISTENER, EXTERNAL_LISTENER, EXTERNAL_ADVERTISED_LISTENER,
+        QUORUM_VOTERS, QUORUM_VOTER_COUNT, QUORUM_VOTER_ADDRESS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
         BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES,
         GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
@@ -147,7 +175,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
         LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
         FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
-        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION);
+        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION, AUTO_CREATE_TOPICS_ENABLE,
+        NUM_PARTITIONS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -234,21 +263,35 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                 problems.add(NODE_ID + " is not set and hostname '" + hostname + "' does not end in -<number>");
             }
         }
+        int voterCount = OrdinalVoters.count(settings, problems);
+        // With voters from ordinals, pods past the voters are brokers only (a StatefulSet scaled up).
+        String defaultRoles = voterCount > 0 && nodeId >= voterCount ? "broker" : "broker,controller";
         Set<Role> roles = EnumSet.noneOf(Role.class);
-        for (String role : settings.getOrDefault(ROLES, "broker,controller").split(",")) {
+        for (String role : settings.getOrDefault(ROLES, defaultRoles).split(",")) {
             try {
                 roles.add(Role.valueOf(role.trim().toUpperCase(Locale.ROOT)));
             } catch (IllegalArgumentException e) {
                 problems.add(ROLES + " has unknown role '" + role.trim() + "' (broker, controller)");
             }
         }
-        InetSocketAddress listener = address(settings, LISTENER, "0.0.0.0:9092", problems);
-        InetSocketAddress controllerListener = address(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
+        InetSocketAddress listener = ListenerAddresses.bind(settings, LISTENER, "0.0.0.0:9092", problems);
+        InetSocketAddress controllerListener = ListenerAddresses.bind(settings, CONTROLLER_LISTENER, "0.0.0.0:9192", problems);
         String advertised = settings.getOrDefault(ADVERTISED_HOST, hostname == null ? "127.0.0.1" : hostname);
-        InetSocketAddress internalListener = address(settings, INTERNAL_LISTENER, DEFAULT_INTERNAL_LISTENER, problems);
-        InetSocketAddress internalAdvertised = internalAdvertised(settings, advertised, internalListener, problems);
-        portsDistinct(roles, listener, controllerListener, internalListener, problems);
-        Map<Integer, InetSocketAddress> voters = voters(settings.getOrDefault(QUORUM_VOTERS, ""), nodeId,
+        InetSocketAddress clientAdvertised = ListenerAddresses.advertised(settings, ADVERTISED_LISTENER, advertised, listener,
+            problems);
+        InetSocketAddress internalListener = ListenerAddresses.bind(settings, INTERNAL_LISTENER, DEFAULT_INTERNAL_LISTENER,
+            problems);
+        InetSocketAddress internalAdvertised = ListenerAddresses.advertised(settings, INTERNAL_ADVERTISED_LISTENER, advertised,
+            internalListener, problems);
+        Optional<InetSocketAddress> externalListener = ListenerAddresses.optionalBind(settings, EXTERNAL_LISTENER, problems);
+        Optional<InetSocketAddress> externalAdvertised = externalListener.map(bind -> ListenerAddresses.advertised(settings,
+            EXTERNAL_ADVERTISED_LISTENER, advertised, bind, problems));
+        if (externalListener.isEmpty() && settings.containsKey(EXTERNAL_ADVERTISED_LISTENER)) {
+            problems.add(EXTERNAL_ADVERTISED_LISTENER + " is set but " + EXTERNAL_LISTENER + " is not: set where it binds too");
+        }
+        ListenerAddresses.portsDistinct(roles, listener, controllerListener, internalListener, externalListener, problems);
+        String voterList = voterCount > 0 ? OrdinalVoters.list(settings, voterCount, problems) : settings.getOrDefault(QUORUM_VOTERS, "");
+        Map<Integer, InetSocketAddress> voters = voters(voterList, nodeId,
             controllerListener, advertised, problems);
         if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
             problems.add(QUORUM_VOTERS + " does not list this controller's id " + nodeId);
@@ -297,6 +340,11 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         FetchLimits fetchLimits = fetchLimits(settings, problems);
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
+        String autoCreate = settings.getOrDefault(AUTO_CREATE_TOPICS_ENABLE, "false");
+        if (!autoCreate.equals("true") && !autoCreate.equals("false")) {
+            problems.add(AUTO_CREATE_TOPICS_ENABLE + " must be true or false, got '" + autoCreate + "'");
+        }
+        int numPartitions = intIn(settings, NUM_PARTITIONS, 1, maxPartitions, problems, "1");
         ConsoleSettings console = ConsoleSettings.parse(settings, security, problems);
         if (console.enabled() && !roles.contains(Role.BROKER)) {
             problems.add(ConsoleSettings.CONSOLE_LISTENER + " is set but this node is not a broker (" + ROLES
@@ -305,12 +353,13 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("Bad node configuration: " + String.join("; ", problems));
         }
-        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, controllerListener, internalListener,
-            internalAdvertised, Map.copyOf(voters),
+        return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, clientAdvertised, controllerListener,
+            internalListener, internalAdvertised, externalListener, externalAdvertised, Map.copyOf(voters),
             Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
             clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, console);
+                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers, console, autoCreate.equals("true"),
+            numPartitions);
     }
 
     private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {
@@ -380,7 +429,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                 if (parts.length != 2 || id < 0) {
                     throw new NumberFormatException();
                 }
-                InetSocketAddress address = parseAddress(parts[1]);
+                InetSocketAddress address = ListenerAddresses.parse(parts[1]);
                 if (voters.put(id, address) != null) {
                     problems.add(QUORUM_VOTERS + " lists id " + id + " twice");
                 }
@@ -389,65 +438,6 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             }
         }
         return voters;
-    }
-
-    /** {@code internal.advertised.listener}, or advertised.host with the internal listener's port. */
-    private static InetSocketAddress internalAdvertised(Map<String, String> settings, String advertisedHost,
-                                                        InetSocketAddress internalListener, List<String> problems) {
-        String text = settings.get(INTERNAL_ADVERTISED_LISTENER);
-        if (text == null) {
-            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
-        }
-        try {
-            InetSocketAddress address = parseAddress(text);
-            if (address.getPort() == 0) {
-                throw new IllegalArgumentException(text);
-            }
-            return address;
-        } catch (IllegalArgumentException e) {
-            problems.add(INTERNAL_ADVERTISED_LISTENER + " '" + text + "' is not <host>:<port> with a port 1-65535");
-            return InetSocketAddress.createUnresolved(advertisedHost, internalListener.getPort());
-        }
-    }
-
-    /** The internal listener needs a port of its own: not the client listener's, nor a controller's API or Raft port. */
-    private static void portsDistinct(Set<Role> roles, InetSocketAddress listener, InetSocketAddress controllerListener,
-                                      InetSocketAddress internalListener, List<String> problems) {
-        int internal = internalListener.getPort();
-        if (internal == 0 || !roles.contains(Role.BROKER)) {
-            return;
-        }
-        if (internal == listener.getPort()) {
-            problems.add(INTERNAL_LISTENER + " port " + internal + " is also the " + LISTENER
-                + " port; the internal listener needs a port of its own");
-        }
-        if (roles.contains(Role.CONTROLLER) && (internal == controllerListener.getPort()
-            || internal == controllerListener.getPort() + 1)) {
-            problems.add(INTERNAL_LISTENER + " port " + internal + " collides with " + CONTROLLER_LISTENER
-                + " (its port " + controllerListener.getPort() + " and Raft on the next one)");
-        }
-    }
-
-    private static InetSocketAddress address(Map<String, String> settings, String key, String fallback, List<String> problems) {
-        String text = settings.getOrDefault(key, fallback);
-        try {
-            return parseAddress(text);
-        } catch (IllegalArgumentException e) {
-            problems.add(key + " '" + text + "' is not <host>:<port> with a port 0-65535");
-            return InetSocketAddress.createUnresolved("0.0.0.0", 0);
-        }
-    }
-
-    private static InetSocketAddress parseAddress(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException(text);
-        }
-        int port = Integer.parseInt(text.substring(colon + 1));
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(text);
-        }
-        return InetSocketAddress.createUnresolved(text.substring(0, colon), port);
     }
 
     private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems) {

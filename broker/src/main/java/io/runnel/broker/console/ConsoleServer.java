@@ -4,9 +4,11 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.grpc.ChannelCredentials;
 import io.grpc.StatusRuntimeException;
+import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.metrics.BrokerMetrics;
 import io.runnel.broker.replica.ReplicaManager;
+import io.runnel.proto.v1.AclOperation;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The console's HTTP server (the JDK's {@link HttpServer}: no dependency, nothing to build) and its
+ * The console's HTTP server (the JDK's {@link HttpServer}: no dependency, nothing to build; HTTPS
+ * with the browser's client certificate when the node has TLS on, {@link ConsoleTls}) and its
  * routes. Every answer is a whole server-rendered page; bad input and unreachable brokers give an
- * error page with the reason, never a stack trace. POSTs pass {@link RequestGuard} first.
+ * error page with the reason, never a stack trace. POSTs pass {@link RequestGuard} first. Each
+ * request's {@link Viewer} is checked against the node's {@link Authorizer} as the API checks the
+ * equivalent call, before a page shows or changes anything.
  *
  * <p>Thread-safety: requests run on two threads of its own; the pages share only thread-safe parts.
  */
@@ -45,6 +50,9 @@ public final class ConsoleServer implements Closeable {
     private final ChartsPage charts;
     private final MetricsSampler sampler;
     private final Clock clock;
+    private final Authorizer authorizer;
+    /** HTTPS and client certificates, or null for plain HTTP. */
+    private final ConsoleTls tls;
     private HttpServer http;
     private ExecutorService handlers;
     private ScheduledExecutorService sampling;
@@ -52,9 +60,12 @@ public final class ConsoleServer implements Closeable {
     /**
      * @param voters      the controller quorum's node ids, for the overview's roles
      * @param credentials how this node's clients connect to client listeners (its certificate with TLS)
+     * @param authorizer  the node's authorizer, asked about each HTTPS request's principal
+     * @param tls         HTTPS with client certificates, or null for plain HTTP, which checks nothing
+     *                    (ConsoleSettings allows it only on loopback while the authorizer is on)
      */
     public ConsoleServer(int nodeId, Set<Integer> voters, ControllerClient controller, ChannelCredentials credentials,
-                         ReplicaManager replicas, BrokerMetrics metrics, Clock clock) {
+                         ReplicaManager replicas, BrokerMetrics metrics, Clock clock, Authorizer authorizer, ConsoleTls tls) {
         this.cluster = new ClusterApi(controller, credentials, nodeId);
         this.guard = new RequestGuard(new SecureRandom());
         this.overview = new OverviewPage(cluster, voters);
@@ -65,6 +76,8 @@ public final class ConsoleServer implements Closeable {
         this.sampler = new MetricsSampler(metrics::totals, SAMPLES);
         this.charts = new ChartsPage(sampler, nodeId);
         this.clock = clock;
+        this.authorizer = authorizer;
+        this.tls = tls;
     }
 
     /**
@@ -75,7 +88,8 @@ public final class ConsoleServer implements Closeable {
      */
     public int start(String host, int port) throws IOException {
         try {
-            http = HttpServer.create(new InetSocketAddress(host, port), 16);
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            http = tls == null ? HttpServer.create(address, 16) : tls.bind(address, 16);
         } catch (IOException e) {
             throw new IOException("console.listener " + host + ":" + port + " cannot be bound: " + e.getMessage(), e);
         }
@@ -130,12 +144,14 @@ public final class ConsoleServer implements Closeable {
     private Reply route(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
+        Viewer viewer = tls == null ? Viewer.unchecked() : tls.viewer(exchange, authorizer);
         if (method.equals("POST")) {
             Params form = Params.parse(readForm(exchange));
-            guard.check(form, exchange.getRequestHeaders().getFirst("Origin"), exchange.getRequestHeaders().getFirst("Host"));
+            guard.check(form, exchange.getRequestHeaders().getFirst("Origin"), exchange.getRequestHeaders().getFirst("Host"),
+                tls == null ? "http" : "https");
             return switch (path) {
-                case "/topics/create" -> actions.create(form);
-                case "/topics/delete" -> actions.delete(form);
+                case "/topics/create" -> actions.create(form, viewer);
+                case "/topics/delete" -> actions.delete(form, viewer);
                 default -> throw ConsoleError.notFound("nothing to post to at " + path);
             };
         }
@@ -144,16 +160,24 @@ public final class ConsoleServer implements Closeable {
         }
         Params query = Params.parse(exchange.getRequestURI().getRawQuery());
         return switch (path) {
-            case "/" -> Reply.html(overview.render());
-            case "/topics" -> Reply.html(topics.list());
-            case "/topic" -> Reply.html(topics.topic(query));
-            case "/messages" -> Reply.html(messages.render(query));
-            case "/groups" -> Reply.html(groups.list());
-            case "/group" -> Reply.html(groups.group(query));
+            case "/" -> Reply.html(overview.render(viewer));
+            case "/topics" -> Reply.html(topics.list(viewer));
+            case "/topic" -> Reply.html(topics.topic(query, viewer));
+            case "/messages" -> Reply.html(messages.render(query, viewer));
+            case "/groups" -> Reply.html(groups.list(viewer));
+            case "/group" -> Reply.html(groups.group(query, viewer));
+            case "/charts", "/charts/fragment", "/api/metrics" -> charts(path, viewer);
+            default -> throw ConsoleError.notFound("no page at " + path);
+        };
+    }
+
+    /** The broker's metrics, with every topic's name: DESCRIBE on the cluster, as for the node's other metrics. */
+    private Reply charts(String path, Viewer viewer) {
+        viewer.requireOnCluster(AclOperation.DESCRIBE);
+        return switch (path) {
             case "/charts" -> Reply.html(charts.page());
             case "/charts/fragment" -> Reply.html(charts.fragment());
-            case "/api/metrics" -> Reply.json(charts.json());
-            default -> throw ConsoleError.notFound("no page at " + path);
+            default -> Reply.json(charts.json());
         };
     }
 

@@ -1,6 +1,8 @@
 package io.runnel.broker.console;
 
 import io.runnel.metadata.image.TopicInfo;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclResourceType;
 import io.runnel.proto.v1.Record;
 import io.runnel.proto.v1.RecordHeader;
 import java.time.Instant;
@@ -22,8 +24,11 @@ final class MessagesPage {
         this.cluster = cluster;
     }
 
-    String render(Params params) {
-        TopicInfo topic = cluster.topic(params.required("topic"));
+    /** @throws ConsoleError 403 unless the viewer may READ the topic (Fetch's rule), asked before whether it exists */
+    String render(Params params, Viewer viewer) {
+        String name = params.required("topic");
+        viewer.require(AclOperation.READ, AclResourceType.TOPIC, name);
+        TopicInfo topic = cluster.topic(name);
         int partition = params.intIn("partition", 0, 0, Integer.MAX_VALUE);
         if (!topic.partitions().containsKey(partition)) {
             throw ConsoleError.notFound("topic '" + topic.name() + "' has no partition " + partition + " (it has "

@@ -12,7 +12,8 @@ import java.util.TreeSet;
 /**
  * {@code /}: the cluster as this node's metadata image shows it: every node with its roles and
  * state, the active controller, the Raft term and metadata offset, and the partitions that are
- * under-replicated (ISR smaller than the replica set) or offline (no leader).
+ * under-replicated (ISR smaller than the replica set) or offline (no leader). Open to every viewer,
+ * as DescribeCluster is; topics (their count and partitions) only those it may DESCRIBE.
  */
 final class OverviewPage {
     private final ClusterApi cluster;
@@ -24,13 +25,14 @@ final class OverviewPage {
         this.voters = Set.copyOf(voters);
     }
 
-    String render() {
+    String render(Viewer viewer) {
         MetadataImage image = cluster.image();
         int active = cluster.controllerId();
         StringBuilder body = new StringBuilder();
         List<PartitionRef> underReplicated = new ArrayList<>();
         List<PartitionRef> offline = new ArrayList<>();
-        for (TopicInfo t : image.topics().values()) {
+        List<TopicInfo> visible = image.topics().values().stream().filter(t -> viewer.mayDescribeTopic(t.name())).toList();
+        for (TopicInfo t : visible) {
             for (PartitionInfo p : t.partitions().values()) {
                 if (p.leader() < 0) {
                     offline.add(new PartitionRef(t.name(), p));
@@ -45,7 +47,7 @@ final class OverviewPage {
                 active < 0 ? "<span class=\"bad\">none</span>" : "node " + active,
                 Long.toString(image.term()), Long.toString(image.offset()),
                 "<span id=\"ready-count\">" + ready + "</span> of " + image.brokers().size(),
-                Integer.toString(image.topics().size()),
+                Integer.toString(visible.size()),
                 count("under-replicated-count", underReplicated.size()), count("offline-count", offline.size()),
                 "node " + cluster.selfId()))));
         body.append("<h2>Nodes</h2>");

@@ -26,10 +26,11 @@ final class RequestGuard {
     /**
      * @param origin the request's Origin header, or null
      * @param host   the request's Host header, or null
+     * @param scheme {@code http} or {@code https}: how the console is served
      * @throws ConsoleError 403 naming what failed
      */
-    void check(Params form, String origin, String host) {
-        if (origin != null && !origin.equals("null") && (host == null || !origin.equals("http://" + host))) {
+    void check(Params form, String origin, String host, String scheme) {
+        if (origin != null && !origin.equals("null") && (host == null || !origin.equals(scheme + "://" + host))) {
             throw new ConsoleError(403, "refused: a form from " + origin + " may not change this console at " + host);
         }
         if (origin != null && origin.equals("null")) {

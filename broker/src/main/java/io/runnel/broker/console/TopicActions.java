@@ -1,10 +1,14 @@
 package io.runnel.broker.console;
 
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclResourceType;
+
 /**
  * {@code POST /topics/create} and {@code POST /topics/delete}. A first POST only shows what would
  * happen, with a confirm button that posts again with {@code confirm=yes}; only that second POST
  * calls the Admin API. Both carry the console's CSRF token, checked by {@link RequestGuard} before
- * they get here.
+ * they get here. The viewer needs CREATE on the cluster or the topic, or DELETE on the topic, as
+ * CreateTopics and DeleteTopics do; asked before the question is shown.
  */
 final class TopicActions {
     /** Kafka's rule for topic names, checked here so a bad one gets a clear page before any call. */
@@ -18,8 +22,11 @@ final class TopicActions {
         this.csrfToken = csrfToken;
     }
 
-    Reply create(Params form) {
+    Reply create(Params form, Viewer viewer) {
         String name = form.required("name");
+        if (!viewer.allowsOnCluster(AclOperation.CREATE)) {
+            viewer.require(AclOperation.CREATE, AclResourceType.TOPIC, name);
+        }
         if (!name.matches(NAME)) {
             throw ConsoleError.badRequest("topic name '" + name + "' must be 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-'");
         }
@@ -35,8 +42,9 @@ final class TopicActions {
         return Reply.seeOther("/topic?name=" + Html.url(name));
     }
 
-    Reply delete(Params form) {
+    Reply delete(Params form, Viewer viewer) {
         String name = form.required("name");
+        viewer.require(AclOperation.DELETE, AclResourceType.TOPIC, name);
         cluster.topic(name);
         if (!"yes".equals(form.text("confirm", ""))) {
             return Reply.html(confirm("Delete topic " + name + "?", "/topics/delete",

@@ -5,6 +5,8 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.image.TopicInfo;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclResourceType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,7 +16,8 @@ import java.util.TreeMap;
 /**
  * {@code /topics} (every topic with its partitions' leaders and ISRs, and the create form) and
  * {@code /topic?name=} (one topic: per partition leader, replicas, ISR, log start and end from the
- * leader's ListOffsets, the size of this node's replica; its configs; the delete form).
+ * leader's ListOffsets, the size of this node's replica; its configs; the delete form). As
+ * Metadata and DescribeCluster: only topics the viewer may DESCRIBE, configs only with DESCRIBE_CONFIGS.
  */
 final class TopicPages {
     private final ClusterApi cluster;
@@ -28,9 +31,12 @@ final class TopicPages {
         this.csrfToken = csrfToken;
     }
 
-    String list() {
+    String list(Viewer viewer) {
         List<List<String>> rows = new ArrayList<>();
         for (TopicInfo t : cluster.image().topics().values()) {
+            if (!viewer.mayDescribeTopic(t.name())) {
+                continue;
+            }
             StringBuilder parts = new StringBuilder();
             int under = 0;
             for (PartitionInfo p : t.partitions().values()) {
@@ -44,7 +50,7 @@ final class TopicPages {
                 Integer.toString(t.partitions().size()), Integer.toString(rf),
                 under == 0 ? "0" : "<span class=\"bad\">" + under + "</span>",
                 "<span class=\"topic-isr\" data-topic=\"" + Html.escape(t.name()) + "\">" + parts + "</span>",
-                configs(t.configs())));
+                configs(t, viewer)));
         }
         String body = Html.table(List.of("Topic", "Partitions", "Replication", "Under-replicated", "Leader / ISR",
             "Config overrides"), rows)
@@ -57,8 +63,11 @@ final class TopicPages {
         return Html.page("Topics", body);
     }
 
-    String topic(Params params) {
-        TopicInfo t = cluster.topic(params.required("name"));
+    /** @throws ConsoleError 403 unless the viewer may DESCRIBE the topic (asked before whether it exists) */
+    String topic(Params params, Viewer viewer) {
+        String name = params.required("name");
+        viewer.require(AclOperation.DESCRIBE, AclResourceType.TOPIC, name);
+        TopicInfo t = cluster.topic(name);
         Map<Integer, Long> start = cluster.offsets(t, ClusterApi.EARLIEST);
         Map<Integer, Long> end = cluster.offsets(t, ClusterApi.LATEST);
         List<List<String>> rows = new ArrayList<>();
@@ -78,7 +87,7 @@ final class TopicPages {
             + "ListOffsets (end = high watermark); size is this node's replica.</p>"
             + Html.table(List.of("Partition", "Leader", "Replicas", "ISR", "Log start", "Log end", "Size on node "
                 + cluster.selfId(), "Messages"), rows)
-            + "<h2>Config overrides</h2>" + configs(t.configs())
+            + "<h2>Config overrides</h2>" + configs(t, viewer)
             + "<h2>Delete</h2><form method=\"post\" action=\"/topics/delete\" id=\"delete-topic\">"
             + Html.hidden("csrf", csrfToken) + Html.hidden("name", t.name())
             + "<button type=\"submit\">Delete topic…</button></form><p>You confirm on the next page.</p>";
@@ -87,6 +96,11 @@ final class TopicPages {
 
     private static String offset(Long offset) {
         return offset == null || offset < 0 ? "<i>unknown</i>" : Long.toString(offset);
+    }
+
+    private static String configs(TopicInfo t, Viewer viewer) {
+        return viewer.allows(AclOperation.DESCRIBE_CONFIGS, AclResourceType.TOPIC, t.name()) ? configs(t.configs())
+            : "<i>not shown: needs DESCRIBE_CONFIGS</i>";
     }
 
     static String configs(Map<String, String> configs) {

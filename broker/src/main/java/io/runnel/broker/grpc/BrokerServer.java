@@ -71,6 +71,14 @@ public final class BrokerServer {
     public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
                         BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults, Authorizer authorizer,
                         ProducerIdOwnership producerIds) {
+        this(builder, replicaManager, cluster, clock, metrics, groups, topicDefaults, authorizer, producerIds,
+            AutoTopicCreation.OFF);
+    }
+
+    /** @param autoCreate whether Metadata creates a missing topic a client asks for ({@code auto.create.topics.enable}) */
+    public BrokerServer(ServerBuilder<?> builder, ReplicaManager replicaManager, ClusterView cluster, Clock clock,
+                        BrokerMetrics metrics, GroupCoordinator groups, Map<String, String> topicDefaults, Authorizer authorizer,
+                        ProducerIdOwnership producerIds, AutoTopicCreation autoCreate) {
         if (cluster instanceof ControllerClient controllers) {
             builder.addService(new AdminService(controllers, authorizer));
         }
@@ -81,7 +89,7 @@ public final class BrokerServer {
         // Produce and Fetch run on the event loop; admin, group and the rest on a pool (CallExecutors).
         this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod()), "client-calls");
         BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock(),
-            authorizer, producerIds);
+            authorizer, producerIds, autoCreate);
         this.listener = new GrpcListener(builder.directExecutor().callExecutor(calls)
             // Produced batches are read into one array and appended from it (BrokerService.produce);
             // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).

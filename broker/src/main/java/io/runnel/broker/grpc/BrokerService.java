@@ -93,15 +93,19 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
     private final Executor mayBlock;
     private final Authorizer authorizer;
     private final ProducerIdOwnership producerIds;
+    private final AutoTopicCreation autoCreate;
 
     /**
      * @param mayBlock    runs the appends to partitions with flush.policy=sync (they wait for the fsync)
      * @param producerIds derives the producer ids InitProducerId gives out, and checks the ids of produced batches
+     * @param autoCreate  whether and how Metadata creates a missing topic it is asked for
      */
     BrokerService(ReplicaManager replicaManager, ClusterView cluster, Clock clock, BrokerMetrics metrics,
-                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer, ProducerIdOwnership producerIds) {
+                  Map<String, String> topicDefaults, Executor mayBlock, Authorizer authorizer, ProducerIdOwnership producerIds,
+                  AutoTopicCreation autoCreate) {
         this.authorizer = authorizer;
         this.producerIds = producerIds;
+        this.autoCreate = autoCreate;
         this.mayBlock = mayBlock;
         this.topicDefaults = Map.copyOf(topicDefaults);
         this.replicaManager = replicaManager;
@@ -121,7 +125,9 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
             return;
         }
         MetadataResponse.Builder out = MetadataResponse.newBuilder().setControllerId(cluster.controllerId());
-        for (BrokerEndpoint b : cluster.brokers()) {
+        boolean external = ExternalListener.current();
+        for (BrokerEndpoint live : cluster.brokers()) {
+            BrokerEndpoint b = live.seenFrom(external);
             out.addBrokers(BrokerInfo.newBuilder().setId(b.id()).setHost(b.host()).setPort(b.port()).setRack(b.rack()));
         }
         Map<String, Map<Integer, PartitionState>> topics = cluster.topics();
@@ -137,7 +143,16 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 continue;
             }
             if (partitions == null) {
-                out.addTopics(topic.setError(validTopicName(name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC));
+                if (!validTopicName(name)) {
+                    out.addTopics(topic.setError(ErrorCode.INVALID_TOPIC));
+                } else if (request.getAllowAutoTopicCreation() && autoCreate.enabled()
+                    && authorizer.allows(caller, AclOperation.CREATE, AclResourceType.TOPIC, name)) {
+                    // Created through the active controller; the client retries until the topic shows.
+                    autoCreate.creator().create(name, autoCreate.partitions());
+                    out.addTopics(topic.setError(ErrorCode.LEADER_NOT_AVAILABLE));
+                } else {
+                    out.addTopics(topic.setError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+                }
                 continue;
             }
             new TreeMap<>(partitions).forEach((partition, state) -> topic.addPartitions(PartitionMetadata.newBuilder()

@@ -97,7 +97,18 @@ final class GroupService extends GroupGrpc.GroupImplBase {
                 .setError(ErrorCode.COORDINATOR_NOT_AVAILABLE).setErrorMessage(notReady.get()).build()), out);
             return;
         }
-        reply(CompletableFuture.completedFuture(coordinator.findCoordinator(request.getGroupId())), out);
+        FindCoordinatorResponse found = coordinator.findCoordinator(request.getGroupId());
+        reply(CompletableFuture.completedFuture(ExternalListener.current() ? seenFromOutside(found) : found), out);
+    }
+
+    /** A client on the external listener gets the coordinator's external endpoint, as in Metadata. */
+    private FindCoordinatorResponse seenFromOutside(FindCoordinatorResponse found) {
+        if (!found.hasCoordinator()) {
+            return found;
+        }
+        return cluster.broker(found.getCoordinator().getId()).map(b -> b.seenFrom(true))
+            .map(b -> found.toBuilder().setCoordinator(found.getCoordinator().toBuilder().setHost(b.host()).setPort(b.port()))
+                .build()).orElse(found);
     }
 
     @Override

@@ -35,9 +35,7 @@ final class BrokerSession {
 
     private final int brokerId;
     private final String incarnationId = UUID.randomUUID().toString();
-    private final String host;
-    private final int port;
-    private final InetSocketAddress internalEndpoint;
+    private final AdvertisedListeners advertised;
     private final String rack;
     /** The log directory's id (meta.properties), registered so the controller sees a replaced directory. */
     private final String directoryId;
@@ -50,16 +48,16 @@ final class BrokerSession {
     private volatile boolean fenced = true;
     private volatile boolean closed;
     private ScheduledFuture<?> heartbeats;
+    /** The last registration refusal logged (session thread only), so a repeated one is not logged again. */
+    private String lastRefusal;
     /** Whether the broker serves now (readiness probe); told to nobody until {@link #onServingChange}. */
     private volatile ServingState serving;
 
-    BrokerSession(int brokerId, String host, int port, InetSocketAddress internalEndpoint, String rack, String directoryId,
+    BrokerSession(int brokerId, AdvertisedListeners advertised, String rack, String directoryId,
                   ControllerChannels controllers, MetadataReadiness readiness, long heartbeatIntervalMs,
                   HeartbeatListener onHeartbeat) {
         this.brokerId = brokerId;
-        this.host = host;
-        this.port = port;
-        this.internalEndpoint = internalEndpoint;
+        this.advertised = advertised;
         this.rack = rack;
         this.directoryId = directoryId;
         this.controllers = controllers;
@@ -118,13 +116,11 @@ final class BrokerSession {
             return;
         }
         try {
-            RegisterBrokerResponse r = controllers.stub(controllers.active()).registerBroker(RegisterBrokerRequest.newBuilder()
-                .setBrokerId(brokerId)
-                .setIncarnationId(incarnationId).setRack(rack).setEndpoint(Endpoint.newBuilder().setHost(host).setPort(port))
-                .setInternalEndpoint(Endpoint.newBuilder().setHost(internalEndpoint.getHostString())
-                    .setPort(internalEndpoint.getPort()))
-                .setDirectoryId(directoryId)
-                .build());
+            RegisterBrokerRequest.Builder request = RegisterBrokerRequest.newBuilder().setBrokerId(brokerId)
+                .setIncarnationId(incarnationId).setRack(rack).setEndpoint(endpoint(advertised.client()))
+                .setInternalEndpoint(endpoint(advertised.internal())).setDirectoryId(directoryId);
+            advertised.external().ifPresent(e -> request.setExternalEndpoint(endpoint(e)));
+            RegisterBrokerResponse r = controllers.stub(controllers.active()).registerBroker(request.build());
             if (r.getError() == ErrorCode.NONE) {
                 brokerEpoch = r.getBrokerEpoch();
                 readiness.registered(brokerEpoch);
@@ -133,7 +129,12 @@ final class BrokerSession {
                 heartbeats = sessionThread.scheduleWithFixedDelay(this::heartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
                 return;
             }
-            log.info("Registration of broker {} refused: {} {}", brokerId, r.getError(), r.getErrorMessage());
+            String refusal = r.getError() + " " + r.getErrorMessage();
+            if (!refusal.equals(lastRefusal)) {
+                // Until a quorum forms every retry (twice a second) is refused alike: say it once.
+                log.info("Registration of broker {} refused: {} (retrying)", brokerId, refusal);
+                lastRefusal = refusal;
+            }
             controllers.follow(r.getControllerId());
         } catch (RuntimeException e) {
             controllers.follow(-1);
@@ -225,5 +226,9 @@ final class BrokerSession {
             heartbeats.cancel(false);
         }
         sessionThread.shutdownNow();
+    }
+
+    private static Endpoint endpoint(InetSocketAddress address) {
+        return Endpoint.newBuilder().setHost(address.getHostString()).setPort(address.getPort()).build();
     }
 }

@@ -51,20 +51,18 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
      * @param controllers controller API addresses by node id
      * @param credentials how to reach the controllers: plaintext, or TLS with this node's certificate
      *                    (the controller listener admits cluster principals only)
-     * @param host        advertised host of the client listener
-     * @param port        port of the client listener
-     * @param internalEndpoint advertised host and port of the internal listener (Replication)
+     * @param advertised  the client, internal and external listeners as this broker registers them
      * @param directoryId the data dir's id ({@code meta.properties}); empty for none
      * @param calls       runs the blocking controller calls and metadata-watch retries; owned by the caller
      * @param onImage     called with every new image, on the stream's thread
      */
     public ControllerClient(int brokerId, Map<Integer, InetSocketAddress> controllers, ChannelCredentials credentials,
-                            String host, int port, InetSocketAddress internalEndpoint, String rack, String directoryId,
+                            AdvertisedListeners advertised, String rack, String directoryId,
                             ScheduledExecutorService calls, long heartbeatIntervalMs, Consumer<MetadataImage> onImage) {
         this.brokerId = brokerId;
         this.readiness = new MetadataReadiness(brokerId);
         this.controllers = new ControllerChannels(controllers, credentials, calls);
-        this.session = new BrokerSession(brokerId, host, port, internalEndpoint, rack, directoryId, this.controllers, readiness,
+        this.session = new BrokerSession(brokerId, advertised, rack, directoryId, this.controllers, readiness,
             heartbeatIntervalMs, this::heartbeatAnswered);
         this.watch = new MetadataWatch(brokerId, this.controllers, calls, readiness, session, onImage,
             TimeUnit.MILLISECONDS.toNanos(MetadataWatch.STALLED_AFTER_HEARTBEATS * heartbeatIntervalMs));

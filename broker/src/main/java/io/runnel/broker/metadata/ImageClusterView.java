@@ -37,7 +37,7 @@ final class ImageClusterView implements ClusterView {
     public List<BrokerEndpoint> brokers() {
         List<BrokerEndpoint> out = new ArrayList<>();
         for (BrokerInfo b : image.get().liveBrokers()) {
-            out.add(new BrokerEndpoint(b.id(), b.host(), b.port(), b.rack()));
+            out.add(new BrokerEndpoint(b.id(), b.host(), b.port(), b.rack(), b.externalHost(), b.externalPort()));
         }
         return out;
     }

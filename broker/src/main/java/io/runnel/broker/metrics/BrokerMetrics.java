@@ -1,5 +1,6 @@
 package io.runnel.broker.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The broker's Micrometer meters and their Prometheus scrape endpoint ({@code GET /metrics}).
@@ -124,13 +126,32 @@ public final class BrokerMetrics implements Closeable {
     }
 
     /**
-     * Serves {@code /metrics} over HTTP.
+     * Serves {@code /metrics} over HTTP, with readiness never reported.
      *
      * @return the bound port
      * @throws IOException if the port cannot be bound
      */
     public int serve(String host, int port) throws IOException {
+        return serve(host, port, () -> false);
+    }
+
+    /**
+     * Serves {@code /metrics} and the health endpoints over HTTP: {@code /health/ready} answers 200
+     * while {@code ready} says so and 503 otherwise (the gRPC health service's readiness), {@code
+     * /health/live} 200 while the server runs. They let a container healthcheck probe the node with
+     * a few bytes over a socket (the image's {@code healthcheck} script, bash alone) instead of a
+     * JVM per probe.
+     *
+     * @return the bound port
+     * @throws IOException if the port cannot be bound
+     */
+    public int serve(String host, int port, BooleanSupplier ready) throws IOException {
         http = HttpServer.create(new InetSocketAddress(host, port), 0);
+        http.createContext("/health/ready", exchange -> {
+            boolean serving = ready.getAsBoolean();
+            answer(exchange, serving ? 200 : 503, serving ? "SERVING\n" : "NOT_SERVING\n");
+        });
+        http.createContext("/health/live", exchange -> answer(exchange, 200, "SERVING\n"));
         http.createContext("/metrics", exchange -> {
             byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -141,6 +162,15 @@ public final class BrokerMetrics implements Closeable {
         });
         http.start();
         return http.getAddress().getPort();
+    }
+
+    private static void answer(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
     }
 
     @Override

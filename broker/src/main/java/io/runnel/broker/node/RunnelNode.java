@@ -5,9 +5,14 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.auth.ProducerIdOwnership;
 import io.runnel.broker.config.NodeConfig;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.runnel.broker.grpc.AutoTopicCreation;
 import io.runnel.broker.config.SecurityWarnings;
 import io.runnel.broker.console.ConsoleServer;
+import io.runnel.broker.console.ConsoleTls;
 import io.runnel.broker.grpc.BrokerServer;
+import io.runnel.broker.grpc.ExternalListener;
+import io.runnel.broker.metadata.AdvertisedListeners;
 import io.runnel.broker.stream.ClusterChannels;
 import io.runnel.broker.stream.StreamService;
 import io.runnel.broker.grpc.GrpcLeaderEndpoint;
@@ -34,9 +39,6 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +47,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,8 @@ public final class RunnelNode implements Closeable {
     private GroupCoordinator groups;
     private StreamService streams;
     private int metricsPort = -1;
+    /** The broker's readiness as the health service reports it, for the metrics port's /health/ready too. */
+    private final AtomicBoolean ready = new AtomicBoolean();
     private ConsoleServer console;
     private int consolePort = -1;
     private Consumer<MetadataImage> beforeMetadataApplied = image -> { };
@@ -165,7 +168,7 @@ public final class RunnelNode implements Closeable {
         } catch (IOException e) {
             throw new IOException("controller.listener " + config.controllerListener() + " cannot be bound: " + e.getMessage(), e);
         }
-        log.info("Node {}: controller API on {}, Raft on port {} ({})", config.nodeId(), config.controllerListener(),
+        log.info("Node {}: controller API on {}, Raft on port {} ({})", config.nodeId(), hostPort(config.controllerListener()),
             config.controllerListener().getPort() + 1, config.security().tlsEnabled() ? "mutual TLS, cluster principals "
                 + config.security().nodes() + " only" : "plaintext");
     }
@@ -205,8 +208,10 @@ public final class RunnelNode implements Closeable {
             ? InetSocketAddress.createUnresolved(config.internalAdvertised().getHostString(), internalServer.port())
             : config.internalAdvertised();
         int port = config.clientListener().getPort();
+        AdvertisedListeners advertised = new AdvertisedListeners(config.clientAdvertised(), internalAdvertised,
+            config.externalAdvertised());
         controllerClient = new ControllerClient(config.nodeId(), config.voters(), transport.channelCredentials(),
-            config.advertisedHost(), port, internalAdvertised, config.rack(), directoryId, executors.controllerCalls(),
+            advertised, config.rack(), directoryId, executors.controllerCalls(),
             config.brokerHeartbeatIntervalMs(), image -> {
                 beforeMetadataApplied.accept(image);
                 applier.apply(image);
@@ -226,28 +231,38 @@ public final class RunnelNode implements Closeable {
         // The Publish and Subscribe streams reach leaders and coordinators through the client listeners.
         streams = new StreamService(new ClusterChannels(controllerClient, transport.channelCredentials(), config.nodeId()),
             Clock.systemUTC(), authorizer, producerIds);
-        brokerServer = new BrokerServer(transport.clientListener(new InetSocketAddress(
-            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW)
-            .addService(streams), replicaManager,
-            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds);
+        NettyServerBuilder clientListeners = transport.clientListener(new InetSocketAddress(
+            config.clientListener().getHostString(), port), NodeConfig.LISTENER).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW);
+        // The external listener serves the same services on its own port; calls there are answered
+        // with the brokers' external addresses.
+        config.externalListener().ifPresent(external -> clientListeners
+            .addListenAddress(new InetSocketAddress(external.getHostString(), external.getPort()))
+            .intercept(ExternalListener.marking(p -> p == external.getPort())));
+        brokerServer = new BrokerServer(clientListeners.addService(streams), replicaManager,
+            controllerClient, Clock.systemUTC(), metrics, groups, config.defaults(), authorizer, producerIds,
+            new AutoTopicCreation(config.autoCreateTopics(), config.numPartitions(), this::autoCreateTopic));
         try {
             brokerServer.start();
         } catch (IOException e) {
-            throw new IOException("listener " + config.clientListener() + " cannot be bound: " + e.getMessage(), e);
+            throw new IOException("listener " + hostPort(config.clientListener()) + config.externalListener()
+                .map(x -> " or " + NodeConfig.EXTERNAL_LISTENER + " " + hostPort(x)).orElse("") + " cannot be bound: " + e.getMessage(), e);
         }
         if (config.metricsPort() >= 0) {
-            metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort());
+            metricsPort = metrics.serve(config.clientListener().getHostString(), config.metricsPort(), ready::get);
         }
         if (config.console().enabled()) {
+            // With TLS on, HTTPS with the browser's certificate, asked for as on the client listener.
+            ConsoleTls consoleTls = transport.tls() == null ? null : new ConsoleTls(transport.tls(), config.security().clientAuth());
             console = new ConsoleServer(config.nodeId(), config.voters().keySet(), controllerClient,
-                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC());
+                transport.channelCredentials(), replicaManager, metrics, Clock.systemUTC(), authorizer, consoleTls);
             consolePort = console.start(config.console().listener().getHostString(), config.console().listener().getPort());
-            log.info("Node {}: console on http://{}:{}/", config.nodeId(), config.console().listener().getHostString(),
-                consolePort);
+            log.info("Node {}: console on {}://{}:{}/", config.nodeId(), consoleTls == null ? "http" : "https",
+                config.console().listener().getHostString(), consolePort);
         }
         BrokerServer clientListener = brokerServer;
         InternalServer internalListener = internalServer;
         controllerClient.onServingChange(config.brokerSessionTimeoutMs(), notServing -> {
+            ready.set(notServing.isEmpty());
             clientListener.ready(notServing.isEmpty());
             internalListener.ready(notServing.isEmpty());
             if (notServing.isEmpty()) {
@@ -257,11 +272,32 @@ public final class RunnelNode implements Closeable {
             }
         });
         controllerClient.start();
-        log.info("Node {}: broker on {}, internal listener on {} (advertised {}), metrics port {}, {}", config.nodeId(),
-            config.clientListener(), config.internalListener(), internalAdvertised, metricsPort,
+        log.info("Node {}: broker on {} (advertised {}), internal listener on {} (advertised {}){}, metrics port {}, {}",
+            config.nodeId(), hostPort(config.clientListener()), hostPort(config.clientAdvertised()),
+            hostPort(config.internalListener()), hostPort(internalAdvertised), config.externalListener()
+                .map(e -> ", external listener on " + hostPort(e) + " (advertised " + hostPort(config.externalAdvertised().get()) + ")")
+                .orElse(""), metricsPort,
             config.security().tlsEnabled() ? "TLS (client certificates "
                 + config.security().clientAuth().name().toLowerCase(Locale.ROOT)
                 + " on the client listener, required on the internal one)" : "plaintext");
+    }
+
+    /** {@code host:port}, not InetSocketAddress's {@code host/<unresolved>:port}. */
+    static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** A topic a client asked Metadata for, with auto.create.topics.enable: the cluster's replication default. */
+    private CompletableFuture<Void> autoCreateTopic(String name, int partitions) {
+        return createTopic(name, partitions, 0, Map.of()).whenComplete((done, e) -> {
+            if (e == null) {
+                log.info("Node {}: created topic {} with {} partitions (auto.create.topics.enable)", config.nodeId(), name,
+                    partitions);
+            } else {
+                log.info("Node {}: could not create topic {} (auto.create.topics.enable): {}", config.nodeId(), name,
+                    e.getMessage());
+            }
+        });
     }
 
     /** Internal topics (the offsets topic) are created like any other, through the active controller. */
@@ -337,6 +373,7 @@ public final class RunnelNode implements Closeable {
     }
 
     private synchronized void stop(boolean controlled) {
+        ready.set(false);
         if (console != null) {
             console.close();
             console = null;
@@ -399,67 +436,16 @@ public final class RunnelNode implements Closeable {
         quorum = null;
     }
 
-    /** {@code RunnelNode [--config FILE]}: settings from the file and RUNNEL_* variables. */
     /**
-     * {@code RunnelNode [--defaults FILE] [--config FILE]}: {@code --defaults} is the packaging's
-     * file (the container image passes {@code /opt/runnel/defaults.properties}), {@code --config}
-     * the operator's; the operator's file and then {@code RUNNEL_*} variables override it.
+     * {@code RunnelNode [--defaults FILE] [--config FILE]}: runs a node until SIGTERM or SIGINT
+     * ({@link NodeProcess}).
      */
     public static void main(String[] args) {
-        Properties packaging = new Properties();
-        Properties file = new Properties();
-        for (int i = 0; i < args.length; i++) {
-            if ((args[i].equals("--config") || args[i].equals("--defaults")) && i + 1 < args.length) {
-                Properties into = args[i].equals("--config") ? file : packaging;
-                Path path = Path.of(args[++i]);
-                try (InputStream in = Files.newInputStream(path)) {
-                    into.load(in);
-                } catch (IOException e) {
-                    fail("cannot read " + args[i - 1].substring(2) + " file " + path + ": " + e.getMessage());
-                }
-            } else {
-                fail("unknown argument '" + args[i] + "'; usage: RunnelNode [--defaults FILE] [--config FILE]");
-            }
-        }
-        NodeConfig config = null;
-        try {
-            config = NodeConfig.load(packaging, file, System.getenv(), hostname());
-        } catch (IllegalArgumentException e) {
-            fail(e.getMessage());
-        }
-        RunnelNode node = new RunnelNode(config);
-        try {
-            node.start();
-        } catch (IOException | UncheckedIOException e) {
-            node.close();
-            fail(e.getMessage());
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.err.println("runnel: shutting down node " + node.config.nodeId());
-            node.close();
-        }, "shutdown"));
-        try {
-            new CountDownLatch(1).await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        NodeProcess.run(args);
     }
 
-    private static String hostname() {
-        String env = System.getenv("HOSTNAME");
-        if (env != null && !env.isBlank()) {
-            return env;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
+    /** This node's settings. */
+    NodeConfig config() {
+        return config;
     }
-
-    private static void fail(String message) {
-        System.err.println("runnel: " + message);
-        System.exit(2);
-    }
-
 }

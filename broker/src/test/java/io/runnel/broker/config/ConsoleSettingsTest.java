@@ -5,12 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.runnel.broker.node.TestCertificates;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code console.listener}: off by default, checked at start-up, loopback only while the authorizer is on. */
+/**
+ * {@code console.listener}: off by default, checked at start-up, loopback only while the authorizer
+ * is on without TLS; anywhere with TLS (HTTPS with client certificates).
+ */
 class ConsoleSettingsTest {
     private static NodeConfig load(Map<String, String> settings) {
         Properties p = new Properties();
@@ -48,13 +56,25 @@ class ConsoleSettingsTest {
     }
 
     @Test
-    void withTheAuthorizerOn_onlyLoopback() {
+    void withTheAuthorizerOnWithoutTls_onlyLoopback() {
         String message = problem(Map.of("authorizer.enabled", "true", "console.listener", "0.0.0.0:9080"));
         assertTrue(message.contains("console.listener '0.0.0.0:9080' must be a loopback address"), message);
+        assertTrue(message.contains("while authorizer.enabled is true without tls.enabled"), message);
         for (String loopback : new String[] {"127.0.0.1:9080", "localhost:9080", "[::1]:9080", "127.1.2.3:0"}) {
             assertTrue(load(Map.of("authorizer.enabled", "true", "console.listener", loopback)).console().enabled(), loopback);
         }
         assertTrue(load(Map.of("authorizer.enabled", "true")).console().listener() == null, "off stays allowed");
+    }
+
+    @Test
+    void withTls_anyAddress(@TempDir Path tmp) throws IOException {
+        TestCertificates certs = TestCertificates.make(tmp, "console-settings-ca", 1);
+        Map<String, String> settings = new HashMap<>(certs.nodeSettings(1));
+        settings.put("console.listener", "0.0.0.0:9080");
+        assertEquals(InetSocketAddress.createUnresolved("0.0.0.0", 9080), load(settings).console().listener(), "TLS alone");
+        settings.put("authorizer.enabled", "true");
+        assertEquals(InetSocketAddress.createUnresolved("0.0.0.0", 9080), load(settings).console().listener(),
+            "TLS and the authorizer: HTTPS, each page checked");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.runnel.broker.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -211,12 +212,83 @@ class NodeConfigTest {
         assertEquals(0, c.internalAdvertised().getPort());
     }
 
+    /**
+     * Issue 16 item 1: each listener has its bind address and its advertised address. The client
+     * listener used to be advertised as advertised.host with its bind port only, so a published
+     * container port could not differ from the port inside; and there was no listener for clients
+     * outside the brokers' network.
+     */
+    @Test
+    void clientAndExternalListeners_bindAndAdvertiseApart() {
+        NodeConfig plain = NodeConfig.load(props("node.id", "1", "listener", "0.0.0.0:9092"), Map.of(), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("runnel-1", 9092), plain.clientAdvertised(), "advertised.host + port");
+        assertTrue(plain.externalListener().isEmpty() && plain.externalAdvertised().isEmpty(), "no external listener by default");
+        NodeConfig c = NodeConfig.load(props("node.id", "1", "listener", "0.0.0.0:9092", "advertised.listener", "broker-1:0",
+            "external.listener", "0.0.0.0:19092"), Map.of("RUNNEL_EXTERNAL_ADVERTISED_LISTENER", "docker-host:29092"), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("broker-1", 9092), c.clientAdvertised(), "port 0: the listener's");
+        assertEquals(19092, c.externalListener().orElseThrow().getPort());
+        assertEquals(InetSocketAddress.createUnresolved("docker-host", 29092), c.externalAdvertised().orElseThrow());
+        NodeConfig defaulted = NodeConfig.load(props("node.id", "1", "external.listener", "0.0.0.0:19092"), Map.of(), "runnel-1");
+        assertEquals(InetSocketAddress.createUnresolved("runnel-1", 19092), defaulted.externalAdvertised().orElseThrow());
+    }
+
+    @Test
+    void autoCreateTopics_offByDefault_numPartitionsAtLeastOne() {
+        NodeConfig plain = NodeConfig.load(props("node.id", "1"), Map.of(), "h");
+        assertFalse(plain.autoCreateTopics());
+        assertEquals(1, plain.numPartitions());
+        NodeConfig on = NodeConfig.load(props("node.id", "1"), Map.of("RUNNEL_AUTO_CREATE_TOPICS_ENABLE", "true",
+            "RUNNEL_NUM_PARTITIONS", "6"), "h");
+        assertTrue(on.autoCreateTopics());
+        assertEquals(6, on.numPartitions());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("node.id", "1", "auto.create.topics.enable", "yes", "num.partitions", "0"), Map.of(), "h"));
+        assertTrue(bad.getMessage().contains("auto.create.topics.enable must be true or false, got 'yes'"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("num.partitions must be between 1 and"), bad.getMessage());
+    }
+
+    /** Issue 16 item 6: a StatefulSet's quorum from ordinals, pods past it brokers only. */
+    @Test
+    void votersFromOrdinals_firstPodsVote_theRestAreBrokers() {
+        Properties p = props("quorum.voter.count", "3", "quorum.voter.address", "runnel-{id}.runnel-headless.ns.svc:9192");
+        NodeConfig voter = NodeConfig.load(p, Map.of(), "runnel-2");
+        assertEquals(Set.of(0, 1, 2), voter.voters().keySet());
+        assertEquals(InetSocketAddress.createUnresolved("runnel-0.runnel-headless.ns.svc", 9192), voter.voters().get(0));
+        assertTrue(voter.isController() && voter.isBroker());
+        NodeConfig broker = NodeConfig.load(p, Map.of(), "runnel-7");
+        assertEquals(voter.voters(), broker.voters());
+        assertFalse(broker.isController());
+        IllegalArgumentException noTemplate = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("quorum.voter.count", "3", "quorum.voter.address", "runnel:9192"), Map.of(), "runnel-0"));
+        assertTrue(noTemplate.getMessage().contains("quorum.voter.count needs quorum.voter.address with {id}"),
+            noTemplate.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+            props("quorum.voter.count", "1", "quorum.voter.address", "r-{id}:9192", "quorum.voters", "0@r-0:9192"), Map.of(),
+            "runnel-0"));
+        assertTrue(both.getMessage().contains("quorum.voters and quorum.voter.count are both set"), both.getMessage());
+    }
+
+    @Test
+    void badExternalListeners_areNamed() {
+        refused("external.advertised.listener is set but external.listener is not", "external.advertised.listener", "h:19092");
+        refused("external.listener '0.0.0.0:0' needs a fixed port 1-65535", "external.listener", "0.0.0.0:0");
+        refused("external.listener port 9093 is also the internal.listener port", "external.listener", "0.0.0.0:9093");
+        refused("external.listener port 9092 is also the listener port", "external.listener", "0.0.0.0:9092");
+    }
+
+    /** Node 1 with {@code key=value} is refused with a message containing {@code expected}. */
+    private static void refused(String expected, String key, String value) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> NodeConfig.load(props("node.id", "1", key, value), Map.of(), "h"));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
     @Test
     void badInternalListeners_areNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
-            props("node.id", "1", "internal.listener", "nohost", "internal.advertised.listener", "h:0"), Map.of(), "h"));
+            props("node.id", "1", "internal.listener", "nohost", "internal.advertised.listener", "h:70000"), Map.of(), "h"));
         assertTrue(e.getMessage().contains("internal.listener 'nohost' is not <host>:<port>"), e.getMessage());
-        assertTrue(e.getMessage().contains("internal.advertised.listener 'h:0' is not <host>:<port> with a port 1-65535"),
+        assertTrue(e.getMessage().contains("internal.advertised.listener 'h:70000' is not <host>:<port> with a port 0-65535"),
             e.getMessage());
         IllegalArgumentException sameAsClient = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
             props("node.id", "1", "listener", "127.0.0.1:9500", "internal.listener", "127.0.0.1:9500"), Map.of(), "h"));

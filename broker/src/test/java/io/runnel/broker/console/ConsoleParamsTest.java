@@ -46,14 +46,17 @@ class ConsoleParamsTest {
     void guard_wantsTheTokenAndTheConsolesOwnOrigin() {
         RequestGuard guard = new RequestGuard(new SecureRandom());
         Params good = Params.parse("csrf=" + guard.token());
-        guard.check(good, null, "127.0.0.1:8080");
-        guard.check(good, "http://127.0.0.1:8080", "127.0.0.1:8080");
+        guard.check(good, null, "127.0.0.1:8080", "http");
+        guard.check(good, "http://127.0.0.1:8080", "127.0.0.1:8080", "http");
+        guard.check(good, "https://127.0.0.1:8080", "127.0.0.1:8080", "https");
         assertEquals(403, assertThrows(ConsoleError.class,
-            () -> guard.check(good, "http://evil.example", "127.0.0.1:8080")).status());
-        assertEquals(403, assertThrows(ConsoleError.class, () -> guard.check(good, "null", "127.0.0.1:8080")).status());
+            () -> guard.check(good, "http://127.0.0.1:8080", "127.0.0.1:8080", "https")).status(), "another scheme is another origin");
         assertEquals(403, assertThrows(ConsoleError.class,
-            () -> guard.check(Params.parse("csrf=wrong"), null, "127.0.0.1:8080")).status());
-        assertEquals(403, assertThrows(ConsoleError.class, () -> guard.check(Params.parse(""), null, "h")).status());
+            () -> guard.check(good, "http://evil.example", "127.0.0.1:8080", "http")).status());
+        assertEquals(403, assertThrows(ConsoleError.class, () -> guard.check(good, "null", "127.0.0.1:8080", "http")).status());
+        assertEquals(403, assertThrows(ConsoleError.class,
+            () -> guard.check(Params.parse("csrf=wrong"), null, "127.0.0.1:8080", "http")).status());
+        assertEquals(403, assertThrows(ConsoleError.class, () -> guard.check(Params.parse(""), null, "h", "http")).status());
     }
 
     @Test

@@ -4,14 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import io.runnel.broker.node.TestCertificates;
 import io.runnel.broker.node.TestCluster;
+import io.runnel.proto.v1.AclEntry;
+import io.runnel.proto.v1.AclOperation;
+import io.runnel.proto.v1.AclPatternType;
+import io.runnel.proto.v1.AclPermission;
+import io.runnel.proto.v1.AclResourceType;
+import io.runnel.proto.v1.AdminGrpc;
+import io.runnel.proto.v1.BrokerGrpc;
+import io.runnel.proto.v1.CreateAclsRequest;
+import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.PartitionProduceData;
+import io.runnel.proto.v1.ProduceRequest;
+import io.runnel.proto.v1.Record;
+import io.runnel.proto.v1.RecordList;
+import io.runnel.proto.v1.TopicProduceData;
+import io.runnel.security.TlsFiles;
+import io.runnel.security.TlsMaterial;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,23 +38,33 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 
 /**
- * The console on a secured node (mutual TLS, authorizer on, console on loopback), over plain HTTP
- * without a browser: it reads the cluster through the TLS client listener with the node's own
- * certificate; bad input gets an error page without a stack trace; a POST without the console's
- * token, or from another origin, changes nothing.
+ * The console on a secured node (mutual TLS, authorizer on), over HTTPS with client certificates,
+ * without a browser: the super user's certificate reads the cluster, which the console reaches
+ * through the TLS client listener with the node's own certificate; a principal without ACLs gets a
+ * 403 naming what it lacks and sees no topics, then what it is granted; a request without a client
+ * certificate is refused; bad input gets an error page without a stack trace; a POST without the
+ * console's token, or from another origin, changes nothing.
  */
 class ConsoleSecuredNodeTest {
     @TempDir
     static Path tmp;
     private static TestCluster cluster;
     private static String console;
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static HttpClient http;
+    private static HttpClient alice;
+    private static HttpClient noCertificate;
 
     @BeforeAll
-    static void start() throws IOException {
-        TestCertificates certs = TestCertificates.make(tmp.resolve("certs"), "console-test-ca", 1, "admin");
+    static void start() throws IOException, GeneralSecurityException {
+        TestCertificates certs = TestCertificates.make(tmp.resolve("certs"), "console-test-ca", 1, "admin", "alice");
+        http = https(certs.client("admin"), true);
+        alice = https(certs.client("alice"), true);
+        noCertificate = https(certs.client("admin"), false);
         cluster = TestCluster.start(tmp.resolve("data"), 1, id -> {
             Map<String, String> settings = new HashMap<>(certs.nodeSettings(id));
             settings.put("authorizer.enabled", "true");
@@ -44,9 +72,23 @@ class ConsoleSecuredNodeTest {
             settings.put("console.listener", "127.0.0.1:0");
             return settings;
         }, certs.client("admin").load().channelCredentials());
-        console = "http://127.0.0.1:" + cluster.node(1).consolePort();
+        console = "https://127.0.0.1:" + cluster.node(1).consolePort();
         cluster.createTopic("secured-orders", 2, 1, Map.of());
+        cluster.createTopic("secret-payroll", 1, 1, Map.of());
         cluster.awaitLeadsAll(1, "secured-orders", 2);
+        cluster.awaitLeadsAll(1, "secret-payroll", 1);
+        BrokerGrpc.newBlockingStub(cluster.clientChannel(1)).produce(ProduceRequest.newBuilder().setAcks(1).setTimeoutMs(5000)
+            .addTopics(TopicProduceData.newBuilder().setTopic("secured-orders").addPartitions(PartitionProduceData.newBuilder()
+                .setPartition(0).setRecords(RecordList.newBuilder().addRecords(
+                    Record.newBuilder().setValue(ByteString.copyFromUtf8("hello-console")))))).build());
+    }
+
+    /** An HTTPS client trusting the cluster's CA, showing the certificate of {@code files} or none. */
+    private static HttpClient https(TlsFiles files, boolean showCertificate) throws GeneralSecurityException {
+        TlsMaterial tls = files.load();
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(showCertificate ? new KeyManager[] {tls.keyManager()} : null, new TrustManager[] {tls.trustManager()}, null);
+        return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     @AfterAll
@@ -57,20 +99,75 @@ class ConsoleSecuredNodeTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(console + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return get(http, path);
+    }
+
+    private static HttpResponse<String> get(HttpClient client, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(console + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(String path, String form, String origin) throws Exception {
+        return post(http, path, form, origin);
+    }
+
+    private static HttpResponse<String> post(HttpClient client, String path, String form, String origin) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(console + path))
             .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form));
         if (origin != null) {
             request.header("Origin", origin);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
-    void readsTheClusterThroughTls_withTheNodesCertificate() throws Exception {
+    void aPrincipalWithoutAcls_isRefusedNamingWhatIsMissing_thenSeesWhatItIsGranted() throws Exception {
+        assertRefused(get(alice, "/messages?topic=secured-orders&partition=0"),
+            "User:CN=alice is not allowed READ on TOPIC secured-orders", "hello-console");
+        HttpResponse<String> topics = get(alice, "/topics");
+        assertEquals(200, topics.statusCode());
+        assertFalse(topics.body().contains("secured-orders") || topics.body().contains("secret-payroll"), topics.body());
+        assertEquals(403, get(alice, "/topic?name=secret-payroll").statusCode());
+        assertTrue(get(alice, "/topic?name=secret-payroll").body().contains("User:CN=alice is not allowed DESCRIBE on TOPIC "
+            + "secret-payroll"));
+        assertTrue(get(alice, "/charts").body().contains("User:CN=alice is not allowed DESCRIBE on CLUSTER"));
+        assertEquals(200, get(alice, "/").statusCode(), "the overview is open, as DescribeCluster");
+        assertTrue(get(alice, "/group?id=%3Cb%3Eteam").body().contains("User:CN=alice is not allowed DESCRIBE on GROUP &lt;b&gt;team"),
+            "named, HTML-escaped");
+        String token = topics.body().replaceAll("(?s).*name=\"csrf\" value=\"([0-9a-f]+)\".*", "$1");
+        assertRefused(post(alice, "/topics/delete", "csrf=" + token + "&name=secured-orders&confirm=yes", console),
+            "User:CN=alice is not allowed DELETE on TOPIC secured-orders", "cannot be undone");
+        HttpResponse<String> create = post(alice, "/topics/create", "csrf=" + token + "&name=alices&confirm=yes", console);
+        assertTrue(create.body().contains("User:CN=alice is not allowed CREATE on TOPIC alices"), create.body());
+
+        assertEquals(ErrorCode.NONE, AdminGrpc.newBlockingStub(cluster.clientChannel(1)).createAcls(CreateAclsRequest.newBuilder()
+            .addAcls(AclEntry.newBuilder().setResourceType(AclResourceType.TOPIC).setResourceName("secured-orders")
+                .setPatternType(AclPatternType.LITERAL).setPrincipal("User:CN=alice").setOperation(AclOperation.READ)
+                .setPermission(AclPermission.ALLOW)).build()).getError());
+        // The broker enforces the ACL once it applied the record: until then the console refuses.
+        Awaitility.await().atMost(Duration.ofSeconds(15))
+            .until(() -> get(alice, "/messages?topic=secured-orders&partition=0").statusCode() == 200);
+        assertTrue(get(alice, "/messages?topic=secured-orders&partition=0").body().contains("hello-console"));
+        String visible = get(alice, "/topics").body();
+        assertTrue(visible.contains("secured-orders"), visible);
+        assertFalse(visible.contains("secret-payroll"), "still filtered: " + visible);
+        assertEquals(200, get(alice, "/topic?name=secured-orders").statusCode(), "READ implies DESCRIBE");
+        assertEquals(403, get(alice, "/topic?name=secret-payroll").statusCode());
+    }
+
+    @Test
+    void aRequestWithoutClientCertificate_isRefused() throws Exception {
+        assertRefused(get(noCertificate, "/topics"), "no client certificate", "secured-orders");
+    }
+
+    /** A 403 page saying {@code reason} and not showing {@code withheld}. */
+    private static void assertRefused(HttpResponse<String> response, String reason, String withheld) {
+        assertEquals(403, response.statusCode(), response.body());
+        assertTrue(response.body().contains(reason), response.body());
+        assertFalse(response.body().contains(withheld), response.body());
+    }
+
+    @Test
+    void aSuperUser_readsTheClusterThroughTls_withTheNodesCertificate() throws Exception {
         HttpResponse<String> overview = get("/");
         assertEquals(200, overview.statusCode());
         assertTrue(overview.body().contains("<span id=\"ready-count\">1</span>"), overview.body());

@@ -9,6 +9,7 @@ import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.grpc.BrokerServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,46 +77,61 @@ class DeploymentFilesTest {
             + config.defaultReplicationFactor() + " needs that many of the " + nodes + " nodes");
     }
 
+    /** {@code ${NAME:-default}} as compose expands it with NAME unset. */
+    private static String composeDefault(String value) {
+        return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
+    }
+
+    /**
+     * Issue 16: the compose nodes ran with host networking on scripts/cluster's ports and
+     * advertised 127.0.0.1. Now they share a bridge network, reach each other by service name, and
+     * each publishes only its external listener, on the same port it advertises to the host.
+     */
     @Test
-    void compose_threeQuorumNodes_withVolumesHealthchecksAndOrderedStart() throws IOException {
+    void compose_threeQuorumNodes_onABridgeNetwork_publishingTheExternalListeners() throws IOException {
         Map<String, Object> compose = (Map<String, Object>) loadAll(DOCKER.resolve("docker-compose.yml")).get(0);
         Map<String, Object> services = get(compose, "services");
         assertEquals(Set.of("runnel-1", "runnel-2", "runnel-3"), services.keySet());
         Map<String, Object> volumes = get(compose, "volumes");
+        Map<String, Object> networks = get(compose, "networks");
         Set<Integer> ids = new HashSet<>();
-        Set<Integer> clientPorts = new HashSet<>();
-        Set<Integer> allPorts = new HashSet<>();
+        Set<Integer> published = new HashSet<>();
         for (Map.Entry<String, Object> e : services.entrySet()) {
+            String name = e.getKey();
             Map<String, Object> svc = (Map<String, Object>) e.getValue();
-            assertEquals("host", get(svc, "network_mode"));
+            assertFalse(svc.containsKey("network_mode"), name + ": no host networking");
+            List<String> onNetworks = get(svc, "networks");
+            assertTrue(networks.keySet().containsAll(onNetworks), name + " is on a declared network");
             Map<String, String> env = new HashMap<>();
-            ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
-            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, e.getKey());
-            defaultsAgree(e.getKey(), config, services.size());
-            assertEquals(3, config.defaultReplicationFactor(), e.getKey());
+            ((Map<String, Object>) get(svc, "environment")).forEach((k, v) -> env.put(k, composeDefault(String.valueOf(v))));
+            NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, name);
+            defaultsAgree(name, config, services.size());
+            assertEquals(3, config.defaultReplicationFactor(), name);
             ids.add(config.nodeId());
-            clientPorts.add(config.clientListener().getPort());
-            // Host networking: every port of every node is distinct (Raft is the controller port + 1).
-            for (int port : new int[] {config.clientListener().getPort(), config.internalListener().getPort(),
-                config.controllerListener().getPort(), config.controllerListener().getPort() + 1, config.metricsPort()}) {
-                assertTrue(allPorts.add(port), e.getKey() + " reuses port " + port);
-            }
-            assertEquals(config.internalListener().getPort(), config.internalAdvertised().getPort());
-            assertEquals("127.0.0.1", config.internalAdvertised().getHostString());
+            // Inside the network: the service name, on the image's ports.
+            assertEquals(name, config.advertisedHost());
+            assertEquals(name + ":9092", hostPort(config.clientAdvertised()));
+            assertEquals(name + ":9093", hostPort(config.internalAdvertised()));
             assertEquals(3, config.voters().size());
-            assertEquals(config.controllerListener().getPort(), config.voters().get(config.nodeId()).getPort(),
-                e.getKey() + " is the voter it claims to be");
-            List<String> test = get(svc, "healthcheck", "test");
-            assertTrue(test.contains("io.runnel.broker.node.HealthCheck"));
-            assertTrue(test.get(test.size() - 1).endsWith(":" + config.clientListener().getPort()),
-                "healthcheck asks this node's own port: " + test);
+            assertEquals(name + ":9192", hostPort(config.voters().get(config.nodeId())), name + " is the voter it claims to be");
+            // From the host: the external listener, published on the port it listens on and advertises.
+            int external = config.externalListener().orElseThrow().getPort();
+            assertEquals("127.0.0.1:" + external, hostPort(config.externalAdvertised().orElseThrow()));
+            List<String> ports = get(svc, "ports");
+            assertEquals(external + ":" + external, ports.get(0), name + " publishes its external listener on its own port");
+            assertTrue(ports.subList(1, ports.size()).stream().allMatch(p -> p.startsWith("127.0.0.1:")),
+                name + ": anything else (the console) on the host's loopback only: " + ports);
+            published.add(external);
+            assertEquals(List.of("CMD", "/opt/runnel/bin/healthcheck", "ready"), get(svc, "healthcheck", "test"));
             List<String> mounts = get(svc, "volumes");
             String volume = mounts.get(0).split(":")[0];
             assertTrue(volumes.containsKey(volume), "named volume " + volume + " is declared");
             assertTrue(mounts.get(0).endsWith(":/var/lib/runnel"));
+            Map<String, String> args = get(svc, "build", "args");
+            assertEquals(Set.of("BUILD_IMAGE", "RUNTIME_IMAGE"), args.keySet(), "base images as build arguments");
         }
         assertEquals(Set.of(1, 2, 3), ids);
-        assertEquals(Set.of(9092, 9093, 9094), clientPorts);
+        assertEquals(Set.of(19092, 19093, 19094), published, "not scripts/cluster's ports");
         // The healthcheck is readiness, which needs a quorum: waiting for the previous node to be
         // healthy would wait forever.
         assertEquals("service_started", get(services.get("runnel-2"), "depends_on", "runnel-1", "condition"));
@@ -170,20 +186,29 @@ class DeploymentFilesTest {
                 template.put((String) e.get("name"), (String) e.get("value"));
             }
         }
-        for (int ordinal = 0; ordinal < replicas; ordinal++) {
+        // Issue 16 item 6: no line lists the pods (the voters were three names written out), and
+        // every name is namespace-qualified. A StatefulSet scaled to 5 gets two brokers, same quorum.
+        assertFalse(template.containsKey("RUNNEL_QUORUM_VOTERS"), "voters derived, not listed");
+        String namespace = "prod";
+        for (int ordinal = 0; ordinal < replicas + 2; ordinal++) {
             String podName = "runnel-" + ordinal;
+            String qualified = podName + ".runnel-headless." + namespace + ".svc";
             Map<String, String> env = new HashMap<>();
-            template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName)));
+            template.forEach((k, v) -> env.put(k, v.replace("$(POD_NAME)", podName).replace("$(POD_NAMESPACE)", namespace)));
             NodeConfig config = NodeConfig.load(imageDefaults(), none(), env, podName);
             defaultsAgree(podName, config, replicas);
             assertEquals(3, config.defaultReplicationFactor(), podName);
             assertEquals(ordinal, config.nodeId(), "node id from the hostname ordinal");
-            assertEquals(podName + ".runnel-headless", config.advertisedHost());
-            assertEquals(replicas, config.voters().size());
-            assertEquals(podName + ".runnel-headless", config.voters().get(ordinal).getHostString());
-            assertEquals(podName + ".runnel-headless:9093", config.internalAdvertised().getHostString() + ":"
-                + config.internalAdvertised().getPort(), "other brokers reach the internal listener by the pod's name");
+            assertEquals(qualified, config.advertisedHost());
+            assertEquals(Set.of(0, 1, 2), config.voters().keySet(), podName + ": the first three pods are the quorum");
+            assertEquals("runnel-1.runnel-headless." + namespace + ".svc:9192", hostPort(config.voters().get(1)));
+            assertEquals(ordinal < 3, config.isController(), podName + ": a controller only if it is a voter");
+            assertTrue(config.isBroker());
+            assertEquals(qualified + ":9093", hostPort(config.internalAdvertised()),
+                "other brokers reach the internal listener by the pod's name");
+            assertEquals(qualified + ":9092", hostPort(config.clientAdvertised()));
         }
+        assertTrue(template.values().stream().noneMatch(v -> v.contains("runnel-2")), "no pod named in the manifest");
         List<Map<String, Object>> containerPorts = get(container, "ports");
         assertTrue(containerPorts.contains(Map.of("name", "internal", "containerPort", 9093)), containerPorts.toString());
         List<Map<String, Object>> headlessPorts = get(headless, "spec", "ports");
@@ -219,17 +244,49 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void dockerfile_multiStage_nonRoot_volume_healthcheck() throws IOException {
+    void dockerfile_multiStage_nonRoot_dependencyLayer_exactJars_lightHealthcheck() throws IOException {
         String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
-        assertEquals(2, dockerfile.lines().filter(l -> l.startsWith("FROM ")).count(), "build and runtime stages");
+        List<String> lines = dockerfile.lines().filter(l -> !l.startsWith("#")).toList();
+        assertEquals(List.of("FROM ${BUILD_IMAGE} AS build", "FROM ${RUNTIME_IMAGE}"),
+            lines.stream().filter(l -> l.startsWith("FROM ")).toList(), "build and runtime stages, base images as arguments");
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ARG BUILD_IMAGE=")));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ARG RUNTIME_IMAGE=")));
         assertTrue(dockerfile.contains("USER 10001"), "non-root");
-        assertTrue(dockerfile.contains("VOLUME /var/lib/runnel"));
-        assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("io.runnel.broker.node.HealthCheck"));
+        assertFalse(lines.stream().anyMatch(l -> l.startsWith("VOLUME")), "no VOLUME: it leaves anonymous volumes behind");
+        // The dependency layer: the poms are copied and built before any source.
+        int firstBuild = indexOf(lines, "RUN mvn");
+        int firstSource = indexOf(lines, "COPY proto/src");
+        assertTrue(firstBuild > 0 && firstBuild < firstSource, "dependencies resolved before the sources are copied");
+        assertTrue(lines.subList(0, firstBuild).stream().filter(l -> l.startsWith("COPY ")).allMatch(l -> l.contains("pom.xml")));
+        // Exact names: the broker's jar by version, its runtime classpath as Maven wrote it; no glob.
+        String version = Files.readString(Path.of("..", "pom.xml")).replaceAll("(?s).*?<version>([^<]+)</version>.*", "$1");
+        assertTrue(dockerfile.contains("ARG RUNNEL_VERSION=" + version), "the jar's version is the pom's " + version);
+        assertTrue(dockerfile.contains("cp broker/target/runnel-broker-${RUNNEL_VERSION}.jar /out/lib/"));
+        assertTrue(dockerfile.contains("broker/target/classpath.txt"));
+        assertFalse(dockerfile.contains("runnel-broker-*"), "no glob that also matches the -tests jar");
+        assertTrue(dockerfile.contains("HEALTHCHECK") && dockerfile.contains("CMD [\"/opt/runnel/bin/healthcheck\"]"));
+        assertFalse(dockerfile.contains("HealthCheck\""), "no JVM per probe");
         assertTrue(dockerfile.contains("EXPOSE 9092 9093 9192 9193 9404"));
-        assertTrue(dockerfile.contains("! -name '*-tests.jar'"), "the broker's test jar stays out of the image");
-        assertTrue(dockerfile.contains("ENTRYPOINT [\"java\", \"-Dio.grpc.netty.shaded.io.netty.tryReflectionSetAccessible=true\""));
-        assertTrue(dockerfile.contains("\"-cp\", \"/opt/runnel/lib/*\", \"io.runnel.broker.node.RunnelNode\", "
-            + "\"--defaults\", \"/opt/runnel/defaults.properties\"]"), "the node reads the image's defaults file");
+        assertFalse(dockerfile.contains("JAVA_TOOL_OPTIONS"), "the JVM echoes JAVA_TOOL_OPTIONS on every start");
+        assertTrue(dockerfile.contains("ENTRYPOINT [\"/opt/runnel/bin/runnel-node\"]"));
+        String entrypoint = Files.readString(DOCKER.resolve("runnel-node"));
+        assertTrue(entrypoint.contains("exec java "), "the JVM is PID 1 and gets SIGTERM");
+        assertTrue(entrypoint.contains("io.runnel.broker.node.RunnelNode \\\n  --defaults /opt/runnel/defaults.properties \"$@\""),
+            "the node reads the image's defaults file");
+        assertTrue(Files.isExecutable(DOCKER.resolve("runnel-node")) && Files.isExecutable(DOCKER.resolve("healthcheck")));
+    }
+
+    private static int indexOf(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
     }
 
     /**
@@ -240,7 +297,7 @@ class DeploymentFilesTest {
     @Test
     void dockerfile_setsNoRunnelVariables_itsDefaultsFileLosesToAMountedFileAndToTheEnvironment() throws IOException {
         String dockerfile = Files.readString(DOCKER.resolve("Dockerfile"));
-        assertFalse(dockerfile.lines().anyMatch(l -> !l.startsWith("#") && l.contains("RUNNEL_")),
+        assertFalse(dockerfile.lines().anyMatch(l -> l.startsWith("ENV") && l.contains("RUNNEL_")),
             "no RUNNEL_* variable in the image: it would override a mounted --config file");
         assertTrue(dockerfile.contains("COPY docker/defaults.properties /opt/runnel/defaults.properties"));
         Properties image = new Properties();
@@ -248,8 +305,7 @@ class DeploymentFilesTest {
             image.load(in);
         }
         NodeConfig imageOnly = NodeConfig.load(image, none(), Map.of("RUNNEL_NODE_ID", "1"), "runnel-1");
-        assertEquals(Path.of("/var/lib/runnel"), imageOnly.dataDir(), "data on the image's volume");
-        assertTrue(dockerfile.contains("VOLUME " + imageOnly.dataDir()));
+        assertEquals(Path.of("/var/lib/runnel"), imageOnly.dataDir(), "data where compose and Kubernetes mount a volume");
         assertEquals(9404, imageOnly.metricsPort());
         for (int port : new int[] {imageOnly.clientListener().getPort(), imageOnly.controllerListener().getPort(),
             imageOnly.controllerListener().getPort() + 1, imageOnly.metricsPort()}) {

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +58,8 @@ class StalledMetadataStreamTest {
                 1, new InetSocketAddress("127.0.0.1", cluster.controllerPort(1)),
                 2, new InetSocketAddress("127.0.0.1", silentVoter.getPort()));
             try (ControllerClient client = new ControllerClient(5, controllers, InsecureChannelCredentials.create(),
-                "127.0.0.1", 1, new InetSocketAddress("127.0.0.1", 1), "", "", calls, 100, image -> { })) {
+                new AdvertisedListeners(new InetSocketAddress("127.0.0.1", 1), new InetSocketAddress("127.0.0.1", 2), Optional.empty()),
+                "", "", calls, 100, image -> { })) {
                 client.start();
                 assertTrue(watchOpened.await(10, TimeUnit.SECONDS), "the broker watches the silent voter first");
 

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,8 +51,9 @@ public final class RunnelCli {
      */
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094";
 
-    @Option(names = "--bootstrap", defaultValue = DEFAULT_BOOTSTRAP,
-        description = "host:port[,host:port...], tried in order until one answers (default: ${DEFAULT-VALUE})",
+    @Option(names = "--bootstrap", defaultValue = "${env:RUNNEL_BOOTSTRAP:-" + DEFAULT_BOOTSTRAP + "}",
+        description = "host:port[,host:port...], tried in order until one answers (default: $RUNNEL_BOOTSTRAP, else "
+            + DEFAULT_BOOTSTRAP + ")",
         scope = CommandLine.ScopeType.INHERIT)
     String bootstrap;
 
@@ -99,7 +101,9 @@ public final class RunnelCli {
         CommandLine cli = new CommandLine(new RunnelCli());
         cli.setOut(out);
         cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+        cli.setExecutionExceptionHandler((thrown, commandLine, parseResult) -> {
+            // A failed record's future wraps its error: print the error, not the wrapper's class name.
+            Exception e = thrown instanceof CompletionException && thrown.getCause() instanceof Exception cause ? cause : thrown;
             if (e instanceof Bootstrap.ClusterUnreachableException) {
                 err.println("runnel: " + e.getMessage());
                 return 3;
@@ -292,10 +296,17 @@ public final class RunnelCli {
         String compression;
         @Option(names = "--partition")
         Integer partition;
+        @Option(names = "--timeout-ms", defaultValue = "30000",
+            description = "give up on a record not acknowledged this long, naming what it waited for (delivery.timeout.ms; "
+                + "default: ${DEFAULT-VALUE})")
+        long timeoutMs;
 
         @Override
         public Integer call() throws Exception {
             int ackValue = Perf.acks(acks, spec.commandLine());
+            if (timeoutMs < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--timeout-ms must be at least 1, got " + timeoutMs);
+            }
             CompressionType codec;
             try {
                 codec = CompressionType.forName(compression);
@@ -304,7 +315,7 @@ public final class RunnelCli {
             }
             List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
             try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(root.bootstrap).withAcks(ackValue)
-                    .withCompression(codec), root.tls());
+                    .withCompression(codec).withDeliveryTimeoutMs(timeoutMs), root.tls());
                  BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {

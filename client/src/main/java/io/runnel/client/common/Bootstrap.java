@@ -91,8 +91,16 @@ public final class Bootstrap implements Closeable {
 
     /** Metadata for {@code topics} (all if empty) from any reachable bootstrap server. */
     public MetadataResponse metadata(List<String> topics) {
+        return metadata(topics, false);
+    }
+
+    /**
+     * Metadata for {@code topics} (all if empty); with {@code allowAutoCreate} a broker with
+     * {@code auto.create.topics.enable} creates those that do not exist (MetadataRequest).
+     */
+    public MetadataResponse metadata(List<String> topics, boolean allowAutoCreate) {
         return BrokerGrpc.newBlockingStub(anyChannel()).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .metadata(MetadataRequest.newBuilder().addAllTopics(topics).build());
+            .metadata(MetadataRequest.newBuilder().addAllTopics(topics).setAllowAutoTopicCreation(allowAutoCreate).build());
     }
 
     public String describe() {

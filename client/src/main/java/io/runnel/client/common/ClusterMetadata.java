@@ -5,6 +5,7 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
 import io.runnel.proto.v1.TopicMetadata;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -37,6 +38,24 @@ public final class ClusterMetadata {
     public void refresh() {
         current = bootstrap.metadata(List.of());
         stale = false;
+    }
+
+    /**
+     * Names the topics of {@code wanted} that the current view lacks in a Metadata request that
+     * allows their creation: a cluster with {@code auto.create.topics.enable} creates them, and a
+     * later refresh shows them. Quiet: nothing changes if no broker answers or creation is off.
+     */
+    public void requestCreation(Collection<String> wanted) {
+        MetadataResponse view = current;
+        List<String> missing = wanted.stream().distinct().filter(t -> topic(view, t) == null).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        try {
+            bootstrap.metadata(missing, true);
+        } catch (RuntimeException e) {
+            // the next paced refresh tries again
+        }
     }
 
     /** {@link #refresh}, keeping the old view if no broker answered; false then. */

@@ -32,6 +32,11 @@ final class AwaitingMetadata {
         return waiting.isEmpty();
     }
 
+    /** The topics records wait for. */
+    List<String> topics() {
+        return waiting.stream().map(w -> w.record().topic()).distinct().toList();
+    }
+
     /** Whether a record of {@code topic} waits: later ones must queue behind it to keep send order. */
     boolean holds(String topic) {
         return waiting.stream().anyMatch(w -> w.record().topic().equals(topic));

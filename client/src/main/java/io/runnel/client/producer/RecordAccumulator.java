@@ -52,6 +52,8 @@ final class RecordAccumulator {
         long retryAtMs;
         /** An attempt ended without telling whether the leader wrote the batch. */
         boolean possiblyWritten;
+        /** Why the last attempt failed ("ERROR: message"), or null: named when the batch times out. */
+        String lastError;
 
         Batch(TopicPartition tp, RecordBatchBuilder builder, long now, long deliveryTimeoutMs) {
             this.tp = tp;
@@ -279,7 +281,10 @@ final class RecordAccumulator {
             return;
         }
         long now = System.currentTimeMillis();
-        metadata.refreshPaced(now, config.retryBackoffMs());
+        if (metadata.refreshPaced(now, config.retryBackoffMs())) {
+            // Where brokers auto-create topics (auto.create.topics.enable), ask for the missing ones.
+            metadata.requestCreation(awaiting.topics());
+        }
         MetadataResponse md = metadata.current();
         for (AwaitingMetadata.Waiting w : awaiting.takeKnown(r -> covers(ClusterMetadata.topic(md, r.topic()), r))) {
             append(w.record(), w.future(), w.permits(), ClusterMetadata.topic(md, w.record().topic()));
@@ -317,6 +322,14 @@ final class RecordAccumulator {
         }
     }
 
+    /** What a timed-out batch waited for: its last attempt's error, or a leader. */
+    private String waitedFor(Batch b) {
+        if (b.lastError != null) {
+            return "; last attempt: " + b.lastError;
+        }
+        return metadata.leader(b.tp) == null ? "; waited for a leader of " + b.tp : "";
+    }
+
     /** Needs the lock: fails queued batches past their delivery timeout. */
     private void failExpired() {
         long now = System.currentTimeMillis();
@@ -341,8 +354,8 @@ final class RecordAccumulator {
             }
             if (now >= first.deadlineMs) {
                 e.getValue().pollFirst();
-                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, "not acknowledged within delivery.timeout.ms",
-                    first.possiblyWritten));
+                fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, first.tp + ": not acknowledged within "
+                    + "delivery.timeout.ms (" + config.deliveryTimeoutMs() + " ms)" + waitedFor(first), first.possiblyWritten));
                 continue;
             }
             boolean due = e.getValue().size() > 1 || first.builder.uncompressedSizeInBytes() >= config.batchSize()
@@ -411,10 +424,11 @@ final class RecordAccumulator {
      * is due again at {@code retryAtMs}, with the same numbers. {@code possiblyWritten}: the answer
      * leaves open whether the leader wrote it.
      */
-    void retryLater(Batch b, boolean possiblyWritten, long retryAtMs) {
+    void retryLater(Batch b, boolean possiblyWritten, long retryAtMs, String why) {
         lock.lock();
         try {
             inFlight.remove(b.tp);
+            b.lastError = why;
             b.possiblyWritten |= possiblyWritten;
             b.retryAtMs = retryAtMs;
             changed.signalAll();

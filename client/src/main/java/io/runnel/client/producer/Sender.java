@@ -162,11 +162,15 @@ final class Sender implements Runnable {
      */
     private void retryOrFail(Batch b, ErrorCode error, String message, boolean possiblyWritten) {
         long now = System.currentTimeMillis();
-        if (RetriableErrors.isRetriable(error) && now + config.retryBackoffMs() < b.deadlineMs) {
-            metadata.markStale();
-            accumulator.retryLater(b, possiblyWritten, now + config.retryBackoffMs());
-        } else {
+        if (!RetriableErrors.isRetriable(error)) {
             accumulator.giveUp(b, possiblyWritten, error, message);
+        } else if (now + config.retryBackoffMs() < b.deadlineMs) {
+            metadata.markStale();
+            accumulator.retryLater(b, possiblyWritten, now + config.retryBackoffMs(), error + ": " + message);
+        } else {
+            // Out of time: said as the queue says it when a batch expires there, naming this last attempt.
+            accumulator.giveUp(b, possiblyWritten, error, b.tp + ": not acknowledged within delivery.timeout.ms ("
+                + config.deliveryTimeoutMs() + " ms); last attempt: " + error + ": " + message);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,8 @@ class DefaultReplicationFactorTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = TestCluster.start(tmp, 3, Map.of("default.min.insync.replicas", "2", "default.replication.factor", "3"));
+        cluster = TestCluster.start(tmp, 3, Map.of("default.min.insync.replicas", "2", "default.replication.factor", "3",
+            "auto.create.topics.enable", "true", "num.partitions", "2"));
     }
 
     @AfterAll
@@ -69,6 +71,34 @@ class DefaultReplicationFactorTest {
             RecordMetadata m = Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> producer
                 .send(new ProducerRecord("no-flags", "k".getBytes(), "v".getBytes())).get(10, TimeUnit.SECONDS), r -> r != null);
             assertEquals("no-flags", m.topic());
+        }
+    }
+
+    /**
+     * Issue 16 item 3: auto.create.topics.enable (off by default). A producer's records for a
+     * topic that does not exist make the cluster create it (num.partitions, the replication
+     * default, so min.insync.replicas=2 is met) and are then delivered; without it they would wait
+     * out the delivery timeout and fail as "does not exist". A plain Metadata call (describe)
+     * creates nothing.
+     */
+    @Test
+    void autoCreate_aProducersMissingTopicIsCreatedWithTheDefaults_aDescribeCreatesNothing() throws Exception {
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap(), Duration.ZERO)) {
+            AdminException missing = assertThrows(AdminException.class, () -> admin.describeTopic("looked-at"));
+            assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, missing.code());
+            assertFalse(admin.listTopics().contains("looked-at"), "describe created nothing");
+        }
+        try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(cluster.bootstrap())
+                .withDeliveryTimeoutMs(20_000))) {
+            RecordMetadata m = producer.send(new ProducerRecord("made-by-producing", "k".getBytes(), "v".getBytes()))
+                .get(30, TimeUnit.SECONDS);
+            assertEquals("made-by-producing", m.topic());
+        }
+        try (RunnelAdmin admin = new RunnelAdmin(cluster.bootstrap())) {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> admin.describeTopic("made-by-producing").getPartitionsCount() == 2);
+            admin.describeTopic("made-by-producing").getPartitionsList()
+                .forEach(p -> assertEquals(3, p.getReplicasCount(), "replicas of partition " + p.getPartition()));
         }
     }
 

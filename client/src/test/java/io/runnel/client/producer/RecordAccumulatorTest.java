@@ -110,7 +110,7 @@ class RecordAccumulatorTest {
         accumulator.startFlush();
         Batch first = drainAll(accumulator).get(0);
 
-        accumulator.retryLater(first, false, 0);
+        accumulator.retryLater(first, false, 0, "NOT_LEADER_OR_FOLLOWER: test");
         Batch again = drainAll(accumulator).get(0);
         assertSame(first, again);
         assertSame(first.built, again.built, "a retry is the same bytes, so the same sequence numbers");
@@ -126,7 +126,7 @@ class RecordAccumulatorTest {
         CompletableFuture<RecordMetadata> a = add(accumulator, "acc", "a");
         accumulator.startFlush();
         Batch batch = drainAll(accumulator).get(0);
-        accumulator.retryLater(batch, true, 0);
+        accumulator.retryLater(batch, true, 0, "REQUEST_TIMED_OUT: test");
         accumulator.giveUp(drainAll(accumulator).get(0), false, ErrorCode.CORRUPT_RECORD, "injected");
 
         ProduceException failure = (ProduceException) assertThrows(CompletionException.class, a::join).getCause();

@@ -78,6 +78,11 @@ public final class ControllerLogic {
             throw new ControllerException(ErrorCode.INVALID_REQUEST, "internal endpoint needs a non-empty host and a port "
                 + "1-65535; got '" + internal.getHost() + "', " + internal.getPort());
         }
+        Endpoint external = request.external();
+        if (external != null && (external.getHost().isEmpty() || external.getPort() <= 0 || external.getPort() > 65535)) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "external endpoint needs a non-empty host and a port "
+                + "1-65535; got '" + external.getHost() + "', " + external.getPort());
+        }
         BrokerInfo existing = image.brokers().get(brokerId);
         if (existing != null && !existing.incarnationId().equals(incarnationId) && existingAlive) {
             throw new ControllerException(ErrorCode.DUPLICATE_BROKER_REGISTRATION, "broker " + brokerId
@@ -88,6 +93,9 @@ public final class ControllerLogic {
             .setDirectoryId(request.directoryId());
         if (internal != null) {
             record.setInternalEndpoint(internal);
+        }
+        if (external != null) {
+            record.setExternalEndpoint(external);
         }
         MetadataBatch.Builder batch = MetadataBatch.newBuilder().addRecords(rec().setRegisterBroker(record));
         if (existing != null && existing.directoryChangedTo(request.directoryId())) {

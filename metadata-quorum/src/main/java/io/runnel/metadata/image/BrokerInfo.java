@@ -13,17 +13,26 @@ package io.runnel.metadata.image;
  * @param internalPort its internal listener's port
  * @param directoryId  the id of its log directory (meta.properties) at registration; empty when
  *                     unknown (a record or snapshot written before directory ids existed)
+ * @param externalHost its external client listener's advertised host (clients outside the
+ *                     brokers' network); empty when it has none
+ * @param externalPort that listener's port; 0 when it has none
  */
 public record BrokerInfo(int id, String incarnationId, long epoch, String host, int port, String rack, boolean fenced,
-                         String internalHost, int internalPort, String directoryId) {
+                         String internalHost, int internalPort, String directoryId, String externalHost, int externalPort) {
 
-    /** A broker whose internal endpoint is its client endpoint, directory unknown. */
+    /** A broker whose internal endpoint is its client endpoint, directory unknown, no external listener. */
     public BrokerInfo(int id, String incarnationId, long epoch, String host, int port, String rack, boolean fenced) {
-        this(id, incarnationId, epoch, host, port, rack, fenced, host, port, "");
+        this(id, incarnationId, epoch, host, port, rack, fenced, host, port, "", "", 0);
     }
 
     BrokerInfo withFenced(boolean value) {
-        return new BrokerInfo(id, incarnationId, epoch, host, port, rack, value, internalHost, internalPort, directoryId);
+        return new BrokerInfo(id, incarnationId, epoch, host, port, rack, value, internalHost, internalPort, directoryId,
+            externalHost, externalPort);
+    }
+
+    /** Whether it registered an external client listener. */
+    public boolean hasExternal() {
+        return externalPort > 0;
     }
 
     /**

@@ -146,7 +146,8 @@ public final class MetadataImage {
                     Endpoint internal = r.hasInternalEndpoint() ? r.getInternalEndpoint() : r.getEndpoint();
                     brokers.put(r.getBrokerId(), new BrokerInfo(r.getBrokerId(), r.getIncarnationId(), offset,
                         r.getEndpoint().getHost(), r.getEndpoint().getPort(), r.getRack(), true, internal.getHost(),
-                        internal.getPort(), r.getDirectoryId()));
+                        internal.getPort(), r.getDirectoryId(), r.getExternalEndpoint().getHost(),
+                        r.getExternalEndpoint().getPort())); // unset external: "" and 0, none
                     return null;
                 }
                 case FENCE_BROKER, UNFENCE_BROKER -> {
@@ -275,6 +276,10 @@ public final class MetadataImage {
                 .setRack(b.rack()).setFenced(b.fenced())
                 .setInternalEndpoint(Endpoint.newBuilder().setHost(b.internalHost()).setPort(b.internalPort()))
                 .setDirectoryId(b.directoryId()));
+            if (b.hasExternal()) {
+                out.getBrokersBuilder(out.getBrokersCount() - 1)
+                    .setExternalEndpoint(Endpoint.newBuilder().setHost(b.externalHost()).setPort(b.externalPort()));
+            }
         }
         for (TopicInfo t : topics.values()) {
             TopicImage.Builder ti = TopicImage.newBuilder().setName(t.name()).setTopicId(t.topicId()).putAllConfigs(t.configs());
@@ -296,7 +301,8 @@ public final class MetadataImage {
             Endpoint internal = b.hasInternalEndpoint() ? b.getInternalEndpoint() : b.getEndpoint();
             brokers.put(b.getBrokerId(), new BrokerInfo(b.getBrokerId(), b.getIncarnationId(), b.getBrokerEpoch(),
                 b.getEndpoint().getHost(), b.getEndpoint().getPort(), b.getRack(), b.getFenced(), internal.getHost(),
-                internal.getPort(), b.getDirectoryId())); // empty in images written before directory ids
+                internal.getPort(), b.getDirectoryId(), // empty in images written before directory ids
+                b.getExternalEndpoint().getHost(), b.getExternalEndpoint().getPort()));
         }
         TreeMap<String, TopicInfo> topics = new TreeMap<>();
         for (TopicImage t : proto.getTopicsList()) {

@@ -108,7 +108,8 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
         }
         controller.registerBroker(new BrokerRegistrationRequest(request.getBrokerId(), request.getIncarnationId(),
             request.getEndpoint().getHost(), request.getEndpoint().getPort(),
-            request.hasInternalEndpoint() ? request.getInternalEndpoint() : null, request.getRack(), request.getDirectoryId()))
+            request.hasInternalEndpoint() ? request.getInternalEndpoint() : null, request.getRack(), request.getDirectoryId(),
+            request.hasExternalEndpoint() ? request.getExternalEndpoint() : null))
             .whenComplete((epoch, error) -> answer(out, error == null
                 ? RegisterBrokerResponse.newBuilder().setBrokerEpoch(epoch).setControllerId(-1).build()
                 : RegisterBrokerResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
