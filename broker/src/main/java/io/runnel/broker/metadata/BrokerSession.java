@@ -43,6 +43,7 @@ final class BrokerSession {
     private final MetadataReadiness readiness;
     private final ScheduledExecutorService sessionThread;
     private final long heartbeatIntervalMs;
+    private final HeartbeatListener onHeartbeat;
     private volatile long brokerEpoch = -1;
     private volatile boolean fenced = true;
     private volatile boolean closed;
@@ -55,7 +56,8 @@ final class BrokerSession {
     private volatile ServingState serving;
 
     BrokerSession(int brokerId, AdvertisedListeners advertised, String rack, String directoryId,
-                  ControllerChannels controllers, MetadataReadiness readiness, long heartbeatIntervalMs) {
+                  ControllerChannels controllers, MetadataReadiness readiness, long heartbeatIntervalMs,
+                  HeartbeatListener onHeartbeat) {
         this.brokerId = brokerId;
         this.advertised = advertised;
         this.rack = rack;
@@ -68,7 +70,17 @@ final class BrokerSession {
             return t;
         });
         this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.onHeartbeat = onHeartbeat;
         this.serving = new ServingState(brokerId, readiness, Long.MAX_VALUE / 2_000_000, change -> { });
+    }
+
+    /** Told of every answered heartbeat, on the session thread; must not block. */
+    interface HeartbeatListener {
+        /**
+         * @param controller     the controller that answered (the active one)
+         * @param metadataOffset its committed metadata offset when it answered
+         */
+        void answered(int controller, long metadataOffset, long nowNanos);
     }
 
     long brokerEpoch() {
@@ -154,15 +166,18 @@ final class BrokerSession {
     private void beat() {
         long deadlineMs = Math.max(1000, heartbeatIntervalMs);
         for (int attempt = 0; attempt < controllers.ids().size() && !closed; attempt++) {
+            int target = controllers.active();
             try {
-                BrokerHeartbeatResponse r = controllers.stub(controllers.active(), deadlineMs)
+                BrokerHeartbeatResponse r = controllers.stub(target, deadlineMs)
                     .brokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
                         .setBrokerEpoch(brokerEpoch).setMetadataOffset(readiness.appliedOffset())
                         .setLogDirOffline(logDirOffline).build());
                 if (r.getError() == ErrorCode.NONE) {
                     fenced = r.getFenced();
                     readiness.fenced(fenced);
-                    serving.heartbeatAnswered(System.nanoTime(), fenced, r.getMetadataOffset());
+                    long now = System.nanoTime();
+                    serving.heartbeatAnswered(now, fenced, r.getMetadataOffset());
+                    onHeartbeat.answered(target, r.getMetadataOffset(), now);
                     return;
                 }
                 if (r.getError() == ErrorCode.STALE_BROKER_EPOCH || r.getError() == ErrorCode.BROKER_NOT_REGISTERED) {

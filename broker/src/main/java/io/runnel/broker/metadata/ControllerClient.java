@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -62,11 +63,17 @@ public final class ControllerClient implements ClusterView, AlterPartitionSender
         this.readiness = new MetadataReadiness(brokerId);
         this.controllers = new ControllerChannels(controllers, credentials, calls);
         this.session = new BrokerSession(brokerId, advertised, rack, directoryId, this.controllers, readiness,
-            heartbeatIntervalMs);
-        this.watch = new MetadataWatch(brokerId, this.controllers, calls, readiness, session, onImage);
+            heartbeatIntervalMs, this::heartbeatAnswered);
+        this.watch = new MetadataWatch(brokerId, this.controllers, calls, readiness, session, onImage,
+            TimeUnit.MILLISECONDS.toNanos(MetadataWatch.STALLED_AFTER_HEARTBEATS * heartbeatIntervalMs));
         this.alterPartitions = new AlterPartitionClient(brokerId, session::brokerEpoch, this.controllers, calls);
         this.producerIds = new ProducerIdBlocks(brokerId, session::brokerEpoch, this.controllers);
         this.view = new ImageClusterView(watch::image, this.controllers::active, readiness);
+    }
+
+    /** A heartbeat answer tells the watch how far the metadata log is (the watch is made after the session). */
+    private void heartbeatAnswered(int controller, long metadataOffset, long nowNanos) {
+        watch.heartbeatAnswered(controller, metadataOffset, nowNanos);
     }
 
     public MetadataImage image() {
