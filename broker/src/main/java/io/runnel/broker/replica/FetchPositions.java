@@ -17,7 +17,9 @@ import java.util.Map;
  * <p>A partition has moved when it is no longer hosted or was replaced (deleted and re-created),
  * its leader epoch or role changed, the offset a read stops at (the log end for a follower, the
  * high watermark for a consumer) changed, or its log start moved (retention or DeleteRecords). Each
- * of those either adds readable records or turns the read into an error, so a check that finds none
+ * of those either adds readable records or turns the read into an error, as does the data directory
+ * going offline ({@link LogDirHealth}: every check re-reads then, and the read answers
+ * KAFKA_STORAGE_ERROR), so a check that finds none
  * of them has nothing to answer with. Positions are taken <em>before</em> a read: a record appended
  * between the two shows as a move at the next check (one spare read), never as nothing new.
  *
@@ -32,12 +34,17 @@ final class FetchPositions {
 
     private final Map<TopicPartition, Hosted> hosted;
     private final Map<TopicPartition, FetchRequestParams> requests;
+    private final LogDirHealth health;
     private volatile Seen[] seen;
 
-    /** @param hosted the broker's live map of hosted partitions (only read) */
-    FetchPositions(Map<TopicPartition, Hosted> hosted, Map<TopicPartition, FetchRequestParams> requests) {
+    /**
+     * @param hosted the broker's live map of hosted partitions (only read)
+     * @param health the data directory's health: an offline directory counts as a move
+     */
+    FetchPositions(Map<TopicPartition, Hosted> hosted, Map<TopicPartition, FetchRequestParams> requests, LogDirHealth health) {
         this.hosted = hosted;
         this.requests = requests;
+        this.health = health;
     }
 
     /** Records every partition's position; call right before reading. */
@@ -50,10 +57,10 @@ final class FetchPositions {
         seen = now;
     }
 
-    /** Whether any partition moved since {@link #take}; true if positions were never taken. */
+    /** Whether any partition moved since {@link #take}; true if positions were never taken or the directory is offline. */
     boolean moved() {
         Seen[] before = seen;
-        if (before == null) {
+        if (before == null || health.offline()) {
             return true;
         }
         int i = 0;

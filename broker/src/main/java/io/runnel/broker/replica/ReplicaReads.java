@@ -84,7 +84,7 @@ final class ReplicaReads {
         long wait = Math.min(maxWaitMs, fetchLimits.maxWaitMs());
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
         List<TopicPartition> watermarkMoved = new ArrayList<>(0);
-        FetchPositions positions = new FetchPositions(partitions, requests);
+        FetchPositions positions = new FetchPositions(partitions, requests, health);
         positions.take();
         Map<TopicPartition, FetchPartitionResult> first = readAll(cappedBytes, requests, watermarkMoved::add);
         // A follower's progress moved the watermark: acks=all produces and consumers go on, completed

@@ -7,6 +7,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.purgatory.DelayedOperationPurgatory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +34,7 @@ class DelayedFetchTest {
     void aReadThatThrowsAtExpiration_answersWithTheLastResults() throws Exception {
         AtomicInteger reads = new AtomicInteger();
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        DelayedFetch fetch = new DelayedFetch(50, 1, new FetchPositions(Map.of(), Map.of()), () -> {
+        DelayedFetch fetch = new DelayedFetch(50, 1, new FetchPositions(Map.of(), Map.of(), new LogDirHealth(Path.of("unused"))), () -> {
             if (reads.incrementAndGet() > 1) {
                 throw new UncheckedIOException(new IOException("segment deleted under the long poll"));
             }
@@ -46,7 +47,7 @@ class DelayedFetchTest {
     @Test
     void aReadThatThrowsBeforeAnyResults_failsTheResponse() {
         CompletableFuture<Map<TopicPartition, FetchPartitionResult>> response = new CompletableFuture<>();
-        DelayedFetch fetch = new DelayedFetch(60_000, 1, new FetchPositions(Map.of(), Map.of()), () -> {
+        DelayedFetch fetch = new DelayedFetch(60_000, 1, new FetchPositions(Map.of(), Map.of(), new LogDirHealth(Path.of("unused"))), () -> {
             throw new IllegalStateException("a bug in a read");
         }, response);
         purgatory.tryCompleteElseWatch(fetch, List.of(TP));

@@ -2,6 +2,7 @@ package io.runnel.broker.replica;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.awaitility.Awaitility.await;
@@ -13,6 +14,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.log.LogConfig;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -80,7 +82,7 @@ class FetchPositionsTest {
 
     private FetchPositions positions(int replicaId, long fetchOffset) {
         FetchPositions positions = new FetchPositions(replicaManager.hosted(),
-            Map.of(TP, new FetchRequestParams(replicaId, fetchOffset, 1, -1, 1 << 20)));
+            Map.of(TP, new FetchRequestParams(replicaId, fetchOffset, 1, -1, 1 << 20)), replicaManager.logDirHealth());
         positions.take();
         return positions;
     }
@@ -140,5 +142,19 @@ class FetchPositionsTest {
             Map.of(TP, CONFIG));
         await().atMost(Duration.ofSeconds(10)).until(parked::isDone);
         assertInstanceOf(PartitionException.class, parked.join().get(TP).error());
+    }
+
+    @Test
+    void aParkedFetch_isAnsweredWhenTheDataDirectoryGoesOffline() {
+        append();
+        followersCatchUp();
+        CompletableFuture<Map<TopicPartition, FetchPartitionResult>> parked = replicaManager.fetch(30_000, 1, 1 << 20,
+            Map.of(TP, new FetchRequestParams(FetchRequestParams.CONSUMER, logEnd(), 1, -1, 1 << 20)));
+        assertFalse(parked.isDone());
+
+        replicaManager.logDirHealth().fail("injected by the test", new IOException("no space left on device"));
+
+        await().atMost(Duration.ofSeconds(10)).until(parked::isDone);
+        assertNotNull(parked.join().get(TP).error(), "answered with the storage error, not after its 30 s wait");
     }
 }
