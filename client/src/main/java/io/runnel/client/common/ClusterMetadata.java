@@ -6,7 +6,10 @@ import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
 import io.runnel.proto.v1.TopicMetadata;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A client's view of the cluster: which topics exist, which broker leads each partition and where
@@ -16,10 +19,34 @@ import java.util.List;
  *
  * <p>Thread-safety: safe from any thread. The view is replaced whole (a volatile reference), so a
  * reader sees one consistent answer; the pacing deadline is guarded by this object's monitor.
+ * Lookups are map reads on an index built once per answer: the producer asks for its record's
+ * topic on every send.
  */
 public final class ClusterMetadata {
+    /** One metadata answer and its indexes, built once when it arrives and never changed. */
+    private record View(MetadataResponse response, Map<String, TopicMetadata> topics,
+                        Map<TopicPartition, PartitionMetadata> partitions, Map<Integer, BrokerInfo> brokers) {
+        static View of(MetadataResponse response) {
+            Map<String, TopicMetadata> topics = new HashMap<>();
+            Map<TopicPartition, PartitionMetadata> partitions = new HashMap<>();
+            for (TopicMetadata t : response.getTopicsList()) {
+                if (t.getError() != ErrorCode.NONE) {
+                    continue;
+                }
+                topics.putIfAbsent(t.getName(), t);
+                for (PartitionMetadata p : t.getPartitionsList()) {
+                    partitions.putIfAbsent(new TopicPartition(t.getName(), p.getPartition()), p);
+                }
+            }
+            Map<Integer, BrokerInfo> brokers = new HashMap<>();
+            response.getBrokersList().forEach(b -> brokers.putIfAbsent(b.getId(), b));
+            return new View(response, Collections.unmodifiableMap(topics), Collections.unmodifiableMap(partitions),
+                Collections.unmodifiableMap(brokers));
+        }
+    }
+
     private final Bootstrap bootstrap;
-    private volatile MetadataResponse current = MetadataResponse.getDefaultInstance();
+    private volatile View current = View.of(MetadataResponse.getDefaultInstance());
     /** True until the first refresh, and after {@link #markStale} until the next one. */
     private volatile boolean stale = true;
     /** Guarded by this: when {@link #refreshPaced} may ask the cluster again. */
@@ -36,7 +63,7 @@ public final class ClusterMetadata {
      * @throws RuntimeException                      the metadata call's failure
      */
     public void refresh() {
-        current = bootstrap.metadata(List.of());
+        current = View.of(bootstrap.metadata(List.of()));
         stale = false;
     }
 
@@ -46,8 +73,8 @@ public final class ClusterMetadata {
      * later refresh shows them. Quiet: nothing changes if no broker answers or creation is off.
      */
     public void requestCreation(Collection<String> wanted) {
-        MetadataResponse view = current;
-        List<String> missing = wanted.stream().distinct().filter(t -> topic(view, t) == null).toList();
+        View view = current;
+        List<String> missing = wanted.stream().distinct().filter(t -> !view.topics().containsKey(t)).toList();
         if (missing.isEmpty()) {
             return;
         }
@@ -106,26 +133,17 @@ public final class ClusterMetadata {
 
     /** The last answer, whole. */
     public MetadataResponse current() {
-        return current;
+        return current.response();
     }
 
     /** The topic as the last answer has it, or null if that answer had no such topic (or an error for it). */
     public TopicMetadata topic(String name) {
-        return topic(current, name);
+        return current.topics().get(name);
     }
 
     /** The partition as the last answer has it, or null. */
     public PartitionMetadata partition(TopicPartition tp) {
-        TopicMetadata t = topic(tp.topic());
-        if (t == null) {
-            return null;
-        }
-        for (PartitionMetadata p : t.getPartitionsList()) {
-            if (p.getPartition() == tp.partition()) {
-                return p;
-            }
-        }
-        return null;
+        return current.partitions().get(tp);
     }
 
     /** The partition's leader, or null if the last answer shows none (or no such partition). */
@@ -136,7 +154,7 @@ public final class ClusterMetadata {
 
     /** The broker with this id in the last answer, or null. */
     public BrokerInfo broker(int id) {
-        return current.getBrokersList().stream().filter(b -> b.getId() == id).findFirst().orElse(null);
+        return current.brokers().get(id);
     }
 
     /** The topic as {@code md} has it, or null (no such topic, or an error for it). */

@@ -39,7 +39,12 @@ final class AwaitingMetadata {
 
     /** Whether a record of {@code topic} waits: later ones must queue behind it to keep send order. */
     boolean holds(String topic) {
-        return waiting.stream().anyMatch(w -> w.record().topic().equals(topic));
+        for (Waiting w : waiting) { // called on every send: no stream pipeline per record
+            if (w.record().topic().equals(topic)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     List<CompletableFuture<RecordMetadata>> futures() {
