@@ -22,15 +22,14 @@ import io.runnel.proto.v1.ReplicationGrpc;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * A follower's gRPC connection to one leader broker's Replication service: its fetches go over one
  * long-lived ReplicaFetchStream (one request, then its answer), opened on first use and again after
- * a failure, so a fetch costs no call set-up, deadline timer or headers. Used by one fetcher thread.
+ * a failure, so a fetch costs no call set-up, deadline timer or headers. Used by one fetcher, which
+ * gets each answer on the event loop that read it and sends its next fetch from there.
  */
 public final class GrpcLeaderEndpoint implements LeaderEndpoint {
     /** ReplicaFetchStream, with the record batches of an answer pointing into the one array it was read into. */
@@ -52,20 +51,15 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
      * @param requestTimeoutMs how much longer than its max wait a fetch waits for its answer
      */
     public GrpcLeaderEndpoint(String host, int port, ChannelCredentials credentials, long requestTimeoutMs) {
-        // Answers are handed to the fetcher thread from the event loop that read them (directExecutor);
+        // Answers are handed to the fetcher on the event loop that read them (directExecutor);
         // a fetch is never retried by gRPC: the fetcher fetches again from what it has.
         this.channel = NettyChannelBuilder.forAddress(host, port, credentials).directExecutor().disableRetry()
             .maxInboundMessageSize(Integer.MAX_VALUE).flowControlWindow(BrokerServer.FLOW_CONTROL_WINDOW).build();
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
-    /**
-     * @throws StatusRuntimeException if the leader failed the fetch or the stream (the next fetch opens a new one)
-     * @throws TimeoutException       if no answer came within max wait plus the request timeout (the stream is cancelled)
-     */
     @Override
-    public synchronized List<PartitionData> fetch(int replicaId, int maxWaitMs, int minBytes, List<PartitionFetch> partitions)
-        throws TimeoutException, InterruptedException {
+    public synchronized void fetch(int replicaId, int maxWaitMs, int minBytes, List<PartitionFetch> partitions, Answer answer) {
         ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder()
             .setReplicaId(replicaId).setMaxWaitMs(maxWaitMs).setMinBytes(minBytes);
         for (PartitionFetch p : partitions) {
@@ -73,17 +67,22 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
                 .setFetchOffset(p.fetchOffset()).setCurrentLeaderEpoch(p.currentLeaderEpoch())
                 .setLastFetchedEpoch(p.lastFetchedEpoch()).setMaxBytes(p.maxBytes()));
         }
-        if (stream == null) {
+        if (stream == null || stream.ended()) {
             stream = new FetchStream(channel.newCall(REPLICA_FETCH_STREAM, CallOptions.DEFAULT));
         }
-        FetchStream current = stream;
-        ReplicaFetchResponse response;
-        try {
-            response = current.fetch(request.build(), maxWaitMs + requestTimeoutMs);
-        } catch (RuntimeException | TimeoutException | InterruptedException e) {
-            stream = null;
-            throw e;
+        stream.fetch(request.build(), answer, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMs + requestTimeoutMs),
+            maxWaitMs + requestTimeoutMs);
+    }
+
+    @Override
+    public synchronized void expireOverdue() {
+        if (stream != null) {
+            stream.expireOverdue(System.nanoTime());
         }
+    }
+
+    /** The records of an answer, as the fetcher takes them. */
+    private static List<PartitionData> partitions(ReplicaFetchResponse response) {
         List<PartitionData> out = new ArrayList<>(response.getPartitionsCount());
         for (ReplicaFetchPartitionData d : response.getPartitionsList()) {
             // A view of the array the answer was read into (nothing else holds it), not a read-only
@@ -108,53 +107,87 @@ public final class GrpcLeaderEndpoint implements LeaderEndpoint {
         }
     }
 
-    /** One open stream: requests go out one at a time, and answers (or its end) come back through a queue. */
+    /**
+     * One open stream: one request at a time, its answer (or the stream's end) handed to the
+     * request's {@link Answer} on the event loop that read it. Once it ended or a fetch expired it
+     * is not used again: the next fetch opens a new stream.
+     */
     private static final class FetchStream extends ClientCall.Listener<ReplicaFetchResponse> {
-        /** An answer, or the status the stream ended with. */
-        private record Arrival(ReplicaFetchResponse response, Status closed) {
-        }
-
         private final ClientCall<ReplicaFetchRequest, ReplicaFetchResponse> call;
-        private final BlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+        /** Guarded by this: the fetch in flight's answer, its deadline and timeout; whether the stream ended. */
+        private Answer pending;
+        private long deadlineNanos;
+        private long timeoutMs;
+        private boolean ended;
 
         FetchStream(ClientCall<ReplicaFetchRequest, ReplicaFetchResponse> call) {
             this.call = call;
             call.start(this, new Metadata());
         }
 
-        ReplicaFetchResponse fetch(ReplicaFetchRequest request, long timeoutMs) throws TimeoutException, InterruptedException {
-            call.sendMessage(request);
-            call.request(1);
-            Arrival arrival;
-            try {
-                arrival = arrivals.poll(timeoutMs, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                cancel("fetcher interrupted");
-                throw e;
-            }
-            if (arrival == null) {
-                cancel("no answer within " + timeoutMs + " ms");
-                throw new TimeoutException("leader did not answer a replica fetch within " + timeoutMs + " ms");
-            }
-            if (arrival.closed() != null) {
-                throw arrival.closed().asRuntimeException();
-            }
-            return arrival.response();
+        synchronized boolean ended() {
+            return ended;
         }
 
-        void cancel(String why) {
+        void fetch(ReplicaFetchRequest request, Answer answer, long deadlineNanos, long timeoutMs) {
+            synchronized (this) {
+                if (pending != null) {
+                    throw new IllegalStateException("a replica fetch is already in flight on this stream");
+                }
+                pending = answer;
+                this.deadlineNanos = deadlineNanos;
+                this.timeoutMs = timeoutMs;
+            }
+            try {
+                call.sendMessage(request);
+                call.request(1);
+            } catch (RuntimeException e) { // the call already ended: onClose answers, or we do
+                fail(e instanceof StatusRuntimeException s ? s : Status.UNAVAILABLE.withCause(e).asRuntimeException());
+            }
+        }
+
+        void expireOverdue(long nowNanos) {
+            long waited;
+            synchronized (this) {
+                if (pending == null || nowNanos - deadlineNanos < 0) {
+                    return;
+                }
+                waited = timeoutMs;
+            }
+            String why = "leader did not answer a replica fetch within " + waited + " ms";
+            fail(new TimeoutException(why));
             call.cancel(why, null);
+        }
+
+        /** Ends the stream for good and fails the fetch in flight, if any. */
+        private void fail(Exception e) {
+            Answer answer;
+            synchronized (this) {
+                ended = true;
+                answer = pending;
+                pending = null;
+            }
+            if (answer != null) {
+                answer.onFailure(e);
+            }
         }
 
         @Override
         public void onMessage(ReplicaFetchResponse message) {
-            arrivals.add(new Arrival(message, null));
+            Answer answer;
+            synchronized (this) {
+                answer = pending;
+                pending = null;
+            }
+            if (answer != null) { // null: expired meanwhile, and already failed
+                answer.onAnswer(partitions(message));
+            }
         }
 
         @Override
         public void onClose(Status status, Metadata trailers) {
-            arrivals.add(new Arrival(null, status.isOk()
-                ? Status.UNAVAILABLE.withDescription("the leader ended the replica fetch stream") : status));
+            fail((status.isOk() ? Status.UNAVAILABLE.withDescription("the leader ended the replica fetch stream") : status)
+                .asRuntimeException());
         }
     }
 }

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@code <job>-<node id>} ({@code -<n>} added where a pool has several), daemon, and started
  * only when a job first runs, so a controller-only node starts no broker threads. Broker
  * heartbeats run on {@code controller-session-<id>}, owned by the ControllerClient's BrokerSession; replica
- * fetchers on their own threads, owned by the ReplicaFetcherManager.
+ * fetchers on the event loops that read their answers, with their pauses on a timer owned by the
+ * ReplicaFetcherManager.
  *
  * <p>Stopping is in three steps, so no job runs against a closed component: {@link
  * #stopBrokerJobs} before the partitions' logs close, {@link #stopLogJobs} after, and {@link

@@ -12,22 +12,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread pulling every partition this broker follows from one leader broker: a long-poll
- * fetch from each partition's log end offset, then append, truncate on divergence, or back off on
- * an error until metadata moves the partition elsewhere.
+ * Pulls every partition this broker follows from one leader broker: a long-poll fetch from each
+ * partition's log end offset, then append, truncate on divergence, or back off on an error until
+ * metadata moves the partition elsewhere.
  *
- * <p>Thread-safety: {@link #assign} and {@link #unassign} may be called from any thread; the fetch
- * loop runs on its own thread.
+ * <p>It has no thread of its own. One fetch is in flight at a time; its answer is applied on the
+ * transport thread that read it (the event loop, as a leader applies a produce), which sends the
+ * next fetch at once. Only pauses (a failed fetch, a partition's error, nothing to fetch) go
+ * through the {@code timer}, which also checks that a fetch in flight is answered in time. Before,
+ * a fetcher thread waited for each answer: every round woke it from the event loop and woke the
+ * event loop back to send, about 7 futex calls per acks=all record on a follower (issue 13).
+ *
+ * <p>Thread-safety: {@link #assign}, {@link #unassign} and {@link #shutdown} may be called from any
+ * thread; answers are applied one at a time (one fetch in flight).
  */
-final class ReplicaFetcher implements Runnable {
+final class ReplicaFetcher {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    /** How often the timer checks that the fetch in flight was answered within its timeout. */
+    private static final long OVERDUE_CHECK_MS = 1000;
 
     private final int localBrokerId;
     private final int leaderId;
@@ -35,32 +46,38 @@ final class ReplicaFetcher implements Runnable {
     private final ReplicaManager replicaManager;
     private final Clock clock;
     private final FetcherSettings settings;
+    private final ScheduledExecutorService timer;
     /** Followed partitions and the leader epoch each is followed in. */
     private final Map<TopicPartition, Integer> assigned = new ConcurrentHashMap<>();
     /** Partitions skipped until the given time after an error. */
     private final Map<TopicPartition, Long> delayedUntil = new ConcurrentHashMap<>();
     private final DivergenceBackoff divergenceBackoff;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final Thread thread;
+    /** Held while an answer is applied, so {@link #shutdown} returns only after the last one. */
+    private final ReentrantLock applying = new ReentrantLock();
+    /** Guarded by this: a fetch is in flight (or being sent, or its answer applied). */
+    private boolean fetching;
+    /** Guarded by this: the next attempt after a pause, if one is due. */
+    private ScheduledFuture<?> paused;
+    private ScheduledFuture<?> overdueChecks;
     private volatile boolean running = true;
 
     ReplicaFetcher(int localBrokerId, int leaderId, LeaderEndpoint endpoint, ReplicaManager replicaManager, Clock clock,
-                   FetcherSettings settings) {
+                   FetcherSettings settings, ScheduledExecutorService timer) {
         this.localBrokerId = localBrokerId;
         this.leaderId = leaderId;
         this.endpoint = endpoint;
         this.replicaManager = replicaManager;
         this.clock = clock;
         this.settings = settings;
+        this.timer = timer;
         this.divergenceBackoff = new DivergenceBackoff(settings.backoffMs(), Math.max(settings.backoffMs(),
             settings.maxBackoffMs()));
-        this.thread = new Thread(this, "replica-fetcher-" + localBrokerId + "-from-" + leaderId);
-        this.thread.setDaemon(true);
     }
 
     void start() {
-        thread.start();
+        overdueChecks = timer.scheduleWithFixedDelay(endpoint::expireOverdue, OVERDUE_CHECK_MS, OVERDUE_CHECK_MS,
+            TimeUnit.MILLISECONDS);
+        fetchNext();
     }
 
     int leaderId() {
@@ -78,7 +95,7 @@ final class ReplicaFetcher implements Runnable {
         if (previous == null || previous != leaderEpoch) {
             delayedUntil.remove(tp);
             divergenceBackoff.reset(tp);
-            wake();
+            fetchNext(); // at once, unless a fetch is in flight: its answer sends the next
         }
     }
 
@@ -92,57 +109,103 @@ final class ReplicaFetcher implements Runnable {
         return assigned.isEmpty();
     }
 
-    /** Stops the loop and waits for it, then closes the endpoint. */
+    /**
+     * Stops fetching, closes the endpoint (failing the fetch in flight) and waits (up to 10 s) for
+     * an answer being applied, so no follower append happens after this returns.
+     */
     void shutdown() {
         running = false;
-        wake();
-        thread.interrupt();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        synchronized (this) {
+            if (paused != null) {
+                paused.cancel(false);
+            }
+            if (overdueChecks != null) {
+                overdueChecks.cancel(false);
+            }
         }
         endpoint.close();
-    }
-
-    private void wake() {
-        lock.lock();
         try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Waits until woken or {@code ms} pass: the loop's only pause, cut short by any change. */
-    private void pause(long ms) {
-        lock.lock();
-        try {
-            changed.await(ms, TimeUnit.MILLISECONDS);
+            if (applying.tryLock(10, TimeUnit.SECONDS)) {
+                applying.unlock();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
         }
     }
 
-    @Override
-    public void run() {
-        while (running) {
-            List<LeaderEndpoint.PartitionFetch> request = buildRequest();
-            if (request.isEmpty()) {
-                pause(settings.backoffMs());
-                continue;
+    /** Sends the next fetch unless one is in flight or nothing can be fetched (then tries again after a pause). */
+    private void fetchNext() {
+        synchronized (this) {
+            if (!running || fetching) {
+                return;
             }
-            List<LeaderEndpoint.PartitionData> response;
-            try {
-                response = endpoint.fetch(localBrokerId, settings.maxWaitMs(), settings.minBytes(), request);
-            } catch (Exception e) {
-                if (running) {
-                    log.debug("Fetch from broker {} failed: {}", leaderId, e.toString());
-                    pause(settings.backoffMs());
+            fetching = true;
+            if (paused != null) {
+                paused.cancel(false);
+                paused = null;
+            }
+        }
+        List<LeaderEndpoint.PartitionFetch> request;
+        try {
+            request = buildRequest();
+        } catch (RuntimeException e) {
+            log.warn("Fetch from broker {} could not be built: {}", leaderId, e.toString());
+            request = List.of();
+        }
+        if (request.isEmpty()) {
+            pauseThenFetch(settings.backoffMs());
+            return;
+        }
+        List<LeaderEndpoint.PartitionFetch> sent = request;
+        try {
+            endpoint.fetch(localBrokerId, settings.maxWaitMs(), settings.minBytes(), sent, new LeaderEndpoint.Answer() {
+                @Override
+                public void onAnswer(List<LeaderEndpoint.PartitionData> partitions) {
+                    apply(partitions, sent);
+                    synchronized (ReplicaFetcher.this) {
+                        fetching = false;
+                    }
+                    fetchNext();
                 }
-                continue;
+
+                @Override
+                public void onFailure(Exception e) {
+                    if (running) {
+                        log.debug("Fetch from broker {} failed: {}", leaderId, e.toString());
+                    }
+                    pauseThenFetch(settings.backoffMs());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("Fetch from broker {} could not be sent: {}", leaderId, e.toString());
+            pauseThenFetch(settings.backoffMs());
+        }
+    }
+
+    /** Ends the current round (no fetch in flight) and starts the next after {@code ms}, or when {@link #assign} wakes it. */
+    private void pauseThenFetch(long ms) {
+        synchronized (this) {
+            fetching = false;
+            if (!running) {
+                return;
+            }
+            if (paused != null) {
+                paused.cancel(false);
+            }
+            try {
+                paused = timer.schedule(this::fetchNext, ms, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                paused = null; // the manager is closing
+            }
+        }
+    }
+
+    /** Applies one answer, partition by partition; an error in one does not stop the others. */
+    private void apply(List<LeaderEndpoint.PartitionData> response, List<LeaderEndpoint.PartitionFetch> request) {
+        applying.lock();
+        try {
+            if (!running) {
+                return;
             }
             Map<TopicPartition, LeaderEndpoint.PartitionFetch> sent = new HashMap<>();
             request.forEach(f -> sent.put(f.tp(), f));
@@ -155,6 +218,8 @@ final class ReplicaFetcher implements Runnable {
                     delayedUntil.put(data.tp(), clock.millis() + settings.backoffMs());
                 }
             }
+        } finally {
+            applying.unlock();
         }
     }
 

@@ -8,11 +8,15 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.IntFunction;
 
 /**
  * Keeps one {@link ReplicaFetcher} per leader broker that this broker follows partitions of, and
- * moves partitions between fetchers as metadata changes their leaders.
+ * moves partitions between fetchers as metadata changes their leaders. Fetchers apply answers on
+ * the transport's threads; their pauses and answer timeouts run on one timer thread of this
+ * manager ({@code replica-fetch-timer-<id>}).
  *
  * <p>Thread-safety: {@link #update} and {@link #close} are synchronized.
  */
@@ -22,6 +26,7 @@ public final class ReplicaFetcherManager implements Closeable {
     private final IntFunction<LeaderEndpoint> endpoints;
     private final Clock clock;
     private final ReplicaFetcher.FetcherSettings settings;
+    private final ScheduledExecutorService timer;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     /** Each followed partition's current leader. */
     private final Map<TopicPartition, Integer> leaders = new HashMap<>();
@@ -39,6 +44,11 @@ public final class ReplicaFetcherManager implements Closeable {
         this.endpoints = endpoints;
         this.clock = clock;
         this.settings = new ReplicaFetcher.FetcherSettings(maxWaitMs, 1, partitionMaxBytes, backoffMs, maxBackoffMs);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "replica-fetch-timer-" + localBrokerId);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -65,7 +75,7 @@ public final class ReplicaFetcherManager implements Closeable {
             }
             ReplicaFetcher fetcher = fetchers.computeIfAbsent(state.leaderId(), leader -> {
                 ReplicaFetcher f = new ReplicaFetcher(localBrokerId, leader, endpoints.apply(leader), replicaManager, clock,
-                    settings);
+                    settings, timer);
                 f.start();
                 return f;
             });
@@ -90,5 +100,6 @@ public final class ReplicaFetcherManager implements Closeable {
         fetchers.values().forEach(ReplicaFetcher::shutdown);
         fetchers.clear();
         leaders.clear();
+        timer.shutdownNow();
     }
 }
