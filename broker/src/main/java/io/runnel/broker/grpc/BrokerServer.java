@@ -87,15 +87,19 @@ public final class BrokerServer {
                 authorizer));
         }
         // Produce and Fetch run on the event loop; admin, group and the rest on a pool (CallExecutors).
-        this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod()), "client-calls");
+        this.calls = new CallExecutors(Set.of(BrokerGrpc.getProduceMethod(), BrokerGrpc.getFetchMethod(),
+            BrokerGrpc.getFetchStreamMethod()), "client-calls");
         BrokerService service = new BrokerService(replicaManager, cluster, clock, metrics, topicDefaults, calls.mayBlock(),
             authorizer, producerIds, autoCreate);
         this.listener = new GrpcListener(builder.directExecutor().callExecutor(calls)
             // Produced batches are read into one array and appended from it (BrokerService.produce);
-            // fetched ones go from the log files into the transport (BrokerService.fetchSpliced).
-            .addService(SplicingMarshaller.spliced(AliasingMarshaller.requestsAliased(service.bindService(),
-                    BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()),
-                BrokerGrpc.getFetchMethod(), ServerCalls.asyncUnaryCall(service::fetchSpliced)))
+            // fetched ones go from the log files into the transport (BrokerService.fetchSpliced), for
+            // a Fetch call and for each request of a FetchStream alike.
+            .addService(SplicingMarshaller.spliced(SplicingMarshaller.spliced(AliasingMarshaller.requestsAliased(
+                        service.bindService(), BrokerGrpc.getProduceMethod(), ProduceRequest.getDefaultInstance()),
+                    BrokerGrpc.getFetchMethod(), ServerCalls.asyncUnaryCall(service::fetchSpliced)),
+                BrokerGrpc.getFetchStreamMethod(), ServerCalls.asyncBidiStreamingCall(
+                    responses -> InOrderFetchStream.open(responses, service::fetchSpliced))))
             .addService(ProtoReflectionServiceV1.newInstance()));
     }
 

@@ -45,7 +45,7 @@ final class ReplicationService extends ReplicationGrpc.ReplicationImplBase {
      * on the stream (bound in {@link InternalServer}).
      */
     StreamObserver<ReplicaFetchRequest> replicaFetchStreamSpliced(StreamObserver<SplicedMessage> responses) {
-        return ReplicaFetchStream.open(responses, this::replicaFetchSpliced);
+        return InOrderFetchStream.open(responses, this::replicaFetchSpliced);
     }
 
     void replicaFetchSpliced(ReplicaFetchRequest request, StreamObserver<SplicedMessage> response) {

@@ -1,20 +1,14 @@
 package io.runnel.client.consumer;
 
-import io.grpc.CallOptions;
 import io.grpc.ClientInterceptor;
-import io.grpc.ClientInterceptors;
-import io.grpc.MethodDescriptor;
-import io.grpc.stub.ClientCalls;
 import io.runnel.grpc.AliasingMarshaller;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.TopicPartition;
-import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.FetchPartition;
 import io.runnel.proto.v1.FetchPartitionResponse;
 import io.runnel.proto.v1.FetchRequest;
-import io.runnel.proto.v1.FetchResponse;
 import io.runnel.proto.v1.FetchTopic;
 import io.runnel.proto.v1.FetchTopicResponse;
 import io.runnel.record.Record;
@@ -65,24 +59,18 @@ final class Fetcher {
      */
     static final int MAX_PARTITION_FETCH_BYTES = 1 << 20;
 
-    private final Bootstrap bootstrap;
     private final ClusterMetadata metadata;
     private final int fetchMaxBytes;
-    /** Fetch, with the record batches of an answer pointing into the one array it was read into. */
-    private static final MethodDescriptor<FetchRequest, FetchResponse> FETCH =
-        AliasingMarshaller.responsesAliased(BrokerGrpc.getFetchMethod(), FetchResponse.getDefaultInstance());
-
-    private final ClientInterceptor[] interceptors;
+    private final FetchStreams streams;
     private final BlockingQueue<Chunk> fetched = new LinkedBlockingQueue<>(32);
     private volatile Targets published = new Targets(0, Map.of());
     private volatile boolean closed;
     private final Thread thread;
 
     Fetcher(Bootstrap bootstrap, ClusterMetadata metadata, int fetchMaxBytes, ClientInterceptor[] interceptors) {
-        this.bootstrap = bootstrap;
         this.metadata = metadata;
         this.fetchMaxBytes = fetchMaxBytes;
-        this.interceptors = interceptors.clone();
+        this.streams = new FetchStreams(bootstrap, interceptors);
         this.thread = new Thread(this::run, "runnel-consumer-fetcher");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -106,9 +94,10 @@ final class Fetcher {
         return waitNanos > 0 ? fetched.poll(waitNanos, TimeUnit.NANOSECONDS) : fetched.poll();
     }
 
-    /** Stops the fetch thread, waiting for a fetch in progress to end (up to its deadline). */
+    /** Stops the fetch thread, ending a fetch in progress, and waits for it. */
     void close() {
         closed = true;
+        streams.close();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(35));
         } catch (InterruptedException e) {
@@ -184,8 +173,7 @@ final class Fetcher {
         topics.values().forEach(request::addTopics);
         List<FetchTopicResponse> response;
         try {
-            response = ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(bootstrap.channel(broker), interceptors), FETCH,
-                CallOptions.DEFAULT.withDeadlineAfter(waitMs + 30_000L, TimeUnit.MILLISECONDS), request.build()).getTopicsList();
+            response = streams.fetch(broker, request.build(), waitMs + 30_000L).getTopicsList();
         } catch (RuntimeException e) {
             metadata.refreshQuietly();
             idle(RETRY_BACKOFF_MS);

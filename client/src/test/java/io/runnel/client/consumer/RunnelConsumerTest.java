@@ -158,10 +158,12 @@ class RunnelConsumerTest {
 
         @Override
         public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-            if (!method.getFullMethodName().equals(BrokerGrpc.getFetchMethod().getFullMethodName())) {
+            String name = method.getFullMethodName();
+            boolean stream = name.equals(BrokerGrpc.getFetchStreamMethod().getFullMethodName());
+            if (!stream && !name.equals(BrokerGrpc.getFetchMethod().getFullMethodName())) {
                 return next.newCall(method, options);
             }
-            if (holdNext.compareAndSet(true, false)) {
+            if (!stream && holdNext.compareAndSet(true, false)) {
                 return new HeldCall<>();
             }
             return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
@@ -179,18 +181,33 @@ class RunnelConsumerTest {
                         }
                     }, headers);
                 }
+
+                /** On a FetchStream the fetch after the first records is held, then failed (its stream cancelled). */
+                @Override
+                public void sendMessage(Q message) {
+                    if (stream && holdNext.compareAndSet(true, false)) {
+                        hold();
+                        cancel("held by the test", null);
+                        return;
+                    }
+                    super.sendMessage(message);
+                }
             };
+        }
+
+        private void hold() {
+            held.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private final class HeldCall<Q, A> extends ClientCall<Q, A> {
             @Override
             public void start(Listener<A> listener, Metadata headers) {
-                held.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                hold();
                 listener.onClose(Status.UNAVAILABLE.withDescription("held by the test"), new Metadata());
             }
 

@@ -2,28 +2,30 @@ package io.runnel.broker.grpc;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.runnel.proto.v1.ReplicaFetchRequest;
 import java.util.function.BiConsumer;
 
 /**
- * The leader's end of one follower's ReplicaFetchStream: each request is served as a ReplicaFetch
- * would be and answered by one message on the stream. The next request is read only once the
- * previous one is answered (flow control, not a queue), so answers keep the requests' order and a
- * long poll holds no thread. What would fail a ReplicaFetch whole fails the stream.
+ * The broker's end of one long-lived fetch stream (a follower's ReplicaFetchStream, a consumer's
+ * FetchStream): each request is served as the unary call (ReplicaFetch, Fetch) would be and
+ * answered by one message on the stream. The next request is read only once the previous one is
+ * answered (flow control, not a queue), so answers keep the requests' order and a long poll holds
+ * no thread. What would fail the unary call whole fails the stream.
+ *
+ * @param <R> the request type
  *
  * <p>Answers come from whichever thread completes the fetch (the event loop, or the one whose
- * append woke a long poll); the monitor orders them with the follower's half-close and cancel.
+ * append woke a long poll); the monitor orders them with the caller's half-close and cancel.
  */
-final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
+final class InOrderFetchStream<R> implements StreamObserver<R> {
     private final ServerCallStreamObserver<SplicedMessage> responses;
     /** Serves one request the way ReplicaFetch does: one onNext and onCompleted, or one onError. */
-    private final BiConsumer<ReplicaFetchRequest, StreamObserver<SplicedMessage>> serve;
+    private final BiConsumer<R, StreamObserver<SplicedMessage>> serve;
     private boolean fetching;
     private boolean halfClosed;
     private boolean ended;
 
-    private ReplicaFetchStream(ServerCallStreamObserver<SplicedMessage> responses,
-                               BiConsumer<ReplicaFetchRequest, StreamObserver<SplicedMessage>> serve) {
+    private InOrderFetchStream(ServerCallStreamObserver<SplicedMessage> responses,
+                               BiConsumer<R, StreamObserver<SplicedMessage>> serve) {
         this.responses = responses;
         this.serve = serve;
     }
@@ -32,10 +34,10 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
      * Starts serving a stream: asks for its first request. Call from the method handler (gRPC's
      * {@code ServerCallStreamObserver} is what every server-side response observer is).
      */
-    static StreamObserver<ReplicaFetchRequest> open(StreamObserver<SplicedMessage> responses,
-                                                    BiConsumer<ReplicaFetchRequest, StreamObserver<SplicedMessage>> serve) {
+    static <R> StreamObserver<R> open(StreamObserver<SplicedMessage> responses,
+                                      BiConsumer<R, StreamObserver<SplicedMessage>> serve) {
         ServerCallStreamObserver<SplicedMessage> call = (ServerCallStreamObserver<SplicedMessage>) responses;
-        ReplicaFetchStream stream = new ReplicaFetchStream(call, serve);
+        InOrderFetchStream<R> stream = new InOrderFetchStream<>(call, serve);
         call.disableAutoRequest();
         call.setOnCancelHandler(stream::cancelled);
         call.request(1);
@@ -43,7 +45,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
     }
 
     @Override
-    public void onNext(ReplicaFetchRequest request) {
+    public void onNext(R request) {
         synchronized (this) {
             if (ended) {
                 return;
@@ -53,7 +55,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
         serve.accept(request, new Answer());
     }
 
-    /** The follower closed its side: end ours once the fetch in flight, if any, is answered. */
+    /** The caller closed its side: end ours once the fetch in flight, if any, is answered. */
     @Override
     public synchronized void onCompleted() {
         halfClosed = true;
@@ -63,7 +65,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
         }
     }
 
-    /** The follower's side failed (reset, gone): nothing more is sent. */
+    /** The caller's side failed (reset, gone): nothing more is sent. */
     @Override
     public synchronized void onError(Throwable t) {
         ended = true;
@@ -77,7 +79,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
     private final class Answer implements StreamObserver<SplicedMessage> {
         @Override
         public void onNext(SplicedMessage answer) {
-            synchronized (ReplicaFetchStream.this) {
+            synchronized (InOrderFetchStream.this) {
                 if (!ended) {
                     responses.onNext(answer);
                 }
@@ -86,7 +88,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
 
         @Override
         public void onCompleted() {
-            synchronized (ReplicaFetchStream.this) {
+            synchronized (InOrderFetchStream.this) {
                 fetching = false;
                 if (ended) {
                     return;
@@ -102,7 +104,7 @@ final class ReplicaFetchStream implements StreamObserver<ReplicaFetchRequest> {
 
         @Override
         public void onError(Throwable t) {
-            synchronized (ReplicaFetchStream.this) {
+            synchronized (InOrderFetchStream.this) {
                 fetching = false;
                 if (!ended) {
                     ended = true;
