@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.runnel.broker.partition.TopicPartition;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import io.runnel.log.MutableClock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,27 +15,7 @@ class ReassignmentThrottleTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
     private static final List<Integer> ISR = List.of(1, 2);
 
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        private long millis;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-    }
-
-    private final ManualClock clock = new ManualClock();
+    private final MutableClock clock = new MutableClock(0);
     private final ReassignmentThrottle throttle = new ReassignmentThrottle(clock);
 
     @Test
@@ -52,11 +29,11 @@ class ReassignmentThrottleTest {
         throttle.sent(TP, 2, ISR, 7000);
         assertEquals(0, throttle.limit(TP, 3, ISR, 1 << 20));
         assertEquals(1, throttle.heldBackFetches());
-        clock.millis += 500; // back to 0
+        clock.advance(500); // back to 0
         assertEquals(0, throttle.limit(TP, 3, ISR, 1 << 20));
-        clock.millis += 250;
+        clock.advance(250);
         assertEquals(250, throttle.limit(TP, 3, ISR, 1 << 20));
-        clock.millis += 60_000;
+        clock.advance(60_000);
         assertEquals(1000, throttle.limit(TP, 3, ISR, 1 << 20), "never more than one second's worth");
         assertEquals(1500, throttle.throttledBytes());
         assertEquals(1500, throttle.throttledBytes(3));

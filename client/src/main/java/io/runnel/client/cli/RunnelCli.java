@@ -354,7 +354,8 @@ public final class RunnelCli {
         Long offset;
         @Option(names = "--max-messages", description = "stop after this many records")
         Long maxMessages;
-        @Option(names = "--timeout-ms", defaultValue = "-1", description = "stop after this long without records (-1: never)")
+        @Option(names = "--timeout-ms", defaultValue = "-1", description = "stop after this long without records (-1: never), "
+            + "naming each partition waited for and its leader's address (or that it has none)")
         long timeoutMs;
         @Option(names = "--print-key")
         boolean printKey;
@@ -403,6 +404,8 @@ public final class RunnelCli {
                     List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(500));
                     if (records.isEmpty()) {
                         if (timeoutMs >= 0 && System.currentTimeMillis() - idleSince >= timeoutMs) {
+                            spec.commandLine().getErr().println("runnel: " + ConsumeWaitedFor.message(root.bootstrap, root.tls(),
+                                topic, partition, timeoutMs, count));
                             break;
                         }
                         continue;
