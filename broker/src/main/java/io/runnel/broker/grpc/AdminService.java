@@ -27,6 +27,8 @@ import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataImageProto;
+import io.runnel.proto.v1.ReassignPartitionRequest;
+import io.runnel.proto.v1.ReassignPartitionResponse;
 import io.runnel.proto.v1.TopicImage;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
@@ -166,6 +168,15 @@ final class AdminService extends AdminGrpc.AdminImplBase {
                 .setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused).setControllerId(controllers.controllerId())
                 .build(),
             () -> controllers.forward(stub -> stub.electPreferredLeaders(request), ElectPreferredLeadersResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+    }
+
+    @Override
+    public void reassignPartition(ReassignPartitionRequest request, StreamObserver<ReassignPartitionResponse> out) {
+        onCluster(AclOperation.ALTER, refused -> ReassignPartitionResponse.newBuilder()
+                .setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused).setControllerId(controllers.controllerId())
+                .build(),
+            () -> controllers.forward(stub -> stub.reassignPartition(request), ReassignPartitionResponse::getControllerId,
                 r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 

@@ -57,6 +57,15 @@ public final class BrokerMetrics implements Closeable {
         FunctionCounter.builder("runnel.isr.expands", replicaManager,
                 rm -> rm.partitions().values().stream().mapToLong(Partition::isrExpands).sum())
             .description("ISR expansions proposed by leaders here").register(registry);
+        FunctionCounter.builder("runnel.replication.throttled.bytes", replicaManager,
+                rm -> rm.reassignmentThrottle().throttledBytes())
+            .description("Bytes sent under a reassignment's throttle to the replicas it adds").baseUnit("bytes").register(registry);
+        FunctionCounter.builder("runnel.replication.throttled.fetches", replicaManager,
+                rm -> rm.reassignmentThrottle().heldBackFetches())
+            .description("Fetches of added replicas answered without records because their throttle was spent").register(registry);
+        Gauge.builder("runnel.replication.throttled.partitions", replicaManager,
+                rm -> rm.reassignmentThrottle().settings().size())
+            .description("Partitions hosted here whose move is throttled").register(registry);
     }
 
     public void produced(long bytes, long nanos) {

@@ -4,9 +4,11 @@ import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.PartitionConfig;
+import io.runnel.broker.replica.ReassignmentThrottle;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.log.LogConfig;
 import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.image.TopicInfo;
 import java.util.HashMap;
 import java.util.Map;
@@ -77,12 +79,27 @@ final class MetadataApplier {
             }
         }
         replicaManager.applyPartitionStates(mine, configs, topicIds);
+        replicaManager.reassignmentThrottle().apply(throttles(image, mine.keySet()));
         hosted.putAll(topicIds);
         long registered = registrationEpoch.getAsLong();
         if (!orphansRemoved && registered >= 0 && image.offset() >= registered) {
             orphansRemoved = true;
             replicaManager.removeOrphanDirectories(mine.keySet());
         }
+    }
+
+    /** The throttles of the moves under way among {@code hosted} (a move's throttle ends with it). */
+    private static Map<TopicPartition, ReassignmentThrottle.Setting> throttles(MetadataImage image, Set<TopicPartition> hosted) {
+        Map<TopicPartition, ReassignmentThrottle.Setting> throttles = new HashMap<>();
+        for (TopicInfo topic : image.topics().values()) {
+            for (PartitionInfo p : topic.partitions().values()) {
+                TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+                if (p.reassigning() && p.throttleBytesPerSec() > 0 && hosted.contains(tp)) {
+                    throttles.put(tp, new ReassignmentThrottle.Setting(p.throttleBytesPerSec(), Set.copyOf(p.addingReplicas())));
+                }
+            }
+        }
+        return throttles;
     }
 
     /** Topic overrides over node defaults; keys that are not log settings are read here. */

@@ -65,6 +65,8 @@ public final class ReplicaManager implements Closeable {
     private final ReplicaWrites writes;
     /** The fetch path (reads, long polls in the fetch purgatory). */
     private final ReplicaReads reads;
+    /** Holds back the catch-up fetches of replicas a reassignment adds, on partitions led here. */
+    private final ReassignmentThrottle throttle;
     private volatile Consumer<Map<TopicPartition, PartitionState>> followerListener = changes -> { };
 
     /** A hosted replica and the topic settings it was opened or last updated with. */
@@ -118,7 +120,9 @@ public final class ReplicaManager implements Closeable {
         this.producePurgatory = new DelayedOperationPurgatory<>("produce", executors.purgatory());
         this.fetchPurgatory = new DelayedOperationPurgatory<>("fetch", executors.purgatory());
         this.writes = new ReplicaWrites(partitions, producePurgatory, fetchPurgatory, health);
-        this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory(), health);
+        this.throttle = new ReassignmentThrottle(clock);
+        this.reads = new ReplicaReads(partitions, fetchLimits, producePurgatory, fetchPurgatory, executors.purgatory(), health,
+            throttle);
         health.onOffline(this::takeLogsOffline);
         long shrinkEvery = Math.max(1, replicaLagTimeMaxMs / 2);
         this.tasks = List.of(
@@ -250,6 +254,11 @@ public final class ReplicaManager implements Closeable {
             fetchPurgatory.checkAndComplete(tp);
         }
         followerListener.accept(following);
+    }
+
+    /** The replication throttle of partitions being moved ({@link ReassignmentThrottle}); its settings come with the metadata. */
+    public ReassignmentThrottle reassignmentThrottle() {
+        return throttle;
     }
 
     /** Stops hosting a partition; deletes its log if asked (topic deleted or replica moved). */

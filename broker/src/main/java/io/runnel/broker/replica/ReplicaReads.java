@@ -39,12 +39,16 @@ final class ReplicaReads {
     /** Fetches parked in the fetch purgatory now (bounded by {@link FetchLimits#maxParked()}). */
     private final AtomicInteger parkedFetches = new AtomicInteger();
     private final LogDirHealth health;
+    /** Holds back the catch-up of replicas a reassignment adds. */
+    private final ReassignmentThrottle throttle;
 
     /** @param partitions ReplicaManager's live map of hosted replicas (read, never changed here) */
     ReplicaReads(ConcurrentHashMap<TopicPartition, Hosted> partitions, FetchLimits fetchLimits,
                  DelayedOperationPurgatory<TopicPartition> producePurgatory,
-                 DelayedOperationPurgatory<TopicPartition> fetchPurgatory, Executor purgatoryThread, LogDirHealth health) {
+                 DelayedOperationPurgatory<TopicPartition> fetchPurgatory, Executor purgatoryThread, LogDirHealth health,
+                 ReassignmentThrottle throttle) {
         this.health = health;
+        this.throttle = throttle;
         this.partitions = partitions;
         this.fetchLimits = fetchLimits;
         this.producePurgatory = producePurgatory;
@@ -139,12 +143,18 @@ final class ReplicaReads {
                 health.check(tp);
                 Partition p = hosted.partition();
                 long hwBefore = p.highWatermark();
+                List<Integer> isr = p.state().isr();
+                int allowed = params.fromFollower() ? throttle.limit(tp, params.replicaId(), isr, budget) : budget;
                 FetchResult r = p.fetchRecords(new FetchRequestParams(params.replicaId(), params.fetchOffset(),
-                    params.currentLeaderEpoch(), params.lastFetchedEpoch(), budget));
-                if (!first && r.records().size() > budget) {
-                    // Its first batch does not fit what is left: only the response's first data may overshoot.
+                    params.currentLeaderEpoch(), params.lastFetchedEpoch(), Math.max(1, allowed)));
+                if (allowed == 0 || (!first && r.records().size() > budget)) {
+                    // The move's throttle is spent (the follower's position still counted, above), or
+                    // its first batch does not fit what is left: only the response's first data may overshoot.
                     r = new FetchResult(FileSlice.EMPTY, r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
                         r.divergingEpoch());
+                }
+                if (params.fromFollower()) {
+                    throttle.sent(tp, params.replicaId(), isr, r.records().size());
                 }
                 results.put(tp, new FetchPartitionResult(r.records(), r.highWatermark(), r.logStartOffset(), r.logEndOffset(),
                     r.divergingEpoch(), null));

@@ -31,6 +31,8 @@ import io.runnel.proto.v1.ListOffsetsRequest;
 import io.runnel.proto.v1.ListOffsetsTopic;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
+import io.runnel.proto.v1.ReassignPartitionRequest;
+import io.runnel.proto.v1.ReassignPartitionResponse;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
@@ -216,6 +218,47 @@ public final class RunnelAdmin implements Closeable {
             }
             return LeaderElection.of(r);
         });
+    }
+
+    /**
+     * Starts moving a partition to {@code replicas} (the first the preferred leader): they are
+     * added, catch up from the leader, and once all are in the ISR the others are dropped.
+     *
+     * @param throttleBytesPerSec the leader's limit on what it sends the added replicas while they
+     *                            are out of the ISR (the other followers are not held back); 0: none
+     * @throws IllegalArgumentException for an empty topic, a negative partition or throttle, or no replicas
+     * @throws AdminException INVALID_REQUEST (a broker not live, a move already under way),
+     *     UNKNOWN_TOPIC_OR_PARTITION, CLUSTER_AUTHORIZATION_FAILED
+     */
+    public void reassignPartition(String topic, int partition, List<Integer> replicas, long throttleBytesPerSec) {
+        reassign(Reassignment.start(topic, partition, replicas, throttleBytesPerSec));
+    }
+
+    /**
+     * Cancels a partition's move: back to its original replicas, the added ones out of the ISR
+     * and their copies dropped. Acknowledged records stay readable.
+     *
+     * @throws AdminException INVALID_REQUEST if the partition is not being moved
+     */
+    public void cancelReassignment(String topic, int partition) {
+        reassign(Reassignment.cancel(topic, partition));
+    }
+
+    private void reassign(ReassignPartitionRequest request) {
+        retrying(() -> {
+            ReassignPartitionResponse r = admin().reassignPartition(request);
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), request.getTopic() + "-" + request.getPartition()
+                    + ": " + r.getErrorMessage());
+                throw r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && RetriableErrors.isRetriable(r.getError())
+                    ? new RetriableAnswer(refused) : refused;
+            }
+        });
+    }
+
+    /** The partition moves under way, as the active controller sees them ({@link Reassignment}). */
+    public List<Reassignment> listReassignments() {
+        return Reassignment.of(describeCluster().getImage());
     }
 
     // ---------------------------------------------------------------- ACLs (acl.proto)

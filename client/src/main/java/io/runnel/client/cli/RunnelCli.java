@@ -43,7 +43,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "runnel 0.1.0",
     description = "Runnel command line: cluster, topics, produce, consume, offsets, consumer groups.",
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
-        RunnelCli.Offsets.class, GroupCommands.class, LeaderCommands.class, AclCommand.class, Perf.class})
+        RunnelCli.Offsets.class, GroupCommands.class, LeaderCommands.class, PartitionCommands.class, AclCommand.class, Perf.class})
 public final class RunnelCli {
     /**
      * The three client ports of {@code scripts/cluster start} and the compose file: with one node
@@ -354,7 +354,8 @@ public final class RunnelCli {
         Long offset;
         @Option(names = "--max-messages", description = "stop after this many records")
         Long maxMessages;
-        @Option(names = "--timeout-ms", defaultValue = "-1", description = "stop after this long without records (-1: never)")
+        @Option(names = "--timeout-ms", defaultValue = "-1", description = "stop after this long without records (-1: never), "
+            + "naming each partition waited for and its leader's address (or that it has none)")
         long timeoutMs;
         @Option(names = "--print-key")
         boolean printKey;
@@ -403,6 +404,8 @@ public final class RunnelCli {
                     List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(500));
                     if (records.isEmpty()) {
                         if (timeoutMs >= 0 && System.currentTimeMillis() - idleSince >= timeoutMs) {
+                            spec.commandLine().getErr().println("runnel: " + ConsumeWaitedFor.message(root.bootstrap, root.tls(),
+                                topic, partition, timeoutMs, count));
                             break;
                         }
                         continue;

@@ -396,19 +396,26 @@ public final class ControllerLogic {
     /**
      * Starts moving a partition to {@code target}: the replicas become target plus the current ones
      * (new replicas replicate from the leader and join the ISR); {@link #completeReassignments}
-     * finishes once the ISR holds every target replica.
+     * finishes once the ISR holds every target replica. The current replicas are kept as the
+     * original ones ({@link #cancelReassignment} returns to them), with the throttle the leader
+     * applies to the added replicas' catch-up.
      *
-     * @throws ControllerException INVALID_REQUEST for an empty or duplicated list or a broker not live
+     * @param throttleBytesPerSec bytes per second for the added replicas out of the ISR; 0: none
+     * @throws ControllerException INVALID_REQUEST for an empty or duplicated list, a broker not live,
+     *     a negative throttle, or a partition already being moved
      */
-    public static MetadataBatch reassignPartition(MetadataImage image, String topic, int partition, List<Integer> target) {
-        TopicInfo t = requireTopic(image, topic);
-        PartitionInfo p = t.partitions().get(partition);
-        if (p == null) {
-            throw new ControllerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + topic + "-" + partition
-                + " does not exist");
-        }
+    public static MetadataBatch reassignPartition(MetadataImage image, String topic, int partition, List<Integer> target,
+                                                  long throttleBytesPerSec) {
+        PartitionInfo p = requirePartition(image, topic, partition);
         if (target.isEmpty() || target.stream().distinct().count() != target.size()) {
             throw new ControllerException(ErrorCode.INVALID_REQUEST, "target replicas " + target + " must be non-empty and distinct");
+        }
+        if (throttleBytesPerSec < 0) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "throttle must be >= 0 bytes/s, got " + throttleBytesPerSec);
+        }
+        if (p.reassigning()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "partition " + topic + "-" + partition
+                + " is already being moved to " + p.targetReplicas() + "; cancel that first");
         }
         for (int r : target) {
             if (!isLive(image, r)) {
@@ -419,7 +426,44 @@ public final class ControllerLogic {
         p.replicas().stream().filter(r -> !union.contains(r)).forEach(union::add);
         return MetadataBatch.newBuilder().addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder()
             .setTopic(topic).setPartition(partition).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(p.leader())
-            .addAllIsr(p.isr()).addAllReplicas(union).addAllTargetReplicas(target))).build();
+            .addAllIsr(p.isr()).addAllReplicas(union).addAllTargetReplicas(target).addAllOriginalReplicas(p.replicas())
+            .setThrottleBytesPerSec(throttleBytesPerSec))).build();
+    }
+
+    /**
+     * Undoes a partition's ongoing move: the replicas become the original ones, the ISR keeps only
+     * those of them (so no added replica stays in it), and leadership moves to the first original
+     * replica in the ISR if an added one led. Every acknowledged record is on each ISR member, so
+     * the original replicas left in the ISR hold them all.
+     *
+     * @throws ControllerException INVALID_REQUEST if the partition is not being moved, or if no
+     *     original replica is in the ISR (cancelling would leave the partition without one)
+     */
+    public static MetadataBatch cancelReassignment(MetadataImage image, String topic, int partition) {
+        PartitionInfo p = requirePartition(image, topic, partition);
+        if (!p.reassigning()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "partition " + topic + "-" + partition
+                + " is not being moved");
+        }
+        List<Integer> original = p.originalReplicas();
+        List<Integer> isr = p.isr().stream().filter(original::contains).toList();
+        if (isr.isEmpty()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "cannot cancel the move of " + topic + "-" + partition
+                + ": none of its original replicas " + original + " is in the ISR " + p.isr());
+        }
+        int leader = original.contains(p.leader()) ? p.leader() : original.stream().filter(isr::contains).findFirst().orElseThrow();
+        return MetadataBatch.newBuilder().addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder()
+            .setTopic(topic).setPartition(partition).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
+            .addAllIsr(isr).addAllReplicas(original).setClearTarget(true))).build();
+    }
+
+    private static PartitionInfo requirePartition(MetadataImage image, String topic, int partition) {
+        PartitionInfo p = requireTopic(image, topic).partitions().get(partition);
+        if (p == null) {
+            throw new ControllerException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + topic + "-" + partition
+                + " does not exist");
+        }
+        return p;
     }
 
     /**

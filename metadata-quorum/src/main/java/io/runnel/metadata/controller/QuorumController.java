@@ -162,8 +162,15 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         });
     }
 
-    public CompletableFuture<ApplyResult> reassignPartition(String topic, int partition, List<Integer> replicas) {
-        return decide(() -> ControllerLogic.reassignPartition(quorum.image(), topic, partition, replicas));
+    /** Starts a move ({@link ControllerLogic#reassignPartition}); {@code throttleBytesPerSec} 0 for none. */
+    public CompletableFuture<ApplyResult> reassignPartition(String topic, int partition, List<Integer> replicas,
+                                                            long throttleBytesPerSec) {
+        return decide(() -> ControllerLogic.reassignPartition(quorum.image(), topic, partition, replicas, throttleBytesPerSec));
+    }
+
+    /** Undoes an ongoing move ({@link ControllerLogic#cancelReassignment}). */
+    public CompletableFuture<ApplyResult> cancelReassignment(String topic, int partition) {
+        return decide(() -> ControllerLogic.cancelReassignment(quorum.image(), topic, partition));
     }
 
     @Override

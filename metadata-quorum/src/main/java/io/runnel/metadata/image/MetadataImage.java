@@ -200,10 +200,13 @@ public final class MetadataImage {
                     }
                     List<Integer> replicas = r.getReplicasCount() == 0 ? p.replicas() : r.getReplicasList();
                     int leaderEpoch = r.getLeader() != p.leader() ? p.leaderEpoch() + 1 : p.leaderEpoch();
-                    List<Integer> target = r.getClearTarget() ? List.of()
-                        : r.getTargetReplicasCount() > 0 ? r.getTargetReplicasList() : p.targetReplicas();
+                    boolean starts = r.getTargetReplicasCount() > 0;
+                    List<Integer> target = r.getClearTarget() ? List.of() : starts ? r.getTargetReplicasList() : p.targetReplicas();
+                    List<Integer> original = r.getClearTarget() ? List.of() : starts ? r.getOriginalReplicasList()
+                        : p.originalReplicas();
+                    long throttle = r.getClearTarget() ? 0 : starts ? r.getThrottleBytesPerSec() : p.throttleBytesPerSec();
                     topics.put(t.name(), t.withPartition(new PartitionInfo(p.partition(), replicas, r.getIsrList(), r.getLeader(),
-                        leaderEpoch, p.partitionEpoch() + 1, target)));
+                        leaderEpoch, p.partitionEpoch() + 1, target, original, throttle)));
                     return null;
                 }
                 case REMOVE_TOPIC -> {
@@ -286,7 +289,8 @@ public final class MetadataImage {
             for (PartitionInfo p : t.partitions().values()) {
                 ti.addPartitions(PartitionRegistration.newBuilder().setPartition(p.partition()).addAllReplicas(p.replicas())
                     .addAllIsr(p.isr()).setLeader(p.leader()).setLeaderEpoch(p.leaderEpoch())
-                    .setPartitionEpoch(p.partitionEpoch()).addAllTargetReplicas(p.targetReplicas()));
+                    .setPartitionEpoch(p.partitionEpoch()).addAllTargetReplicas(p.targetReplicas())
+                    .addAllOriginalReplicas(p.originalReplicas()).setThrottleBytesPerSec(p.throttleBytesPerSec()));
             }
             out.addTopics(ti);
         }
@@ -309,7 +313,8 @@ public final class MetadataImage {
             TreeMap<Integer, PartitionInfo> partitions = new TreeMap<>();
             for (PartitionRegistration p : t.getPartitionsList()) {
                 partitions.put(p.getPartition(), new PartitionInfo(p.getPartition(), p.getReplicasList(), p.getIsrList(),
-                    p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch(), p.getTargetReplicasList()));
+                    p.getLeader(), p.getLeaderEpoch(), p.getPartitionEpoch(), p.getTargetReplicasList(), p.getOriginalReplicasList(),
+                    p.getThrottleBytesPerSec()));
             }
             topics.put(t.getName(), new TopicInfo(t.getName(), t.getTopicId(), t.getConfigsMap(), partitions));
         }

@@ -252,7 +252,9 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     @Override
     public void reassignPartition(io.runnel.proto.v1.ReassignPartitionRequest request,
                                   StreamObserver<io.runnel.proto.v1.ReassignPartitionResponse> out) {
-        controller.reassignPartition(request.getTopic(), request.getPartition(), request.getReplicasList())
+        (request.getCancel() ? controller.cancelReassignment(request.getTopic(), request.getPartition())
+            : controller.reassignPartition(request.getTopic(), request.getPartition(), request.getReplicasList(),
+                request.getThrottleBytesPerSec()))
             .whenComplete((r, error) -> answer(out, error == null
                 ? io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setControllerId(controller.activeControllerId()).build()
                 : io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))

@@ -196,9 +196,9 @@ class ControllerLogicTest {
         PartitionInfo before = image.topics().get("t").partitions().get(0);
         List<Integer> target = new java.util.ArrayList<>(List.of(1, 2, 3, 4));
         target.removeAll(before.replicas());
-        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of())));
-        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of(9))));
-        assertTrue(apply(ControllerLogic.reassignPartition(image, "t", 0, target)).accepted());
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of(), 0)));
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, List.of(9), 0)));
+        assertTrue(apply(ControllerLogic.reassignPartition(image, "t", 0, target, 0)).accepted());
         PartitionInfo moving = image.topics().get("t").partitions().get(0);
         assertEquals(4, moving.replicas().size());
         assertEquals(target, moving.targetReplicas());
@@ -215,6 +215,42 @@ class ControllerLogicTest {
         assertTrue(target.contains(after.leader()));
         assertEquals(moving.leaderEpoch() + 1, after.leaderEpoch(), "the old leader was not kept");
         assertFalse(after.reassigning());
+    }
+
+    @Test
+    void cancelledReassignment_returnsToTheOriginalReplicas_andDropsAnAddedReplicaFromTheIsr() {
+        brokers(4);
+        apply(ControllerLogic.createTopic(image, "t", 1, 2, Map.of(), UUID.randomUUID()));
+        PartitionInfo before = image.topics().get("t").partitions().get(0);
+        List<Integer> target = new java.util.ArrayList<>(List.of(1, 2, 3, 4));
+        target.removeAll(before.replicas());
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.cancelReassignment(image, "t", 0)), "nothing to cancel");
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, target, -1)));
+        assertTrue(apply(ControllerLogic.reassignPartition(image, "t", 0, target, 5000)).accepted());
+        PartitionInfo moving = image.topics().get("t").partitions().get(0);
+        assertEquals(before.replicas(), moving.originalReplicas());
+        assertEquals(target, moving.addingReplicas());
+        assertEquals(5000, moving.throttleBytesPerSec());
+        assertEquals(image, MetadataImage.fromProto(image.toProto()), "the move's original replicas and throttle are in snapshots");
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.reassignPartition(image, "t", 0, before.replicas(), 0)),
+            "a second move while one is under way");
+
+        // One added replica caught up (in the ISR), the other not: the move cannot complete.
+        List<Integer> grown = new java.util.ArrayList<>(moving.isr());
+        grown.add(target.get(0));
+        apply(ControllerLogic.alterPartition(image, moving.leader(), image.brokers().get(moving.leader()).epoch(), "t", 0,
+            moving.leaderEpoch(), moving.partitionEpoch(), grown));
+        assertEquals(0, ControllerLogic.completeReassignments(image).getRecordsCount());
+
+        assertTrue(apply(ControllerLogic.cancelReassignment(image, "t", 0)).accepted());
+        PartitionInfo after = image.topics().get("t").partitions().get(0);
+        assertEquals(before.replicas(), after.replicas());
+        assertEquals(before.isr(), after.isr(), "the added replica left the ISR");
+        assertEquals(before.leader(), after.leader());
+        assertFalse(after.reassigning());
+        assertEquals(List.of(), after.originalReplicas());
+        assertEquals(0, after.throttleBytesPerSec());
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> ControllerLogic.cancelReassignment(image, "t", 0)));
     }
 
     @Test
