@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * configuration and a topic is created afterwards; removing a non-voter and adding a voter are
  * refused naming why, through the broker's Admin service. Adding a 4th voter, a removal that
  * would leave no live majority, and restarts keeping the configuration are in
- * QuorumMembershipTest (a real Ratis quorum).
+ * QuorumServerTest (a real Ratis quorum).
  */
 class QuorumVotersClusterTest {
     @TempDir
