@@ -6,6 +6,8 @@ import io.runnel.broker.auth.Authorizer;
 import io.runnel.broker.metadata.ControllerClient;
 import io.runnel.proto.v1.AclOperation;
 import io.runnel.proto.v1.AclResourceType;
+import io.runnel.proto.v1.AddVoterRequest;
+import io.runnel.proto.v1.AddVoterResponse;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.AlterConfigsResponse;
@@ -23,12 +25,16 @@ import io.runnel.proto.v1.DescribeAclsRequest;
 import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.DescribeQuorumRequest;
+import io.runnel.proto.v1.DescribeQuorumResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataImageProto;
 import io.runnel.proto.v1.ReassignPartitionRequest;
 import io.runnel.proto.v1.ReassignPartitionResponse;
+import io.runnel.proto.v1.RemoveVoterRequest;
+import io.runnel.proto.v1.RemoveVoterResponse;
 import io.runnel.proto.v1.TopicImage;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
@@ -220,6 +226,31 @@ final class AdminService extends AdminGrpc.AdminImplBase {
         onCluster(AclOperation.DESCRIBE, refused -> DescribeAclsResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
                 .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
             () -> controllers.forward(stub -> stub.describeAcls(request), DescribeAclsResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+    }
+
+    @Override
+    public void addVoter(AddVoterRequest request, StreamObserver<AddVoterResponse> out) {
+        onCluster(AclOperation.ALTER, refused -> AddVoterResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
+            () -> controllers.forward(stub -> stub.addVoter(request), AddVoterResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+    }
+
+    @Override
+    public void removeVoter(RemoveVoterRequest request, StreamObserver<RemoveVoterResponse> out) {
+        onCluster(AclOperation.ALTER, refused -> RemoveVoterResponse.newBuilder().setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
+                .setErrorMessage(refused).setControllerId(controllers.controllerId()).build(),
+            () -> controllers.forward(stub -> stub.removeVoter(request), RemoveVoterResponse::getControllerId,
+                r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
+    }
+
+    @Override
+    public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> out) {
+        onCluster(AclOperation.DESCRIBE, refused -> DescribeQuorumResponse.newBuilder()
+                .setError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).setErrorMessage(refused).setControllerId(controllers.controllerId())
+                .build(),
+            () -> controllers.forward(stub -> stub.describeQuorum(request), DescribeQuorumResponse::getControllerId,
                 r -> r.getError() == ErrorCode.NOT_CONTROLLER), out);
     }
 }

@@ -5,6 +5,8 @@ import io.runnel.security.TlsFiles;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.AclEntry;
+import io.runnel.proto.v1.AddVoterRequest;
+import io.runnel.proto.v1.AddVoterResponse;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.BrokerGrpc;
@@ -22,8 +24,11 @@ import io.runnel.proto.v1.DescribeAclsRequest;
 import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.DescribeQuorumRequest;
+import io.runnel.proto.v1.DescribeQuorumResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
+import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsPartitionResponse;
@@ -33,6 +38,8 @@ import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
 import io.runnel.proto.v1.ReassignPartitionRequest;
 import io.runnel.proto.v1.ReassignPartitionResponse;
+import io.runnel.proto.v1.RemoveVoterRequest;
+import io.runnel.proto.v1.RemoveVoterResponse;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
@@ -273,7 +280,7 @@ public final class RunnelAdmin implements Closeable {
         CreateAclsRequest request = CreateAclsRequest.newBuilder().addAllAcls(acls).build();
         retrying(() -> {
             CreateAclsResponse r = admin().createAcls(request);
-            checkAcls(r.getError(), r.getErrorMessage());
+            checkAnswer(r.getError(), r.getErrorMessage());
             return r;
         });
     }
@@ -288,7 +295,7 @@ public final class RunnelAdmin implements Closeable {
         DeleteAclsRequest request = DeleteAclsRequest.newBuilder().addAllFilters(filters).build();
         return retrying(() -> {
             DeleteAclsResponse r = admin().deleteAcls(request);
-            checkAcls(r.getError(), r.getErrorMessage());
+            checkAnswer(r.getError(), r.getErrorMessage());
             return r.getDeletedList();
         });
     }
@@ -302,12 +309,12 @@ public final class RunnelAdmin implements Closeable {
         DescribeAclsRequest request = DescribeAclsRequest.newBuilder().setFilter(filter).build();
         return retrying(() -> {
             DescribeAclsResponse r = admin().describeAcls(request);
-            checkAcls(r.getError(), r.getErrorMessage());
+            checkAnswer(r.getError(), r.getErrorMessage());
             return r.getAclsList();
         });
     }
 
-    private static void checkAcls(ErrorCode error, String message) {
+    private static void checkAnswer(ErrorCode error, String message) {
         if (error == ErrorCode.NONE) {
             return;
         }
@@ -316,6 +323,59 @@ public final class RunnelAdmin implements Closeable {
             throw new RetriableAnswer(refused);
         }
         throw refused;
+    }
+
+    // ---------------------------------------------------------------- controller quorum (docs/operations.md)
+
+    /**
+     * Adds a controller started with {@code quorum.join=true} as a voter; returns once the new
+     * configuration has committed (the new voter has caught up first).
+     *
+     * @param raftHost the new voter's host as the other voters reach it
+     * @param raftPort its Raft port: its controller port + 1
+     * @return the voters afterwards
+     * @throws AdminException INVALID_REQUEST naming why (already a voter, a change in progress, refused);
+     *                        CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
+     */
+    public List<Integer> addVoter(int nodeId, String raftHost, int raftPort) {
+        AddVoterRequest request = AddVoterRequest.newBuilder().setNodeId(nodeId)
+            .setRaftEndpoint(Endpoint.newBuilder().setHost(raftHost).setPort(raftPort)).build();
+        return retrying(() -> {
+            AddVoterResponse r = admin().addVoter(request);
+            checkAnswer(r.getError(), "adding voter " + nodeId + ": " + r.getErrorMessage());
+            return r.getVotersList();
+        });
+    }
+
+    /**
+     * Removes a voter; returns once the new configuration has committed. Stop the removed node
+     * afterwards. Removing the active controller moves leadership to another voter first.
+     *
+     * @return the voters afterwards
+     * @throws AdminException INVALID_REQUEST naming why (not a voter, the only voter, too few live
+     *                        voters would remain for a majority, a change in progress);
+     *                        CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
+     */
+    public List<Integer> removeVoter(int nodeId) {
+        RemoveVoterRequest request = RemoveVoterRequest.newBuilder().setNodeId(nodeId).build();
+        return retrying(() -> {
+            RemoveVoterResponse r = admin().removeVoter(request);
+            checkAnswer(r.getError(), "removing voter " + nodeId + ": " + r.getErrorMessage());
+            return r.getVotersList();
+        });
+    }
+
+    /**
+     * The voters, the active controller and how long since it heard from each.
+     *
+     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without DESCRIBE on the cluster
+     */
+    public QuorumDescription describeQuorum() {
+        return retrying(() -> {
+            DescribeQuorumResponse r = admin().describeQuorum(DescribeQuorumRequest.getDefaultInstance());
+            checkAnswer(r.getError(), "describing the quorum: " + r.getErrorMessage());
+            return QuorumDescription.of(r);
+        });
     }
 
     /** Brokers (fenced or not), topics with configs and partitions, as the controller sees them. */

@@ -43,7 +43,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "runnel", mixinStandardHelpOptions = true, version = "runnel 0.1.0",
     description = "Runnel command line: cluster, topics, produce, consume, offsets, consumer groups.",
     subcommands = {RunnelCli.Cluster.class, RunnelCli.Topic.class, RunnelCli.Produce.class, RunnelCli.Consume.class,
-        RunnelCli.Offsets.class, GroupCommands.class, LeaderCommands.class, PartitionCommands.class, AclCommand.class, Perf.class})
+        RunnelCli.Offsets.class, GroupCommands.class, LeaderCommands.class, PartitionCommands.class, QuorumCommands.class,
+        AclCommand.class, Perf.class})
 public final class RunnelCli {
     /**
      * The three client ports of {@code scripts/cluster start} and the compose file: with one node

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -121,6 +122,44 @@ public final class Cluster implements AutoCloseable {
         } catch (RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * Removes node {@code id} from the controller quorum; it keeps running (a broker, and a
+     * controller outside the quorum) until {@link #addVoter} takes it back.
+     *
+     * @return the voters afterwards
+     * @throws RunnelAdmin.AdminException if the cluster refuses (the message says why)
+     */
+    public List<Integer> removeVoter(int id) {
+        try (RunnelAdmin admin = new RunnelAdmin(bootstrap, Duration.ofSeconds(20))) {
+            return admin.removeVoter(id);
+        }
+    }
+
+    /**
+     * Adds node {@code id} (started with quorum.join=true) to the controller quorum at its Raft
+     * address, trying again for up to a minute while it is still starting or the cluster has no
+     * active controller.
+     *
+     * @return the voters afterwards
+     * @throws IllegalStateException with the last refusal if it was not added within the minute
+     */
+    public List<Integer> addVoter(int id) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try (RunnelAdmin admin = new RunnelAdmin(bootstrap, Duration.ofSeconds(10))) {
+                return admin.addVoter(id, node(id).host().ip(), CONTROLLER_PORT + 1);
+            } catch (RuntimeException e) {
+                last = e.getMessage();
+                if (last != null && last.contains("is already a voter")) {
+                    return List.of();
+                }
+            }
+            Thread.sleep(2_000); // the node's JVM is starting
+        }
+        throw new IllegalStateException("node " + id + " was not added back as a voter within a minute: " + last);
     }
 
     /** Partition to leader id (-1 without a leader) of {@code topic}; empty if nobody answered. */

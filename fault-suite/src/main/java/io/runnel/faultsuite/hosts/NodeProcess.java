@@ -27,6 +27,8 @@ public final class NodeProcess {
     private final List<String> javaCommand;
     private Process process;
     private boolean paused;
+    /** Started with quorum.join=true from {@link #rejoinQuorum} on (a voter with a Raft log ignores it). */
+    private boolean joining;
 
     /**
      * @param settings the node's {@code RUNNEL_*} environment (NodeConfig keys)
@@ -67,6 +69,9 @@ public final class NodeProcess {
             pb.environment().keySet().removeIf(k -> k.startsWith("RUNNEL_"));
             pb.environment().putAll(settings);
             pb.environment().put("RUNNEL_DATA_DIR", dataDir.toString());
+            if (joining) {
+                pb.environment().put("RUNNEL_QUORUM_JOIN", "true");
+            }
             process = pb.start();
             paused = false;
         } catch (IOException e) {
@@ -99,6 +104,27 @@ public final class NodeProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete the data of node " + id + " in " + dataDir, e);
         }
+    }
+
+    /**
+     * Makes a node removed from the controller quorum ready to be added again: SIGKILL, its Raft
+     * directory deleted (its partitions kept), started with {@code quorum.join=true} (a removed
+     * voter's Raft server has closed and cannot simply be added back).
+     */
+    public synchronized void rejoinQuorum() {
+        kill();
+        Path raft = dataDir.resolve("__raft");
+        if (Files.exists(raft)) {
+            try (Stream<Path> files = Files.walk(raft)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete the Raft directory of node " + id + " in " + raft, e);
+            }
+        }
+        joining = true;
+        start();
     }
 
     /** SIGSTOP: the node freezes, its sockets stay open. */

@@ -28,7 +28,14 @@ public enum FaultKind {
     /** A random node hears nothing from the other nodes, but its packets still reach them. */
     ONE_WAY("one-way"),
     /** Every node drops a share of the packets from every other host. */
-    PACKET_LOSS("packet-loss");
+    PACKET_LOSS("packet-loss"),
+    /**
+     * A random voter removed from the controller quorum (RemoveVoter; the active controller one
+     * time in two, so leadership moves first); it keeps running as a broker and is added back as a
+     * voter (AddVoter) at heal. A removal the cluster refuses (too few live voters would remain,
+     * with an overlapping fault) is reported as refused.
+     */
+    REMOVE_VOTER("remove-voter");
 
     private final String label;
 

@@ -27,6 +27,8 @@ public final class Nemesis {
     private final Random random;
     /** Nodes a fault of this run already took (killed, paused, cut off): a second fault picks another. */
     private final Set<Integer> struck = new HashSet<>();
+    /** Voters this run removed from the quorum: added back at heal. */
+    private final List<Integer> removedVoters = new ArrayList<>();
 
     public Nemesis(Cluster cluster, Network network, Host client, String topic, Random random) {
         this.cluster = cluster;
@@ -64,15 +66,26 @@ public final class Nemesis {
             case SPLIT_MINORITY -> splitMinority();
             case ONE_WAY -> oneWay();
             case PACKET_LOSS -> packetLoss();
+            case REMOVE_VOTER -> removeVoter();
         };
     }
 
-    /** Restores every link, resumes paused nodes and restarts killed ones (on their data). */
-    public void healAll() {
+    /**
+     * Restores every link, resumes paused nodes, restarts killed ones (on their data), and restarts
+     * removed voters with a fresh Raft directory and adds them back.
+     *
+     * @throws RuntimeException if a removed voter cannot be added back (the run fails naming it)
+     */
+    public void healAll() throws InterruptedException {
         struck.clear();
         network.healAll();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
         cluster.nodes().forEach(NodeProcess::heal);
+        for (int id : removedVoters) {
+            cluster.node(id).rejoinQuorum();
+            cluster.addVoter(id);
+        }
+        removedVoters.clear();
     }
 
     /** Does {@code fault} to one node, which a second fault of the run then leaves alone. */
@@ -127,6 +140,18 @@ public final class Nemesis {
             network.lose(n.host(), peers, percent / 100.0);
         }
         return FaultKind.PACKET_LOSS.label() + "(" + percent + "%)";
+    }
+
+    private String removeVoter() {
+        NodeProcess node = random.nextBoolean() ? activeControllerOrRandom() : randomNode();
+        struck.add(node.id());
+        try {
+            List<Integer> voters = cluster.removeVoter(node.id());
+            removedVoters.add(node.id());
+            return FaultKind.REMOVE_VOTER.label() + "(n" + node.id() + ", voters " + voters + ")";
+        } catch (RuntimeException e) {
+            return FaultKind.REMOVE_VOTER.label() + "(n" + node.id() + " refused: " + e.getMessage() + ")";
+        }
     }
 
     private List<Host> otherNodes(NodeProcess node) {

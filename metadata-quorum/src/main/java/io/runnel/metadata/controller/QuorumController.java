@@ -53,6 +53,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private final QuorumServer quorum;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
+    private final QuorumVoters voters;
     private final long sessionTimeoutMs;
     private final long heartbeatIntervalMs;
     private final Map<Integer, Long> lastHeartbeat = new ConcurrentHashMap<>();
@@ -111,6 +112,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         this.clock = clock;
         this.scheduler = scheduler;
         this.sessionTimeoutMs = sessionTimeoutMs;
+        this.voters = new QuorumVoters(quorum, scheduler);
         quorum.stateMachine().addListener(this);
     }
 
@@ -466,20 +468,9 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         });
     }
 
-    /**
-     * Adds a voter (started with {@code joining}) to the Raft configuration.
-     *
-     * @return the voters afterwards
-     */
-    public CompletableFuture<List<Integer>> addVoter(int nodeId, String host, int raftPort) {
-        return whenActive(() -> CompletableFuture.supplyAsync(() -> {
-            try {
-                quorum.addVoter(nodeId, java.net.InetSocketAddress.createUnresolved(host, raftPort));
-                return quorum.voters();
-            } catch (java.io.IOException e) {
-                throw new ControllerException(ErrorCode.INVALID_REQUEST, e.getMessage());
-            }
-        }, scheduler));
+    /** Adding, removing and describing the controller quorum's voters. */
+    public QuorumVoters voters() {
+        return voters;
     }
 
     // ---------------------------------------------------------------- plumbing

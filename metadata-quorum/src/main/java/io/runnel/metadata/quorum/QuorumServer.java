@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.RaftConfigKeys;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -29,7 +28,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -58,6 +56,7 @@ public final class QuorumServer implements Closeable {
     private final AtomicLong callId = new AtomicLong();
     /** Raft's TLS settings (empty without TLS), for the server and for this node's Raft clients. */
     private final Parameters parameters;
+    private final QuorumMembership membership;
 
     public QuorumServer(QuorumSettings settings) {
         this.settings = settings;
@@ -103,6 +102,8 @@ public final class QuorumServer implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the Raft server in " + settings.dir(), e);
         }
+        // Live: heard from within twice the longest election timeout.
+        this.membership = new QuorumMembership(server, groupId, parameters, settings.nodeId(), 4 * settings.electionTimeoutMinMs());
     }
 
     static RaftPeerId peerId(int nodeId) {
@@ -192,33 +193,34 @@ public final class QuorumServer implements Closeable {
 
     /**
      * Adds a voter that has been started with {@code joining}: a Raft configuration change from the
-     * current voters to them plus the new one. The new voter catches up from the leader's log or
-     * snapshot. One change at a time (Ratis refuses a second while one is in progress).
+     * current voters to them plus the new one, returning once it has committed. The new voter
+     * catches up from the leader's log or snapshot first. One change at a time.
      *
      * @throws IOException naming the cause if the change is refused or times out
      */
     public void addVoter(int nodeId, InetSocketAddress raftAddress) throws IOException {
-        RaftGroup current;
-        try {
-            current = server.getDivision(groupId).getGroup();
-        } catch (IOException e) {
-            throw new IOException("this node has no Raft group yet", e);
-        }
-        List<RaftPeer> peers = new ArrayList<>(current.getPeers());
-        if (peers.stream().anyMatch(peer -> peer.getId().equals(peerId(nodeId)))) {
-            throw new IOException("node " + nodeId + " is already a voter");
-        }
-        peers.add(RaftPeer.newBuilder().setId(peerId(nodeId))
-            .setAddress(raftAddress.getHostString() + ":" + raftAddress.getPort()).build());
-        try (RaftClient client = RaftClient.newBuilder()
-            .setProperties(new RaftProperties()).setParameters(parameters).setRaftGroup(current)
-            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(50,
-                TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build()) {
-            var reply = client.admin().setConfiguration(peers);
-            if (!reply.isSuccess()) {
-                throw new IOException("adding voter " + nodeId + " was refused: " + reply.getException());
-            }
-        }
+        membership.add(nodeId, raftAddress);
+    }
+
+    /**
+     * Removes a voter ({@link QuorumMembership#remove}: refused unless a majority of the remaining
+     * voters is live; the leader itself hands leadership over first), returning once the new
+     * configuration has committed. Stop the removed node afterwards.
+     *
+     * @return the voters afterwards
+     * @throws IOException naming why the change was refused
+     */
+    public List<Integer> removeVoter(int nodeId) throws IOException {
+        return membership.remove(nodeId);
+    }
+
+    /**
+     * The voters and how recently the leader heard from each.
+     *
+     * @throws IOException if this node is not the Raft leader
+     */
+    public QuorumStatus quorumStatus() throws IOException {
+        return membership.status();
     }
 
     /** Node ids of the current voters, as this node's Raft configuration lists them. */

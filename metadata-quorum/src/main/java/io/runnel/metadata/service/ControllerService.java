@@ -7,6 +7,8 @@ import io.runnel.metadata.controller.ControllerException;
 import io.runnel.metadata.controller.PreferredLeaders;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.PartitionInfo;
+import io.runnel.proto.v1.AddVoterRequest;
+import io.runnel.proto.v1.AddVoterResponse;
 import io.runnel.proto.v1.AllocateProducerIdsRequest;
 import io.runnel.proto.v1.AllocateProducerIdsResponse;
 import io.runnel.proto.v1.AlterConfigsRequest;
@@ -31,6 +33,8 @@ import io.runnel.proto.v1.DescribeAclsRequest;
 import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
+import io.runnel.proto.v1.DescribeQuorumRequest;
+import io.runnel.proto.v1.DescribeQuorumResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
 import io.runnel.proto.v1.ElectionResult;
@@ -38,8 +42,11 @@ import io.runnel.proto.v1.ElectionTopic;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataEvent;
 import io.runnel.proto.v1.PartitionRegistration;
+import io.runnel.proto.v1.QuorumVoter;
 import io.runnel.proto.v1.RegisterBrokerRequest;
 import io.runnel.proto.v1.RegisterBrokerResponse;
+import io.runnel.proto.v1.RemoveVoterRequest;
+import io.runnel.proto.v1.RemoveVoterResponse;
 import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
 import io.runnel.proto.v1.WatchMetadataRequest;
@@ -240,13 +247,32 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
 
     @Override
-    public void addVoter(io.runnel.proto.v1.AddVoterRequest request, StreamObserver<io.runnel.proto.v1.AddVoterResponse> out) {
-        controller.addVoter(request.getNodeId(), request.getRaftEndpoint().getHost(), request.getRaftEndpoint().getPort())
+    public void addVoter(AddVoterRequest request, StreamObserver<AddVoterResponse> out) {
+        controller.voters().add(request.getNodeId(), request.getRaftEndpoint().getHost(), request.getRaftEndpoint().getPort())
             .whenComplete((voters, error) -> answer(out, error == null
-                ? io.runnel.proto.v1.AddVoterResponse.newBuilder().addAllVoters(voters)
-                    .setControllerId(controller.activeControllerId()).build()
-                : io.runnel.proto.v1.AddVoterResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                ? AddVoterResponse.newBuilder().addAllVoters(voters).setControllerId(controller.activeControllerId()).build()
+                : AddVoterResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
                     .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void removeVoter(RemoveVoterRequest request, StreamObserver<RemoveVoterResponse> out) {
+        controller.voters().remove(request.getNodeId())
+            .whenComplete((voters, error) -> answer(out, error == null
+                ? RemoveVoterResponse.newBuilder().addAllVoters(voters).setControllerId(controller.activeControllerId()).build()
+                : RemoveVoterResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                    .setControllerId(controller.activeControllerId()).build()));
+    }
+
+    @Override
+    public void describeQuorum(DescribeQuorumRequest request, StreamObserver<DescribeQuorumResponse> out) {
+        controller.voters().describe().whenComplete((status, error) -> answer(out, error == null
+            ? DescribeQuorumResponse.newBuilder().setControllerId(status.leaderId()).setTerm(status.term())
+                .addAllVoters(status.voters().stream().map(v -> QuorumVoter.newBuilder().setNodeId(v.nodeId())
+                    .setRaftAddress(v.raftAddress()).setLeader(v.leader()).setLastContactMs(v.lastContactMs()).build()).toList())
+                .build()
+            : DescribeQuorumResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
+                .setControllerId(controller.activeControllerId()).build()));
     }
 
     @Override
