@@ -10,7 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An acks=all produce waiting for the high watermark of every partition it wrote to to pass its
- * records. Partitions that failed to append are already final in {@code results}.
+ * records. Partitions that failed to append are already final in {@code results}. If the data
+ * directory goes offline meanwhile ({@link LogDirHealth}: the watermark will not move here again),
+ * the partitions still waiting are answered at once with KAFKA_STORAGE_ERROR (retriable: the
+ * producer retries on the new leader; an idempotent one is deduplicated there), not after the
+ * request's timeout.
  */
 final class DelayedProduce extends DelayedOperation {
     /** Partition to the offset (exclusive) its high watermark must reach. */
@@ -19,11 +23,13 @@ final class DelayedProduce extends DelayedOperation {
     private final Map<TopicPartition, Integer> minIsr;
     private final Map<TopicPartition, ProduceResult> results;
     private final CompletableFuture<Map<TopicPartition, ProduceResult>> response;
+    private final LogDirHealth health;
 
     DelayedProduce(long timeoutMs, Map<TopicPartition, Long> waitFor, Map<TopicPartition, Partition> partitions,
                    Map<TopicPartition, Integer> minIsr, Map<TopicPartition, ProduceResult> results,
-                   CompletableFuture<Map<TopicPartition, ProduceResult>> response) {
+                   CompletableFuture<Map<TopicPartition, ProduceResult>> response, LogDirHealth health) {
         super(timeoutMs);
+        this.health = health;
         this.pending = new ConcurrentHashMap<>(waitFor);
         this.partitions = partitions;
         this.minIsr = minIsr;
@@ -36,6 +42,7 @@ final class DelayedProduce extends DelayedOperation {
         for (Map.Entry<TopicPartition, Long> e : pending.entrySet()) {
             TopicPartition tp = e.getKey();
             try {
+                health.check(tp);
                 if (partitions.get(tp).checkEnoughReplicasReachOffset(e.getValue(), minIsr.get(tp))) {
                     pending.remove(tp);
                 }

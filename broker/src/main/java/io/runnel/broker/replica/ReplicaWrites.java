@@ -96,7 +96,7 @@ final class ReplicaWrites {
             response.complete(results);
             return response;
         }
-        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
+        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response, health);
         producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
         return response;
     }
