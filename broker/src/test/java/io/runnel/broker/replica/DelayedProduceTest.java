@@ -5,24 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
-import io.runnel.log.LogConfig;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,31 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
  * followers never fetch, so the produce waits.
  */
 class DelayedProduceTest {
-    private static final TopicPartition TP = new TopicPartition("t", 0);
-    private static final PartitionConfig CONFIG = new PartitionConfig(LogConfig.defaults(), 2,
-        PartitionConfig.DEFAULT_MAX_MESSAGE_BYTES);
-
-    @TempDir
-    Path dataDir;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    private ReplicaManager replicaManager;
-
-    @BeforeEach
-    void start() {
-        replicaManager = new ReplicaManager(1, dataDir, Clock.systemUTC(), scheduler,
-            (tp, leaderEpoch, partitionEpoch, isr) -> new CompletableFuture<>(), 30_000, 60_000);
-        replicaManager.applyPartitionStates(Map.of(TP, new PartitionState(1, 1, 1, List.of(1, 2, 3), List.of(1, 2, 3))),
-            Map.of(TP, CONFIG));
-    }
-
-    @AfterEach
-    void stop() {
-        replicaManager.close();
-        scheduler.shutdownNow();
-    }
+    private static final TopicPartition TP = LeadingReplica.TP;
 
     @Test
-    void aProduceWaitingForReplication_isAnsweredWithAStorageError_whenTheDataDirectoryGoesOffline() {
+    void aProduceWaitingForReplication_isAnsweredWithAStorageError_whenTheDataDirectoryGoesOffline(@TempDir Path dataDir) {
+        try (LeadingReplica leading = new LeadingReplica(dataDir, 2)) {
+            answeredAtOnce(leading.replicaManager);
+        }
+    }
+
+    private static void answeredAtOnce(ReplicaManager replicaManager) {
         RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE);
         builder.append(1000, null, "v".getBytes());
         ByteBuffer batch = builder.build();
