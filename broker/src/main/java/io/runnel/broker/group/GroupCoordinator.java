@@ -2,7 +2,9 @@ package io.runnel.broker.group;
 
 import com.google.re2j.Pattern;
 import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionException.NotLeaderException;
 import io.runnel.broker.partition.TopicPartition;
+import io.runnel.broker.replica.KafkaStorageException;
 import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.metadata.image.BrokerInfo;
@@ -330,7 +332,9 @@ public final class GroupCoordinator implements Closeable {
             log.warn("Writing {} group records to {} failed ({}); reloading its groups", entries.size(), shard.partition,
                 cause == null ? "no result" : cause.toString());
             reload(shard);
-            return new Written(cause instanceof io.runnel.broker.partition.PartitionException.NotLeaderException
+            // Kafka's mapping: the partition's leadership is gone or going (a lost leadership, a
+            // replica moved away, an offline log directory), so the client finds the new coordinator.
+            return new Written(cause instanceof NotLeaderException || cause instanceof KafkaStorageException
                 ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE, -1);
         });
     }

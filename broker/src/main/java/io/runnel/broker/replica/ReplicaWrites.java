@@ -96,7 +96,8 @@ final class ReplicaWrites {
             response.complete(results);
             return response;
         }
-        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response);
+        DelayedProduce delayed = new DelayedProduce(timeoutMs, waitFor, involved, minIsr, results, response, health,
+            partitions);
         producePurgatory.tryCompleteElseWatch(delayed, waitFor.keySet());
         return response;
     }

@@ -11,19 +11,15 @@ import io.runnel.broker.partition.FetchRequestParams;
 import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
-import io.runnel.log.LogConfig;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,31 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
  * append moves the log end but not the high watermark until the followers fetch.
  */
 class FetchPositionsTest {
-    private static final TopicPartition TP = new TopicPartition("t", 0);
-    private static final PartitionConfig CONFIG = new PartitionConfig(LogConfig.defaults(), 1,
-        PartitionConfig.DEFAULT_MAX_MESSAGE_BYTES);
+    private static final TopicPartition TP = LeadingReplica.TP;
 
     @TempDir
     Path dataDir;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private LeadingReplica leading;
     private ReplicaManager replicaManager;
 
     @BeforeEach
     void start() {
-        replicaManager = new ReplicaManager(1, dataDir, Clock.systemUTC(), scheduler,
-            (tp, leaderEpoch, partitionEpoch, isr) -> new CompletableFuture<>(), 30_000, 60_000);
-        lead(1);
+        leading = new LeadingReplica(dataDir, 1);
+        replicaManager = leading.replicaManager;
     }
 
     @AfterEach
     void stop() {
-        replicaManager.close();
-        scheduler.shutdownNow();
+        leading.close();
     }
 
     private void lead(int epoch) {
-        replicaManager.applyPartitionStates(Map.of(TP, new PartitionState(1, epoch, epoch, List.of(1, 2, 3), List.of(1, 2, 3))),
-            Map.of(TP, CONFIG));
+        leading.lead(epoch);
     }
 
     private void append() {
@@ -139,7 +130,7 @@ class FetchPositionsTest {
             Map.of(TP, new FetchRequestParams(FetchRequestParams.CONSUMER, logEnd(), 1, -1, 1 << 20)));
         assertFalse(parked.isDone());
         replicaManager.applyPartitionStates(Map.of(TP, new PartitionState(2, 2, 2, List.of(1, 2, 3), List.of(1, 2, 3))),
-            Map.of(TP, CONFIG));
+            Map.of(TP, leading.config));
         await().atMost(Duration.ofSeconds(10)).until(parked::isDone);
         assertInstanceOf(PartitionException.class, parked.join().get(TP).error());
     }

@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -83,6 +84,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+    private volatile Consumer<Path> afterSync = path -> {
+    };
 
     public void addListener(Listener listener) {
         listeners.add(listener);
@@ -204,23 +207,33 @@ public final class MetadataStateMachine extends BaseStateMachine {
         try (FileChannel channel = FileChannel.open(tmp.toPath(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             snapshot.toProto().writeTo(Channels.newOutputStream(channel));
-            channel.force(true);
         }
+        // Ratis purges the log up to this index once we return: the snapshot's bytes, its digest
+        // and both names in the directory must be on disk first, or a power loss could leave
+        // neither the log nor a snapshot (docs/reliability.md, "Power loss").
+        sync(tmp.toPath());
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
-        // Ratis purges the log up to this index once we return: the snapshot, its digest and the
-        // renames must be on disk first, or a power loss could leave neither the log nor a snapshot.
-        forceFile(MD5FileUtil.getDigestFileForFile(file).toPath());
-        forceFile(file.getParentFile().toPath());
+        sync(MD5FileUtil.getDigestFileForFile(file).toPath());
+        sync(file.getParentFile().toPath());
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), applied));
         return applied.getIndex();
     }
 
+    /**
+     * Runs {@code hook} after each fsync a snapshot makes, with the path forced (a file, or the
+     * snapshot directory for its entries): a test's model of the disk keeps only what was forced.
+     */
+    void afterSyncForTest(Consumer<Path> hook) {
+        afterSync = hook;
+    }
+
     /** fsync of a file or (on Linux) a directory's entries. */
-    private static void forceFile(Path path) throws IOException {
+    private void sync(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.force(true);
         }
+        afterSync.accept(path);
     }
 
     @Override

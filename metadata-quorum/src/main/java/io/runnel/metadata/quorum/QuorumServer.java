@@ -80,6 +80,10 @@ public final class QuorumServer implements Closeable {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("1MB"));
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgeGap(p, 16);
+        // Ratis's defaults, pinned: an entry counts toward a commit only once fsynced (no unsafe or
+        // async flush), so a power loss on a minority never loses a committed metadata change.
+        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+        RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
         // A port bind failure would call System.exit (ratis-guide.md, pitfall 4): make it an exception.
         ExitUtils.disableSystemExit();
         ExitUtils.setTerminateOnUncaughtException(false);
