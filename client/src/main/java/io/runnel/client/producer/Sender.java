@@ -2,7 +2,8 @@ package io.runnel.client.producer;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ClientInterceptor;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The producer's sender loop: takes a producer id from the cluster (with idempotence), drains the
@@ -51,10 +53,12 @@ final class Sender implements Runnable {
     private final ClusterMetadata metadata;
     private final RecordAccumulator accumulator;
     private final ClientInterceptor[] interceptors;
+    private final SlowRequestWatch slowRequests;
 
     Sender(ProducerConfig config, Bootstrap bootstrap, ClusterMetadata metadata, RecordAccumulator accumulator,
-           ClientInterceptor[] interceptors) {
+           ClientInterceptor[] interceptors, SlowRequestWatch slowRequests) {
         this.config = config;
+        this.slowRequests = slowRequests;
         this.bootstrap = bootstrap;
         this.metadata = metadata;
         this.accumulator = accumulator;
@@ -120,11 +124,25 @@ final class Sender implements Runnable {
         // Answers are settled on gRPC's executor, never on the transport thread: settling takes the
         // accumulator's lock, which the sender holds across a blocking metadata refresh whose answer
         // that same transport thread must read (a deadlock, seen as a flush that never returned).
+        // A request still out after a while is watched: if another broker took over one of its
+        // partitions meanwhile (a cut-off leader), it is abandoned and sent again there.
+        AtomicBoolean settled = new AtomicBoolean();
+        String[] abandoned = new String[1]; // written before the cancel that makes onError read it
+        ProduceCall call = new ProduceCall();
         BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
             .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
-            .produce(request.build(), new StreamObserver<>() {
+            .produce(request.build(), new ClientResponseObserver<ProduceRequest, ProduceResponse>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<ProduceRequest> stream) {
+                    call.stream = stream;
+                }
+
                 @Override
                 public void onNext(ProduceResponse response) {
+                    if (!settled.compareAndSet(false, true)) {
+                        return;
+                    }
+                    call.answered();
                     Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
                     for (TopicProduceResponse t : response.getTopicsList()) {
                         for (PartitionProduceResponse p : t.getPartitionsList()) {
@@ -145,6 +163,15 @@ final class Sender implements Runnable {
 
                 @Override
                 public void onError(Throwable t) {
+                    if (!settled.compareAndSet(false, true)) {
+                        return;
+                    }
+                    call.answered();
+                    if (abandoned[0] != null) {
+                        // The view is fresh and names the new leader: resend at once, no backoff or refresh.
+                        toSend.forEach(b -> resend(b, "abandoned: " + abandoned[0]));
+                        return;
+                    }
                     // The request may have reached the leader before the call failed.
                     toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage(), true));
                 }
@@ -153,6 +180,47 @@ final class Sender implements Runnable {
                 public void onCompleted() {
                 }
             });
+        call.watch(slowRequests.watch(brokerId, toSend.stream().map(b -> b.tp).toList(), reason -> {
+            abandoned[0] = reason;
+            call.stream.cancel(reason, null);
+        }), settled);
+    }
+
+    /** A produce call's stream (to cancel it) and its watch (to end it once answered). */
+    private static final class ProduceCall {
+        volatile ClientCallStreamObserver<ProduceRequest> stream;
+        private volatile SlowRequestWatch.Watched watched;
+        private volatile boolean over;
+
+        void watch(SlowRequestWatch.Watched w, AtomicBoolean settled) {
+            watched = w;
+            if (over || settled.get()) {
+                w.answered();
+            }
+        }
+
+        void answered() {
+            over = true;
+            SlowRequestWatch.Watched w = watched;
+            if (w != null) {
+                w.answered();
+            }
+        }
+    }
+
+    /**
+     * The batch's request was abandoned because another broker leads its partition now: it is sent
+     * again (same numbers; the old leader may have written it) as soon as the sender gets to it,
+     * within its delivery timeout.
+     */
+    private void resend(Batch b, String why) {
+        long now = System.currentTimeMillis();
+        if (now < b.deadlineMs) {
+            accumulator.retryLater(b, true, now, why);
+        } else {
+            accumulator.giveUp(b, true, ErrorCode.REQUEST_TIMED_OUT, b.tp + ": not acknowledged within delivery.timeout.ms ("
+                + config.deliveryTimeoutMs() + " ms); last attempt " + why);
+        }
     }
 
     /**
