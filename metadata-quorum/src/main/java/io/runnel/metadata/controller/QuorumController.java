@@ -72,7 +72,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private final Map<Integer, Long> beats = new ConcurrentHashMap<>();
     /** Brokers that heartbeated (or registered) since this node became the active controller. */
     private final Set<Integer> heardSinceActive = ConcurrentHashMap.newKeySet();
-    /** Brokers with a probe out, so each has at most one. */
+    /** Brokers with a probe out, or whose fencing by a probe is being proposed: each gets one at a time. */
     private final Set<Integer> probing = ConcurrentHashMap.newKeySet();
     private final ListenerProbe probe;
     /** The last AlterPartition of each partition ("topic-partition"), until it is applied or fails. */
@@ -224,10 +224,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
     }
 
-    private void fence(int brokerId) {
+    private CompletableFuture<ApplyResult> fence(int brokerId) {
         lastHeartbeat.remove(brokerId);
         connectionLostAt.remove(brokerId);
-        quorum.propose(ControllerLogic.fenceBroker(quorum.image(), brokerId)).whenComplete((r, e) -> {
+        return quorum.propose(ControllerLogic.fenceBroker(quorum.image(), brokerId)).whenComplete((r, e) -> {
             if (e != null) {
                 log.warn("Fencing broker {} failed: {}", brokerId, e.toString());
             }
@@ -241,9 +241,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
         long beatsBefore = beats.getOrDefault(b.id(), 0L);
         probe.refused(b.internalHost(), b.internalPort()).whenComplete((refused, e) -> {
-            probing.remove(b.id());
             if (Boolean.TRUE.equals(refused)) {
                 scheduler.execute(() -> fenceIfStillSilent(b, beatsBefore, why));
+            } else {
+                probing.remove(b.id());
             }
         });
     }
@@ -252,11 +253,12 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         BrokerInfo b = quorum.image().brokers().get(probed.id());
         if (!quorum.isActiveController() || b == null || b.fenced() || b.epoch() != probed.epoch()
             || beats.getOrDefault(b.id(), 0L) != beatsBefore) {
+            probing.remove(probed.id());
             return; // fenced already, replaced, or it spoke meanwhile: a refusal from a moment ago proves nothing now
         }
         log.warn("Broker {} {} and its listener {}:{} refuses connections (its process is gone): fencing it", b.id(), why,
             b.internalHost(), b.internalPort());
-        fence(b.id());
+        fence(b.id()).whenComplete((r, e) -> probing.remove(b.id())); // no second probe while this fencing is proposed
     }
 
     /** A heartbeat or registration from the broker: renews its session and voids any probe out for it. */
