@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,36 +39,47 @@ public interface ListenerProbe {
         }
         return (host, port) -> {
             CompletableFuture<Boolean> result = new CompletableFuture<>();
-            AsynchronousSocketChannel channel;
-            try {
-                channel = AsynchronousSocketChannel.open();
-            } catch (IOException e) {
-                result.complete(false);
-                return result;
-            }
-            result.whenComplete((r, e) -> {
-                try {
-                    channel.close();
-                } catch (IOException ignored) {
-                    // closing a probe socket: nothing to do
-                }
-            });
-            try {
-                channel.connect(new InetSocketAddress(host, port), null, new CompletionHandler<Void, Void>() {
-                    @Override
-                    public void completed(Void v, Void attachment) {
-                        result.complete(false);
-                    }
-
-                    @Override
-                    public void failed(Throwable e, Void attachment) {
-                        result.complete(e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused"));
-                    }
-                });
-            } catch (RuntimeException e) {
-                result.complete(false); // an unresolved host, a bad port: no evidence
-            }
+            // Resolving a host name may block: never on the caller's thread (the controller's scheduler).
+            CompletableFuture.runAsync(() -> connect(host, port, result));
             return result.completeOnTimeout(false, timeoutMs, TimeUnit.MILLISECONDS);
         };
+    }
+
+    private static void connect(String host, int port, CompletableFuture<Boolean> result) {
+        AsynchronousSocketChannel channel;
+        try {
+            channel = AsynchronousSocketChannel.open();
+        } catch (IOException e) {
+            result.complete(false);
+            return;
+        }
+        result.whenComplete((r, e) -> {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing a probe socket: nothing to do
+            }
+        });
+        try {
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            if (address.isUnresolved()) {
+                result.complete(false); // no evidence of anything
+                return;
+            }
+            channel.connect(address, null, new CompletionHandler<Void, Void>() {
+                @Override
+                public void completed(Void v, Void attachment) {
+                    result.complete(false);
+                }
+
+                @Override
+                public void failed(Throwable e, Void attachment) {
+                    result.complete(e instanceof ConnectException && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT)
+                        .contains("refused"));
+                }
+            });
+        } catch (RuntimeException e) {
+            result.complete(false); // a bad port, a closed channel: no evidence
+        }
     }
 }
