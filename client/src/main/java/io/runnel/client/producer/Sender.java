@@ -126,8 +126,6 @@ final class Sender implements Runnable {
         // that same transport thread must read (a deadlock, seen as a flush that never returned).
         // A request still out after a while is watched: if another broker took over one of its
         // partitions meanwhile (a cut-off leader), it is abandoned and sent again there.
-        AtomicBoolean settled = new AtomicBoolean();
-        String[] abandoned = new String[1]; // written before the cancel that makes onError read it
         ProduceCall call = new ProduceCall();
         BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
             .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
@@ -139,10 +137,9 @@ final class Sender implements Runnable {
 
                 @Override
                 public void onNext(ProduceResponse response) {
-                    if (!settled.compareAndSet(false, true)) {
+                    if (!call.settle()) {
                         return;
                     }
-                    call.answered();
                     Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
                     for (TopicProduceResponse t : response.getTopicsList()) {
                         for (PartitionProduceResponse p : t.getPartitionsList()) {
@@ -163,13 +160,13 @@ final class Sender implements Runnable {
 
                 @Override
                 public void onError(Throwable t) {
-                    if (!settled.compareAndSet(false, true)) {
+                    if (!call.settle()) {
                         return;
                     }
-                    call.answered();
-                    if (abandoned[0] != null) {
+                    String abandoned = call.abandonedFor;
+                    if (abandoned != null) {
                         // The view is fresh and names the new leader: resend at once, no backoff or refresh.
-                        toSend.forEach(b -> resend(b, "abandoned: " + abandoned[0]));
+                        toSend.forEach(b -> resend(b, "abandoned: " + abandoned));
                         return;
                     }
                     // The request may have reached the leader before the call failed.
@@ -180,31 +177,43 @@ final class Sender implements Runnable {
                 public void onCompleted() {
                 }
             });
-        call.watch(slowRequests.watch(brokerId, toSend.stream().map(b -> b.tp).toList(), reason -> {
-            abandoned[0] = reason;
-            call.stream.cancel(reason, null);
-        }), settled);
+        call.watch(slowRequests.watch(brokerId, toSend.stream().map(b -> b.tp).toList(), call::abandon));
     }
 
-    /** A produce call's stream (to cancel it) and its watch (to end it once answered). */
+    /**
+     * One produce call: its stream (to cancel it), its watch (ended once the call is settled) and,
+     * if the watch abandoned it, why. Settled once: by its answer or its failure, whichever comes
+     * first (a cancel racing an answer must not settle the batches twice).
+     */
     private static final class ProduceCall {
-        volatile ClientCallStreamObserver<ProduceRequest> stream;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private volatile ClientCallStreamObserver<ProduceRequest> stream;
         private volatile SlowRequestWatch.Watched watched;
-        private volatile boolean over;
+        /** Set before the cancel whose failure reads it. */
+        private volatile String abandonedFor;
 
-        void watch(SlowRequestWatch.Watched w, AtomicBoolean settled) {
-            watched = w;
-            if (over || settled.get()) {
-                w.answered();
+        /** @return true the first time only; ends the watch */
+        boolean settle() {
+            if (!settled.compareAndSet(false, true)) {
+                return false;
             }
-        }
-
-        void answered() {
-            over = true;
             SlowRequestWatch.Watched w = watched;
             if (w != null) {
                 w.answered();
             }
+            return true;
+        }
+
+        void watch(SlowRequestWatch.Watched w) {
+            watched = w;
+            if (settled.get()) {
+                w.answered(); // settled before the watch was set
+            }
+        }
+
+        void abandon(String reason) {
+            abandonedFor = reason;
+            stream.cancel(reason, null);
         }
     }
 
