@@ -1,7 +1,9 @@
 package io.runnel.client.common;
 
+import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
 import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataRequest;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
 import io.runnel.proto.v1.TopicMetadata;
@@ -10,6 +12,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A client's view of the cluster: which topics exist, which broker leads each partition and where
@@ -49,6 +52,8 @@ public final class ClusterMetadata {
     private volatile View current = View.of(MetadataResponse.getDefaultInstance());
     /** True until the first refresh, and after {@link #markStale} until the next one. */
     private volatile boolean stale = true;
+    /** When the view was last replaced by an answer (epoch millis), 0 before the first. */
+    private volatile long refreshedAtMs;
     /** Guarded by this: when {@link #refreshPaced} may ask the cluster again. */
     private long nextPacedRefreshMs;
 
@@ -65,6 +70,36 @@ public final class ClusterMetadata {
     public void refresh() {
         current = View.of(bootstrap.metadata(List.of()));
         stale = false;
+        refreshedAtMs = System.currentTimeMillis();
+    }
+
+    /**
+     * Refreshes from a broker other than {@code avoidId}, one that may be cut off: the other brokers
+     * of the current view are asked in turn, each given {@code timeoutMs}, so a broker that does not
+     * answer costs one timeout, not the whole refresh. Nothing is asked if the view is younger than
+     * {@code freshEnoughMs} (callers watching several slow requests share one answer).
+     *
+     * @return whether the view is now at most {@code freshEnoughMs} old, or a broker answered
+     */
+    public boolean refreshAvoiding(int avoidId, long timeoutMs, long freshEnoughMs) {
+        if (System.currentTimeMillis() - refreshedAtMs < freshEnoughMs) {
+            return true;
+        }
+        for (BrokerInfo b : current.response().getBrokersList()) {
+            if (b.getId() == avoidId) {
+                continue;
+            }
+            try {
+                current = View.of(BrokerGrpc.newBlockingStub(bootstrap.channel(b)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                    .metadata(MetadataRequest.getDefaultInstance()));
+                stale = false;
+                refreshedAtMs = System.currentTimeMillis();
+                return true;
+            } catch (RuntimeException e) {
+                // not answering either: the next one
+            }
+        }
+        return false;
     }
 
     /**

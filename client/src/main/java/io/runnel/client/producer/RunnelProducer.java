@@ -9,6 +9,8 @@ import io.runnel.proto.v1.TopicMetadata;
 import java.io.Closeable;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +18,10 @@ import java.util.concurrent.TimeUnit;
  * partition's open batch and returns a future; a sender thread ships a batch once it is full, has
  * waited {@code linger.ms}, or on {@link #flush}/{@link #close}, grouping every ready partition led
  * by one broker into one request. Retriable failures (leader moved, not enough replicas, timeouts)
- * are retried after a metadata refresh until {@code delivery.timeout.ms}.
+ * are retried after a metadata refresh until {@code delivery.timeout.ms}. A request a leader leaves
+ * unanswered is not waited out: while it is out, the metadata is asked of other brokers every quarter
+ * of {@code request.timeout.ms}, and once another broker leads one of its partitions the request is
+ * abandoned and its batches go there ({@link SlowRequestWatch}).
  *
  * <p>Ordering: at most one batch per partition is in flight, so retries never reorder a
  * partition's records. With idempotence (the default) the producer takes a producer id from the
@@ -36,6 +41,8 @@ public final class RunnelProducer implements Closeable {
     private final ClusterMetadata metadata;
     private final RecordAccumulator accumulator;
     private final Thread sender;
+    /** Runs the {@link SlowRequestWatch} checks (blocking metadata calls), off the sender thread. */
+    private final ScheduledExecutorService watchThread;
 
     public RunnelProducer(ProducerConfig config) {
         this(config, new ClientInterceptor[0]);
@@ -55,7 +62,13 @@ public final class RunnelProducer implements Closeable {
         this.bootstrap = new Bootstrap(config.bootstrapServers(), tls);
         this.metadata = new ClusterMetadata(bootstrap);
         this.accumulator = new RecordAccumulator(config, metadata);
-        this.sender = new Thread(new Sender(config, bootstrap, metadata, accumulator, interceptors), "runnel-producer-sender");
+        this.watchThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "runnel-producer-slow-requests");
+            t.setDaemon(true);
+            return t;
+        });
+        this.sender = new Thread(new Sender(config, bootstrap, metadata, accumulator, interceptors,
+            new SlowRequestWatch(metadata, watchThread, config.requestTimeoutMs())), "runnel-producer-sender");
         this.sender.setDaemon(true);
         this.sender.start();
     }
@@ -130,6 +143,7 @@ public final class RunnelProducer implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        watchThread.shutdownNow();
         bootstrap.close();
     }
 

@@ -2,7 +2,8 @@ package io.runnel.client.producer;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ClientInterceptor;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The producer's sender loop: takes a producer id from the cluster (with idempotence), drains the
@@ -51,10 +53,12 @@ final class Sender implements Runnable {
     private final ClusterMetadata metadata;
     private final RecordAccumulator accumulator;
     private final ClientInterceptor[] interceptors;
+    private final SlowRequestWatch slowRequests;
 
     Sender(ProducerConfig config, Bootstrap bootstrap, ClusterMetadata metadata, RecordAccumulator accumulator,
-           ClientInterceptor[] interceptors) {
+           ClientInterceptor[] interceptors, SlowRequestWatch slowRequests) {
         this.config = config;
+        this.slowRequests = slowRequests;
         this.bootstrap = bootstrap;
         this.metadata = metadata;
         this.accumulator = accumulator;
@@ -120,11 +124,22 @@ final class Sender implements Runnable {
         // Answers are settled on gRPC's executor, never on the transport thread: settling takes the
         // accumulator's lock, which the sender holds across a blocking metadata refresh whose answer
         // that same transport thread must read (a deadlock, seen as a flush that never returned).
+        // A request still out after a while is watched: if another broker took over one of its
+        // partitions meanwhile (a cut-off leader), it is abandoned and sent again there.
+        ProduceCall call = new ProduceCall();
         BrokerGrpc.newStub(bootstrap.channel(broker)).withInterceptors(interceptors)
             .withDeadlineAfter(config.requestTimeoutMs() + 1000, TimeUnit.MILLISECONDS)
-            .produce(request.build(), new StreamObserver<>() {
+            .produce(request.build(), new ClientResponseObserver<ProduceRequest, ProduceResponse>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<ProduceRequest> stream) {
+                    call.stream = stream;
+                }
+
                 @Override
                 public void onNext(ProduceResponse response) {
+                    if (!call.settle()) {
+                        return;
+                    }
                     Map<TopicPartition, PartitionProduceResponse> answers = new HashMap<>();
                     for (TopicProduceResponse t : response.getTopicsList()) {
                         for (PartitionProduceResponse p : t.getPartitionsList()) {
@@ -145,6 +160,15 @@ final class Sender implements Runnable {
 
                 @Override
                 public void onError(Throwable t) {
+                    if (!call.settle()) {
+                        return;
+                    }
+                    String abandoned = call.abandonedFor;
+                    if (abandoned != null) {
+                        // The view is fresh and names the new leader: resend at once, no backoff or refresh.
+                        toSend.forEach(b -> resend(b, "abandoned: " + abandoned));
+                        return;
+                    }
                     // The request may have reached the leader before the call failed.
                     toSend.forEach(b -> retryOrFail(b, ErrorCode.REQUEST_TIMED_OUT, "request failed: " + t.getMessage(), true));
                 }
@@ -153,6 +177,59 @@ final class Sender implements Runnable {
                 public void onCompleted() {
                 }
             });
+        call.watch(slowRequests.watch(brokerId, toSend.stream().map(b -> b.tp).toList(), call::abandon));
+    }
+
+    /**
+     * One produce call: its stream (to cancel it), its watch (ended once the call is settled) and,
+     * if the watch abandoned it, why. Settled once: by its answer or its failure, whichever comes
+     * first (a cancel racing an answer must not settle the batches twice).
+     */
+    private static final class ProduceCall {
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private volatile ClientCallStreamObserver<ProduceRequest> stream;
+        private volatile SlowRequestWatch.Watched watched;
+        /** Set before the cancel whose failure reads it. */
+        private volatile String abandonedFor;
+
+        /** @return true the first time only; ends the watch */
+        boolean settle() {
+            if (!settled.compareAndSet(false, true)) {
+                return false;
+            }
+            SlowRequestWatch.Watched w = watched;
+            if (w != null) {
+                w.answered();
+            }
+            return true;
+        }
+
+        void watch(SlowRequestWatch.Watched w) {
+            watched = w;
+            if (settled.get()) {
+                w.answered(); // settled before the watch was set
+            }
+        }
+
+        void abandon(String reason) {
+            abandonedFor = reason;
+            stream.cancel(reason, null);
+        }
+    }
+
+    /**
+     * The batch's request was abandoned because another broker leads its partition now: it is sent
+     * again (same numbers; the old leader may have written it) as soon as the sender gets to it,
+     * within its delivery timeout.
+     */
+    private void resend(Batch b, String why) {
+        long now = System.currentTimeMillis();
+        if (now < b.deadlineMs) {
+            accumulator.retryLater(b, true, now, why);
+        } else {
+            accumulator.giveUp(b, true, ErrorCode.REQUEST_TIMED_OUT, b.tp + ": not acknowledged within delivery.timeout.ms ("
+                + config.deliveryTimeoutMs() + " ms); last attempt " + why);
+        }
     }
 
     /**

@@ -43,6 +43,14 @@ import org.slf4j.LoggerFactory;
  * heartbeat intervals, since a live broker follows the new leader at once), and a restarted broker
  * (new incarnation) replaces its old registration as soon as the old one has missed two heartbeats.
  *
+ * <p>Evidence beats waiting: a broker this controller has not heard from since it became active, or
+ * whose heartbeat connection closed, is probed ({@link ListenerProbe}: a TCP connect to its internal
+ * listener). If the connection is refused, the broker's process is gone, and it is fenced at once
+ * unless it heartbeated (or re-registered) while the probe was out. This is what lets a new active
+ * controller fence the old one's broker within moments of taking over, although it never saw that
+ * broker's heartbeats: no timer is shortened, so a live broker, however busy or slow to find the new
+ * controller, is never fenced by it (its kernel accepts the connection).
+ *
  * <p>Thread-safety: all public methods are safe from any thread.
  */
 public final class QuorumController implements MetadataStateMachine.Listener, Closeable {
@@ -61,6 +69,13 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private final Map<Integer, SocketAddress> sessionConnection = new ConcurrentHashMap<>();
     /** When the connection carrying a broker's heartbeats closed, until it heartbeats again. */
     private final Map<Integer, Long> connectionLostAt = new ConcurrentHashMap<>();
+    /** Heartbeats and registrations received per broker, so a probe's verdict is dropped if one came meanwhile. */
+    private final Map<Integer, Long> beats = new ConcurrentHashMap<>();
+    /** Brokers that heartbeated (or registered) since this node became the active controller. */
+    private final Set<Integer> heardSinceActive = ConcurrentHashMap.newKeySet();
+    /** Brokers with a probe out, or whose fencing by a probe is being proposed: each gets one at a time. */
+    private final Set<Integer> probing = ConcurrentHashMap.newKeySet();
+    private final ListenerProbe probe;
     /** The last AlterPartition of each partition ("topic-partition"), until it is applied or fails. */
     private final Map<String, CompletableFuture<PartitionInfo>> alterations = new ConcurrentHashMap<>();
     private volatile ScheduledFuture<?> sessionChecker;
@@ -88,6 +103,13 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             DEFAULT_REPLICATION_FACTOR);
     }
 
+    /** With a TCP {@link ListenerProbe} that waits at most a heartbeat interval (0.1 to 2 s) for an answer. */
+    public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
+                            long heartbeatIntervalMs, int maxPartitionsPerTopic, int defaultReplicationFactor) {
+        this(quorum, clock, scheduler, sessionTimeoutMs, heartbeatIntervalMs, maxPartitionsPerTopic, defaultReplicationFactor,
+            ListenerProbe.tcp(Math.max(100, Math.min(2000, heartbeatIntervalMs))));
+    }
+
     /**
      * @param maxPartitionsPerTopic the most partitions a topic may have: CreateTopics and
      *                              CreatePartitions above it are refused (INVALID_PARTITIONS), so one
@@ -96,9 +118,11 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
      *                              request's 0); a cluster whose topics default to
      *                              {@code min.insync.replicas=2} needs it above 1, or its acks=all
      *                              produces are refused
+     * @param probe                 tells whether a silent broker's process is gone ({@link ListenerProbe#NONE}: never)
      */
     public QuorumController(QuorumServer quorum, Clock clock, ScheduledExecutorService scheduler, long sessionTimeoutMs,
-                            long heartbeatIntervalMs, int maxPartitionsPerTopic, int defaultReplicationFactor) {
+                            long heartbeatIntervalMs, int maxPartitionsPerTopic, int defaultReplicationFactor,
+                            ListenerProbe probe) {
         if (maxPartitionsPerTopic < 1) {
             throw new IllegalArgumentException("max partitions per topic must be >= 1, got " + maxPartitionsPerTopic);
         }
@@ -113,6 +137,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         this.scheduler = scheduler;
         this.sessionTimeoutMs = sessionTimeoutMs;
         this.voters = new QuorumVoters(quorum, scheduler);
+        this.probe = probe;
         quorum.stateMachine().addListener(this);
     }
 
@@ -139,11 +164,14 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             lastHeartbeat.clear();
             sessionConnection.clear();
             connectionLostAt.clear();
+            heardSinceActive.clear();
             long firstDeadline = Math.min(sessionTimeoutMs, Math.max(1500, 3 * heartbeatIntervalMs));
             quorum.image().liveBrokers().forEach(b -> lastHeartbeat.put(b.id(), now - sessionTimeoutMs + firstDeadline));
             long every = Math.max(10, Math.min(sessionTimeoutMs / 4, heartbeatIntervalMs / 2));
             sessionChecker = scheduler.scheduleWithFixedDelay(this::fenceSilentBrokers, every, every, TimeUnit.MILLISECONDS);
             log.info("Node {} is the active controller", quorum.nodeId());
+            // The old active controller's node may be gone with it: ask now rather than at the first deadline.
+            quorum.image().liveBrokers().forEach(b -> probe(b, "has not heartbeated to the new active controller"));
         });
     }
 
@@ -189,6 +217,9 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         }
         long now = clock.millis();
         for (BrokerInfo b : quorum.image().liveBrokers()) {
+            if (!heardSinceActive.contains(b.id())) {
+                probe(b, "has not heartbeated to the new active controller");
+            }
             Long heard = lastHeartbeat.putIfAbsent(b.id(), now);
             long last = heard == null ? now : heard;
             Long lost = connectionLostAt.get(b.id());
@@ -197,15 +228,53 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 log.warn("Broker {} {} ({} ms without a heartbeat): fencing it", b.id(),
                     gone ? "lost its connection and did not come back" : "missed its session (or a new controller's first deadline)",
                     now - last);
-                lastHeartbeat.remove(b.id());
-                connectionLostAt.remove(b.id());
-                quorum.propose(ControllerLogic.fenceBroker(quorum.image(), b.id())).whenComplete((r, e) -> {
-                    if (e != null) {
-                        log.warn("Fencing broker {} failed: {}", b.id(), e.toString());
-                    }
-                });
+                fence(b.id());
             }
         }
+    }
+
+    private CompletableFuture<ApplyResult> fence(int brokerId) {
+        lastHeartbeat.remove(brokerId);
+        connectionLostAt.remove(brokerId);
+        return quorum.propose(ControllerLogic.fenceBroker(quorum.image(), brokerId)).whenComplete((r, e) -> {
+            if (e != null) {
+                log.warn("Fencing broker {} failed: {}", brokerId, e.toString());
+            }
+        });
+    }
+
+    /** Probes a silent broker's internal listener (one probe out per broker); a refusal fences it, see the class comment. */
+    private void probe(BrokerInfo b, String why) {
+        if (!probing.add(b.id())) {
+            return;
+        }
+        long beatsBefore = beats.getOrDefault(b.id(), 0L);
+        probe.refused(b.internalHost(), b.internalPort()).whenComplete((refused, e) -> {
+            if (Boolean.TRUE.equals(refused)) {
+                scheduler.execute(() -> fenceIfStillSilent(b, beatsBefore, why));
+            } else {
+                probing.remove(b.id());
+            }
+        });
+    }
+
+    private synchronized void fenceIfStillSilent(BrokerInfo probed, long beatsBefore, String why) {
+        BrokerInfo b = quorum.image().brokers().get(probed.id());
+        if (!quorum.isActiveController() || b == null || b.fenced() || b.epoch() != probed.epoch()
+            || beats.getOrDefault(b.id(), 0L) != beatsBefore) {
+            probing.remove(probed.id());
+            return; // fenced already, replaced, or it spoke meanwhile: a refusal from a moment ago proves nothing now
+        }
+        log.warn("Broker {} {} and its listener {}:{} refuses connections (its process is gone): fencing it", b.id(), why,
+            b.internalHost(), b.internalPort());
+        fence(b.id()).whenComplete((r, e) -> probing.remove(b.id())); // no second probe while this fencing is proposed
+    }
+
+    /** A heartbeat or registration from the broker: renews its session and voids any probe out for it. */
+    private void heard(int brokerId) {
+        lastHeartbeat.put(brokerId, clock.millis());
+        beats.merge(brokerId, 1L, Long::sum);
+        heardSinceActive.add(brokerId);
     }
 
     // ---------------------------------------------------------------- brokers
@@ -241,7 +310,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             }
             return producerIdKeys.ensured(quorum.image(), ControllerLogic.registerBroker(quorum.image(), request, alive));
         }).thenApply(result -> {
-            lastHeartbeat.put(brokerId, clock.millis());
+            heard(brokerId);
             return result.getOffset();
         });
     }
@@ -281,7 +350,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " is at epoch " + b.epoch()
                     + ", not " + brokerEpoch);
             }
-            lastHeartbeat.put(brokerId, clock.millis());
+            heard(brokerId);
             connectionLostAt.remove(brokerId);
             if (connection != null) {
                 sessionConnection.put(brokerId, connection);
@@ -318,7 +387,8 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
 
     /**
      * A client connection to this controller closed. A broker whose heartbeats came on it is fenced
-     * if no heartbeat arrives (on a new connection) within a heartbeat interval.
+     * if no heartbeat arrives (on a new connection) within a heartbeat interval, or at once if its
+     * listener refuses a connection before it heartbeats again.
      */
     public void connectionClosed(SocketAddress remote) {
         if (remote == null) {
@@ -329,6 +399,10 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             if (remote.equals(connection) && sessionConnection.remove(broker, connection)) {
                 connectionLostAt.put(broker, now);
                 scheduler.schedule(this::fenceSilentBrokers, heartbeatIntervalMs + 1, TimeUnit.MILLISECONDS);
+                BrokerInfo b = quorum.image().brokers().get(broker);
+                if (b != null && !b.fenced() && quorum.isActiveController()) {
+                    probe(b, "lost its heartbeat connection");
+                }
             }
         });
     }
