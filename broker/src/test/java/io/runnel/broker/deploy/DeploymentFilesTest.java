@@ -30,10 +30,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * {@link NodeConfig} to prove the ids, voters and addresses it derives agree.
  */
 class DeploymentFilesTest {
-    private static final Path DOCKER = Path.of("..", "docker");
+    static final Path DOCKER = Path.of("..", "docker");
 
     @SuppressWarnings("unchecked")
-    private static <T> T get(Object node, String... path) {
+    static <T> T get(Object node, String... path) {
         Object current = node;
         for (String key : path) {
             assertTrue(current instanceof Map, "no map at '" + key + "' in " + String.join(".", path));
@@ -43,7 +43,7 @@ class DeploymentFilesTest {
         return (T) current;
     }
 
-    private static List<Object> loadAll(Path file) throws IOException {
+    static List<Object> loadAll(Path file) throws IOException {
         List<Object> docs = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file)) {
             new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(in).forEach(docs::add);
@@ -51,12 +51,12 @@ class DeploymentFilesTest {
         return docs;
     }
 
-    private static Properties none() {
+    static Properties none() {
         return new Properties();
     }
 
     /** The image's defaults file, which every container's node reads first (--defaults). */
-    private static Properties imageDefaults() throws IOException {
+    static Properties imageDefaults() throws IOException {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
             p.load(in);
@@ -78,7 +78,7 @@ class DeploymentFilesTest {
     }
 
     /** {@code ${NAME:-default}} as compose expands it with NAME unset. */
-    private static String composeDefault(String value) {
+    static String composeDefault(String value) {
         return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
     }
 
@@ -285,7 +285,7 @@ class DeploymentFilesTest {
         return -1;
     }
 
-    private static String hostPort(InetSocketAddress address) {
+    static String hostPort(InetSocketAddress address) {
         return address.getHostString() + ":" + address.getPort();
     }
 
