@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -258,6 +260,13 @@ class DeploymentFilesTest {
         int firstSource = indexOf(lines, "COPY proto/src");
         assertTrue(firstBuild > 0 && firstBuild < firstSource, "dependencies resolved before the sources are copied");
         assertTrue(lines.subList(0, firstBuild).stream().filter(l -> l.startsWith("COPY ")).allMatch(l -> l.contains("pom.xml")));
+        // Maven reads every module the root pom lists, even with -pl broker: a module whose pom is not
+        // copied fails the image build ("Child module /src/fault-suite of /src/pom.xml does not exist").
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(Path.of("..", "pom.xml")));
+        while (module.find()) {
+            assertTrue(lines.subList(0, firstBuild).contains("COPY " + module.group(1) + "/pom.xml " + module.group(1) + "/"),
+                "the dependency layer copies module " + module.group(1) + "'s pom");
+        }
         // Exact names: the broker's jar by version, its runtime classpath as Maven wrote it; no glob.
         String version = Files.readString(Path.of("..", "pom.xml")).replaceAll("(?s).*?<version>([^<]+)</version>.*", "$1");
         assertTrue(dockerfile.contains("ARG RUNNEL_VERSION=" + version), "the jar's version is the pom's " + version);

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -41,14 +42,18 @@ class RaftHostNameVerificationTest {
      * seconds, and a leader that hears nothing for an election timeout steps down.
      */
     private static final long ELECTION_TIMEOUT_MS = 1_000;
+    /** Every voter's Raft address, all on loopback. */
+    private final Map<Integer, InetSocketAddress> voters = new HashMap<>();
+    /** The voters started, by id, stopped after the test. */
+    private final Map<Integer, QuorumServer> servers = new TreeMap<>();
     @TempDir
     Path tmp;
-    private final Map<Integer, QuorumServer> servers = new HashMap<>();
-    private final Map<Integer, InetSocketAddress> voters = new HashMap<>();
 
     @AfterEach
-    void tearDown() {
-        servers.values().forEach(QuorumServer::close);
+    void stopVoters() {
+        for (QuorumServer voter : servers.values()) {
+            voter.close();
+        }
     }
 
     @Test
