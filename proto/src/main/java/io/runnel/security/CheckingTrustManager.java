@@ -46,17 +46,26 @@ final class CheckingTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, "server", () -> ca.checkServerTrusted(chain, authType, socket));
+        check(chain, "server", () -> ca.checkServerTrusted(chain, authType, socket), () -> ca.checkServerTrusted(chain, authType));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain, "server", () -> ca.checkServerTrusted(chain, authType, engine));
+        check(chain, "server", () -> ca.checkServerTrusted(chain, authType, engine), () -> ca.checkServerTrusted(chain, authType));
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         check(chain, "server", () -> ca.checkServerTrusted(chain, authType));
+    }
+
+    private static boolean signedByTheCa(CaCheck chainOnly) {
+        try {
+            chainOnly.run();
+            return true;
+        } catch (CertificateException e) {
+            return false;
+        }
     }
 
     @Override
@@ -69,10 +78,24 @@ final class CheckingTrustManager extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain, String side, CaCheck caCheck) throws CertificateException {
+        check(chain, side, caCheck, null);
+    }
+
+    /**
+     * @param chainOnly for a server reached at an address: the CA check without the host-name check,
+     *                  to tell a certificate that does not name the address from one the CA did not sign
+     */
+    private void check(X509Certificate[] chain, String side, CaCheck caCheck, CaCheck chainOnly) throws CertificateException {
         String subject = chain == null || chain.length == 0 ? "(none)" : chain[0].getSubjectX500Principal().getName();
         try {
             caCheck.run();
         } catch (CertificateException e) {
+            if (chainOnly != null && signedByTheCa(chainOnly)) {
+                log.warn("{}: refused the TLS handshake of a {} with certificate '{}': the CA signed it but it does not name "
+                    + "the address it was reached at (host-name verification: that host name or IP address must be among "
+                    + "its subject alternative names) ({})", listener, side, subject, e.getMessage());
+                throw e;
+            }
             String issuer = chain == null || chain.length == 0 ? "(none)" : chain[0].getIssuerX500Principal().getName();
             log.warn("{}: refused the TLS handshake of a {} with certificate '{}' issued by '{}': not signed by a CA in "
                 + "tls.ca.file ({})", listener, side, subject, issuer, e.getMessage());

@@ -1,17 +1,11 @@
 package io.runnel.broker.auth;
 
-import static io.runnel.record.RecordBatchLayout.LENGTH_OFFSET;
-import static io.runnel.record.RecordBatchLayout.LOG_OVERHEAD;
-import static io.runnel.record.RecordBatchLayout.MIN_BATCH_LENGTH;
-import static io.runnel.record.RecordBatchLayout.PRODUCER_ID_LENGTH;
-import static io.runnel.record.RecordBatchLayout.PRODUCER_ID_OFFSET;
-
 import com.google.protobuf.ByteString;
+import io.runnel.log.ValidatedBatches;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.security.NodePrincipals;
 import io.runnel.security.Principal;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.function.Supplier;
@@ -108,27 +102,14 @@ public final class ProducerIdOwnership {
     }
 
     /**
-     * {@link #check}s the producer id of every batch in {@code batches}, read from the headers only.
-     * A batch cut short or with a bad length ends the walk: validation refuses such bytes before
-     * anything of them is appended.
+     * {@link #check}s the producer id of a partition's batches as their validation read it (an
+     * idempotent producer's batches are one batch with one id; validation refuses more), so the
+     * headers are read once, by validation, and not walked again here.
      *
-     * @throws AuthorizationException for the first id not given to {@code caller}
+     * @throws AuthorizationException if the id was not given to {@code caller}
      */
-    public void checkBatches(Principal caller, ByteBuffer batches) {
-        if (!enforced || nodes.isNode(caller)) {
-            return;
-        }
-        ByteBuffer headers = batches.order() == ByteOrder.BIG_ENDIAN ? batches : batches.duplicate().order(ByteOrder.BIG_ENDIAN);
-        int position = headers.position();
-        int limit = headers.limit();
-        while (limit - position >= PRODUCER_ID_OFFSET + PRODUCER_ID_LENGTH) {
-            check(caller, headers.getLong(position + PRODUCER_ID_OFFSET));
-            int batchLength = headers.getInt(position + LENGTH_OFFSET);
-            if (batchLength < MIN_BATCH_LENGTH || batchLength > limit - position - LOG_OVERHEAD) {
-                return;
-            }
-            position += LOG_OVERHEAD + batchLength;
-        }
+    public void check(Principal caller, ValidatedBatches batches) {
+        check(caller, batches.producer() == null ? -1 : batches.producer().producerId());
     }
 
     /** The refusal of {@code caller} writing under {@code producerId}. */

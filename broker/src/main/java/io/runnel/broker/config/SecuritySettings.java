@@ -91,8 +91,8 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
         if (problems.size() > before) {
             return new SecuritySettings(null, clientAuth, nodes, authorizer);
         }
-        TlsFiles files = new TlsFiles(Path.of(settings.get(TLS_CA_FILE)), Path.of(settings.get(TLS_CERT_FILE)),
-            Path.of(settings.get(TLS_KEY_FILE)));
+        TlsFiles files = new TlsFiles(Path.of(settings.get(TLS_CA_FILE)), Path.of(ofNode(settings.get(TLS_CERT_FILE), nodeId)),
+            Path.of(ofNode(settings.get(TLS_KEY_FILE), nodeId)));
         try {
             TlsMaterial material = files.load();
             Principal own = material.principal().orElseThrow();
@@ -104,6 +104,15 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
             problems.add(keyOf(e.getMessage(), files) + ": " + e.getMessage());
         }
         return new SecuritySettings(files, clientAuth, nodes, authorizer);
+    }
+
+    /**
+     * A certificate or key path with {@code {id}} replaced by the node id, so nodes that share their
+     * settings (a StatefulSet's pods, whose id is their hostname ordinal) each read their own files
+     * from one directory: {@code tls.cert.file=/etc/runnel/tls/node-{id}.pem}.
+     */
+    private static String ofNode(String path, int nodeId) {
+        return nodeId < 0 ? path : path.replace(NodePrincipals.ID, Integer.toString(nodeId));
     }
 
     /** The setting whose file a load error names (each message starts with the file). */

@@ -16,6 +16,7 @@ import io.runnel.broker.replica.BrokerNotReadyException;
 import io.runnel.broker.replica.FetchLimits;
 import io.runnel.broker.replica.FetchPartitionResult;
 import io.runnel.broker.replica.PartitionConfig;
+import io.runnel.broker.replica.ProduceAdmission;
 import io.runnel.broker.replica.ProduceResult;
 import io.runnel.broker.replica.RecordTooLargeException;
 import io.runnel.broker.replica.ReplicaManager;
@@ -216,15 +217,12 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                             if (p.getRecordBatches().isEmpty()) {
                                 throw new IllegalArgumentException("partition " + tp + " carries no records: record_batches is empty");
                             }
-                            ByteBuffer view = AliasingMarshaller.writableView(p.getRecordBatches());
-                            producerIds.checkBatches(caller, view);
-                            batches.put(tp, view);
+                            batches.put(tp, AliasingMarshaller.writableView(p.getRecordBatches()));
                         }
                         case RECORDS -> {
                             if (p.getRecords().getRecordsCount() == 0) {
                                 throw new IllegalArgumentException("partition " + tp + " carries no records: records is an empty list");
                             }
-                            producerIds.check(caller, p.getRecords().hasProducerId() ? p.getRecords().getProducerId() : -1);
                             batches.put(tp, RecordConversions.toBatch(p.getRecords(), now));
                         }
                         default -> throw new IllegalArgumentException("partition " + tp + " carries no records");
@@ -234,10 +232,13 @@ final class BrokerService extends BrokerGrpc.BrokerImplBase {
                 }
             }
         }
+        // The producer id is checked against the caller once the batch is validated, from the
+        // validated fields: the headers are read once, by validation (ProduceAdmission).
+        ProduceAdmission admission = validated -> producerIds.check(caller, validated);
         CompletableFuture<Map<TopicPartition, ProduceResult>> appended = replicaManager.appendMayBlock(batches.keySet())
-            ? CompletableFuture.supplyAsync(() -> replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches),
-                mayBlock).thenCompose(f -> f)
-            : replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches);
+            ? CompletableFuture.supplyAsync(() -> replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches,
+                admission), mayBlock).thenCompose(f -> f)
+            : replicaManager.appendRecords(request.getAcks(), request.getTimeoutMs(), batches, admission);
         appended.whenComplete((results, error) -> {
             if (error != null) {
                 response.onError(Status.INTERNAL.withDescription(error.toString()).asRuntimeException());

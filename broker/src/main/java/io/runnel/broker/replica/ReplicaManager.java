@@ -300,7 +300,7 @@ public final class ReplicaManager implements Closeable {
     // ---------------------------------------------------------------- produce
 
     /**
-     * Appends producers' batches to the partitions this broker leads.
+     * Appends the brokers' own batches (every one admitted) to the partitions this broker leads.
      *
      * @param acks 0 or 1: answer after the leader's append; -1: after the ISR has the records
      * @return per-partition results; every partition in the request gets one
@@ -308,7 +308,22 @@ public final class ReplicaManager implements Closeable {
      */
     public CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
                                                                               Map<TopicPartition, ByteBuffer> batches) {
-        return writes.appendRecords(acks, timeoutMs, batches);
+        return appendRecords(acks, timeoutMs, batches, ProduceAdmission.ALL);
+    }
+
+    /**
+     * Appends producers' batches to the partitions this broker leads; each partition's batches are
+     * validated once and then shown to {@code admission}, which may refuse that partition (before
+     * anything of it is appended).
+     *
+     * @param acks 0 or 1: answer after the leader's append; -1: after the ISR has the records
+     * @return per-partition results; every partition in the request gets one
+     * @throws IllegalArgumentException for acks other than -1, 0, 1 or a negative timeout
+     */
+    public CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
+                                                                              Map<TopicPartition, ByteBuffer> batches,
+                                                                              ProduceAdmission admission) {
+        return writes.appendRecords(acks, timeoutMs, batches, admission);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.runnel.broker.replica;
 
+import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionException;
 import io.runnel.broker.partition.TopicPartition;
@@ -19,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The produce path of {@link ReplicaManager}: checks batch sizes, validates each batch once,
- * appends to the partitions this broker leads, parks acks=all produces in the produce purgatory
+ * hands the validated batches to the caller's {@link ProduceAdmission}, appends to the partitions this broker leads, parks acks=all produces in the produce purgatory
  * until the ISR has the records, and wakes the long polls new data can answer. ReplicaManager
  * shares its partition map and both purgatories with this class.
  *
@@ -44,12 +45,14 @@ final class ReplicaWrites {
     /**
      * Appends producers' batches to the partitions this broker leads.
      *
-     * @param acks 0 or 1: answer after the leader's append; -1: after the ISR has the records
+     * @param acks      0 or 1: answer after the leader's append; -1: after the ISR has the records
+     * @param admission checks each partition's validated batches before they are appended
      * @return per-partition results; every partition in the request gets one
      * @throws IllegalArgumentException for acks other than -1, 0, 1 or a negative timeout
      */
     CompletableFuture<Map<TopicPartition, ProduceResult>> appendRecords(int acks, long timeoutMs,
-                                                                              Map<TopicPartition, ByteBuffer> batches) {
+                                                                        Map<TopicPartition, ByteBuffer> batches,
+                                                                        ProduceAdmission admission) {
         if (acks < -1 || acks > 1) {
             throw new IllegalArgumentException("acks must be -1 (all), 0 or 1, got " + acks);
         }
@@ -73,6 +76,7 @@ final class ReplicaWrites {
                 checkBatchSizes(tp, e.getValue(), hosted.config().maxMessageBytes());
                 // Every batch is checked whole (CRC, producer fields) before producer state or the ISR is consulted.
                 ValidatedBatches validated = ValidatedBatches.check(e.getValue());
+                admission.admit(validated);
                 LogAppendInfo info = p.appendRecordsAsLeader(validated, acks == -1, hosted.config().minInsyncReplicas());
                 results.put(tp, new ProduceResult(acks == 0 ? -1 : info.firstOffset(), p.log().logStartOffset(), null));
                 if (acks == -1) {
@@ -83,7 +87,7 @@ final class ReplicaWrites {
                 // New data: followers' long polls can answer; a single-replica ISR moved the watermark.
                 fetchPurgatory.checkAndComplete(tp);
             } catch (PartitionException | CorruptBatchException | IllegalArgumentException
-                     | InvalidOffsetException ex) {
+                     | InvalidOffsetException | AuthorizationException ex) {
                 results.put(tp, ProduceResult.failed(ex));
             } catch (RuntimeException ex) {
                 // An I/O error takes the directory offline (KAFKA_STORAGE_ERROR); anything else fails

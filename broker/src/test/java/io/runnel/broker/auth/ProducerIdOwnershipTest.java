@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.runnel.log.ValidatedBatches;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatchBuilder;
+import io.runnel.record.RecordBatchLayout;
 import io.runnel.security.NodePrincipals;
 import io.runnel.security.Principal;
 import java.nio.ByteBuffer;
@@ -89,21 +91,25 @@ class ProducerIdOwnershipTest {
         assertDoesNotThrow(() -> enforced.check(NODES.principal(2), alices), "a node (a Stream session) checks its callers itself");
         ProducerIdOwnership off = new ProducerIdOwnership(false, NODES, key::get);
         assertDoesNotThrow(() -> off.check(BOB, alices));
-        assertDoesNotThrow(() -> off.checkBatches(BOB, batch(alices)));
+        assertDoesNotThrow(() -> off.check(BOB, ValidatedBatches.check(batch(alices))));
     }
 
+    /** The produce path checks the producer id validation read, not the headers again. */
     @Test
-    void checkBatches_readsEveryBatchHeader() {
+    void checkValidated_takesTheIdValidationRead() {
         long alices = enforced.issue(1, ALICE);
         long bobs = enforced.issue(2, BOB);
-        enforced.checkBatches(ALICE, concat(batch(alices), batch(-1), batch(alices)));
+        enforced.check(ALICE, ValidatedBatches.check(batch(alices)));
         AuthorizationException e = assertThrows(AuthorizationException.class,
-            () -> enforced.checkBatches(ALICE, concat(batch(alices), batch(-1), batch(bobs))), "the third batch is bob's");
+            () -> enforced.check(ALICE, ValidatedBatches.check(batch(bobs))), "bob's id");
+        assertEquals(ErrorCode.INVALID_PRODUCER_ID_MAPPING, e.code());
         assertTrue(e.getMessage().contains(Long.toString(bobs)), e.getMessage());
-        ByteBuffer cut = concat(batch(alices), batch(bobs));
-        cut.limit(cut.limit() - 1);
-        assertThrows(AuthorizationException.class, () -> enforced.checkBatches(ALICE, cut), "a cut-short batch's header is read");
-        ByteBuffer tiny = ByteBuffer.allocate(10);
-        assertDoesNotThrow(() -> enforced.checkBatches(ALICE, tiny), "too short for a header: validation refuses it");
+        assertDoesNotThrow(() -> enforced.check(BOB, ValidatedBatches.check(concat(batch(-1), batch(-1)))),
+            "batches without a producer id: nothing to own");
+        // The id comes from the validated value alone: bytes changed after validation are not read again.
+        ByteBuffer bytes = batch(bobs);
+        ValidatedBatches validated = ValidatedBatches.check(bytes);
+        bytes.putLong(bytes.position() + RecordBatchLayout.PRODUCER_ID_OFFSET, alices);
+        assertThrows(AuthorizationException.class, () -> enforced.check(ALICE, validated));
     }
 }

@@ -66,6 +66,19 @@ class SecuritySettingsTest {
         assertEquals(ClientAuth.NONE, env.clientAuth());
     }
 
+    /** Nodes sharing their settings (a StatefulSet's pods) name their own files with {id}. */
+    @Test
+    void certificateAndKeyPaths_takeTheNodeIdForId() {
+        Path dir = certs.ca().getParent();
+        for (int id = 1; id <= 2; id++) {
+            SecuritySettings shared = load(Map.of("node.id", Integer.toString(id), "tls.enabled", "true",
+                "tls.ca.file", certs.ca().toString(), "tls.cert.file", dir.resolve("node-{id}.pem").toString(),
+                "tls.key.file", dir.resolve("node-{id}-key.pem").toString()), Map.of()).security();
+            assertEquals(certs.node(id).certFile(), shared.tls().certFile());
+            assertEquals(Principal.parse("User:CN=runnel-node-" + id), shared.load().orElseThrow().principal().orElseThrow());
+        }
+    }
+
     @Test
     void missingFiles_badValues_andFilesWithoutTls_areNamed() {
         String missing = problems(Map.of("node.id", "1", "tls.enabled", "true"));

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -30,10 +32,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * {@link NodeConfig} to prove the ids, voters and addresses it derives agree.
  */
 class DeploymentFilesTest {
-    private static final Path DOCKER = Path.of("..", "docker");
+    static final Path DOCKER = Path.of("..", "docker");
 
     @SuppressWarnings("unchecked")
-    private static <T> T get(Object node, String... path) {
+    static <T> T get(Object node, String... path) {
         Object current = node;
         for (String key : path) {
             assertTrue(current instanceof Map, "no map at '" + key + "' in " + String.join(".", path));
@@ -43,7 +45,7 @@ class DeploymentFilesTest {
         return (T) current;
     }
 
-    private static List<Object> loadAll(Path file) throws IOException {
+    static List<Object> loadAll(Path file) throws IOException {
         List<Object> docs = new ArrayList<>();
         try (InputStream in = Files.newInputStream(file)) {
             new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(in).forEach(docs::add);
@@ -51,12 +53,12 @@ class DeploymentFilesTest {
         return docs;
     }
 
-    private static Properties none() {
+    static Properties none() {
         return new Properties();
     }
 
     /** The image's defaults file, which every container's node reads first (--defaults). */
-    private static Properties imageDefaults() throws IOException {
+    static Properties imageDefaults() throws IOException {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(DOCKER.resolve("defaults.properties"))) {
             p.load(in);
@@ -78,7 +80,7 @@ class DeploymentFilesTest {
     }
 
     /** {@code ${NAME:-default}} as compose expands it with NAME unset. */
-    private static String composeDefault(String value) {
+    static String composeDefault(String value) {
         return value.replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1");
     }
 
@@ -258,6 +260,13 @@ class DeploymentFilesTest {
         int firstSource = indexOf(lines, "COPY proto/src");
         assertTrue(firstBuild > 0 && firstBuild < firstSource, "dependencies resolved before the sources are copied");
         assertTrue(lines.subList(0, firstBuild).stream().filter(l -> l.startsWith("COPY ")).allMatch(l -> l.contains("pom.xml")));
+        // Maven reads every module the root pom lists, even with -pl broker: a module whose pom is not
+        // copied fails the image build ("Child module /src/fault-suite of /src/pom.xml does not exist").
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(Path.of("..", "pom.xml")));
+        while (module.find()) {
+            assertTrue(lines.subList(0, firstBuild).contains("COPY " + module.group(1) + "/pom.xml " + module.group(1) + "/"),
+                "the dependency layer copies module " + module.group(1) + "'s pom");
+        }
         // Exact names: the broker's jar by version, its runtime classpath as Maven wrote it; no glob.
         String version = Files.readString(Path.of("..", "pom.xml")).replaceAll("(?s).*?<version>([^<]+)</version>.*", "$1");
         assertTrue(dockerfile.contains("ARG RUNNEL_VERSION=" + version), "the jar's version is the pom's " + version);
@@ -285,7 +294,7 @@ class DeploymentFilesTest {
         return -1;
     }
 
-    private static String hostPort(InetSocketAddress address) {
+    static String hostPort(InetSocketAddress address) {
         return address.getHostString() + ":" + address.getPort();
     }
 

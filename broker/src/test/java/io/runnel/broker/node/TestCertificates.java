@@ -23,12 +23,18 @@ public record TestCertificates(Path dir) {
      * named {@code caName} (two calls with different dirs make two unrelated CAs).
      */
     public static TestCertificates make(Path dir, String caName, int nodes, String... clients) throws IOException {
-        List<String> command = new ArrayList<>(List.of("bash", script().toString(), "--out", dir.toString(),
-            "--nodes", Integer.toString(nodes), "--days", "2", "--ca-name", caName));
+        List<String> args = new ArrayList<>(List.of("--nodes", Integer.toString(nodes), "--days", "2", "--ca-name", caName));
         for (String client : clients) {
-            command.add("--client");
-            command.add(client);
+            args.add("--client");
+            args.add(client);
         }
+        return makeWith(dir, args);
+    }
+
+    /** Runs make-certs into {@code dir} with {@code args} (its options, --out aside). */
+    public static TestCertificates makeWith(Path dir, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", script().toString(), "--out", dir.toString()));
+        command.addAll(args);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
