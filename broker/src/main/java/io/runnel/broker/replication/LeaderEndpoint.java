@@ -39,6 +39,21 @@ public interface LeaderEndpoint extends Closeable {
 
         /** The leader could not be reached, failed the fetch or the stream, or did not answer in time. */
         void onFailure(Exception e);
+
+        /** An answer that completes {@code outcome}: with the partitions, or exceptionally with the failure. */
+        static Answer completing(CompletableFuture<List<PartitionData>> outcome) {
+            return new Answer() {
+                @Override
+                public void onAnswer(List<PartitionData> partitions) {
+                    outcome.complete(partitions);
+                }
+
+                @Override
+                public void onFailure(Exception e) {
+                    outcome.completeExceptionally(e);
+                }
+            };
+        }
     }
 
     /**
@@ -62,17 +77,7 @@ public interface LeaderEndpoint extends Closeable {
     default List<PartitionData> fetch(int replicaId, int maxWaitMs, int minBytes, List<PartitionFetch> partitions)
         throws Exception {
         CompletableFuture<List<PartitionData>> answer = new CompletableFuture<>();
-        fetch(replicaId, maxWaitMs, minBytes, partitions, new Answer() {
-            @Override
-            public void onAnswer(List<PartitionData> data) {
-                answer.complete(data);
-            }
-
-            @Override
-            public void onFailure(Exception e) {
-                answer.completeExceptionally(e);
-            }
-        });
+        fetch(replicaId, maxWaitMs, minBytes, partitions, Answer.completing(answer));
         while (true) {
             try {
                 return answer.get(100, TimeUnit.MILLISECONDS);

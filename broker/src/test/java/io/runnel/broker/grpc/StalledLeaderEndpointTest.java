@@ -90,17 +90,8 @@ class StalledLeaderEndpointTest {
 
     private static CompletableFuture<List<PartitionData>> fetchAsync(GrpcLeaderEndpoint endpoint) {
         CompletableFuture<List<PartitionData>> outcome = new CompletableFuture<>();
-        endpoint.fetch(2, 100, 1, List.of(new PartitionFetch(new TopicPartition("orders", 0), 0, 0, -1, 1 << 20)), new Answer() {
-            @Override
-            public void onAnswer(List<PartitionData> partitions) {
-                outcome.complete(partitions);
-            }
-
-            @Override
-            public void onFailure(Exception e) {
-                outcome.completeExceptionally(e);
-            }
-        });
+        endpoint.fetch(2, 100, 1, List.of(new PartitionFetch(new TopicPartition("orders", 0), 0, 0, -1, 1 << 20)),
+            Answer.completing(outcome));
         return outcome;
     }
 
