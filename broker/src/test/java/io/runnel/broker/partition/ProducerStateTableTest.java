@@ -103,7 +103,7 @@ class ProducerStateTableTest {
         nextOffset += 3; // another producer's records in between
         List<RecordBatch> inFlight = new ArrayList<>();
         int sequence = 2;
-        for (int i = 0; i < ProducerStateTable.BATCHES_KEPT; i++) {
+        for (int i = 0; i < 5; i++) { // the producer's largest max.in.flight with idempotence
             inFlight.add(written(table, 9, sequence, i + 1));
             sequence += i + 1;
         }
