@@ -36,13 +36,21 @@ final class PartitionQueue {
     }
 
     /**
-     * The oldest batch not in flight, or null if there is none or it is new while resent batches
-     * are in flight (it waits for their answers).
+     * The oldest batch not in flight, or null if there is none, if it is new while resent batches
+     * are in flight (it waits for their answers), or while the first batch of a producer epoch
+     * (sequence 0) is in flight: a leader that does not know the producer (epoch) yet appends its
+     * first batch whatever its sequence, so a later batch that overtook the first (which failed
+     * retriably, or came later on the way) would be written ahead of it, and the first then
+     * refused as out of order. Seen in a 3-node run: a just-created topic's first batch answered
+     * NOT_LEADER while the next ones were written.
      */
     Batch nextUnsent() {
         boolean resentInFlight = false;
         for (Batch b : batches) {
             if (b.inFlight) {
+                if (b.stamp != null && b.stamp.baseSequence() == 0) {
+                    return null;
+                }
                 resentInFlight |= b.lastError != null;
             } else {
                 return resentInFlight && b.lastError == null ? null : b;

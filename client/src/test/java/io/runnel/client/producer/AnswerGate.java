@@ -11,7 +11,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
-import io.runnel.proto.v1.PartitionProduceData;
 import io.runnel.proto.v1.PartitionProduceResponse;
 import io.runnel.proto.v1.ProduceRequest;
 import io.runnel.proto.v1.ProduceResponse;
@@ -190,17 +189,12 @@ final class AnswerGate implements ClientInterceptor {
             }
         }
 
+        /** CORRUPT_RECORD for the request's partition (the tests produce to one). */
         private static ProduceResponse refusal(ProduceRequest request) {
-            ProduceResponse.Builder out = ProduceResponse.newBuilder();
-            for (TopicProduceData t : request.getTopicsList()) {
-                TopicProduceResponse.Builder topic = TopicProduceResponse.newBuilder().setTopic(t.getTopic());
-                for (PartitionProduceData p : t.getPartitionsList()) {
-                    topic.addPartitions(PartitionProduceResponse.newBuilder().setPartition(p.getPartition())
-                        .setError(ErrorCode.CORRUPT_RECORD).setErrorMessage("injected"));
-                }
-                out.addTopics(topic);
-            }
-            return out.build();
+            TopicProduceData produced = request.getTopics(0);
+            return ProduceResponse.newBuilder().addTopics(TopicProduceResponse.newBuilder().setTopic(produced.getTopic())
+                .addPartitions(PartitionProduceResponse.newBuilder().setPartition(produced.getPartitions(0).getPartition())
+                    .setError(ErrorCode.CORRUPT_RECORD).setErrorMessage("injected"))).build();
         }
 
         @Override

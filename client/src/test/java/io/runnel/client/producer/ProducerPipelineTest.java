@@ -80,32 +80,29 @@ class ProducerPipelineTest {
         }
     }
 
+    /** Sends through a gate with {@code fault} on the first of 5 in flight; the futures, all settled. */
+    private static List<CompletableFuture<RecordMetadata>> sendWithFault(String topic, Fault fault) {
+        node.createTopic(topic, 1, 1, Map.of());
+        AnswerGate gate = new AnswerGate(fault);
+        try (RunnelProducer producer = new RunnelProducer(config(node.bootstrap()), gate)) {
+            List<CompletableFuture<RecordMetadata>> futures = sendThroughGate(producer, gate, topic, () -> { });
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).exceptionally(e -> null).join();
+            return futures;
+        }
+    }
+
     /** A retriable failure of the first of 5 in flight: the leader refuses the other 4 as gaps; all are resent in order. */
     @Test
     void theFirstOfFiveInFlightNeverArrives_allAreResentInOrder_once() {
-        String topic = "pipe-unsent";
-        node.createTopic(topic, 1, 1, Map.of());
-        AnswerGate gate = new AnswerGate(Fault.NOT_SENT);
-        List<CompletableFuture<RecordMetadata>> futures;
-        try (RunnelProducer producer = new RunnelProducer(config(node.bootstrap()), gate)) {
-            futures = sendThroughGate(producer, gate, topic, () -> { });
-            futures.forEach(CompletableFuture::join);
-        }
-        assertWrittenOnceInOrder(node.bootstrap(), topic, futures, range(0, RECORDS));
+        List<CompletableFuture<RecordMetadata>> futures = sendWithFault("pipe-unsent", Fault.NOT_SENT);
+        assertWrittenOnceInOrder(node.bootstrap(), "pipe-unsent", futures, range(0, RECORDS));
     }
 
     /** The first of 5 is written but its answer lost: its resend is answered as a duplicate, with its original offset. */
     @Test
     void theFirstOfFiveInFlightLosesItsAnswer_itsResendGetsItsOriginalOffset() {
-        String topic = "pipe-lost";
-        node.createTopic(topic, 1, 1, Map.of());
-        AnswerGate gate = new AnswerGate(Fault.ANSWER_LOST);
-        List<CompletableFuture<RecordMetadata>> futures;
-        try (RunnelProducer producer = new RunnelProducer(config(node.bootstrap()), gate)) {
-            futures = sendThroughGate(producer, gate, topic, () -> { });
-            futures.forEach(CompletableFuture::join);
-        }
-        assertWrittenOnceInOrder(node.bootstrap(), topic, futures, range(0, RECORDS));
+        List<CompletableFuture<RecordMetadata>> futures = sendWithFault("pipe-lost", Fault.ANSWER_LOST);
+        assertWrittenOnceInOrder(node.bootstrap(), "pipe-lost", futures, range(0, RECORDS));
     }
 
     /**
@@ -114,17 +111,10 @@ class ProducerPipelineTest {
      */
     @Test
     void theFirstOfFiveInFlightFailsForGood_theOthersAreWrittenOnceInOrder() {
-        String topic = "pipe-refused";
-        node.createTopic(topic, 1, 1, Map.of());
-        AnswerGate gate = new AnswerGate(Fault.REFUSED);
-        List<CompletableFuture<RecordMetadata>> futures;
-        try (RunnelProducer producer = new RunnelProducer(config(node.bootstrap()), gate)) {
-            futures = sendThroughGate(producer, gate, topic, () -> { });
-            ProduceException refused = (ProduceException) assertThrows(CompletionException.class, futures.get(0)::join).getCause();
-            assertEquals(ErrorCode.CORRUPT_RECORD, refused.code());
-            futures.subList(1, RECORDS).forEach(CompletableFuture::join);
-        }
-        assertWrittenOnceInOrder(node.bootstrap(), topic, futures, range(1, RECORDS));
+        List<CompletableFuture<RecordMetadata>> futures = sendWithFault("pipe-refused", Fault.REFUSED);
+        ProduceException refused = (ProduceException) assertThrows(CompletionException.class, futures.get(0)::join).getCause();
+        assertEquals(ErrorCode.CORRUPT_RECORD, refused.code());
+        assertWrittenOnceInOrder(node.bootstrap(), "pipe-refused", futures, range(1, RECORDS));
     }
 
     /** The partition leader's node stops while 5 batches are in flight to it (answers held): nothing lost, doubled or reordered. */

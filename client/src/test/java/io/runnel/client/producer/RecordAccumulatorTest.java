@@ -73,9 +73,18 @@ class RecordAccumulatorTest {
         return ProducerConfig.defaults("unused:1").withBatching(1024, 60_000);
     }
 
-    /** Sends {@code count} 1000-byte records, each in a batch of its own, numbered under producer 7 epoch 0. */
-    private List<CompletableFuture<RecordMetadata>> addBatches(RecordAccumulator accumulator, int count) {
+    /**
+     * Sends {@code count} 1000-byte records, each in a batch of its own, numbered under producer 7
+     * epoch 0 from sequence 1: a first batch (sequence 0) is sent and answered before.
+     */
+    private List<CompletableFuture<RecordMetadata>> addBatches(RecordAccumulator accumulator, int count) throws Exception {
         accumulator.producerIdGranted(7, (short) 0);
+        add(accumulator, "acc", "first");
+        accumulator.startFlush();
+        List<Batch> first = drainAll(accumulator);
+        accumulator.endFlush();
+        assertEquals(0, header(first.get(0)).baseSequence());
+        accumulator.completed(first.get(0), 0);
         List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             futures.add(add(accumulator, "acc", i + "x".repeat(999)));
@@ -233,19 +242,33 @@ class RecordAccumulatorTest {
     }
 
     @Test
+    void theFirstBatchOfAnEpoch_goesAlone_untilItIsAnswered() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
+        accumulator.producerIdGranted(7, (short) 0);
+        for (int i = 0; i < 4; i++) {
+            add(accumulator, "acc", i + "x".repeat(999));
+        }
+        List<Batch> first = drainAll(accumulator);
+        assertEquals(1, first.size(), "a leader appends a new producer's first batch whatever its sequence");
+        assertEquals(0, header(first.get(0)).baseSequence());
+        accumulator.completed(first.get(0), 0);
+        assertEquals(3, drainAll(accumulator).size(), "then the others together");
+    }
+
+    @Test
     void drain_sendsUpToMaxInFlightBatchesOfAPartition_inSequenceOrder() throws Exception {
         RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
         List<CompletableFuture<RecordMetadata>> futures = addBatches(accumulator, 7);
         List<Batch> first = drainAll(accumulator);
         assertEquals(5, first.size(), "max.in.flight");
         for (int i = 0; i < 5; i++) {
-            assertEquals(i, header(first.get(i)).baseSequence(), "in sequence order");
+            assertEquals(i + 1, header(first.get(i)).baseSequence(), "in sequence order");
         }
         assertTrue(drainAll(accumulator).isEmpty(), "5 in flight");
         accumulator.completed(first.get(0), 100);
         List<Batch> next = drainAll(accumulator);
         assertEquals(1, next.size(), "one answered, one more goes");
-        assertEquals(5, header(next.get(0)).baseSequence());
+        assertEquals(6, header(next.get(0)).baseSequence());
         assertEquals(100, futures.get(0).join().offset());
     }
 
@@ -266,14 +289,14 @@ class RecordAccumulatorTest {
         assertEquals(sent.subList(0, 4), resent, "the unanswered ones again, oldest first, and no new one joins them");
         for (int i = 0; i < 4; i++) {
             assertSame(sent.get(i).built, resent.get(i).built, "the same bytes: the same numbers");
-            assertEquals(i, header(resent.get(i)).baseSequence());
+            assertEquals(i + 1, header(resent.get(i)).baseSequence());
         }
         accumulator.completed(resent.get(0), 0);
         assertTrue(drainAll(accumulator).isEmpty(), "a new batch waits until every resent one is answered");
         for (int i = 1; i < 4; i++) {
             accumulator.completed(resent.get(i), i);
         }
-        assertEquals(5, header(drainAll(accumulator).get(0)).baseSequence(), "then the next in order");
+        assertEquals(6, header(drainAll(accumulator).get(0)).baseSequence(), "then the next in order");
         for (int i = 0; i < 5; i++) {
             assertEquals(i == 4 ? 40 : i, futures.get(i).join().offset());
         }
@@ -292,6 +315,10 @@ class RecordAccumulatorTest {
         accumulator.retryAfterGap(sent.get(4), "OUT_OF_ORDER_SEQUENCE: test");
 
         List<Batch> resent = drainAll(accumulator);
+        assertEquals(List.of(sent.get(1)), resent, "the new epoch's first batch goes alone");
+        accumulator.completed(resent.get(0), 0);
+        resent = new ArrayList<>(resent);
+        resent.addAll(drainAll(accumulator));
         assertEquals(List.of(sent.get(1), sent.get(3), sent.get(4)), resent, "the unwritten ones; the new one waits for them");
         int sequence = 0;
         for (Batch b : resent) {
@@ -300,7 +327,7 @@ class RecordAccumulatorTest {
             assertEquals(1, h.producerEpoch(), "the new epoch");
             assertEquals(sequence++, h.baseSequence(), "from 0, in queue order");
         }
-        resent.forEach(b -> accumulator.completed(b, 0));
+        resent.subList(1, 3).forEach(b -> accumulator.completed(b, 0));
         RecordBatch next = header(drainAll(accumulator).get(0));
         assertEquals(1, next.producerEpoch());
         assertEquals(3, next.baseSequence(), "a new batch goes on from the renumbered ones");
