@@ -442,21 +442,15 @@ final class RecordAccumulator {
         }
     }
 
-    /**
-     * An attempt of the in-flight batch {@code b} failed retriably: it stays first in its queue and
-     * is due again at {@code retryAtMs}, with the same numbers. {@code possiblyWritten}: the answer
-     * leaves open whether the leader wrote it.
-     */
+    /** An attempt of {@code b} failed retriably: resent in order from {@code retryAtMs}, same numbers. */
     void retryLater(Batch b, boolean possiblyWritten, long retryAtMs, String why) {
         retry(b, possiblyWritten, retryAtMs, why);
     }
 
     /**
-     * The leader refused the in-flight batch {@code b} as a gap while an older batch of its
-     * partition was unsettled ({@link #mayFollowAGap}): it did not write it (a copy it had written
-     * would be answered as a duplicate: the leader remembers the last 5 batches, and at most 5 are
-     * unanswered), so it is resent in order once the older ones are settled, renumbered if its
-     * partition moved to a new epoch meanwhile.
+     * {@code b} was refused as a gap that an older batch explains ({@link #mayFollowAGap}): not
+     * written (the leader would answer a copy it has as a duplicate: it remembers 5 batches, and at
+     * most 5 are unanswered); resent in order, renumbered if its partition moved to a new epoch.
      */
     void retryAfterGap(Batch b, String why) {
         retry(b, null, 0, why);
