@@ -186,6 +186,22 @@ public final class RecordBatch {
         buffer.putInt(offset + CRC_OFFSET, (int) computeCrc());
     }
 
+    /**
+     * Renumbers an idempotent producer's batch in place (its producer id, epoch and base sequence),
+     * then recomputes the CRC: a producer whose partition moved to a new epoch renumbers a built
+     * batch it knows was not written, without building its records again.
+     */
+    public void stampProducer(long producerId, short producerEpoch, int baseSequence) {
+        if (producerId < 0 || producerEpoch < 0 || baseSequence < 0) {
+            throw new IllegalArgumentException("producer id, epoch and base sequence must be >= 0, got "
+                + producerId + ", " + producerEpoch + ", " + baseSequence);
+        }
+        buffer.putLong(offset + PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(offset + PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(offset + BASE_SEQUENCE_OFFSET, baseSequence);
+        buffer.putInt(offset + CRC_OFFSET, (int) computeCrc());
+    }
+
     // ---------------------------------------------------------------- validation
 
     /** CRC-32C of the bytes from the attributes to the end of the batch, as the header says it is long. */

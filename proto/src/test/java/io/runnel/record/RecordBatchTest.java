@@ -142,6 +142,21 @@ class RecordBatchTest {
         assertTrue(batch.records().stream().allMatch(r -> r.timestamp() == 9_999));
     }
 
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void stampProducer_renumbersInPlace_andRecomputesCrc(CompressionType compression) {
+        ByteBuffer buffer = new RecordBatchBuilder(compression).producer(7, (short) 2, 40)
+            .append(1, null, new byte[] {1}).append(2, null, new byte[] {2}).build();
+        RecordBatch batch = RecordBatch.of(buffer);
+        batch.stampProducer(7, (short) 3, 0);
+        batch.validate(); // the CRC covers the producer fields: a stale CRC would fail here
+        assertEquals(3, batch.producerEpoch());
+        assertEquals(0, batch.baseSequence());
+        assertEquals(1, batch.lastSequence());
+        assertEquals(2, batch.records().size());
+        assertThrows(IllegalArgumentException.class, () -> batch.stampProducer(7, (short) 3, -1));
+    }
+
     @Test
     void lastSequence_wrapsLikeKafka() {
         ByteBuffer b = new RecordBatchBuilder(CompressionType.NONE).producer(1, (short) 0, Integer.MAX_VALUE - 1)

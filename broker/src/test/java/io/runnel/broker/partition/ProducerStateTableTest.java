@@ -2,6 +2,7 @@ package io.runnel.broker.partition;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.runnel.log.MutableClock;
 import io.runnel.log.ValidatedBatches.ProducerBatch;
@@ -9,9 +10,14 @@ import io.runnel.record.CompressionType;
 import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The producer table stays within max.producers.per.partition (issue 14 item 6). */
+/**
+ * The producer table stays within max.producers.per.partition (issue 14 item 6), and remembers
+ * enough of each producer's batches to answer a pipelining producer's retries (issue 13 item 4).
+ */
 class ProducerStateTableTest {
     private long nextOffset;
 
@@ -72,5 +78,47 @@ class ProducerStateTableTest {
         assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(1, (short) 0, 7, 7)));
         assertEquals(1, table.producerCount());
         assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(active)), "idle 20 s: remembered");
+    }
+
+    private RecordBatch written(ProducerStateTable table, long pid, int sequence, int records) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(CompressionType.NONE).producer(pid, (short) 0, sequence).baseOffset(nextOffset);
+        for (int i = 0; i < records; i++) {
+            builder.append(1, null, new byte[] {(byte) i});
+        }
+        RecordBatch batch = RecordBatch.of(builder.build());
+        nextOffset += records;
+        table.update(batch);
+        return batch;
+    }
+
+    /**
+     * A producer with max.in.flight=5 may resend any of its last 5 batches (their answers lost):
+     * each is answered with its own original offsets, and a resend that overlaps one without
+     * matching it, or one older than the window, is refused as a gap rather than written again.
+     */
+    @Test
+    void anyOfTheLastFiveBatches_isADuplicate_withItsOriginalOffsets() {
+        ProducerStateTable table = new ProducerStateTable(10, Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS, Clock.systemUTC());
+        written(table, 9, 0, 2); // an older batch, out of the window once five more are written
+        nextOffset += 3; // another producer's records in between
+        List<RecordBatch> inFlight = new ArrayList<>();
+        int sequence = 2;
+        for (int i = 0; i < 5; i++) { // the producer's largest max.in.flight with idempotence
+            inFlight.add(written(table, 9, sequence, i + 1));
+            sequence += i + 1;
+        }
+        for (RecordBatch b : inFlight) {
+            ProducerStateTable.Duplicate d = assertInstanceOf(ProducerStateTable.Duplicate.class, table.check(retryOf(b)),
+                "a resend of sequences " + b.baseSequence() + ".." + b.lastSequence());
+            assertEquals(b.baseOffset(), d.firstOffset());
+            assertEquals(b.lastOffset(), d.lastOffset());
+        }
+        RecordBatch third = inFlight.get(2);
+        assertThrows(PartitionException.OutOfOrderSequenceException.class, () -> table.check(
+            new ProducerBatch(9, (short) 0, third.baseSequence(), third.lastSequence() + 1)), "same start, other end");
+        assertThrows(PartitionException.OutOfOrderSequenceException.class, () -> table.check(
+            new ProducerBatch(9, (short) 0, 0, 1)), "older than the last five batches");
+        assertInstanceOf(ProducerStateTable.Append.class, table.check(new ProducerBatch(9, (short) 0, sequence, sequence + 3)),
+            "the next batch in order");
     }
 }

@@ -86,12 +86,20 @@ final class Perf {
         int batchSize;
         @Option(names = "--linger-ms", defaultValue = "5")
         long lingerMs;
+        @Option(names = "--max-in-flight", defaultValue = "5",
+            description = "batches per partition in flight (max.in.flight.requests.per.connection; <= 5 with acks=all)")
+        int maxInFlight;
 
         @Override
         public Integer call() throws Exception {
             int ackValue = acks(acks, spec.commandLine());
-            ProducerConfig config = ProducerConfig.defaults(perf.root.bootstrap).withAcks(ackValue)
-                .withCompression(CompressionType.forName(compression)).withBatching(batchSize, lingerMs);
+            ProducerConfig config;
+            try {
+                config = ProducerConfig.defaults(perf.root.bootstrap).withAcks(ackValue)
+                    .withCompression(CompressionType.forName(compression)).withBatching(batchSize, lingerMs).withMaxInFlight(maxInFlight);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
             PrintWriter out = spec.commandLine().getOut();
             byte[] payload = new byte[recordSize];
             new Random(1).nextBytes(payload);

@@ -20,8 +20,10 @@ import java.util.Map;
  * stay deduplicated. An epoch that would pass {@link Short#MAX_VALUE} needs a new producer id:
  * the partition then waits for one ({@link #needsProducerId}).
  *
- * <p>Call {@link #reset} only when the partition has no batch in flight (the producer keeps at
- * most one per partition), so no numbered batch's outcome is still open when numbers are reused.
+ * <p>With several batches of a partition in flight, batches numbered before a {@link #reset} keep
+ * the old epoch: the producer renumbers one ({@link #stamp} again, in queue order) only once it
+ * knows that batch was not written, and sends nothing of the new epoch while an old one is still
+ * in flight ({@link #isCurrent} tells them apart).
  *
  * <p>Thread-safety: not thread-safe; the producer calls it under its lock.
  */
@@ -73,6 +75,12 @@ final class PartitionSequences {
         partitions.put(tp, new Numbering(n.producerId(), n.producerEpoch(),
             (int) (next > Integer.MAX_VALUE ? next - Integer.MAX_VALUE - 1 : next)));
         return new Stamp(n.producerId(), n.producerEpoch(), n.nextSequence());
+    }
+
+    /** Whether {@code stamp} numbers a batch of {@code tp} in the partition's current producer id and epoch. */
+    boolean isCurrent(TopicPartition tp, Stamp stamp) {
+        Numbering n = partitions.get(tp);
+        return n != null && n.producerId() == stamp.producerId() && n.producerEpoch() == stamp.producerEpoch();
     }
 
     /** A numbered batch of {@code tp} failed for good: its next batch starts a new epoch at sequence 0. */

@@ -8,17 +8,14 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.record.CompressionType;
+import io.runnel.record.RecordBatch;
 import io.runnel.record.RecordBatchBuilder;
 import io.runnel.record.RecordBatchLayout;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -29,40 +26,23 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The producer's records between {@code send} and their answer: each partition's queue of batches
  * (the last one open for appends), the records waiting for their topic to show in metadata
- * ({@link AwaitingMetadata}), the partitions with a batch in flight, each partition's sequence
- * numbers ({@link PartitionSequences}) and the {@code buffer.memory} permits queued records hold.
- * {@link #add} is the send side; {@link #drain} hands the sender the batches that are due (at most
- * one in flight per partition, numbered and built), and {@link #completed}, {@link #retryLater} and
+ * ({@link AwaitingMetadata}), how many batches each partition has in flight, each partition's
+ * sequence numbers ({@link PartitionSequences}) and the {@code buffer.memory} permits queued records
+ * hold. {@link #add} is the send side; {@link #drain} hands the sender the batches that are due,
+ * numbered and built, and {@link #completed}, {@link #retryLater}, {@link #retryAfterGap} and
  * {@link #giveUp} settle an attempt, releasing its memory and completing its futures.
+ *
+ * <p>Pipelining: up to {@code max.in.flight} batches per partition are in flight, in sequence
+ * order, and a failed attempt is resent in order ({@link PartitionQueue}) with the same numbers
+ * (the leader answers the ones it wrote with their offsets). A batch numbered before its partition
+ * moved to a new epoch is renumbered when resent if it is known not to be written, and fails
+ * (possibly written) otherwise: the new epoch never lands a record ahead of, or twice with, an old one.
  *
  * <p>Thread-safety: safe from any thread. {@link #lock} guards every field except {@link #memory}
  * (a semaphore), {@link #sticky} (a concurrent map) and {@link #closing} (volatile); the sender
  * thread waits on {@link #changed}, which every change that may make a batch due signals.
  */
 final class RecordAccumulator {
-    /** One partition's batch: records appended, then built once and sent (and re-sent on retry). */
-    static final class Batch {
-        final TopicPartition tp;
-        final RecordBatchBuilder builder;
-        final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
-        final long createdMs;
-        final long deadlineMs;
-        int permits;
-        ByteBuffer built;
-        long retryAtMs;
-        /** An attempt ended without telling whether the leader wrote the batch. */
-        boolean possiblyWritten;
-        /** Why the last attempt failed ("ERROR: message"), or null: named when the batch times out. */
-        String lastError;
-
-        Batch(TopicPartition tp, RecordBatchBuilder builder, long now, long deliveryTimeoutMs) {
-            this.tp = tp;
-            this.builder = builder;
-            this.createdMs = now;
-            this.deadlineMs = now + deliveryTimeoutMs;
-        }
-    }
-
     private final ProducerConfig config;
     private final ClusterMetadata metadata;
     private final Semaphore memory;
@@ -70,9 +50,7 @@ final class RecordAccumulator {
     private final BufferPool buffers;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final Map<TopicPartition, Deque<Batch>> batches = new HashMap<>();
-    /** Partitions with a batch in flight. */
-    private final Set<TopicPartition> inFlight = new HashSet<>();
+    private final Map<TopicPartition, PartitionQueue> batches = new HashMap<>();
     /** Records whose topic or partition metadata does not show yet. */
     private final AwaitingMetadata awaiting = new AwaitingMetadata();
     /** Producer id, epoch and next sequence per partition (idempotence). */
@@ -132,9 +110,10 @@ final class RecordAccumulator {
         }
         TopicPartition tp = new TopicPartition(record.topic(), partition);
         long now = System.currentTimeMillis();
-        Deque<Batch> queue = batches.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        PartitionQueue partitionQueue = batches.computeIfAbsent(tp, k -> new PartitionQueue());
+        Deque<Batch> queue = partitionQueue.batches;
         Batch open = queue.peekLast();
-        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > sizeLimit(tp, queue, topic)) {
+        if (open == null || open.built != null || open.builder.uncompressedSizeInBytes() + size > sizeLimit(partitionQueue, topic)) {
             // Room for a whole batch up front: records are encoded once and never regrown or copied.
             int expected = Math.max(config.batchSize(), size + RecordBatchLayout.HEADER_SIZE);
             open = new Batch(tp, new RecordBatchBuilder(config.compression(), expected, buffers), now, config.deliveryTimeoutMs());
@@ -156,13 +135,13 @@ final class RecordAccumulator {
 
     /**
      * Needs the lock: how large the open (last) batch of {@code queue} may grow. {@code batch.size}
-     * as a rule; but the batch right behind one in flight is not sent before that one's answer
-     * anyway, so it keeps taking records up to {@code max.request.size} and the topic's
-     * max.message.bytes (when the broker says it): a busy partition sends one large batch per round
-     * trip rather than queueing small ones behind each other.
+     * as a rule; but the batch right behind {@code max.in.flight} in flight is not sent before the
+     * first one's answer anyway, so it keeps taking records up to {@code max.request.size} and the
+     * topic's max.message.bytes (when the broker says it): a busy partition sends large batches per
+     * round trip rather than queueing small ones behind each other.
      */
-    private int sizeLimit(TopicPartition tp, Deque<Batch> queue, TopicMetadata topic) {
-        if (queue.size() != 2 || !inFlight.contains(tp) || topic.getMaxMessageBytes() <= 0) {
+    private int sizeLimit(PartitionQueue queue, TopicMetadata topic) {
+        if (!queue.openBatchWaits(config.maxInFlight()) || topic.getMaxMessageBytes() <= 0) {
             return config.batchSize();
         }
         // A compressed batch can come out a little larger than its records (incompressible data).
@@ -175,7 +154,7 @@ final class RecordAccumulator {
         List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
         lock.lock();
         try {
-            batches.values().forEach(q -> q.forEach(b -> pending.addAll(b.futures)));
+            batches.values().forEach(q -> q.batches.forEach(b -> pending.addAll(b.futures)));
             pending.addAll(awaiting.futures());
             flushesWanted++;
             changed.signalAll();
@@ -237,7 +216,7 @@ final class RecordAccumulator {
     boolean idleWithoutProducerId() throws InterruptedException {
         lock.lock();
         try {
-            if (closing && batches.values().stream().allMatch(Deque::isEmpty) && awaiting.isEmpty()) {
+            if (closing && batches.values().stream().allMatch(q -> q.batches.isEmpty()) && awaiting.isEmpty()) {
                 return false;
             }
             releaseAwaiting();
@@ -258,7 +237,7 @@ final class RecordAccumulator {
     Map<Integer, List<Batch>> drain() throws InterruptedException {
         lock.lock();
         try {
-            if (closing && batches.values().stream().allMatch(Deque::isEmpty) && inFlight.isEmpty() && awaiting.isEmpty()) {
+            if (closing && batches.values().stream().allMatch(q -> q.batches.isEmpty()) && awaiting.isEmpty()) {
                 return null;
             }
             releaseAwaiting();
@@ -305,9 +284,9 @@ final class RecordAccumulator {
     void failQueued(ProduceException error) {
         lock.lock();
         try {
-            for (Deque<Batch> q : batches.values()) {
-                while (!q.isEmpty() && !inFlight.contains(q.peekFirst().tp)) {
-                    fail(q.pollFirst(), error);
+            for (PartitionQueue q : batches.values()) {
+                while (!q.batches.isEmpty() && q.inFlight() == 0) {
+                    fail(q.batches.pollFirst(), error);
                 }
             }
             // And the records waiting for their topic to show: a topic the principal may not DESCRIBE
@@ -333,8 +312,9 @@ final class RecordAccumulator {
     /** Needs the lock: fails queued batches past their delivery timeout. */
     private void failExpired() {
         long now = System.currentTimeMillis();
-        for (Deque<Batch> q : batches.values()) {
-            while (!q.isEmpty() && now >= q.peekFirst().deadlineMs && !inFlight.contains(q.peekFirst().tp)) {
+        for (PartitionQueue pq : batches.values()) {
+            Deque<Batch> q = pq.batches;
+            while (!q.isEmpty() && now >= q.peekFirst().deadlineMs && pq.inFlight() == 0) {
                 Batch expired = q.pollFirst();
                 fail(expired, new ProduceException(ErrorCode.REQUEST_TIMED_OUT,
                     "no producer id could be obtained within delivery.timeout.ms", expired.possiblyWritten));
@@ -347,67 +327,110 @@ final class RecordAccumulator {
         long now = System.currentTimeMillis();
         metadata.refreshIfStale(); // if no broker answers, batches keep the old view and eventually time out
         Map<Integer, List<Batch>> ready = new HashMap<>();
-        for (Map.Entry<TopicPartition, Deque<Batch>> e : batches.entrySet()) {
-            Batch first = e.getValue().peekFirst();
-            if (first == null || inFlight.contains(e.getKey())) {
+        for (Map.Entry<TopicPartition, PartitionQueue> e : batches.entrySet()) {
+            TopicPartition tp = e.getKey();
+            PartitionQueue queue = e.getValue();
+            Batch first = queue.batches.peekFirst();
+            if (first == null || !queue.canSend(config.maxInFlight())) {
                 continue;
             }
-            if (now >= first.deadlineMs) {
-                e.getValue().pollFirst();
+            if (queue.inFlight() == 0 && now >= first.deadlineMs) {
+                queue.batches.pollFirst();
                 fail(first, new ProduceException(ErrorCode.REQUEST_TIMED_OUT, first.tp + ": not acknowledged within "
                     + "delivery.timeout.ms (" + config.deliveryTimeoutMs() + " ms)" + waitedFor(first), first.possiblyWritten));
                 continue;
             }
-            boolean due = e.getValue().size() > 1 || first.builder.uncompressedSizeInBytes() >= config.batchSize()
-                || now - first.createdMs >= config.lingerMs() || flushesWanted > 0 || closing;
-            if (!due || now < first.retryAtMs || first.futures.isEmpty()) {
-                continue;
-            }
-            BrokerInfo leader = metadata.leader(e.getKey());
+            BrokerInfo leader = metadata.leader(tp);
             if (leader == null) {
                 metadata.markStale();
-                first.retryAtMs = now + config.retryBackoffMs(); // no leader yet: back off, not a refresh per loop
+                Batch next = queue.nextUnsent();
+                if (next != null) {
+                    next.retryAtMs = now + config.retryBackoffMs(); // no leader yet: back off, not a refresh per loop
+                }
                 continue;
             }
-            if (first.built == null && config.idempotence() && !sequences.canStamp(e.getKey())) {
-                continue; // waits for a new producer id
-            }
-            inFlight.add(e.getKey());
-            if (first.built == null) {
-                // Built under the lock: send() may otherwise still be appending to this builder.
-                if (config.idempotence()) {
-                    PartitionSequences.Stamp stamp = sequences.stamp(e.getKey(), first.builder.recordCount());
-                    first.builder.producer(stamp.producerId(), stamp.producerEpoch(), stamp.baseSequence());
+            Batch b;
+            while (queue.canSend(config.maxInFlight()) && (b = queue.nextDue(now, config, flushesWanted > 0 || closing)) != null
+                && number(b)) {
+                if (b.built == null) {
+                    queue.batches.remove(b); // numbered before an epoch change and possibly written: failed by number()
+                } else {
+                    queue.sent(b);
+                    ready.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(b);
                 }
-                first.built = first.builder.build();
             }
-            ready.computeIfAbsent(leader.getId(), id -> new ArrayList<>()).add(first);
         }
         return ready;
     }
 
     /**
-     * Needs the lock: how long until the earliest batch is due. Partitions with a batch in flight
-     * are skipped: their answer signals {@link #changed}.
+     * Needs the lock: makes {@code b} ready to send. Builds it the first time (numbered first with
+     * idempotence); renumbers one numbered before its partition's epoch changed if it is known not
+     * to be written, or fails it (leaving {@code built} null) if it may be. False if it has to wait
+     * for a producer id.
+     */
+    private boolean number(Batch b) {
+        if (config.idempotence() && (b.built == null || !sequences.isCurrent(b.tp, b.stamp))) {
+            if (!sequences.canStamp(b.tp)) {
+                return false; // waits for a new producer id
+            }
+            if (b.built != null && b.possiblyWritten) {
+                fail(b, new ProduceException(ErrorCode.OUT_OF_ORDER_SEQUENCE, b.tp + ": an earlier batch failed for good "
+                    + "while this one's outcome was unknown" + waitedFor(b), true));
+                b.built = null;
+                return true;
+            }
+            b.stamp = sequences.stamp(b.tp, b.builder.recordCount());
+            if (b.built != null) {
+                RecordBatch.of(b.built).stampProducer(b.stamp.producerId(), b.stamp.producerEpoch(), b.stamp.baseSequence());
+                return true;
+            }
+            b.builder.producer(b.stamp.producerId(), b.stamp.producerEpoch(), b.stamp.baseSequence());
+        }
+        if (b.built == null) {
+            // Built under the lock: send() may otherwise still be appending to this builder.
+            b.built = b.builder.build();
+        }
+        return true;
+    }
+
+    /**
+     * Needs the lock: how long until the earliest batch is due. Partitions that cannot send now
+     * (as many in flight as allowed, or settling) are skipped: their answers signal {@link #changed}.
      */
     private long nextWakeMs() {
         long now = System.currentTimeMillis();
         long wake = awaiting.isEmpty() ? 100 : Math.min(100, metadata.nextPacedRefreshMs() - now);
-        for (Map.Entry<TopicPartition, Deque<Batch>> e : batches.entrySet()) {
-            Batch first = e.getValue().peekFirst();
-            if (first != null && !inFlight.contains(e.getKey())) {
-                wake = Math.min(wake, Math.max(first.createdMs + config.lingerMs(), first.retryAtMs) - now);
+        for (PartitionQueue q : batches.values()) {
+            if (q.canSend(config.maxInFlight())) {
+                wake = Math.min(wake, q.dueAtMs(config) - now);
             }
         }
         return wake;
+    }
+
+    /**
+     * Whether the last attempt of {@code b} may have been refused as a gap (OUT_OF_ORDER_SEQUENCE)
+     * only because of an older batch of its partition: it went out while an older one was
+     * unanswered (which may have failed, or been reordered behind it on the way), or its partition
+     * moved to a new epoch since it was numbered.
+     */
+    boolean mayFollowAGap(Batch b) {
+        lock.lock();
+        try {
+            return b.sentBehindOthers || b.stamp != null && !sequences.isCurrent(b.tp, b.stamp);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The leader wrote the in-flight batch {@code b} at {@code baseOffset}: completes its records' futures. */
     void completed(Batch b, long baseOffset) {
         lock.lock();
         try {
-            batches.get(b.tp).remove(b);
-            inFlight.remove(b.tp);
+            PartitionQueue queue = batches.get(b.tp);
+            queue.batches.remove(b);
+            queue.answered(b, false);
             memory.release(b.permits);
             b.builder.release(); // answered: its bytes were sent and are not needed again
             changed.signalAll();
@@ -419,17 +442,27 @@ final class RecordAccumulator {
         }
     }
 
-    /**
-     * An attempt of the in-flight batch {@code b} failed retriably: it stays first in its queue and
-     * is due again at {@code retryAtMs}, with the same numbers. {@code possiblyWritten}: the answer
-     * leaves open whether the leader wrote it.
-     */
+    /** An attempt of {@code b} failed retriably: resent in order from {@code retryAtMs}, same numbers. */
     void retryLater(Batch b, boolean possiblyWritten, long retryAtMs, String why) {
+        retry(b, possiblyWritten, retryAtMs, why);
+    }
+
+    /**
+     * {@code b} was refused as a gap that an older batch explains ({@link #mayFollowAGap}): not
+     * written (the leader would answer a copy it has as a duplicate: it remembers 5 batches, and at
+     * most 5 are unanswered); resent in order, renumbered if its partition moved to a new epoch.
+     */
+    void retryAfterGap(Batch b, String why) {
+        retry(b, null, 0, why);
+    }
+
+    /** {@code possiblyWritten} null: known not to be written, by this attempt or any before. */
+    private void retry(Batch b, Boolean possiblyWritten, long retryAtMs, String why) {
         lock.lock();
         try {
-            inFlight.remove(b.tp);
+            batches.get(b.tp).answered(b, true);
             b.lastError = why;
-            b.possiblyWritten |= possiblyWritten;
+            b.possiblyWritten = possiblyWritten == null ? false : b.possiblyWritten | possiblyWritten;
             b.retryAtMs = retryAtMs;
             changed.signalAll();
         } finally {
@@ -441,9 +474,10 @@ final class RecordAccumulator {
     void giveUp(Batch b, boolean possiblyWritten, ErrorCode error, String message) {
         lock.lock();
         try {
-            inFlight.remove(b.tp);
+            PartitionQueue queue = batches.get(b.tp);
+            queue.answered(b, true);
+            queue.batches.remove(b);
             b.possiblyWritten |= possiblyWritten;
-            batches.get(b.tp).remove(b);
             fail(b, new ProduceException(error, message, b.possiblyWritten));
             changed.signalAll();
         } finally {
@@ -452,11 +486,12 @@ final class RecordAccumulator {
     }
 
     /**
-     * Needs the lock; {@code b} is out of the queues and not in flight. A numbered batch failing
-     * leaves the leader's next expected sequence unknown, so its partition starts a new epoch.
+     * Needs the lock; {@code b} is out of the queues and not in flight. A batch numbered in its
+     * partition's current epoch failing leaves the leader's next expected sequence unknown, so the
+     * partition starts a new epoch.
      */
     private void fail(Batch b, ProduceException error) {
-        if (b.built != null && config.idempotence()) {
+        if (b.stamp != null && sequences.isCurrent(b.tp, b.stamp)) {
             sequences.reset(b.tp);
         }
         memory.release(b.permits);

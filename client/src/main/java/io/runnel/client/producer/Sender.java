@@ -8,7 +8,6 @@ import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
-import io.runnel.client.producer.RecordAccumulator.Batch;
 import io.runnel.client.producer.RunnelProducer.ProduceException;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.BrokerInfo;
@@ -20,6 +19,7 @@ import io.runnel.proto.v1.ProduceRequest;
 import io.runnel.proto.v1.ProduceResponse;
 import io.runnel.proto.v1.TopicProduceData;
 import io.runnel.proto.v1.TopicProduceResponse;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The producer's sender loop: takes a producer id from the cluster (with idempotence), drains the
- * due batches from the {@link RecordAccumulator}, ships every batch one broker leads in one
- * produce request, and settles each batch by its answer: written, retried after
+ * due batches from the {@link RecordAccumulator}, ships the batches one broker leads in one
+ * produce request (several, in sequence order, when a partition has several batches due: up to
+ * {@code max.in.flight} per partition are in flight), and settles each batch by its answer: written, retried after
  * {@code retry.backoff.ms} and a metadata refresh while the error is retriable and the delivery
  * timeout allows, or failed with the error. Stops once the accumulator is closed and empty.
  *
@@ -79,7 +80,7 @@ final class Sender implements Runnable {
                 if (ready == null) {
                     return;
                 }
-                ready.forEach(this::sendTo);
+                ready.forEach((brokerId, batches) -> requests(batches).forEach(r -> sendTo(brokerId, r)));
             }
         } catch (InterruptedException e) {
             // the producer is going away
@@ -104,6 +105,25 @@ final class Sender implements Runnable {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Splits one broker's due batches into produce requests that carry at most one batch per
+     * partition (the broker refuses a request naming a partition twice): the k-th batch of each
+     * partition goes into the k-th request, so one connection carries a partition's batches in
+     * sequence order.
+     */
+    static List<List<Batch>> requests(List<Batch> batches) {
+        List<List<Batch>> requests = new ArrayList<>();
+        Map<TopicPartition, Integer> seen = new HashMap<>();
+        for (Batch b : batches) {
+            int k = seen.merge(b.tp, 1, Integer::sum) - 1;
+            if (k == requests.size()) {
+                requests.add(new ArrayList<>());
+            }
+            requests.get(k).add(b);
+        }
+        return requests;
     }
 
     private void sendTo(int brokerId, List<Batch> toSend) {
@@ -234,12 +254,17 @@ final class Sender implements Runnable {
 
     /**
      * An attempt failed: retried (with the same numbers) after a backoff and a metadata refresh
-     * while retriable and before the delivery timeout, else failed. {@code possiblyWritten}: the
+     * while retriable and before the delivery timeout, else failed. A gap (OUT_OF_ORDER_SEQUENCE)
+     * that an older batch of the partition may explain is retried too ({@link RecordAccumulator#retryAfterGap}). {@code possiblyWritten}: the
      * answer leaves open whether the leader wrote the batch.
      */
     private void retryOrFail(Batch b, ErrorCode error, String message, boolean possiblyWritten) {
         long now = System.currentTimeMillis();
-        if (!RetriableErrors.isRetriable(error)) {
+        if (error == ErrorCode.OUT_OF_ORDER_SEQUENCE && now < b.deadlineMs && accumulator.mayFollowAGap(b)) {
+            // Refused as a gap behind an older batch of its partition that failed (or was overtaken
+            // on the way): not written; resent in order once the older ones are settled.
+            accumulator.retryAfterGap(b, error + ": " + message);
+        } else if (!RetriableErrors.isRetriable(error)) {
             accumulator.giveUp(b, possiblyWritten, error, message);
         } else if (now + config.retryBackoffMs() < b.deadlineMs) {
             metadata.markStale();

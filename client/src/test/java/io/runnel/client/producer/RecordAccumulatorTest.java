@@ -11,7 +11,6 @@ import io.runnel.broker.node.TestCluster;
 import io.runnel.client.common.Bootstrap;
 import io.runnel.client.common.ClusterMetadata;
 import io.runnel.client.common.TopicPartition;
-import io.runnel.client.producer.RecordAccumulator.Batch;
 import io.runnel.client.producer.RunnelProducer.ProduceException;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.record.RecordBatch;
@@ -64,9 +63,37 @@ class RecordAccumulatorTest {
         bootstrap.close();
     }
 
-    /** Long linger, so a batch is due only when full, flushed or closing. */
+    /** Long linger, so a batch is due only when full, flushed or closing; one batch per partition in flight. */
     private static ProducerConfig lingering() {
-        return ProducerConfig.defaults("unused:1").withBatching(16 * 1024, 60_000).withIdempotence(false);
+        return ProducerConfig.defaults("unused:1").withBatching(16 * 1024, 60_000).withIdempotence(false).withMaxInFlight(1);
+    }
+
+    /** Idempotent, 5 in flight, and a batch per 1000-byte record (batch.size 1 KiB). */
+    private static ProducerConfig pipelining() {
+        return ProducerConfig.defaults("unused:1").withBatching(1024, 60_000);
+    }
+
+    /**
+     * Sends {@code count} 1000-byte records, each in a batch of its own, numbered under producer 7
+     * epoch 0 from sequence 1: a first batch (sequence 0) is sent and answered before.
+     */
+    private List<CompletableFuture<RecordMetadata>> addBatches(RecordAccumulator accumulator, int count) throws Exception {
+        accumulator.producerIdGranted(7, (short) 0);
+        add(accumulator, "acc", "first");
+        accumulator.startFlush();
+        List<Batch> first = drainAll(accumulator);
+        accumulator.endFlush();
+        assertEquals(0, header(first.get(0)).baseSequence());
+        accumulator.completed(first.get(0), 0);
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(add(accumulator, "acc", i + "x".repeat(999)));
+        }
+        return futures;
+    }
+
+    private static RecordBatch header(Batch b) {
+        return RecordBatch.of(b.built.duplicate(), 0);
     }
 
     private CompletableFuture<RecordMetadata> add(RecordAccumulator accumulator, String topic, String value) {
@@ -212,5 +239,101 @@ class RecordAccumulatorTest {
         RecordBatch batch = RecordBatch.of(grown.built.duplicate(), 0);
         assertTrue(batch.recordCount() > 30, "grew past batch.size while the first was in flight: " + batch.recordCount());
         assertTrue(grown.built.remaining() <= 40_000, "within max.message.bytes: " + grown.built.remaining());
+    }
+
+    @Test
+    void theFirstBatchOfAnEpoch_goesAlone_untilItIsAnswered() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
+        accumulator.producerIdGranted(7, (short) 0);
+        for (int i = 0; i < 4; i++) {
+            add(accumulator, "acc", i + "x".repeat(999));
+        }
+        List<Batch> first = drainAll(accumulator);
+        assertEquals(1, first.size(), "a leader appends a new producer's first batch whatever its sequence");
+        assertEquals(0, header(first.get(0)).baseSequence());
+        accumulator.completed(first.get(0), 0);
+        assertEquals(3, drainAll(accumulator).size(), "then the others together");
+    }
+
+    @Test
+    void drain_sendsUpToMaxInFlightBatchesOfAPartition_inSequenceOrder() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
+        List<CompletableFuture<RecordMetadata>> futures = addBatches(accumulator, 7);
+        List<Batch> first = drainAll(accumulator);
+        assertEquals(5, first.size(), "max.in.flight");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i + 1, header(first.get(i)).baseSequence(), "in sequence order");
+        }
+        assertTrue(drainAll(accumulator).isEmpty(), "5 in flight");
+        accumulator.completed(first.get(0), 100);
+        List<Batch> next = drainAll(accumulator);
+        assertEquals(1, next.size(), "one answered, one more goes");
+        assertEquals(6, header(next.get(0)).baseSequence());
+        assertEquals(100, futures.get(0).join().offset());
+    }
+
+    @Test
+    void aRetriableFailureOfTheFirst_resendsAllFiveInOrder_onceTheOthersAreAnswered() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
+        List<CompletableFuture<RecordMetadata>> futures = addBatches(accumulator, 7);
+        List<Batch> sent = drainAll(accumulator);
+        accumulator.retryLater(sent.get(0), true, 0, "REQUEST_TIMED_OUT: test");
+        assertTrue(drainAll(accumulator).isEmpty(), "settling: 4 still in flight");
+        for (Batch b : sent.subList(1, 4)) {
+            assertTrue(accumulator.mayFollowAGap(b), "sent behind an unanswered batch");
+            accumulator.retryAfterGap(b, "OUT_OF_ORDER_SEQUENCE: test");
+            assertTrue(drainAll(accumulator).isEmpty(), "settling: some still in flight");
+        }
+        accumulator.completed(sent.get(4), 40); // overtook them: answered before the others' resends
+        List<Batch> resent = drainAll(accumulator);
+        assertEquals(sent.subList(0, 4), resent, "the unanswered ones again, oldest first, and no new one joins them");
+        for (int i = 0; i < 4; i++) {
+            assertSame(sent.get(i).built, resent.get(i).built, "the same bytes: the same numbers");
+            assertEquals(i + 1, header(resent.get(i)).baseSequence());
+        }
+        accumulator.completed(resent.get(0), 0);
+        assertTrue(drainAll(accumulator).isEmpty(), "a new batch waits until every resent one is answered");
+        for (int i = 1; i < 4; i++) {
+            accumulator.completed(resent.get(i), i);
+        }
+        assertEquals(6, header(drainAll(accumulator).get(0)).baseSequence(), "then the next in order");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i == 4 ? 40 : i, futures.get(i).join().offset());
+        }
+    }
+
+    @Test
+    void aFailureForGoodOfTheFirst_renumbersTheUnwrittenOthersInANewEpoch_andFailsTheMaybeWrittenOne() throws Exception {
+        RecordAccumulator accumulator = new RecordAccumulator(pipelining(), metadata);
+        List<CompletableFuture<RecordMetadata>> futures = addBatches(accumulator, 6);
+        List<Batch> sent = drainAll(accumulator);
+        accumulator.giveUp(sent.get(0), false, ErrorCode.CORRUPT_RECORD, "injected");
+        accumulator.retryAfterGap(sent.get(1), "OUT_OF_ORDER_SEQUENCE: test");
+        accumulator.retryLater(sent.get(2), true, 0, "REQUEST_TIMED_OUT: test");
+        assertTrue(accumulator.mayFollowAGap(sent.get(3)), "numbered in the old epoch");
+        accumulator.retryAfterGap(sent.get(3), "OUT_OF_ORDER_SEQUENCE: test");
+        accumulator.retryAfterGap(sent.get(4), "OUT_OF_ORDER_SEQUENCE: test");
+
+        List<Batch> resent = drainAll(accumulator);
+        assertEquals(List.of(sent.get(1)), resent, "the new epoch's first batch goes alone");
+        accumulator.completed(resent.get(0), 0);
+        resent = new ArrayList<>(resent);
+        resent.addAll(drainAll(accumulator));
+        assertEquals(List.of(sent.get(1), sent.get(3), sent.get(4)), resent, "the unwritten ones; the new one waits for them");
+        int sequence = 0;
+        for (Batch b : resent) {
+            RecordBatch h = header(b);
+            h.validate(); // renumbered in place: the CRC was recomputed
+            assertEquals(1, h.producerEpoch(), "the new epoch");
+            assertEquals(sequence++, h.baseSequence(), "from 0, in queue order");
+        }
+        resent.subList(1, 3).forEach(b -> accumulator.completed(b, 0));
+        RecordBatch next = header(drainAll(accumulator).get(0));
+        assertEquals(1, next.producerEpoch());
+        assertEquals(3, next.baseSequence(), "a new batch goes on from the renumbered ones");
+        ProduceException corrupt = (ProduceException) assertThrows(CompletionException.class, futures.get(0)::join).getCause();
+        assertEquals(ErrorCode.CORRUPT_RECORD, corrupt.code());
+        ProduceException unknown = (ProduceException) assertThrows(CompletionException.class, futures.get(2)::join).getCause();
+        assertTrue(unknown.possiblyWritten(), "its outcome in the old epoch is unknown: " + unknown.getMessage());
     }
 }
