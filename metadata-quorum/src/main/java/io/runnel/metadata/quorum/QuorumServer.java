@@ -74,6 +74,14 @@ public final class QuorumServer implements Closeable {
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(settings.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * settings.electionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        // The first election after a start waits a quarter to half of that: a fresh quorum (or a lone
+        // restarted voter) elects within ~0.5 s instead of 1-2 s idle. A follower that times out early
+        // while a leader exists does no harm: pre-vote (on by default) is refused by voters that hear
+        // from the leader, so no term is bumped and nobody is deposed. Later elections use the full range.
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(
+            settings.firstElectionTimeoutMinMs(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(
+            2 * settings.firstElectionTimeoutMinMs(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, settings.snapshotEveryEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);

@@ -15,7 +15,8 @@ import java.util.UUID;
  * @param bindHost            interface the Raft server binds
  * @param dir                 Raft log, metadata snapshots
  * @param clusterId           the Raft group id: the same on every node of one cluster
- * @param electionTimeoutMinMs lower bound of the randomized election timeout (the upper is twice it)
+ * @param electionTimeoutMinMs lower bound of the randomized election timeout (the upper is twice it); the first
+ *                            election after a start uses a quarter of it ({@link #firstElectionTimeoutMinMs})
  * @param snapshotEveryEntries take a snapshot (and purge the log behind it) every this many entries
  * @param joining             a new voter joining a running quorum: it starts knowing no peers and waits
  *                            for the leader to add it ({@link QuorumServer#addVoter}); after its first
@@ -39,6 +40,11 @@ public record QuorumSettings(int nodeId, Map<Integer, InetSocketAddress> voters,
     public QuorumSettings(int nodeId, Map<Integer, InetSocketAddress> voters, String bindHost, Path dir, UUID clusterId,
                           long electionTimeoutMinMs, long snapshotEveryEntries, boolean joining) {
         this(nodeId, voters, bindHost, dir, clusterId, electionTimeoutMinMs, snapshotEveryEntries, joining, null, null);
+    }
+
+    /** Lower bound of the first election's timeout after a start: a quarter of the usual one (its upper is twice it). */
+    public long firstElectionTimeoutMinMs() {
+        return Math.max(10, electionTimeoutMinMs / 4);
     }
 
     public QuorumSettings {
