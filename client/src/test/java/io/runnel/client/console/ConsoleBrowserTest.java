@@ -133,7 +133,8 @@ class ConsoleBrowserTest {
         browser.findElement(By.cssSelector("#create-topic button")).click();
         assertTrue(browser.findElement(By.tagName("main")).getText().contains("Create topic orders with 2 partition(s)"));
         browser.findElement(By.id("confirm-button")).click();
-        assertTrue(browser.getCurrentUrl().endsWith("/topic?name=orders"), browser.getCurrentUrl());
+        // The click returns before the POST's redirect is followed: wait for the topic's page.
+        Awaitility.await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/topic?name=orders"));
         Awaitility.await().atMost(WAIT).until(() -> {
             browser.navigate().refresh();
             List<WebElement> isrs = browser.findElements(By.className("isr"));
