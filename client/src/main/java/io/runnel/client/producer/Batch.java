@@ -29,6 +29,8 @@ final class Batch {
     boolean inFlight;
     /** The last attempt went out while an older batch of the partition was unanswered. */
     boolean sentBehindOthers;
+    /** The number of its partition's sends this send was ({@link PartitionQueue#sent}): its place in the pipeline window. */
+    long sendIndex;
     /** Its numbers (with idempotence, once built), or null. */
     PartitionSequences.Stamp stamp;
 

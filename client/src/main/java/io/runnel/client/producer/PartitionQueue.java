@@ -13,26 +13,45 @@ import java.util.Deque;
  * at most {@code max.in.flight} (<= 5), so the leader, which remembers a producer's last 5
  * batches, answers any resent one it wrote as a duplicate, even if calls overtake each other.
  *
+ * <p>The window is counted from the oldest unanswered batch, not as the number in flight: gRPC
+ * calls are answered in any order (Kafka's connection answers in order), so later batches may be
+ * answered, and more sent, while an older one's answer is still out; had that one been written
+ * with its answer lost, a sixth batch written behind it would push it out of the leader's memory
+ * and its resend would be refused as out of order (seen in ClientEndToEndTest's lost-responses
+ * run: "sent sequence 16, expected 22").
+ *
  * <p>Thread-safety: not thread-safe; the {@link RecordAccumulator} uses it under its lock.
  */
 final class PartitionQueue {
     final Deque<Batch> batches = new ArrayDeque<>();
     private int inFlight;
     private boolean settling;
+    /** Sends so far (each attempt counts), numbering them for the window. */
+    private long sends;
 
     int inFlight() {
         return inFlight;
     }
 
     /**
-     * Whether another batch may go out now: fewer than {@code maxInFlight} in flight, and not
-     * settling with some still in flight. Once none is in flight a settling queue is settled.
+     * Whether another batch may go out now: not settling with some still in flight (once none is,
+     * a settling queue is settled), and the sends from the oldest unanswered batch up to this one
+     * at most {@code maxInFlight}.
      */
     boolean canSend(int maxInFlight) {
         if (inFlight == 0) {
             settling = false;
+            return true;
         }
-        return inFlight < maxInFlight && !settling;
+        if (settling || inFlight >= maxInFlight) {
+            return false;
+        }
+        for (Batch b : batches) {
+            if (b.inFlight) { // the oldest unanswered: answered ones have left the queue or are not in flight
+                return sends + 1 - b.sendIndex < maxInFlight;
+            }
+        }
+        return true;
     }
 
     /**
@@ -79,6 +98,7 @@ final class PartitionQueue {
     /** {@code b}, the oldest batch not in flight, goes out. */
     void sent(Batch b) {
         b.inFlight = true;
+        b.sendIndex = ++sends;
         b.sentBehindOthers = b != batches.peekFirst();
         inFlight++;
     }
