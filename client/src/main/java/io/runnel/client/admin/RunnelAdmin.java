@@ -5,30 +5,18 @@ import io.runnel.security.TlsFiles;
 import io.runnel.client.common.RetriableErrors;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.AclEntry;
-import io.runnel.proto.v1.AddVoterRequest;
-import io.runnel.proto.v1.AddVoterResponse;
-import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.AlterConfigsRequest;
 import io.runnel.proto.v1.BrokerGrpc;
-import io.runnel.proto.v1.CreateAclsRequest;
-import io.runnel.proto.v1.CreateAclsResponse;
 import io.runnel.proto.v1.CreatePartitionsRequest;
 import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.DeleteRecordsPartition;
 import io.runnel.proto.v1.DeleteRecordsRequest;
 import io.runnel.proto.v1.DeleteRecordsResult;
-import io.runnel.proto.v1.DeleteAclsRequest;
-import io.runnel.proto.v1.DeleteAclsResponse;
 import io.runnel.proto.v1.DeleteTopicsRequest;
-import io.runnel.proto.v1.DescribeAclsRequest;
-import io.runnel.proto.v1.DescribeAclsResponse;
 import io.runnel.proto.v1.DescribeClusterRequest;
 import io.runnel.proto.v1.DescribeClusterResponse;
-import io.runnel.proto.v1.DescribeQuorumRequest;
-import io.runnel.proto.v1.DescribeQuorumResponse;
 import io.runnel.proto.v1.ElectPreferredLeadersRequest;
 import io.runnel.proto.v1.ElectPreferredLeadersResponse;
-import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.ListOffsetsPartition;
 import io.runnel.proto.v1.ListOffsetsPartitionResponse;
@@ -38,10 +26,7 @@ import io.runnel.proto.v1.MetadataResponse;
 import io.runnel.proto.v1.PartitionMetadata;
 import io.runnel.proto.v1.ReassignPartitionRequest;
 import io.runnel.proto.v1.ReassignPartitionResponse;
-import io.runnel.proto.v1.RemoveVoterRequest;
-import io.runnel.proto.v1.RemoveVoterResponse;
 import io.runnel.proto.v1.TopicMetadata;
-import io.runnel.proto.v1.TopicResult;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
 import java.time.Duration;
@@ -50,7 +35,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Topics, cluster and offsets, through any broker (admin calls are forwarded to the active
@@ -73,12 +57,12 @@ public final class RunnelAdmin implements Closeable {
 
     /** How long a call retries retriable failures unless the constructor says otherwise. */
     public static final Duration DEFAULT_RETRY_TIMEOUT = Duration.ofSeconds(30);
-    private static final long FIRST_BACKOFF_MS = 50;
-    private static final long MAX_BACKOFF_MS = 1_000;
 
     private final Bootstrap bootstrap;
     private final GroupAdmin groups;
-    private final Duration retryTimeout;
+    private final AdminCalls calls;
+    private final AclAdmin aclAdmin;
+    private final QuorumAdmin quorumAdmin;
 
     /** A replication factor of 0 asks the controller for its {@code default.replication.factor}. */
     public static final int CLUSTER_DEFAULT_REPLICATION = 0;
@@ -107,76 +91,9 @@ public final class RunnelAdmin implements Closeable {
         }
         this.bootstrap = new Bootstrap(bootstrapServers, tls);
         this.groups = new GroupAdmin(bootstrap);
-        this.retryTimeout = retryTimeout;
-    }
-
-    private AdminGrpc.AdminBlockingStub admin() {
-        return AdminGrpc.newBlockingStub(bootstrap.anyChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
-    }
-
-    /**
-     * Throws a refused topic call's error: to be retried if {@link RetriableErrors} lists it,
-     * except UNKNOWN_TOPIC_OR_PARTITION, which from the controller is the answer about the topic
-     * named (retrying it would make every call on a missing topic wait out the whole timeout).
-     */
-    private static void check(TopicResult r) {
-        if (r.getError() == ErrorCode.NONE) {
-            return;
-        }
-        AdminException refused = new AdminException(r.getError(), r.getName() + ": " + r.getErrorMessage());
-        if (r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && RetriableErrors.isRetriable(r.getError())) {
-            throw new RetriableAnswer(refused);
-        }
-        throw refused;
-    }
-
-    /**
-     * Runs {@code call} until it returns, repeating it after a backoff (doubling from
-     * {@value #FIRST_BACKOFF_MS} ms to {@value #MAX_BACKOFF_MS} ms) while it fails retriably: a
-     * {@link RetriableAnswer}, a retriable gRPC status, or no bootstrap server answering. Past the
-     * retry timeout the last failure is thrown: the answer as an {@link AdminException} saying how
-     * long it was retried, or the transport failure itself (which names its status; no broker
-     * answering stays a {@link Bootstrap.ClusterUnreachableException}).
-     */
-    private <T> T retrying(Supplier<T> call) {
-        long deadline = System.nanoTime() + retryTimeout.toNanos();
-        long backoffMs = FIRST_BACKOFF_MS;
-        while (true) {
-            RuntimeException failure;
-            try {
-                return call.get();
-            } catch (RetriableAnswer e) {
-                failure = e.answer;
-            } catch (AdminException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                if (!RetriableErrors.isRetriable(e)) {
-                    throw e;
-                }
-                failure = e;
-            }
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) >= deadline) {
-                if (failure instanceof AdminException e) {
-                    throw new AdminException(e.code(), "still failing after retrying for " + retryTimeout.toMillis()
-                        + " ms; last: " + e.getMessage(), e);
-                }
-                throw failure;
-            }
-            try {
-                TimeUnit.MILLISECONDS.sleep(backoffMs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw failure;
-            }
-            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-        }
-    }
-
-    private void retrying(Runnable call) {
-        retrying(() -> {
-            call.run();
-            return null;
-        });
+        this.calls = new AdminCalls(bootstrap, retryTimeout);
+        this.aclAdmin = new AclAdmin(calls);
+        this.quorumAdmin = new QuorumAdmin(calls);
     }
 
     /**
@@ -187,22 +104,22 @@ public final class RunnelAdmin implements Closeable {
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
         CreateTopicsRequest request = CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder().setName(name)
             .setPartitions(partitions).setReplicationFactor(replicationFactor).putAllConfigs(configs)).build();
-        retrying(() -> check(admin().createTopics(request).getResults(0)));
+        calls.retrying(() -> AdminCalls.check(calls.admin().createTopics(request).getResults(0)));
     }
 
     public void deleteTopic(String name) {
         DeleteTopicsRequest request = DeleteTopicsRequest.newBuilder().addNames(name).build();
-        retrying(() -> check(admin().deleteTopics(request).getResults(0)));
+        calls.retrying(() -> AdminCalls.check(calls.admin().deleteTopics(request).getResults(0)));
     }
 
     public void createPartitions(String name, int count) {
         CreatePartitionsRequest request = CreatePartitionsRequest.newBuilder().setTopic(name).setCount(count).build();
-        retrying(() -> check(admin().createPartitions(request).getResult()));
+        calls.retrying(() -> AdminCalls.check(calls.admin().createPartitions(request).getResult()));
     }
 
     public void alterConfigs(String name, Map<String, String> configs) {
         AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(name).putAllConfigs(configs).build();
-        retrying(() -> check(admin().alterConfigs(request).getResult()));
+        calls.retrying(() -> AdminCalls.check(calls.admin().alterConfigs(request).getResult()));
     }
 
     /**
@@ -217,11 +134,11 @@ public final class RunnelAdmin implements Closeable {
      */
     public List<LeaderElection> electPreferredLeaders(Map<String, Set<Integer>> partitions) {
         ElectPreferredLeadersRequest request = LeaderElection.request(partitions);
-        return retrying(() -> {
-            ElectPreferredLeadersResponse r = admin().electPreferredLeaders(request);
+        return calls.retrying(() -> {
+            ElectPreferredLeadersResponse r = calls.admin().electPreferredLeaders(request);
             if (r.getError() != ErrorCode.NONE) {
                 AdminException refused = new AdminException(r.getError(), "preferred-leader election: " + r.getErrorMessage());
-                throw RetriableErrors.isRetriable(r.getError()) ? new RetriableAnswer(refused) : refused;
+                throw RetriableErrors.isRetriable(r.getError()) ? new AdminCalls.RetriableAnswer(refused) : refused;
             }
             return LeaderElection.of(r);
         });
@@ -252,13 +169,13 @@ public final class RunnelAdmin implements Closeable {
     }
 
     private void reassign(ReassignPartitionRequest request) {
-        retrying(() -> {
-            ReassignPartitionResponse r = admin().reassignPartition(request);
+        calls.retrying(() -> {
+            ReassignPartitionResponse r = calls.admin().reassignPartition(request);
             if (r.getError() != ErrorCode.NONE) {
                 AdminException refused = new AdminException(r.getError(), request.getTopic() + "-" + request.getPartition()
                     + ": " + r.getErrorMessage());
                 throw r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && RetriableErrors.isRetriable(r.getError())
-                    ? new RetriableAnswer(refused) : refused;
+                    ? new AdminCalls.RetriableAnswer(refused) : refused;
             }
         });
     }
@@ -268,119 +185,43 @@ public final class RunnelAdmin implements Closeable {
         return Reassignment.of(describeCluster().getImage());
     }
 
-    // ---------------------------------------------------------------- ACLs (acl.proto)
+    // ---------------------------------------------------------------- ACLs (acl.proto): AclAdmin
 
-    /**
-     * Adds ACL bindings, all or none (each field set; adding one that exists is not an error).
-     *
-     * @throws AdminException INVALID_REQUEST naming the bad binding and field; CLUSTER_AUTHORIZATION_FAILED
-     *                        without ALTER on the cluster
-     */
+    /** @see AclAdmin#createAcls */
     public void createAcls(List<AclEntry> acls) {
-        CreateAclsRequest request = CreateAclsRequest.newBuilder().addAllAcls(acls).build();
-        retrying(() -> {
-            CreateAclsResponse r = admin().createAcls(request);
-            checkAnswer(r.getError(), r.getErrorMessage());
-            return r;
-        });
+        aclAdmin.createAcls(acls);
     }
 
-    /**
-     * Removes every binding any filter matches (unset fields match anything).
-     *
-     * @return the bindings removed
-     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
-     */
+    /** @see AclAdmin#deleteAcls */
     public List<AclEntry> deleteAcls(List<AclEntry> filters) {
-        DeleteAclsRequest request = DeleteAclsRequest.newBuilder().addAllFilters(filters).build();
-        return retrying(() -> {
-            DeleteAclsResponse r = admin().deleteAcls(request);
-            checkAnswer(r.getError(), r.getErrorMessage());
-            return r.getDeletedList();
-        });
+        return aclAdmin.deleteAcls(filters);
     }
 
-    /**
-     * The bindings {@code filter} matches (unset fields match anything), as the active controller has them.
-     *
-     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without DESCRIBE on the cluster
-     */
+    /** @see AclAdmin#describeAcls */
     public List<AclEntry> describeAcls(AclEntry filter) {
-        DescribeAclsRequest request = DescribeAclsRequest.newBuilder().setFilter(filter).build();
-        return retrying(() -> {
-            DescribeAclsResponse r = admin().describeAcls(request);
-            checkAnswer(r.getError(), r.getErrorMessage());
-            return r.getAclsList();
-        });
+        return aclAdmin.describeAcls(filter);
     }
 
-    private static void checkAnswer(ErrorCode error, String message) {
-        if (error == ErrorCode.NONE) {
-            return;
-        }
-        AdminException refused = new AdminException(error, message);
-        if (RetriableErrors.isRetriable(error)) {
-            throw new RetriableAnswer(refused);
-        }
-        throw refused;
-    }
+    // ---------------------------------------------------------------- controller quorum: QuorumAdmin
 
-    // ---------------------------------------------------------------- controller quorum (docs/operations.md)
-
-    /**
-     * Adds a controller started with {@code quorum.join=true} as a voter; returns once the new
-     * configuration has committed (the new voter has caught up first).
-     *
-     * @param raftHost the new voter's host as the other voters reach it
-     * @param raftPort its Raft port: its controller port + 1
-     * @return the voters afterwards
-     * @throws AdminException INVALID_REQUEST naming why (already a voter, a change in progress, refused);
-     *                        CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
-     */
+    /** @see QuorumAdmin#addVoter */
     public List<Integer> addVoter(int nodeId, String raftHost, int raftPort) {
-        AddVoterRequest request = AddVoterRequest.newBuilder().setNodeId(nodeId)
-            .setRaftEndpoint(Endpoint.newBuilder().setHost(raftHost).setPort(raftPort)).build();
-        return retrying(() -> {
-            AddVoterResponse r = admin().addVoter(request);
-            checkAnswer(r.getError(), "adding voter " + nodeId + ": " + r.getErrorMessage());
-            return r.getVotersList();
-        });
+        return quorumAdmin.addVoter(nodeId, raftHost, raftPort);
     }
 
-    /**
-     * Removes a voter; returns once the new configuration has committed. Stop the removed node
-     * afterwards. Removing the active controller moves leadership to another voter first.
-     *
-     * @return the voters afterwards
-     * @throws AdminException INVALID_REQUEST naming why (not a voter, the only voter, too few live
-     *                        voters would remain for a majority, a change in progress);
-     *                        CLUSTER_AUTHORIZATION_FAILED without ALTER on the cluster
-     */
+    /** @see QuorumAdmin#removeVoter */
     public List<Integer> removeVoter(int nodeId) {
-        RemoveVoterRequest request = RemoveVoterRequest.newBuilder().setNodeId(nodeId).build();
-        return retrying(() -> {
-            RemoveVoterResponse r = admin().removeVoter(request);
-            checkAnswer(r.getError(), "removing voter " + nodeId + ": " + r.getErrorMessage());
-            return r.getVotersList();
-        });
+        return quorumAdmin.removeVoter(nodeId);
     }
 
-    /**
-     * The voters, the active controller and how long since it heard from each.
-     *
-     * @throws AdminException CLUSTER_AUTHORIZATION_FAILED without DESCRIBE on the cluster
-     */
+    /** @see QuorumAdmin#describeQuorum */
     public QuorumDescription describeQuorum() {
-        return retrying(() -> {
-            DescribeQuorumResponse r = admin().describeQuorum(DescribeQuorumRequest.getDefaultInstance());
-            checkAnswer(r.getError(), "describing the quorum: " + r.getErrorMessage());
-            return QuorumDescription.of(r);
-        });
+        return quorumAdmin.describeQuorum();
     }
 
     /** Brokers (fenced or not), topics with configs and partitions, as the controller sees them. */
     public DescribeClusterResponse describeCluster() {
-        return retrying(() -> admin().describeCluster(DescribeClusterRequest.getDefaultInstance()));
+        return calls.retrying(() -> calls.admin().describeCluster(DescribeClusterRequest.getDefaultInstance()));
     }
 
     /** Topic names, sorted. */
@@ -406,7 +247,7 @@ public final class RunnelAdmin implements Closeable {
      *     LEADER_NOT_AVAILABLE or NOT_LEADER if a partition's leader did not answer in time
      */
     public Map<Integer, Long> offsets(String topic, long timestamp) {
-        return retrying(() -> offsetsOnce(topic, timestamp));
+        return calls.retrying(() -> offsetsOnce(topic, timestamp));
     }
 
     private Map<Integer, Long> offsetsOnce(String topic, long timestamp) {
@@ -418,7 +259,7 @@ public final class RunnelAdmin implements Closeable {
         Map<Integer, Long> out = new TreeMap<>();
         for (PartitionMetadata p : t.getPartitionsList()) {
             var leader = md.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst()
-                .orElseThrow(() -> new RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
+                .orElseThrow(() -> new AdminCalls.RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
                     topic + "-" + p.getPartition() + " has no leader")));
             ListOffsetsPartitionResponse r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -428,7 +269,7 @@ public final class RunnelAdmin implements Closeable {
             if (r.getError() != ErrorCode.NONE) {
                 // Metadata showed the partition, so even UNKNOWN_TOPIC_OR_PARTITION here is a leader catching up.
                 AdminException refused = new AdminException(r.getError(), topic + "-" + p.getPartition());
-                throw RetriableErrors.isRetriable(r.getError()) ? new RetriableAnswer(refused) : refused;
+                throw RetriableErrors.isRetriable(r.getError()) ? new AdminCalls.RetriableAnswer(refused) : refused;
             }
             out.put(p.getPartition(), r.getOffset());
         }
@@ -453,7 +294,7 @@ public final class RunnelAdmin implements Closeable {
         if (beforeOffset < -1) {
             throw new IllegalArgumentException("offset must be >= 0, or -1 for the high watermark, got " + beforeOffset);
         }
-        return retrying(() -> {
+        return calls.retrying(() -> {
             MetadataResponse md = bootstrap.metadata(List.of(topic));
             TopicMetadata t = md.getTopics(0);
             if (t.getError() != ErrorCode.NONE) {
@@ -463,7 +304,7 @@ public final class RunnelAdmin implements Closeable {
                 .orElseThrow(() -> new AdminException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + topic + "' has "
                     + t.getPartitionsCount() + " partitions, no partition " + partition));
             var leader = md.getBrokersList().stream().filter(b -> b.getId() == p.getLeaderId()).findFirst()
-                .orElseThrow(() -> new RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
+                .orElseThrow(() -> new AdminCalls.RetriableAnswer(new AdminException(ErrorCode.LEADER_NOT_AVAILABLE,
                     topic + "-" + partition + " has no leader")));
             DeleteRecordsResult r = BrokerGrpc.newBlockingStub(bootstrap.channel(leader)).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .deleteRecords(DeleteRecordsRequest.newBuilder().addPartitions(DeleteRecordsPartition.newBuilder()
@@ -472,7 +313,7 @@ public final class RunnelAdmin implements Closeable {
             if (r.getError() != ErrorCode.NONE) {
                 AdminException refused = new AdminException(r.getError(), topic + "-" + partition + ": " + r.getErrorMessage());
                 throw RetriableErrors.isRetriable(r.getError()) && r.getError() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-                    ? new RetriableAnswer(refused) : refused;
+                    ? new AdminCalls.RetriableAnswer(refused) : refused;
             }
             return r.getLogStartOffset();
         });
@@ -538,16 +379,6 @@ public final class RunnelAdmin implements Closeable {
     @Override
     public void close() {
         bootstrap.close();
-    }
-
-    /** A refusal worth retrying, caught by {@link #retrying}; never leaves this class. */
-    private static final class RetriableAnswer extends RuntimeException {
-        private final AdminException answer;
-
-        RetriableAnswer(AdminException answer) {
-            super(answer.getMessage(), null, false, false);
-            this.answer = answer;
-        }
     }
 
     /** The cluster refused an admin call. */
