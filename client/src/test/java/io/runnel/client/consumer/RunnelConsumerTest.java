@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.runnel.client.common.InertCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
@@ -119,7 +120,7 @@ class RunnelConsumerTest {
         public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
             if (method.getFullMethodName().equals(BrokerGrpc.getListOffsetsMethod().getFullMethodName())
                 && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                return new ClientCall<>() {
+                return new InertCall<>() {
                     @Override
                     public void start(Listener<A> listener, Metadata headers) {
                         listener.onClose(Status.UNAVAILABLE.withDescription("injected: broker restarting"), new Metadata());
@@ -204,27 +205,11 @@ class RunnelConsumerTest {
             }
         }
 
-        private final class HeldCall<Q, A> extends ClientCall<Q, A> {
+        private final class HeldCall<Q, A> extends InertCall<Q, A> {
             @Override
             public void start(Listener<A> listener, Metadata headers) {
                 hold();
                 listener.onClose(Status.UNAVAILABLE.withDescription("held by the test"), new Metadata());
-            }
-
-            @Override
-            public void request(int numMessages) {
-            }
-
-            @Override
-            public void cancel(String message, Throwable cause) {
-            }
-
-            @Override
-            public void halfClose() {
-            }
-
-            @Override
-            public void sendMessage(Q message) {
             }
         }
     }

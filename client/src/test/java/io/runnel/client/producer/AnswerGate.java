@@ -3,6 +3,7 @@ package io.runnel.client.producer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.runnel.client.common.InertCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
@@ -160,7 +161,7 @@ final class AnswerGate implements ClientInterceptor {
     }
 
     /** The first call under NOT_SENT or REFUSED: nothing reaches the broker. */
-    private static final class Unsent<Q, A> extends ClientCall<Q, A> {
+    private static final class Unsent<Q, A> extends InertCall<Q, A> {
         private final Held call;
         private Listener<A> listener;
 
@@ -195,18 +196,6 @@ final class AnswerGate implements ClientInterceptor {
             return ProduceResponse.newBuilder().addTopics(TopicProduceResponse.newBuilder().setTopic(produced.getTopic())
                 .addPartitions(PartitionProduceResponse.newBuilder().setPartition(produced.getPartitions(0).getPartition())
                     .setError(ErrorCode.CORRUPT_RECORD).setErrorMessage("injected"))).build();
-        }
-
-        @Override
-        public void request(int numMessages) {
-        }
-
-        @Override
-        public void cancel(String message, Throwable cause) {
-        }
-
-        @Override
-        public void halfClose() {
         }
     }
 }

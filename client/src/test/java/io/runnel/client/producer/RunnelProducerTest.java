@@ -17,6 +17,7 @@ import io.grpc.Status;
 import io.runnel.broker.node.SharedNode;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.common.InertCall;
 import io.runnel.client.common.TopicPartition;
 import io.runnel.client.consumer.RunnelConsumer;
 import io.runnel.client.producer.RunnelProducer.ProduceException;
@@ -251,26 +252,10 @@ class RunnelProducerTest {
     }
 
     /** A call that fails as soon as it starts, before anything is sent. */
-    private static final class FailedCall<Q, A> extends ClientCall<Q, A> {
+    private static final class FailedCall<Q, A> extends InertCall<Q, A> {
         @Override
         public void start(Listener<A> listener, Metadata headers) {
             listener.onClose(Status.UNAVAILABLE.withDescription("injected: connection refused"), new Metadata());
-        }
-
-        @Override
-        public void request(int numMessages) {
-        }
-
-        @Override
-        public void cancel(String message, Throwable cause) {
-        }
-
-        @Override
-        public void halfClose() {
-        }
-
-        @Override
-        public void sendMessage(Q message) {
         }
     }
 }
