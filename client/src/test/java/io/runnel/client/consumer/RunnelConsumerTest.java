@@ -125,22 +125,6 @@ class RunnelConsumerTest {
                     public void start(Listener<A> listener, Metadata headers) {
                         listener.onClose(Status.UNAVAILABLE.withDescription("injected: broker restarting"), new Metadata());
                     }
-
-                    @Override
-                    public void request(int numMessages) {
-                    }
-
-                    @Override
-                    public void cancel(String message, Throwable cause) {
-                    }
-
-                    @Override
-                    public void halfClose() {
-                    }
-
-                    @Override
-                    public void sendMessage(Q message) {
-                    }
                 };
             }
             return next.newCall(method, options);
