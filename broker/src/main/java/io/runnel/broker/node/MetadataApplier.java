@@ -78,8 +78,11 @@ final class MetadataApplier {
                 hosted.remove(tp);
             }
         }
-        replicaManager.applyPartitionStates(mine, configs, topicIds);
+        // The move's throttle first: once the partition states are applied the leader serves the
+        // added replica, whose first fetch must already count against it (PartitionReassignmentTest
+        // saw an unthrottled catch-up when a fetch came between the two).
         replicaManager.reassignmentThrottle().apply(throttles(image, mine.keySet()));
+        replicaManager.applyPartitionStates(mine, configs, topicIds);
         hosted.putAll(topicIds);
         long registered = registrationEpoch.getAsLong();
         if (!orphansRemoved && registered >= 0 && image.offset() >= registered) {
