@@ -61,15 +61,15 @@ final class FetchStreams implements AutoCloseable {
      */
     FetchResponse fetch(BrokerInfo broker, FetchRequest request, long timeoutMs) {
         String key = broker.getId() + "@" + broker.getHost() + ":" + broker.getPort();
-        Channel channel = ClientInterceptors.intercept(bootstrap.channel(broker), interceptors);
         if (unaryOnly.contains(key)) {
-            return ClientCalls.blockingUnaryCall(channel, FETCH, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs,
+            return ClientCalls.blockingUnaryCall(channel(broker), FETCH, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs,
                 TimeUnit.MILLISECONDS), request);
         }
         if (closed) {
             throw Status.CANCELLED.withDescription("consumer closed").asRuntimeException();
         }
-        OneStream stream = streams.computeIfAbsent(key, k -> new OneStream(channel.newCall(FETCH_STREAM, CallOptions.DEFAULT)));
+        // The intercepted channel is made only when a stream opens, not per fetch.
+        OneStream stream = streams.computeIfAbsent(key, k -> new OneStream(channel(broker).newCall(FETCH_STREAM, CallOptions.DEFAULT)));
         try {
             return stream.fetch(request, timeoutMs);
         } catch (StatusRuntimeException e) {
@@ -80,6 +80,10 @@ final class FetchStreams implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private Channel channel(BrokerInfo broker) {
+        return ClientInterceptors.intercept(bootstrap.channel(broker), interceptors);
     }
 
     /** Ends every stream; a fetch waiting on one fails at once. */
