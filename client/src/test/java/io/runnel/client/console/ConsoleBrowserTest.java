@@ -29,13 +29,16 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -112,7 +115,7 @@ class ConsoleBrowserTest {
     void consoleShowsTheClusterTopicsMessagesGroupsAndAFencedNode() throws IOException {
         // Overview: three ready nodes.
         open("/");
-        Awaitility.await().atMost(WAIT).until(() -> {
+        await().until(() -> {
             browser.navigate().refresh();
             return text("ready-count").equals("3");
         });
@@ -131,11 +134,13 @@ class ConsoleBrowserTest {
         replication.clear();
         replication.sendKeys("3");
         browser.findElement(By.cssSelector("#create-topic button")).click();
-        assertTrue(browser.findElement(By.tagName("main")).getText().contains("Create topic orders with 2 partition(s)"));
+        // The click returns before the form's page is replaced: wait for the confirmation page, reading
+        // again an element that went stale with the page it came from.
+        await().until(() -> browser.findElement(By.tagName("main")).getText().contains("Create topic orders with 2 partition(s)"));
         browser.findElement(By.id("confirm-button")).click();
         // The click returns before the POST's redirect is followed: wait for the topic's page.
-        Awaitility.await().atMost(WAIT).until(() -> browser.getCurrentUrl().endsWith("/topic?name=orders"));
-        Awaitility.await().atMost(WAIT).until(() -> {
+        await().until(() -> browser.getCurrentUrl().endsWith("/topic?name=orders"));
+        await().until(() -> {
             browser.navigate().refresh();
             List<WebElement> isrs = browser.findElements(By.className("isr"));
             return isrs.size() == 2 && isrs.stream().allMatch(e -> ids(e.getText()).equals(Set.of(1, 2, 3)));
@@ -181,13 +186,13 @@ class ConsoleBrowserTest {
         try (RunnelConsumer member = new RunnelConsumer(cluster.bootstrap(), RunnelConsumer.OffsetReset.EARLIEST, 1 << 20,
                 GroupConfig.of("console-app").withSessionTimeoutMs(10_000).withAutoCommit(false, 1000))) {
             member.subscribe(List.of("orders"), RebalanceListener.NONE);
-            Awaitility.await().atMost(WAIT).until(() -> {
+            await().until(() -> {
                 member.poll(Duration.ofMillis(50));
                 return member.assignment().size() == 2;
             });
             GroupDescription described = admin.describeGroup("console-app");
             open("/group?id=console-app");
-            Awaitility.await().atMost(WAIT).until(() -> {
+            await().until(() -> {
                 browser.navigate().refresh();
                 return !browser.findElements(By.id("total-lag")).isEmpty()
                     && browser.findElement(By.tagName("main")).getText().contains("orders-0")
@@ -208,14 +213,14 @@ class ConsoleBrowserTest {
         int leader = admin.describeTopic("orders").getPartitionsList().stream().filter(p -> p.getPartition() == 0)
             .findFirst().orElseThrow().getLeaderId();
         browser.get("http://127.0.0.1:" + cluster.node(leader).consolePort() + "/charts");
-        Awaitility.await().atMost(WAIT).until(() -> !browser.findElements(By.cssSelector("#charts polyline")).isEmpty()
+        await().until(() -> !browser.findElements(By.cssSelector("#charts polyline")).isEmpty()
             && browser.findElement(By.id("charts")).getText().contains("Topic orders (bytes/s)"));
         screenshot("charts");
 
         // A halted node: fenced, and the topic's partitions under-replicated.
         cluster.halt(3);
         open("/");
-        Awaitility.await().atMost(WAIT).until(() -> {
+        await().until(() -> {
             browser.navigate().refresh();
             return text("node-3-state").equals("FENCED") && Integer.parseInt(text("under-replicated-count")) >= 2;
         });
@@ -224,6 +229,13 @@ class ConsoleBrowserTest {
         assertTrue(underReplicated.contains("orders"), underReplicated);
         assertFalse(text("node-1-state").equals("FENCED"));
         screenshot("overview-fenced");
+    }
+
+    /** Waits the test's bound, trying again when a read element went stale with its page or is not there yet. */
+    private static ConditionFactory await() {
+        return Awaitility.await().atMost(WAIT)
+            .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+            .ignoreExceptionsInstanceOf(NoSuchElementException.class);
     }
 
     private static void open(String path) {
