@@ -20,6 +20,9 @@ import java.util.function.Supplier;
 final class AdminCalls {
     private static final long FIRST_BACKOFF_MS = 50;
     private static final long MAX_BACKOFF_MS = 1_000;
+    /** The longest one Admin call may take (a topic creation waits for its Raft commit). */
+    private static final long MAX_RPC_MS = 30_000;
+    private static final long MIN_RPC_MS = 1_000;
 
     private final Bootstrap bootstrap;
     private final Duration retryTimeout;
@@ -30,7 +33,9 @@ final class AdminCalls {
     }
 
     AdminGrpc.AdminBlockingStub admin() {
-        return AdminGrpc.newBlockingStub(bootstrap.anyChannel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+        // One call waits no longer than all of its retries may (a short retry timeout is a short call).
+        long rpcMs = Math.min(MAX_RPC_MS, Math.max(MIN_RPC_MS, retryTimeout.toMillis()));
+        return AdminGrpc.newBlockingStub(bootstrap.anyChannel()).withDeadlineAfter(rpcMs, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -55,11 +60,13 @@ final class AdminCalls {
      * {@link RetriableAnswer}, a retriable gRPC status, or no bootstrap server answering. Past the
      * retry timeout the last failure is thrown: the answer as an {@link AdminException} saying how
      * long it was retried, or the transport failure itself (which names its status; no broker
-     * answering stays a {@link Bootstrap.ClusterUnreachableException}).
+     * answering stays a {@link Bootstrap.ClusterUnreachableException}). Interrupted (the caller
+     * gave up), it throws the failure it was retrying, not the interruption.
      */
     <T> T retrying(Supplier<T> call) {
         long deadline = System.nanoTime() + retryTimeout.toNanos();
         long backoffMs = FIRST_BACKOFF_MS;
+        RuntimeException previous = null;
         while (true) {
             RuntimeException failure;
             try {
@@ -69,11 +76,15 @@ final class AdminCalls {
             } catch (AdminException e) {
                 throw e;
             } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted() && previous != null) {
+                    throw previous; // the caller gave up (a command's deadline): what the retries waited for
+                }
                 if (!RetriableErrors.isRetriable(e)) {
                     throw e;
                 }
                 failure = e;
             }
+            previous = failure;
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs) >= deadline) {
                 if (failure instanceof AdminException e) {
                     throw new AdminException(e.code(), "still failing after retrying for " + retryTimeout.toMillis()

@@ -356,7 +356,8 @@ final class GroupAdmin {
                 Thread.sleep(backoffMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new AdminException(code, "interrupted while waiting for the coordinator of group '" + groupId + "'");
+                throw new AdminException(code, "interrupted while waiting for the coordinator of group '" + groupId
+                    + "'; last error: " + why);
             }
             backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
         }

@@ -160,7 +160,7 @@ final class AclCommand {
         }
 
         RunnelAdmin admin() {
-            return new RunnelAdmin(parent.root.bootstrap, parent.root.tls());
+            return parent.root.admin();
         }
     }
 

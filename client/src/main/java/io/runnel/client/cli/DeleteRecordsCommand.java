@@ -13,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
     + "there on the leader and its followers, and consumers reading below it get OFFSET_OUT_OF_RANGE.")
 final class DeleteRecordsCommand implements Callable<Integer> {
     @ParentCommand
-    RunnelCli.Topic parent;
+    TopicCommands parent;
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
     @Parameters(index = "0", description = "topic name")
@@ -30,7 +30,7 @@ final class DeleteRecordsCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), partition < 0
                 ? "--partition must be >= 0, got " + partition : "--before-offset must be >= 0 or -1, got " + beforeOffset);
         }
-        try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+        try (RunnelAdmin admin = parent.root.admin()) {
             long start = admin.deleteRecords(topic, partition, beforeOffset);
             spec.commandLine().getOut().println(topic + "-" + partition + ": log start offset is now " + start);
             return 0;

@@ -42,7 +42,7 @@ final class GroupCommands {
 
         @Override
         public Integer call() {
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"GROUP", "STATE", "MEMBERS", "COORDINATOR"});
                 for (GroupListing g : admin.listGroups()) {
@@ -66,7 +66,7 @@ final class GroupCommands {
         @Override
         public Integer call() {
             requireGroup(spec, group);
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 GroupDescription d = admin.describeGroup(group);
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("group %s: %s, epoch %d, assignor %s, coordinator %d, %d members%n%n", d.groupId(), d.state(),
@@ -130,7 +130,7 @@ final class GroupCommands {
         public Integer call() {
             requireGroup(spec, group);
             ResetSpec resetSpec = resetSpec();
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 Map<TopicPartition, Long> plan = admin.resetOffsets(group, topic, resetSpec, execute);
                 PrintWriter out = spec.commandLine().getOut();
                 List<String[]> rows = new ArrayList<>();
@@ -174,7 +174,7 @@ final class GroupCommands {
         @Override
         public Integer call() {
             requireGroup(spec, group);
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 admin.deleteGroup(group);
                 spec.commandLine().getOut().println("deleted group " + group);
                 return 0;

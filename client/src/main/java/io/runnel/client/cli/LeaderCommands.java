@@ -39,7 +39,7 @@ final class LeaderCommands {
             }
             Map<String, Set<Integer>> asked = topic == null ? Map.of()
                 : Map.of(topic, partition == null ? Set.of() : Set.of(partition));
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 List<LeaderElection> results = admin.electPreferredLeaders(asked);
                 PrintWriter out = spec.commandLine().getOut();
                 PrintWriter err = spec.commandLine().getErr();

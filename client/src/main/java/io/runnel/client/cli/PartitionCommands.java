@@ -65,7 +65,7 @@ final class PartitionCommands {
                     : "--throttle must be >= 0 bytes/s, got " + throttle);
             }
             PrintWriter out = spec.commandLine().getOut();
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 if (cancel) {
                     admin.cancelReassignment(topic, partition);
                     out.println(topic + "-" + partition + ": move cancelled, back to its original replicas");
@@ -81,7 +81,7 @@ final class PartitionCommands {
 
         private int list() {
             PrintWriter out = spec.commandLine().getOut();
-            try (RunnelAdmin admin = new RunnelAdmin(parent.root.bootstrap, parent.root.tls())) {
+            try (RunnelAdmin admin = parent.root.admin()) {
                 List<Reassignment> moves = admin.listReassignments().stream()
                     .filter(r -> topic == null || r.topic().equals(topic)).toList();
                 for (Reassignment r : moves) {

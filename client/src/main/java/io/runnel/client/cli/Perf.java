@@ -160,15 +160,17 @@ final class Perf {
         String topic;
         @Option(names = "--num-records", defaultValue = "1000000")
         long numRecords;
-        @Option(names = "--timeout-ms", defaultValue = "10000", description = "give up after this long without records")
-        long timeoutMs;
+        /** Without {@code --timeout-ms}: how long without records ends the read. */
+        static final long IDLE_MS = 10_000;
         @Option(names = "--fetch-max-bytes", defaultValue = "52428800", description = "bytes one fetch may return (each partition at most 1 MiB)")
         int fetchMaxBytes;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            try (RunnelAdmin admin = new RunnelAdmin(perf.root.bootstrap, perf.root.tls());
+            // The root's --timeout-ms: here, how long without records ends the read.
+            long timeoutMs = perf.root.timeoutMs == null ? IDLE_MS : perf.root.timeoutMs;
+            try (RunnelAdmin admin = perf.root.admin();
                  RunnelConsumer consumer = new RunnelConsumer(perf.root.bootstrap, perf.root.tls(), RunnelConsumer.OffsetReset.EARLIEST,
                      fetchMaxBytes, null)) {
                 int partitions = admin.describeTopic(topic).getPartitionsCount();

@@ -22,7 +22,7 @@ final class QuorumCommands {
     RunnelCli root;
 
     private RunnelAdmin admin() {
-        return new RunnelAdmin(root.bootstrap, root.tls());
+        return root.admin();
     }
 
     @Command(name = "describe", description = "The voters, the active controller, and how long since it heard from each.")
