@@ -4,6 +4,7 @@ import io.runnel.broker.config.NodeConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
@@ -57,6 +59,9 @@ final class NodeProcess {
         } catch (IllegalArgumentException e) {
             fail(e.getMessage());
         }
+        // The first line of a node's log: how long the JVM took to get here (scripts/cluster's start time).
+        LoggerFactory.getLogger(NodeProcess.class).info("Node {}: starting, {} ms after the JVM started", config.nodeId(),
+            ManagementFactory.getRuntimeMXBean().getUptime());
         RunnelNode node = new RunnelNode(config);
         try {
             node.start();
