@@ -30,6 +30,8 @@ import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -156,6 +158,43 @@ public final class RunnelAdmin implements Closeable {
      */
     public void reassignPartition(String topic, int partition, List<Integer> replicas, long throttleBytesPerSec) {
         reassign(Reassignment.start(topic, partition, replicas, throttleBytesPerSec));
+    }
+
+    /**
+     * Starts several partition moves in one call (Kafka's kafka-reassign-partitions --execute
+     * with a file of moves), each as {@link #reassignPartition} would, under one throttle. All are
+     * checked before any is sent; each is then started or refused on its own (the controller takes
+     * them one by one: a refused move leaves the others started, and a cancel is per partition).
+     *
+     * @return one outcome per move, in order
+     * @throws IllegalArgumentException for no moves, a partition named twice, or a negative throttle
+     * @throws AdminException for a failure that is not about one move (authorization, no controller
+     *     within the retry timeout): moves before it may have started, see {@link #listReassignments}
+     */
+    public List<MoveOutcome> reassignPartitions(List<PartitionMove> moves, long throttleBytesPerSec) {
+        if (moves.isEmpty()) {
+            throw new IllegalArgumentException("no partition moves given");
+        }
+        Set<String> named = new HashSet<>();
+        for (PartitionMove m : moves) {
+            if (!named.add(m.name())) {
+                throw new IllegalArgumentException(m.name() + " is moved twice in one reassignment");
+            }
+            Reassignment.start(m.topic(), m.partition(), m.replicas(), throttleBytesPerSec); // checks the throttle
+        }
+        List<MoveOutcome> outcomes = new ArrayList<>();
+        for (PartitionMove m : moves) {
+            try {
+                reassignPartition(m.topic(), m.partition(), m.replicas(), throttleBytesPerSec);
+                outcomes.add(new MoveOutcome(m, ErrorCode.NONE, ""));
+            } catch (AdminException e) {
+                if (e.code() != ErrorCode.INVALID_REQUEST && e.code() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                    throw e;
+                }
+                outcomes.add(new MoveOutcome(m, e.code(), e.getMessage()));
+            }
+        }
+        return outcomes;
     }
 
     /**

@@ -1,8 +1,14 @@
 package io.runnel.client.cli;
 
+import io.runnel.client.admin.MoveOutcome;
+import io.runnel.client.admin.PartitionMove;
 import io.runnel.client.admin.Reassignment;
 import io.runnel.client.admin.RunnelAdmin;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -11,9 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code runnel partition reassign}: move a partition to other brokers, with a replication
- * throttle, cancel a move, or list the moves under way (Kafka's kafka-reassign-partitions
- * --execute --throttle / --cancel / --list).
+ * {@code runnel partition reassign}: move a partition, or several in one call ({@code --move},
+ * {@code --moves-file}), to other brokers, with a replication throttle, cancel a move, or list the
+ * moves under way (Kafka's kafka-reassign-partitions --execute --throttle / --cancel / --list).
  */
 @Command(name = "partition", description = "Partition commands.", subcommands = {PartitionCommands.Reassign.class})
 final class PartitionCommands {
@@ -21,8 +27,9 @@ final class PartitionCommands {
     RunnelCli root;
 
     @Command(name = "reassign", description = "Move a partition to other replicas (--topic, --partition, --replicas, optional "
-        + "--throttle), cancel its move (--cancel), or list the moves under way (--list, exit 0 whether or not there are any). "
-        + "A move completes by itself once every new replica is in the ISR.")
+        + "--throttle), several partitions in one call (--move T:P=IDS, repeatable, or --moves-file FILE with one T:P=IDS a "
+        + "line; exit 1 naming each move refused, the others started), cancel a move (--cancel), or list the moves under way "
+        + "(--list, exit 0 whether or not there are any). A move completes by itself once every new replica is in the ISR.")
     static final class Reassign implements Callable<Integer> {
         @ParentCommand
         PartitionCommands parent;
@@ -42,9 +49,21 @@ final class PartitionCommands {
         boolean cancel;
         @Option(names = "--list", description = "the moves under way: original and target replicas, ISR, throttle")
         boolean list;
+        @Option(names = "--move", paramLabel = "TOPIC:PARTITION=IDS", description = "one of several moves made in one call, "
+            + "e.g. orders:0=2,3 (repeatable)")
+        List<String> moves = new ArrayList<>();
+        @Option(names = "--moves-file", paramLabel = "FILE", description = "moves made in one call, one TOPIC:PARTITION=IDS a "
+            + "line ('#' starts a comment)")
+        Path movesFile;
 
         @Override
         public Integer call() {
+            if (!moves.isEmpty() || movesFile != null) {
+                if (list || cancel || topic != null || partition != null || replicas != null) {
+                    throw usage("--move and --moves-file take only --throttle");
+                }
+                return moveSeveral();
+            }
             if (list) {
                 if (cancel || replicas != null || partition != null) {
                     throw usage("--list takes only --topic");
@@ -76,6 +95,52 @@ final class PartitionCommands {
                         + " (see: runnel partition reassign --list)");
                 }
                 return 0;
+            }
+        }
+
+        private int moveSeveral() {
+            List<String> texts = new ArrayList<>(moves);
+            if (movesFile != null) {
+                try {
+                    Files.readAllLines(movesFile).stream().map(l -> l.replaceFirst("#.*", "").trim()).filter(l -> !l.isEmpty())
+                        .forEach(texts::add);
+                } catch (IOException e) {
+                    throw usage("cannot read --moves-file " + movesFile + ": " + e.getMessage());
+                }
+            }
+            if (throttle < 0) {
+                throw usage("--throttle must be >= 0 bytes/s, got " + throttle);
+            }
+            List<PartitionMove> parsed = new ArrayList<>();
+            try {
+                texts.forEach(t -> parsed.add(PartitionMove.parse(t)));
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            if (parsed.isEmpty()) {
+                throw usage("--moves-file " + movesFile + " names no moves");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try (RunnelAdmin admin = parent.root.admin()) {
+                List<MoveOutcome> outcomes;
+                try {
+                    outcomes = admin.reassignPartitions(parsed, throttle);
+                } catch (IllegalArgumentException e) {
+                    throw usage(e.getMessage());
+                }
+                int refused = 0;
+                for (MoveOutcome o : outcomes) {
+                    if (o.started()) {
+                        out.println(o.move().name() + ": moving to " + o.move().replicas());
+                    } else {
+                        refused++;
+                        err.println(o.move().name() + ": refused: " + o.message());
+                    }
+                }
+                out.println((outcomes.size() - refused) + " move(s) started" + (throttle > 0 ? ", throttled to " + throttle
+                    + " bytes/s" : "") + ", " + refused + " refused (see: runnel partition reassign --list)");
+                return refused == 0 ? 0 : 1;
             }
         }
 

@@ -1,11 +1,13 @@
 package io.runnel.client.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.broker.node.TestCluster;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReassignmentThrottle;
+import io.runnel.client.admin.PartitionMove;
 import io.runnel.client.admin.Reassignment;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.producer.ProducerConfig;
@@ -21,6 +23,7 @@ import io.runnel.proto.v1.PartitionRegistration;
 import io.runnel.proto.v1.TopicImage;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,8 +71,7 @@ class PartitionReassignmentTest {
     }
 
     private static PartitionRegistration partition(String topic) {
-        return admin.describeCluster().getImage().getTopicsList().stream().filter(t -> t.getName().equals(topic))
-            .findFirst().map(TopicImage::getPartitionsList).orElseThrow().get(0);
+        return partitionOf(topic, 0);
     }
 
     /** Records of 1 KB, each sent alone and acknowledged by every ISR member (one batch each). */
@@ -186,5 +188,44 @@ class PartitionReassignmentTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(from).replicaManager().partition(tp).isEmpty());
         assertEquals(Map.of(), throttle(from).settings());
         assertEquals(IntStream.range(0, 20).mapToObj(i -> "r" + i).collect(Collectors.toList()), readAll(topic, to));
+    }
+
+    /**
+     * Several partitions moved in one call (--move and --moves-file): each is started or refused
+     * on its own, naming why (a partition that does not exist), and the started ones complete;
+     * a malformed move or a partition named twice is refused before anything is sent.
+     */
+    @Test
+    void severalMovesInOneCall_eachStartsOrIsRefusedNamingWhy() throws Exception {
+        String topic = "several";
+        cluster.createTopic(topic, 2, 1, Map.of());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partitionOf(topic, 0).getLeader() > 0
+            && partitionOf(topic, 1).getLeader() > 0);
+        int to0 = partitionOf(topic, 0).getLeader() % 3 + 1;
+        int to1 = partitionOf(topic, 1).getLeader() % 3 + 1;
+        Path file = tmp.resolve("moves.txt");
+        Files.writeString(file, "# partition 1\n" + topic + ":1=" + to1 + "\n\n");
+        String bootstrap = cluster.bootstrap();
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(1, Cli.run(bootstrap, out, err, "partition", "reassign", "--move", topic + ":0=" + to0, "--move",
+            topic + ":7=1", "--moves-file", file.toString()), err.toString());
+        assertTrue(out.toString().contains(topic + "-0: moving to [" + to0 + "]") && out.toString().contains(topic + "-1: moving to ["
+            + to1 + "]") && out.toString().contains("2 move(s) started, 1 refused"), out.toString());
+        assertTrue(err.toString().contains(topic + "-7: refused: UNKNOWN_TOPIC_OR_PARTITION"), err.toString());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partitionOf(topic, 0).getReplicasList().equals(List.of(to0))
+            && partitionOf(topic, 1).getReplicasList().equals(List.of(to1)));
+
+        assertEquals(2, Cli.run(bootstrap, new StringWriter(), new StringWriter(), "partition", "reassign", "--move", topic + "=1"));
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> admin.reassignPartitions(
+            List.of(new PartitionMove(topic, 0, List.of(1)), PartitionMove.parse(topic + ":0=2")), 0));
+        assertEquals(topic + "-0 is moved twice in one reassignment", twice.getMessage());
+        assertEquals(List.of(), admin.listReassignments());
+    }
+
+    private static PartitionRegistration partitionOf(String topic, int partition) {
+        return admin.describeCluster().getImage().getTopicsList().stream().filter(t -> t.getName().equals(topic))
+            .findFirst().map(TopicImage::getPartitionsList).orElseThrow().get(partition);
     }
 }
