@@ -122,7 +122,8 @@ public final class RunnelCli {
         List<CommandLine> chain = parsed.asCommandLineList();
         CommandLine leaf = chain.get(chain.size() - 1);
         boolean perf = chain.stream().anyMatch(c -> c.getCommand() instanceof Perf);
-        if (perf || leaf.getCommand() == this || CommandLine.printHelpIfRequested(parsed)) {
+        boolean help = chain.stream().anyMatch(c -> c.isUsageHelpRequested() || c.isVersionHelpRequested());
+        if (perf || help || leaf.getCommand() == this) {
             return new CommandLine.RunLast().execute(parsed);
         }
         boolean consume = leaf.getCommand() instanceof ConsumeCommand;
