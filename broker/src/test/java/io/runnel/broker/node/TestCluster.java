@@ -31,7 +31,7 @@ import org.awaitility.Awaitility;
 /**
  * Real combined nodes (Raft voter + controller + broker) in this JVM on ephemeral loopback ports,
  * for tests: started and registered, stopped as a crash looks ({@link #halt}), restarted on
- * their data, and all halted on {@link #close}. Shared by the broker's and the client's tests
+ * their data, and all halted together on {@link #close}. Shared by the broker's and the client's tests
  * (the broker publishes its test classes as a test-jar).
  */
 public final class TestCluster implements AutoCloseable {
@@ -230,11 +230,33 @@ public final class TestCluster implements AutoCloseable {
         return configs.get(id).dataDir();
     }
 
+    /**
+     * Halts every running node, all at once: a halt waits about a second for its node's Raft server
+     * and listeners to stop, and one after the other the nodes of a class's cluster took seconds.
+     */
     @Override
     public void close() {
         channels.forEach(ManagedChannel::shutdownNow);
-        running.values().forEach(RunnelNode::halt);
+        List<Thread> halting = new ArrayList<>();
+        running.forEach((id, node) -> {
+            Thread halt = new Thread(node::halt, "test-cluster-halt-" + id);
+            halt.start();
+            halting.add(halt);
+        });
+        boolean interrupted = false;
+        for (Thread halt : halting) {
+            while (halt.isAlive()) {
+                try {
+                    halt.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
         running.clear();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int freePort() throws IOException {
