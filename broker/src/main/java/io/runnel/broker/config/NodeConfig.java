@@ -1,5 +1,9 @@
 package io.runnel.broker.config;
 
+import static io.runnel.broker.config.SettingValues.bool;
+import static io.runnel.broker.config.SettingValues.intIn;
+import static io.runnel.broker.config.SettingValues.longAtLeast;
+
 import io.runnel.broker.group.GroupSettings;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.replica.FetchLimits;
@@ -93,7 +97,7 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
                          Map<Integer, InetSocketAddress> voters, Path dataDir,
                          int metricsPort, long replicaLagTimeMaxMs, long brokerSessionTimeoutMs,
                          long brokerHeartbeatIntervalMs, boolean quorumJoin, Map<String, String> defaults,
-                         io.runnel.broker.group.GroupSettings groups, long logRetentionCheckIntervalMs,
+                         GroupSettings groups, long logRetentionCheckIntervalMs,
                          long replicaFetchBackoffMaxMs, ThreadSettings threads, int maxPartitionsPerTopic,
                          UUID clusterId, SecuritySettings security, int defaultReplicationFactor,
                          LeaderRebalancer.Settings leaderRebalance, String rack, FetchLimits fetchLimits,
@@ -119,25 +123,12 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
     public static final String EXTERNAL_LISTENER = "external.listener";
     /** {@code host:port} clients outside the brokers' network dial (default: advertised.host and its port). */
     public static final String EXTERNAL_ADVERTISED_LISTENER = "external.advertised.listener";
-    public static final String QUORUM_VOTERS = "quorum.voters";
-    /** Voters from ordinals: ids 0..count-1 (a StatefulSet's first pods), instead of {@code quorum.voters}. */
-    public static final String QUORUM_VOTER_COUNT = "quorum.voter.count";
-    /** With {@link #QUORUM_VOTER_COUNT}: each voter's controller address, {@code {id}} standing for its id. */
-    public static final String QUORUM_VOTER_ADDRESS = "quorum.voter.address";
     public static final String DATA_DIR = "data.dir";
     public static final String METRICS_PORT = "metrics.port";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String QUORUM_JOIN = "quorum.join";
-    public static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
-    public static final String OFFSETS_TOPIC_REPLICATION = "offsets.topic.replication.factor";
-    public static final String OFFSETS_RETENTION_MS = "offsets.retention.ms";
-    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
-    public static final String GROUP_SESSION_TIMEOUT_MS = "group.session.timeout.ms";
-    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
-    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
-    public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String REPLICA_FETCH_BACKOFF_MAX_MS = "replica.fetch.backoff.max.ms";
     public static final String MAX_PARTITIONS_PER_TOPIC = "max.partitions.per.topic";
@@ -153,12 +144,6 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
      * replicas, not a default.
      */
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
-    /** Whether the active controller moves leadership back to preferred replicas by itself (default true). */
-    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
-    /** How often the active controller checks the leader imbalance, in seconds (default 300). */
-    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
-    /** A broker not leading more than this % of the partitions it is preferred for is rebalanced (default 10). */
-    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     /** The broker's rack, zone or failure domain (default: none). */
     public static final String BROKER_RACK = "broker.rack";
     /** Whether Metadata creates a missing topic a client asks for (default false, as Kafka's should be). */
@@ -170,22 +155,20 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
 
     private static final Set<String> KEYS = keys(NODE_ID, ROLES, LISTENER, ADVERTISED_HOST, CONTROLLER_LISTENER,
         INTERNAL_LISTENER, INTERNAL_ADVERTISED_LISTENER, ADVERTISED_LISTENER, EXTERNAL_LISTENER, EXTERNAL_ADVERTISED_LISTENER,
-        QUORUM_VOTERS, QUORUM_VOTER_COUNT, QUORUM_VOTER_ADDRESS, DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS,
-        BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN, OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
-        OFFSETS_TOPIC_SEGMENT_BYTES,
-        GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS,
+        DATA_DIR, METRICS_PORT, REPLICA_LAG_TIME_MAX_MS, BROKER_SESSION_TIMEOUT_MS, BROKER_HEARTBEAT_INTERVAL_MS, QUORUM_JOIN,
         LOG_RETENTION_CHECK_INTERVAL_MS, REPLICA_FETCH_BACKOFF_MAX_MS, LOG_FLUSH_THREADS, CONTROLLER_CALL_THREADS,
-        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
-        LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
-        FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
-        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION, AUTO_CREATE_TOPICS_ENABLE,
-        NUM_PARTITIONS, PRODUCER_ID_EXPIRATION_MS);
+        MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, BROKER_RACK, MAX_PRODUCERS_PER_PARTITION,
+        AUTO_CREATE_TOPICS_ENABLE, NUM_PARTITIONS, PRODUCER_ID_EXPIRATION_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
 
     private static Set<String> keys(String... own) {
         Set<String> keys = new TreeSet<>(List.of(own));
+        keys.addAll(VoterList.KEYS);
+        keys.addAll(GroupKeys.KEYS);
+        keys.addAll(FetchKeys.KEYS);
+        keys.addAll(RebalanceKeys.KEYS);
         keys.addAll(SecuritySettings.KEYS);
         keys.addAll(ConsoleSettings.KEYS);
         return Set.copyOf(keys);
@@ -293,11 +276,10 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(EXTERNAL_ADVERTISED_LISTENER + " is set but " + EXTERNAL_LISTENER + " is not: set where it binds too");
         }
         ListenerAddresses.portsDistinct(roles, listener, controllerListener, internalListener, externalListener, problems);
-        String voterList = voterCount > 0 ? OrdinalVoters.list(settings, voterCount, problems) : settings.getOrDefault(QUORUM_VOTERS, "");
-        Map<Integer, InetSocketAddress> voters = voters(voterList, nodeId,
-            controllerListener, advertised, problems);
+        Map<Integer, InetSocketAddress> voters = VoterList.parse(settings, voterCount, nodeId, controllerListener, advertised,
+            problems);
         if (roles.contains(Role.CONTROLLER) && nodeId >= 0 && !voters.containsKey(nodeId)) {
-            problems.add(QUORUM_VOTERS + " does not list this controller's id " + nodeId);
+            problems.add(VoterList.QUORUM_VOTERS + " does not list this controller's id " + nodeId);
         }
         String dataDir = settings.getOrDefault(DATA_DIR, "data");
         int metricsPort = intIn(settings, METRICS_PORT, -1, 65535, problems, "-1");
@@ -308,11 +290,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
             problems.add(BROKER_HEARTBEAT_INTERVAL_MS + " (" + heartbeat + ") must be below " + BROKER_SESSION_TIMEOUT_MS
                 + " (" + session + ")");
         }
-        String join = settings.getOrDefault(QUORUM_JOIN, "false");
-        if (!join.equals("true") && !join.equals("false")) {
-            problems.add(QUORUM_JOIN + " must be true or false, got '" + join + "'");
-        }
-        io.runnel.broker.group.GroupSettings groups = groups(settings, problems);
+        boolean join = bool(settings, QUORUM_JOIN, "false", problems);
+        GroupSettings groups = GroupKeys.parse(settings, problems);
         long cleanupInterval = longAtLeast(settings, LOG_RETENTION_CHECK_INTERVAL_MS, 10, "300000", problems);
         long fetchBackoffMax = longAtLeast(settings, REPLICA_FETCH_BACKOFF_MAX_MS, 100, "1000", problems);
         int flushThreads = intIn(settings, LOG_FLUSH_THREADS, 1, 64, problems,
@@ -330,23 +309,15 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int defaultReplicationFactor = intIn(settings, DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE, problems,
             Integer.toString(QuorumController.DEFAULT_REPLICATION_FACTOR));
         SecuritySettings security = SecuritySettings.parse(settings, nodeId, problems);
-        String rebalance = settings.getOrDefault(AUTO_LEADER_REBALANCE_ENABLE, "true");
-        if (!rebalance.equals("true") && !rebalance.equals("false")) {
-            problems.add(AUTO_LEADER_REBALANCE_ENABLE + " must be true or false, got '" + rebalance + "'");
-        }
-        int imbalanceInterval = intIn(settings, LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, 1, Integer.MAX_VALUE, problems, "300");
-        int imbalancePercentage = intIn(settings, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 0, 100, problems, "10");
+        LeaderRebalancer.Settings leaderRebalance = RebalanceKeys.parse(settings, problems);
         String rack = settings.getOrDefault(BROKER_RACK, "");
         if (rack.length() > 255 || rack.chars().anyMatch(Character::isISOControl)) {
             problems.add(BROKER_RACK + " must be at most 255 characters without control characters, got '" + rack + "'");
         }
-        FetchLimits fetchLimits = fetchLimits(settings, problems);
+        FetchLimits fetchLimits = FetchKeys.parse(settings, problems);
         int maxProducers = intIn(settings, MAX_PRODUCERS_PER_PARTITION, 1, 10_000_000, problems,
             Integer.toString(Partition.DEFAULT_MAX_PRODUCERS));
-        String autoCreate = settings.getOrDefault(AUTO_CREATE_TOPICS_ENABLE, "false");
-        if (!autoCreate.equals("true") && !autoCreate.equals("false")) {
-            problems.add(AUTO_CREATE_TOPICS_ENABLE + " must be true or false, got '" + autoCreate + "'");
-        }
+        boolean autoCreate = bool(settings, AUTO_CREATE_TOPICS_ENABLE, "false", problems);
         int numPartitions = intIn(settings, NUM_PARTITIONS, 1, maxPartitions, problems, "1");
         long producerIdExpirationMs = longAtLeast(settings, PRODUCER_ID_EXPIRATION_MS, 1,
             Long.toString(Partition.DEFAULT_PRODUCER_ID_EXPIRATION_MS), problems);
@@ -360,120 +331,9 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         }
         return new NodeConfig(nodeId, Set.copyOf(roles), listener, advertised, clientAdvertised, controllerListener,
             internalListener, internalAdvertised, externalListener, externalAdvertised, Map.copyOf(voters),
-            Path.of(dataDir), metricsPort, lag, session, heartbeat, join.equals("true"), Map.copyOf(defaults), groups,
+            Path.of(dataDir), metricsPort, lag, session, heartbeat, join, Map.copyOf(defaults), groups,
             cleanupInterval, fetchBackoffMax, new ThreadSettings(flushThreads, controllerCallThreads), maxPartitions,
-            clusterId, security, defaultReplicationFactor, new LeaderRebalancer.Settings(rebalance.equals("true"),
-                imbalanceInterval * 1000L, imbalancePercentage), rack, fetchLimits, maxProducers,
-            producerIdExpirationMs, console, autoCreate.equals("true"), numPartitions);
-    }
-
-    private static FetchLimits fetchLimits(Map<String, String> settings, List<String> problems) {
-        FetchLimits d = FetchLimits.DEFAULTS;
-        int before = problems.size();
-        int maxBytes = intIn(settings, FetchLimits.MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
-            Integer.toString(d.maxBytes()));
-        int replicaMaxBytes = intIn(settings, FetchLimits.REPLICA_MAX_BYTES, 1024, FetchLimits.MAX_RESPONSE_BYTES, problems,
-            Integer.toString(d.replicaMaxBytes()));
-        int maxWait = intIn(settings, FetchLimits.MAX_WAIT_MS, 1, Integer.MAX_VALUE, problems, Long.toString(d.maxWaitMs()));
-        int maxParked = intIn(settings, FetchLimits.MAX_PARKED, 1, 10_000_000, problems, Integer.toString(d.maxParked()));
-        int maxConverted = intIn(settings, FetchLimits.MAX_CONVERTED_BATCH_BYTES, 1024, Integer.MAX_VALUE, problems,
-            Integer.toString(Math.min(d.maxConvertedBatchBytes(), maxBytes)));
-        if (problems.size() > before) {
-            return d;
-        }
-        try {
-            return new FetchLimits(maxBytes, replicaMaxBytes, maxWait, maxParked, maxConverted);
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
-            return d;
-        }
-    }
-
-    private static io.runnel.broker.group.GroupSettings groups(Map<String, String> settings, List<String> problems) {
-        io.runnel.broker.group.GroupSettings d = io.runnel.broker.group.GroupSettings.DEFAULTS;
-        int before = problems.size();
-        int partitions = intIn(settings, OFFSETS_TOPIC_PARTITIONS, 1, 10_000, problems, Integer.toString(d.offsetsTopicPartitions()));
-        int replication = intIn(settings, OFFSETS_TOPIC_REPLICATION, 1, 100, problems, Integer.toString(d.offsetsTopicReplication()));
-        long retention = longAtLeast(settings, OFFSETS_RETENTION_MS, 1, Long.toString(d.offsetsRetentionMs()), problems);
-        int session = intIn(settings, GROUP_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.sessionTimeoutMs()));
-        int min = intIn(settings, GROUP_MIN_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.minSessionTimeoutMs()));
-        int max = intIn(settings, GROUP_MAX_SESSION_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSessionTimeoutMs()));
-        int heartbeat = intIn(settings, GROUP_HEARTBEAT_INTERVAL_MS, 1, Integer.MAX_VALUE, problems,
-            Integer.toString(d.heartbeatIntervalMs()));
-        int segment = intIn(settings, OFFSETS_TOPIC_SEGMENT_BYTES, 1024, Integer.MAX_VALUE, problems,
-            Integer.toString(d.offsetsTopicSegmentBytes()));
-        int maxSize = intIn(settings, GroupSettings.MAX_SIZE, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSize()));
-        int maxRegex = intIn(settings, GroupSettings.MAX_REGEX_LENGTH, 1, 1_000_000, problems,
-            Integer.toString(d.maxRegexLength()));
-        if (problems.size() > before) {
-            return d;
-        }
-        try {
-            return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat,
-                segment, maxSize, maxRegex);
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
-            return d;
-        }
-    }
-
-    /** {@code 1@host:port,2@host:port}; empty means a single voter: this node on its controller listener. */
-    private static Map<Integer, InetSocketAddress> voters(String text, int nodeId, InetSocketAddress controllerListener,
-                                                          String advertised, List<String> problems) {
-        Map<Integer, InetSocketAddress> voters = new LinkedHashMap<>();
-        if (text.isEmpty()) {
-            if (nodeId >= 0) {
-                voters.put(nodeId, InetSocketAddress.createUnresolved(advertised, controllerListener.getPort()));
-            }
-            return voters;
-        }
-        for (String entry : text.split(",")) {
-            String[] parts = entry.trim().split("@", 2);
-            try {
-                int id = Integer.parseInt(parts[0]);
-                if (parts.length != 2 || id < 0) {
-                    throw new NumberFormatException();
-                }
-                InetSocketAddress address = ListenerAddresses.parse(parts[1]);
-                if (voters.put(id, address) != null) {
-                    problems.add(QUORUM_VOTERS + " lists id " + id + " twice");
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add(QUORUM_VOTERS + " entry '" + entry.trim() + "' is not <id>@<host>:<port>");
-            }
-        }
-        return voters;
-    }
-
-    private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems) {
-        return intIn(settings, key, min, max, problems, null);
-    }
-
-    private static int intIn(Map<String, String> settings, String key, int min, int max, List<String> problems, String fallback) {
-        String text = settings.getOrDefault(key, fallback);
-        try {
-            int value = Integer.parseInt(text);
-            if (value < min || value > max) {
-                problems.add(key + " must be between " + min + " and " + max + ", got " + value);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            problems.add(key + " must be an integer, got '" + text + "'");
-            return min;
-        }
-    }
-
-    private static long longAtLeast(Map<String, String> settings, String key, long min, String fallback, List<String> problems) {
-        String text = settings.getOrDefault(key, fallback);
-        try {
-            long value = Long.parseLong(text);
-            if (value < min) {
-                problems.add(key + " must be at least " + min + ", got " + value);
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            problems.add(key + " must be an integer, got '" + text + "'");
-            return min;
-        }
+            clusterId, security, defaultReplicationFactor, leaderRebalance, rack, fetchLimits, maxProducers,
+            producerIdExpirationMs, console, autoCreate, numPartitions);
     }
 }

@@ -17,10 +17,10 @@ final class OrdinalVoters {
 
     /** {@code quorum.voter.count}, or 0 when voters are listed ({@code quorum.voters}) or single. */
     static int count(Map<String, String> settings, List<String> problems) {
-        String text = settings.get(NodeConfig.QUORUM_VOTER_COUNT);
+        String text = settings.get(VoterList.QUORUM_VOTER_COUNT);
         if (text == null) {
-            if (settings.containsKey(NodeConfig.QUORUM_VOTER_ADDRESS)) {
-                problems.add(NodeConfig.QUORUM_VOTER_ADDRESS + " needs " + NodeConfig.QUORUM_VOTER_COUNT);
+            if (settings.containsKey(VoterList.QUORUM_VOTER_ADDRESS)) {
+                problems.add(VoterList.QUORUM_VOTER_ADDRESS + " needs " + VoterList.QUORUM_VOTER_COUNT);
             }
             return 0;
         }
@@ -28,15 +28,15 @@ final class OrdinalVoters {
         try {
             count = Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            problems.add(NodeConfig.QUORUM_VOTER_COUNT + " must be an integer, got '" + text + "'");
+            problems.add(VoterList.QUORUM_VOTER_COUNT + " must be an integer, got '" + text + "'");
             return 0;
         }
         if (count < 1 || count > 9) {
-            problems.add(NodeConfig.QUORUM_VOTER_COUNT + " must be between 1 and 9, got " + count);
+            problems.add(VoterList.QUORUM_VOTER_COUNT + " must be between 1 and 9, got " + count);
             return 0;
         }
-        if (settings.containsKey(NodeConfig.QUORUM_VOTERS)) {
-            problems.add(NodeConfig.QUORUM_VOTERS + " and " + NodeConfig.QUORUM_VOTER_COUNT + " are both set: list the voters "
+        if (settings.containsKey(VoterList.QUORUM_VOTERS)) {
+            problems.add(VoterList.QUORUM_VOTERS + " and " + VoterList.QUORUM_VOTER_COUNT + " are both set: list the voters "
                 + "or derive them from ordinals, not both");
             return 0;
         }
@@ -45,9 +45,9 @@ final class OrdinalVoters {
 
     /** The voters as {@code quorum.voters} would list them: {@code 0@addr0,1@addr1,...}. */
     static String list(Map<String, String> settings, int count, List<String> problems) {
-        String address = settings.get(NodeConfig.QUORUM_VOTER_ADDRESS);
+        String address = settings.get(VoterList.QUORUM_VOTER_ADDRESS);
         if (address == null || !address.contains("{id}")) {
-            problems.add(NodeConfig.QUORUM_VOTER_COUNT + " needs " + NodeConfig.QUORUM_VOTER_ADDRESS
+            problems.add(VoterList.QUORUM_VOTER_COUNT + " needs " + VoterList.QUORUM_VOTER_ADDRESS
                 + " with {id} where each voter's id goes, e.g. runnel-{id}.runnel-headless.default.svc:9192; got "
                 + (address == null ? "none" : "'" + address + "'"));
             return "";

@@ -57,10 +57,7 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
      * certificate is node {@code nodeId}'s principal. Problems go to {@code problems}, each naming its key.
      */
     static SecuritySettings parse(Map<String, String> settings, int nodeId, List<String> problems) {
-        String enabled = settings.getOrDefault(TLS_ENABLED, "false");
-        if (!enabled.equals("true") && !enabled.equals("false")) {
-            problems.add(TLS_ENABLED + " must be true or false, got '" + enabled + "'");
-        }
+        boolean enabled = SettingValues.bool(settings, TLS_ENABLED, "false", problems);
         ClientAuth clientAuth = ClientAuth.REQUIRED;
         try {
             clientAuth = ClientAuth.parse(settings.getOrDefault(TLS_CLIENT_AUTH, "required"));
@@ -74,7 +71,7 @@ public record SecuritySettings(TlsFiles tls, ClientAuth clientAuth, NodePrincipa
             problems.add(CLUSTER_PRINCIPAL + ": " + e.getMessage());
         }
         AuthorizerSettings authorizer = AuthorizerSettings.parse(settings, problems);
-        if (!enabled.equals("true")) {
+        if (!enabled) {
             for (String key : List.of(TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE)) {
                 if (settings.containsKey(key)) {
                     problems.add(key + " is set but " + TLS_ENABLED + " is not true");

@@ -6,9 +6,6 @@ import io.grpc.stub.StreamObserver;
 import io.runnel.broker.auth.AuthorizationException;
 import io.runnel.broker.partition.PartitionState;
 import io.runnel.broker.partition.TopicPartition;
-import io.runnel.metadata.controller.ControllerException;
-import io.runnel.metadata.controller.ControllerLogic;
-import io.runnel.partitioning.KeyPartitioning;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.InitProducerIdRequest;
@@ -47,9 +44,10 @@ import java.util.concurrent.TimeUnit;
  * is at the leader at a time, so acks of a partition come in order and a failed message cannot
  * leave a later one written before it; partitions proceed in parallel.
  *
- * <p>Flow control: the broker asks gRPC for at most {@link #MAX_IN_FLIGHT} messages ahead of
- * the acks it has handed to the transport, and hands acks over only while the transport is ready,
- * so neither side queues more than that.
+ * <p>Flow control ({@link PublishOutbox}): the broker asks gRPC for at most {@link #MAX_IN_FLIGHT}
+ * messages ahead of the acks it has handed to the transport, and hands acks over only while the
+ * transport is ready, so neither side queues more than that. Where a message goes is
+ * {@link MessagePlacement}'s decision.
  *
  * <p>Thread-safety: gRPC callbacks, Produce answers and retry timers all lock this session.
  */
@@ -70,6 +68,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
         ErrorCode.KAFKA_STORAGE_ERROR);
 
     private final ServerCallStreamObserver<PublishResponse> out;
+    private final PublishOutbox outbox;
     private final ClusterChannels channels;
     private final ScheduledExecutorService timers;
     private final Clock clock;
@@ -78,7 +77,6 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     // All guarded by this.
     private boolean opening;
     private boolean opened;
-    private boolean clientDone;
     private boolean ended;
     private long producerId;
     private short producerEpoch;
@@ -88,10 +86,6 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     private final Map<TopicPartition, Deque<Pending>> queues = new HashMap<>();
     /** Per topic this broker does not know yet, messages waiting (in order) to be placed. */
     private final Map<String, Deque<Pending>> unplaced = new HashMap<>();
-    /** Responses the transport was not ready for. */
-    private final Deque<PublishResponse> unsent = new ArrayDeque<>();
-    /** Messages read from the client whose ack has not been handed to the transport. */
-    private int unacked;
 
     /** A message between being read and being acked. */
     private static final class Pending {
@@ -110,6 +104,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     PublishSession(ServerCallStreamObserver<PublishResponse> out, ClusterChannels channels, ScheduledExecutorService timers,
                    Clock clock, Set<StreamSession> sessions, StreamAccess access) {
         this.out = out;
+        this.outbox = new PublishOutbox(out);
         this.access = access;
         sessions.add(this);
         out.setOnCloseHandler(() -> sessions.remove(this));
@@ -137,7 +132,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
                     fail("send `open` first, and a message only after the `opened` answer");
                     return;
                 }
-                unacked++;
+                outbox.messageRead();
                 Pending p = new Pending(request.getMessage(), clock.millis() + deliveryTimeoutMs);
                 Deque<Pending> waiting = unplaced.get(p.message.getTopic());
                 if (waiting != null) {
@@ -245,7 +240,7 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
         Map<Integer, PartitionState> partitions = channels.cluster().notReady().isPresent() ? null
             : channels.cluster().topics().get(m.getTopic());
         if (partitions == null || partitions.isEmpty()) {
-            String invalid = invalidTopic(m.getTopic());
+            String invalid = MessagePlacement.invalidTopic(m.getTopic());
             if (invalid != null) {
                 ack(p, ErrorCode.INVALID_TOPIC, invalid, -1);
             } else if (clock.millis() >= p.deadlineMs) {
@@ -257,49 +252,16 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
             }
             return;
         }
-        if (ControllerLogic.INTERNAL_TOPICS.contains(m.getTopic())) {
-            ack(p, ErrorCode.INVALID_REQUEST, m.getTopic() + " is internal: only the brokers write to it", -1);
+        MessagePlacement placement = MessagePlacement.of(m, partitions.size());
+        if (placement.isRefused()) {
+            ack(p, ErrorCode.INVALID_REQUEST, placement.refusal(), -1);
             return;
         }
-        if (m.getRecordsCount() == 0) {
-            ack(p, ErrorCode.INVALID_REQUEST, "message " + m.getSequence() + " has no records", -1);
-            return;
-        }
-        int count = partitions.size();
-        int partition;
-        if (m.hasPartition()) {
-            partition = m.getPartition();
-            if (partition < 0 || partition >= count) {
-                ack(p, ErrorCode.INVALID_REQUEST, "partition " + partition + " is outside " + m.getTopic() + " (partitions 0-"
-                    + (count - 1) + ")", -1);
-                return;
-            }
-        } else {
-            Record first = m.getRecords(0);
-            for (Record r : m.getRecordsList()) {
-                if (r.hasKey() != first.hasKey() || !r.getKey().equals(first.getKey())) {
-                    ack(p, ErrorCode.INVALID_REQUEST, "message " + m.getSequence() + " has records with different keys and "
-                        + "no partition: send one key per message, or name the partition", -1);
-                    return;
-                }
-            }
-            partition = first.hasKey() ? KeyPartitioning.forKey(first.getKey().toByteArray(), count)
-                : (int) Math.floorMod(m.getSequence(), (long) count);
-        }
-        p.partition = new TopicPartition(m.getTopic(), partition);
+        p.partition = new TopicPartition(m.getTopic(), placement.partition());
         Deque<Pending> queue = queues.computeIfAbsent(p.partition, tp -> new ArrayDeque<>());
         queue.add(p);
         if (queue.size() == 1) {
             send(p);
-        }
-    }
-
-    private static String invalidTopic(String name) {
-        try {
-            ControllerLogic.validateTopicName(name);
-            return null;
-        } catch (ControllerException e) {
-            return e.getMessage();
         }
     }
 
@@ -431,29 +393,20 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     }
 
     private void emit(PublishResponse response) {
-        unsent.add(response);
+        outbox.add(response);
         drain();
     }
 
-    /** Hands queued responses to the transport while it is ready; each ack lets one more message in. */
+    /** Hands queued responses to the transport while it is ready ({@link PublishOutbox}). */
     private synchronized void drain() {
-        while (!ended && !unsent.isEmpty() && out.isReady()) {
-            PublishResponse r = unsent.poll();
-            out.onNext(r);
-            if (r.hasAck()) {
-                unacked--;
-                out.request(1);
-            }
-        }
-        if (!ended && clientDone && unacked == 0 && unsent.isEmpty()) {
+        if (!ended && outbox.drain()) {
             ended = true;
-            out.onCompleted();
         }
     }
 
     @Override
     public synchronized void onCompleted() {
-        clientDone = true;
+        outbox.clientDone();
         drain();
     }
 
@@ -481,6 +434,6 @@ final class PublishSession implements StreamSession, StreamObserver<PublishReque
     /** The client went away: nothing more is sent; messages at leaders finish there unanswered. */
     private synchronized void end() {
         ended = true;
-        unsent.clear();
+        outbox.discard();
     }
 }

@@ -11,6 +11,7 @@ import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.PartitionConfig;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.log.LogConfig;
+import io.runnel.metadata.controller.BrokerDecisions;
 import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
@@ -76,8 +77,8 @@ class GroupCallAnswersTest {
     @BeforeEach
     void start() {
         for (int id = 1; id <= 2; id++) {
-            apply(ControllerLogic.registerBroker(image, id, "inc-" + id, "host" + id, 9092, "", false));
-            apply(ControllerLogic.unfenceBroker(image, id, image.brokers().get(id).epoch()));
+            apply(BrokerDecisions.registerBroker(image, id, "inc-" + id, "host" + id, 9092, "", false));
+            apply(BrokerDecisions.unfenceBroker(image, id, image.brokers().get(id).epoch()));
         }
         apply(ControllerLogic.createTopic(image, "t", 1, 1, Map.of(), UUID.randomUUID()));
         apply(ControllerLogic.createTopic(image, GroupSettings.OFFSETS_TOPIC, 1, 2, Map.of(), UUID.randomUUID()));

@@ -32,34 +32,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real nodes with a client and an internal listener each: followers replicate over the internal
  * listener, and a ReplicaFetch sent to the client port (a client posing as a follower, issue 18)
  * finds no Replication service there and moves nothing.
+ *
+ * <p>One cluster serves the class; each test has a topic of its own. A test that holds a follower
+ * back stops all of that broker's fetchers, and the next test's topic creation (a metadata change
+ * on every broker) starts them again.
  */
 class InternalListenerTest {
-    private static final TopicPartition TP = new TopicPartition("orders", 0);
-
     @TempDir
-    Path tmp;
-    private TestCluster cluster;
+    static Path tmp;
+    private static TestCluster cluster;
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private String topic;
+    private TopicPartition tp;
     private int leader;
     private int follower;
     private int outsider;
 
-    @BeforeEach
-    void start() throws Exception {
+    @BeforeAll
+    static void startCluster() throws Exception {
         // A lag time far beyond the test: a held-back follower stays in the ISR and holds the high watermark.
         cluster = TestCluster.start(tmp, 3, Map.of("replica.lag.time.max.ms", "60000"));
-        cluster.createTopic("orders", 1, 2, Map.of());
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void createTopic(TestInfo test) {
+        topic = test.getTestMethod().orElseThrow().getName();
+        tp = new TopicPartition(topic, 0);
+        cluster.createTopic(topic, 1, 2, Map.of());
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partitionInfo().leader() >= 0
-            && partitionInfo().isr().size() == 2 && cluster.node(partitionInfo().leader()).replicaManager().partition(TP)
+            && partitionInfo().isr().size() == 2 && cluster.node(partitionInfo().leader()).replicaManager().partition(tp)
                 .map(Partition::isLeader).orElse(false));
         PartitionInfo p = partitionInfo();
         leader = p.leader();
@@ -68,18 +88,15 @@ class InternalListenerTest {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void closeChannels() throws InterruptedException {
         for (ManagedChannel c : channels) {
             c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
     private PartitionInfo partitionInfo() {
         int any = cluster.runningIds().iterator().next();
-        return cluster.node(any).controllerClient().image().topics().get("orders").partitions().get(0);
+        return cluster.node(any).controllerClient().image().topics().get(topic).partitions().get(0);
     }
 
     private ManagedChannel channel(int port) {
@@ -91,20 +108,20 @@ class InternalListenerTest {
     private ErrorCode produce(int acks, String value) {
         return BrokerGrpc.newBlockingStub(channel(cluster.clientPort(leader))).withDeadlineAfter(15, TimeUnit.SECONDS)
             .produce(ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(10_000)
-                .addTopics(TopicProduceData.newBuilder().setTopic("orders").addPartitions(PartitionProduceData.newBuilder()
+                .addTopics(TopicProduceData.newBuilder().setTopic(topic).addPartitions(PartitionProduceData.newBuilder()
                     .setPartition(0).setRecords(RecordList.newBuilder().addRecords(Record.newBuilder()
                         .setValue(ByteString.copyFromUtf8(value))))))
                 .build()).getTopics(0).getPartitions(0).getError();
     }
 
     private Partition leaderPartition() {
-        return cluster.node(leader).replicaManager().partition(TP).orElseThrow();
+        return cluster.node(leader).replicaManager().partition(tp).orElseThrow();
     }
 
     /** What a client posing as {@code replicaId} sends: "I have everything the leader has". */
     private ReplicaFetchRequest forgedFetch(int replicaId) {
         return ReplicaFetchRequest.newBuilder().setReplicaId(replicaId).setMaxWaitMs(0).setMinBytes(0)
-            .addPartitions(ReplicaFetchPartition.newBuilder().setTopic("orders").setPartition(0)
+            .addPartitions(ReplicaFetchPartition.newBuilder().setTopic(topic).setPartition(0)
                 .setFetchOffset(leaderPartition().logEndOffset()).setCurrentLeaderEpoch(partitionInfo().leaderEpoch())
                 .setLastFetchedEpoch(-1).setMaxBytes(1 << 20))
             .build();
@@ -127,7 +144,7 @@ class InternalListenerTest {
             assertEquals(ErrorCode.NONE, produce(-1, "r" + i));
         }
         assertEquals(5, leaderPartition().highWatermark());
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(follower).replicaManager().partition(TP)
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(follower).replicaManager().partition(tp)
             .orElseThrow().logEndOffset() == 5);
     }
 

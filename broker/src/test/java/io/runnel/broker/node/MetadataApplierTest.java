@@ -8,6 +8,7 @@ import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.log.PartitionMetadata;
+import io.runnel.metadata.controller.BrokerDecisions;
 import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.MetadataBatch;
@@ -45,8 +46,8 @@ class MetadataApplierTest {
     void start() {
         replicaManager = new ReplicaManager(1, dataDir, Clock.systemUTC(), scheduler,
             (tp, leaderEpoch, partitionEpoch, isr) -> new CompletableFuture<>(), 30_000, 60_000);
-        apply(ControllerLogic.registerBroker(image, 1, "inc-1", "h", 9092, "", false));
-        apply(ControllerLogic.unfenceBroker(image, 1, image.brokers().get(1).epoch()));
+        apply(BrokerDecisions.registerBroker(image, 1, "inc-1", "h", 9092, "", false));
+        apply(BrokerDecisions.unfenceBroker(image, 1, image.brokers().get(1).epoch()));
     }
 
     @AfterEach

@@ -8,6 +8,8 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.TopicPartition;
 import io.runnel.proto.v1.BrokerGrpc;
 import io.runnel.proto.v1.ControllerGrpc;
 import io.runnel.proto.v1.CreateTopicsRequest;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +121,22 @@ class RunnelNodeClusterTest {
             .build()).getTopics(0).getPartitions(0).getError();
     }
 
+    /**
+     * The leader of orders-0 as node {@code askId} sees it, once it is {@code acceptable} and serves
+     * the partition: its own metadata may come after the asker's, and until then it answers
+     * UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER.
+     */
+    private int awaitServingLeader(int askId, IntPredicate acceptable) {
+        TopicPartition tp = new TopicPartition("orders", 0);
+        int[] leader = new int[1];
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
+            leader[0] = partition(askId).getLeaderId();
+            return leader[0] > 0 && acceptable.test(leader[0]) && nodes.containsKey(leader[0])
+                && nodes.get(leader[0]).replicaManager().partition(tp).map(Partition::isLeader).orElse(false);
+        });
+        return leader[0];
+    }
+
     private void startCluster() throws Exception {
         StringBuilder voters = new StringBuilder();
         for (int id = 1; id <= 3; id++) {
@@ -140,8 +159,7 @@ class RunnelNodeClusterTest {
         CreateTopicsResponse created = admin.createTopics(CreateTopicsRequest.newBuilder().addTopics(TopicSpec.newBuilder()
             .setName("orders").setPartitions(1).setReplicationFactor(1).putConfigs("min.insync.replicas", "1")).build());
         assertEquals(ErrorCode.NONE, created.getResults(0).getError(), created.getResults(0).getErrorMessage());
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> partition(1).getLeaderId() > 0);
-        int from = partition(1).getLeaderId();
+        int from = awaitServingLeader(1, id -> true);
         int to = from % 3 + 1;
         for (int i = 0; i < 10; i++) {
             assertEquals(ErrorCode.NONE, produce(from, "m" + i));
@@ -155,7 +173,7 @@ class RunnelNodeClusterTest {
             return p.getReplicasList().equals(List.of(to)) && p.getLeaderId() == to;
         });
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-            nodes.get(from).replicaManager().partition(new io.runnel.broker.partition.TopicPartition("orders", 0)).isEmpty());
+            nodes.get(from).replicaManager().partition(new TopicPartition("orders", 0)).isEmpty());
         var fetched = broker(to).fetch(FetchRequest.newBuilder().setRecordsAsMessages(true)
             .addTopics(FetchTopic.newBuilder().setTopic("orders").addPartitions(FetchPartition.newBuilder()
                 .setFetchOffset(0).setCurrentLeaderEpoch(-1).setPartitionMaxBytes(1 << 20))).build()).getTopics(0).getPartitions(0);
@@ -175,8 +193,7 @@ class RunnelNodeClusterTest {
         CreateTopicsResponse again = io.runnel.proto.v1.AdminGrpc.newBlockingStub(channel(ports.get(2)[0]))
             .withDeadlineAfter(30, TimeUnit.SECONDS).createTopics(create);
         assertEquals(ErrorCode.TOPIC_ALREADY_EXISTS, again.getResults(0).getError());
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> partition(1).getLeaderId() > 0);
-        int leader = partition(1).getLeaderId();
+        int leader = awaitServingLeader(1, id -> true);
 
         List<String> acknowledged = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -186,11 +203,7 @@ class RunnelNodeClusterTest {
 
         nodes.remove(leader).halt();
         int asker = leader == 1 ? 2 : 1;
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
-            PartitionMetadata p = partition(asker);
-            return p.getLeaderId() > 0 && p.getLeaderId() != leader;
-        });
-        int next = partition(asker).getLeaderId();
+        int next = awaitServingLeader(asker, id -> id != leader);
         assertNotEquals(leader, next);
         for (int i = 20; i < 40; i++) {
             ErrorCode code = produce(next, "r" + i);

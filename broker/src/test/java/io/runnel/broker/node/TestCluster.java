@@ -8,6 +8,7 @@ import io.runnel.broker.config.NodeConfig;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.metadata.image.MetadataImage;
+import io.runnel.metadata.image.TopicInfo;
 import io.runnel.proto.v1.AdminGrpc;
 import io.runnel.proto.v1.CreateTopicsRequest;
 import io.runnel.proto.v1.ErrorCode;
@@ -31,7 +32,7 @@ import org.awaitility.Awaitility;
 /**
  * Real combined nodes (Raft voter + controller + broker) in this JVM on ephemeral loopback ports,
  * for tests: started and registered, stopped as a crash looks ({@link #halt}), restarted on
- * their data, and all halted on {@link #close}. Shared by the broker's and the client's tests
+ * their data, and all halted together on {@link #close}. Shared by the broker's and the client's tests
  * (the broker publishes its test classes as a test-jar).
  */
 public final class TestCluster implements AutoCloseable {
@@ -179,7 +180,8 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * Creates a topic through a running node's Admin service (retrying while the cluster settles)
-     * and waits until every running node's metadata has it.
+     * and waits until every running node's metadata has it and every running broker hosts its
+     * replicas of it (a leader serves it).
      */
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
         int via = running.keySet().iterator().next();
@@ -192,8 +194,26 @@ public final class TestCluster implements AutoCloseable {
         } finally {
             channel.shutdownNow();
         }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running.values().stream()
-            .allMatch(n -> n.controllerClient().image().topics().containsKey(name)));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> running.entrySet().stream()
+            .allMatch(e -> hostsItsReplicas(e.getKey(), e.getValue(), name)));
+    }
+
+    /**
+     * Whether node {@code id}'s metadata has {@code topic} and, if it is a broker, it has opened its
+     * replicas of it, leading those it leads: until then it answers UNKNOWN_TOPIC_OR_PARTITION or
+     * NOT_LEADER though its image already names the topic.
+     */
+    private static boolean hostsItsReplicas(int id, RunnelNode node, String topic) {
+        TopicInfo t = node.controllerClient().image().topics().get(topic);
+        if (t == null) {
+            return false;
+        }
+        if (!node.config().isBroker()) {
+            return true;
+        }
+        return t.partitions().values().stream().filter(p -> p.replicas().contains(id)).allMatch(p -> node.replicaManager()
+            .partition(new TopicPartition(topic, p.partition())).map(hosted -> p.leader() != id || hosted.isLeader())
+            .orElse(false));
     }
 
     /** Waits until the one node of a single-node cluster leads every partition of {@code topic}. */
@@ -230,11 +250,33 @@ public final class TestCluster implements AutoCloseable {
         return configs.get(id).dataDir();
     }
 
+    /**
+     * Halts every running node, all at once: a halt waits about a second for its node's Raft server
+     * and listeners to stop, and one after the other the nodes of a class's cluster took seconds.
+     */
     @Override
     public void close() {
         channels.forEach(ManagedChannel::shutdownNow);
-        running.values().forEach(RunnelNode::halt);
+        List<Thread> halting = new ArrayList<>();
+        running.forEach((id, node) -> {
+            Thread halt = new Thread(node::halt, "test-cluster-halt-" + id);
+            halt.start();
+            halting.add(halt);
+        });
+        boolean interrupted = false;
+        for (Thread halt : halting) {
+            while (halt.isAlive()) {
+                try {
+                    halt.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
         running.clear();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int freePort() throws IOException {

@@ -22,35 +22,50 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Topic settings changed with AlterConfigs reach partitions that are already open, without a restart. */
+/**
+ * Topic settings changed with AlterConfigs reach partitions that are already open, without a restart.
+ * One node serves the class; each test changes a topic of its own.
+ */
 class TopicConfigChangeTest {
     @TempDir
-    Path tmp;
-    private TestCluster cluster;
-    private ManagedChannel channel;
+    static Path tmp;
+    private static TestCluster cluster;
+    private static ManagedChannel channel;
+    private String topic;
 
-    @BeforeEach
-    void start() throws IOException {
+    @BeforeAll
+    static void start() throws IOException {
         cluster = TestCluster.start(tmp, 1, Map.of());
-        cluster.createTopic("live", 1, 1, Map.of());
-        cluster.awaitLeadsAll(1, "live", 1);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(1)).usePlaintext().build();
     }
 
-    @AfterEach
-    void stop() {
-        channel.shutdownNow();
-        cluster.close();
+    @AfterAll
+    static void stop() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void createTopic(TestInfo test) {
+        topic = test.getTestMethod().orElseThrow().getName();
+        cluster.createTopic(topic, 1, 1, Map.of());
+        cluster.awaitLeadsAll(1, topic, 1);
     }
 
     private ErrorCode produceAcksAll() {
         return BrokerGrpc.newBlockingStub(channel).produce(ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(5000)
-                .addTopics(TopicProduceData.newBuilder().setTopic("live").addPartitions(PartitionProduceData.newBuilder()
+                .addTopics(TopicProduceData.newBuilder().setTopic(topic).addPartitions(PartitionProduceData.newBuilder()
                     .setPartition(0).setRecords(RecordList.newBuilder().addRecords(Record.newBuilder()
                         .setValue(ByteString.copyFromUtf8("v")))))).build())
             .getTopics(0).getPartitions(0).getError();
@@ -58,7 +73,7 @@ class TopicConfigChangeTest {
 
     private void alter(String key, String value) {
         assertEquals(ErrorCode.NONE, AdminGrpc.newBlockingStub(channel).alterConfigs(AlterConfigsRequest.newBuilder()
-            .setTopic("live").putConfigs(key, value).build()).getResult().getError());
+            .setTopic(topic).putConfigs(key, value).build()).getResult().getError());
     }
 
     @Test
@@ -73,7 +88,7 @@ class TopicConfigChangeTest {
 
     @Test
     void logSettings_reachTheOpenLog() {
-        TopicPartition tp = new TopicPartition("live", 0);
+        TopicPartition tp = new TopicPartition(topic, 0);
         alter("segment.bytes", "4096");
         alter("retention.ms", "60000");
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {

@@ -3,6 +3,7 @@ package io.runnel.broker.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.grpc.StatusRuntimeException;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.metadata.image.PartitionInfo;
@@ -64,8 +65,12 @@ class TopicIdStorageTest {
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(1).controllerClient().image()
             .liveBrokers().size() == 2);
         var admin = AdminGrpc.newBlockingStub(cluster.clientChannel(1));
-        admin.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("reused").addNames("gone").build()).getResultsList()
-            .forEach(r -> assertEquals(ErrorCode.NONE, r.getError(), r.getErrorMessage()));
+        // UNAVAILABLE while the controllers settle (the halted node may have been the active one): asked again.
+        Awaitility.await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() -> {
+            admin.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("reused").addNames("gone").build()).getResultsList()
+                .forEach(r -> assertEquals(ErrorCode.NONE, r.getError(), r.getErrorMessage()));
+            return true;
+        });
         cluster.createTopic("reused", 1, 2, Map.of());
         TopicPartition tp = new TopicPartition("reused", 0);
         // Node 1's image holds the new topic (two replicas), and its leader hosts it.

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The active controller's duties, on whichever voter leads Raft: broker sessions (heartbeats in
  * memory, fencing of silent brokers), and turning requests into metadata batches with
- * {@link ControllerLogic} and proposing them. On any other voter every call fails with
+ * {@link BrokerDecisions}, {@link ControllerLogic} and {@link PartitionDecisions} and proposing them. On any other voter every call fails with
  * NOT_CONTROLLER, naming the leader.
  *
  * <p>Heartbeats stay in the leader's memory, not the log. A broker is fenced (its leaderships move)
@@ -185,22 +185,22 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             if (!quorum.isActiveController()) {
                 return;
             }
-            MetadataBatch completion = ControllerLogic.completeReassignments(quorum.image());
+            MetadataBatch completion = PartitionDecisions.completeReassignments(quorum.image());
             if (completion.getRecordsCount() > 0) {
                 quorum.propose(completion); // a stale one is rejected by its partition-epoch precondition
             }
         });
     }
 
-    /** Starts a move ({@link ControllerLogic#reassignPartition}); {@code throttleBytesPerSec} 0 for none. */
+    /** Starts a move ({@link PartitionDecisions#reassignPartition}); {@code throttleBytesPerSec} 0 for none. */
     public CompletableFuture<ApplyResult> reassignPartition(String topic, int partition, List<Integer> replicas,
                                                             long throttleBytesPerSec) {
-        return decide(() -> ControllerLogic.reassignPartition(quorum.image(), topic, partition, replicas, throttleBytesPerSec));
+        return decide(() -> PartitionDecisions.reassignPartition(quorum.image(), topic, partition, replicas, throttleBytesPerSec));
     }
 
-    /** Undoes an ongoing move ({@link ControllerLogic#cancelReassignment}). */
+    /** Undoes an ongoing move ({@link PartitionDecisions#cancelReassignment}). */
     public CompletableFuture<ApplyResult> cancelReassignment(String topic, int partition) {
-        return decide(() -> ControllerLogic.cancelReassignment(quorum.image(), topic, partition));
+        return decide(() -> PartitionDecisions.cancelReassignment(quorum.image(), topic, partition));
     }
 
     @Override
@@ -236,7 +236,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     private CompletableFuture<ApplyResult> fence(int brokerId) {
         lastHeartbeat.remove(brokerId);
         connectionLostAt.remove(brokerId);
-        return quorum.propose(ControllerLogic.fenceBroker(quorum.image(), brokerId)).whenComplete((r, e) -> {
+        return quorum.propose(BrokerDecisions.fenceBroker(quorum.image(), brokerId)).whenComplete((r, e) -> {
             if (e != null) {
                 log.warn("Fencing broker {} failed: {}", brokerId, e.toString());
             }
@@ -291,7 +291,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     }
 
     /**
-     * A broker (re)joins; see {@link ControllerLogic#registerBroker(MetadataImage, BrokerRegistrationRequest, boolean)}.
+     * A broker (re)joins; see {@link BrokerDecisions#registerBroker(MetadataImage, BrokerRegistrationRequest, boolean)}.
      *
      * @return the broker epoch of the new registration
      */
@@ -308,7 +308,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 log.warn("Broker {} registers with log directory {}, not {}: its replicas lost their data; it leaves every ISR "
                     + "until it has caught up", brokerId, request.directoryId(), existing.directoryId());
             }
-            return producerIdKeys.ensured(quorum.image(), ControllerLogic.registerBroker(quorum.image(), request, alive));
+            return producerIdKeys.ensured(quorum.image(), BrokerDecisions.registerBroker(quorum.image(), request, alive));
         }).thenApply(result -> {
             heard(brokerId);
             return result.getOffset();
@@ -357,7 +357,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             }
             if (wantShutdown) {
                 if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
-                    return propose(ControllerLogic.fenceBroker(image, brokerId)).thenApply(r -> {
+                    return propose(BrokerDecisions.fenceBroker(image, brokerId)).thenApply(r -> {
                         boolean ready = !leadsOrFollowsInIsr(quorum.image(), brokerId);
                         if (ready) {
                             lastHeartbeat.remove(brokerId);
@@ -371,12 +371,12 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
             if (logDirOffline) {
                 if (!b.fenced() || leadsOrFollowsInIsr(image, brokerId)) {
                     log.warn("Broker {} reports its log directory offline: fencing it and moving its leaderships away", brokerId);
-                    return propose(ControllerLogic.fenceBroker(image, brokerId)).thenApply(r -> new HeartbeatResult(true, false));
+                    return propose(BrokerDecisions.fenceBroker(image, brokerId)).thenApply(r -> new HeartbeatResult(true, false));
                 }
                 return CompletableFuture.completedFuture(new HeartbeatResult(true, false));
             }
             if (b.fenced() && metadataOffset >= b.epoch()) {
-                return propose(ControllerLogic.unfenceBroker(image, brokerId, brokerEpoch))
+                return propose(BrokerDecisions.unfenceBroker(image, brokerId, brokerEpoch))
                     .thenApply(r -> new HeartbeatResult(false, false));
             }
             return CompletableFuture.completedFuture(new HeartbeatResult(b.fenced(), false));
@@ -435,7 +435,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
         turn.thenRun(() -> {
             CompletableFuture<ApplyResult> decided;
             try {
-                decided = decide(() -> ControllerLogic.alterPartition(quorum.image(), brokerId, brokerEpoch, topic, partition,
+                decided = decide(() -> PartitionDecisions.alterPartition(quorum.image(), brokerId, brokerEpoch, topic, partition,
                     leaderEpoch, partitionEpoch, newIsr));
             } catch (RuntimeException e) {
                 decided = CompletableFuture.failedFuture(e); // never leave the partition's queue waiting
@@ -468,7 +468,7 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
                 throw new ControllerException(ErrorCode.STALE_BROKER_EPOCH, "broker " + brokerId + " epoch " + brokerEpoch
                     + " is not current");
             }
-            return producerIdKeys.ensured(quorum.image(), ControllerLogic.allocateProducerIds(quorum.image(), brokerId,
+            return producerIdKeys.ensured(quorum.image(), BrokerDecisions.allocateProducerIds(quorum.image(), brokerId,
                 PRODUCER_ID_BLOCK));
         }).thenApply(r -> quorum.image().nextProducerId() - PRODUCER_ID_BLOCK);
     }

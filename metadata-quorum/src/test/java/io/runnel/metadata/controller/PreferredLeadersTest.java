@@ -30,8 +30,8 @@ class PreferredLeadersTest {
     /** Three live brokers and topic t with {@code partitions} partitions of 3 replicas, each led by its preferred replica. */
     private void cluster(int partitions) {
         for (int id = 1; id <= 3; id++) {
-            apply(ControllerLogic.registerBroker(image, id, "inc-" + id, "host" + id, 9092, "", false));
-            apply(ControllerLogic.unfenceBroker(image, id, image.brokers().get(id).epoch()));
+            apply(BrokerDecisions.registerBroker(image, id, "inc-" + id, "host" + id, 9092, "", false));
+            apply(BrokerDecisions.unfenceBroker(image, id, image.brokers().get(id).epoch()));
         }
         apply(ControllerLogic.createTopic(image, "t", partitions, 3, Map.of(), UUID.randomUUID()));
         apply(PreferredLeaders.elect(image, Map.of()).batch());

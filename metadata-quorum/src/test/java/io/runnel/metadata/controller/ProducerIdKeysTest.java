@@ -24,7 +24,7 @@ class ProducerIdKeysTest {
 
     @Test
     void aBatchGetsAKeyInFrontWhileTheImageHasNone_andTheFirstKeyStays() {
-        MetadataBatch allocation = ControllerLogic.allocateProducerIds(MetadataImage.EMPTY, 1, 1000);
+        MetadataBatch allocation = BrokerDecisions.allocateProducerIds(MetadataImage.EMPTY, 1, 1000);
         MetadataBatch first = keys.ensured(MetadataImage.EMPTY, allocation);
         assertEquals(2, first.getRecordsCount());
         assertEquals(MetadataImage.PRODUCER_ID_KEY_BYTES, first.getRecords(0).getProducerIdKey().getKey().size());
@@ -38,7 +38,7 @@ class ProducerIdKeysTest {
         assertTrue(second.accepted(), "a racing batch is not rejected for its key");
         assertEquals(image.producerIdKey(), second.image().producerIdKey(), "the first key stays");
 
-        MetadataBatch later = ControllerLogic.allocateProducerIds(image, 1, 1000);
+        MetadataBatch later = BrokerDecisions.allocateProducerIds(image, 1, 1000);
         assertSame(later, keys.ensured(image, later), "nothing added once the image has a key");
         assertEquals(image, MetadataImage.fromProto(image.toProto()), "the key is in the snapshot");
     }

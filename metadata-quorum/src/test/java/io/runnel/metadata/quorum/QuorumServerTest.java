@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.controller.AclChanges;
+import io.runnel.metadata.controller.BrokerDecisions;
 import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.AclEntry;
@@ -78,8 +79,8 @@ class QuorumServerTest {
 
     private void registerBrokers(QuorumServer leader, int count) throws Exception {
         for (int b = 1; b <= count; b++) {
-            propose(leader, ControllerLogic.registerBroker(leader.image(), b, "inc" + b, "h" + b, 9092, "", false));
-            propose(leader, ControllerLogic.unfenceBroker(leader.image(), b, leader.image().brokers().get(b).epoch()));
+            propose(leader, BrokerDecisions.registerBroker(leader.image(), b, "inc" + b, "h" + b, 9092, "", false));
+            propose(leader, BrokerDecisions.unfenceBroker(leader.image(), b, leader.image().brokers().get(b).epoch()));
         }
     }
 
@@ -218,8 +219,8 @@ class QuorumServerTest {
             startMember(id);
         }
         QuorumServer leader = awaitLeader();
-        leader.propose(ControllerLogic.registerBroker(leader.image(), 1, "inc1", "h1", 9092, "", false)).get(10, TimeUnit.SECONDS);
-        leader.propose(ControllerLogic.unfenceBroker(leader.image(), 1, leader.image().brokers().get(1).epoch())).get(10, TimeUnit.SECONDS);
+        leader.propose(BrokerDecisions.registerBroker(leader.image(), 1, "inc1", "h1", 9092, "", false)).get(10, TimeUnit.SECONDS);
+        leader.propose(BrokerDecisions.unfenceBroker(leader.image(), 1, leader.image().brokers().get(1).epoch())).get(10, TimeUnit.SECONDS);
         createTopic("three-voters");
 
         voters.put(4, new InetSocketAddress("127.0.0.1", freePort()));

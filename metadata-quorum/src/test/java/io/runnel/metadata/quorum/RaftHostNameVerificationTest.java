@@ -2,7 +2,7 @@ package io.runnel.metadata.quorum;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.runnel.metadata.controller.ControllerLogic;
+import io.runnel.metadata.controller.BrokerDecisions;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.security.NodePrincipals;
@@ -113,7 +113,7 @@ class RaftHostNameVerificationTest {
         Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
             QuorumServer leader = awaitLeader();
             if (!leader.image().brokers().containsKey(id)) {
-                assertEquals(ErrorCode.NONE, leader.propose(ControllerLogic.registerBroker(leader.image(), id, "inc" + id, "h" + id,
+                assertEquals(ErrorCode.NONE, leader.propose(BrokerDecisions.registerBroker(leader.image(), id, "inc" + id, "h" + id,
                     9092, "", false)).get(10, TimeUnit.SECONDS).getError());
             }
             return leader.image().brokers().containsKey(id);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.controller.AclChanges;
+import io.runnel.metadata.controller.BrokerDecisions;
 import io.runnel.metadata.controller.ControllerLogic;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.proto.v1.AclEntry;
@@ -166,9 +167,9 @@ class SnapshotPowerLossTest {
         server.start();
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(server::isActiveController);
         for (int b = 1; b <= 2; b++) {
-            server.propose(ControllerLogic.registerBroker(server.image(), b, "inc" + b, "h" + b, 9092, "", false))
+            server.propose(BrokerDecisions.registerBroker(server.image(), b, "inc" + b, "h" + b, 9092, "", false))
                 .get(10, TimeUnit.SECONDS);
-            server.propose(ControllerLogic.unfenceBroker(server.image(), b, server.image().brokers().get(b).epoch()))
+            server.propose(BrokerDecisions.unfenceBroker(server.image(), b, server.image().brokers().get(b).epoch()))
                 .get(10, TimeUnit.SECONDS);
         }
         for (int t = 0; t < TOPICS; t++) {
