@@ -178,8 +178,8 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         MAX_PARTITIONS_PER_TOPIC, CLUSTER_ID, DEFAULT_REPLICATION_FACTOR, AUTO_LEADER_REBALANCE_ENABLE,
         LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, BROKER_RACK, FetchLimits.MAX_BYTES,
         FetchLimits.REPLICA_MAX_BYTES, FetchLimits.MAX_WAIT_MS, FetchLimits.MAX_PARKED, FetchLimits.MAX_CONVERTED_BATCH_BYTES,
-        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, MAX_PRODUCERS_PER_PARTITION, AUTO_CREATE_TOPICS_ENABLE,
-        NUM_PARTITIONS, PRODUCER_ID_EXPIRATION_MS);
+        GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH, GroupSettings.OFFSETS_COMMIT_TIMEOUT_MS, MAX_PRODUCERS_PER_PARTITION,
+        AUTO_CREATE_TOPICS_ENABLE, NUM_PARTITIONS, PRODUCER_ID_EXPIRATION_MS);
     private static final Pattern ORDINAL = Pattern.compile(".*-(\\d+)$");
     /** RUNNEL_ variables the start scripts read for themselves (JVM flags), not node settings. */
     private static final Set<String> LAUNCHER_VARIABLES = Set.of("RUNNEL_JAVA_OPTS");
@@ -405,12 +405,14 @@ public record NodeConfig(int nodeId, Set<Role> roles, InetSocketAddress clientLi
         int maxSize = intIn(settings, GroupSettings.MAX_SIZE, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSize()));
         int maxRegex = intIn(settings, GroupSettings.MAX_REGEX_LENGTH, 1, 1_000_000, problems,
             Integer.toString(d.maxRegexLength()));
+        int commitTimeout = intIn(settings, GroupSettings.OFFSETS_COMMIT_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems,
+            Integer.toString(d.offsetsCommitTimeoutMs()));
         if (problems.size() > before) {
             return d;
         }
         try {
             return new io.runnel.broker.group.GroupSettings(partitions, replication, retention, session, min, max, heartbeat,
-                segment, maxSize, maxRegex);
+                segment, maxSize, maxRegex, commitTimeout);
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
             return d;
