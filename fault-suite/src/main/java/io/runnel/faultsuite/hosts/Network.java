@@ -3,11 +3,13 @@ package io.runnel.faultsuite.hosts;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Cuts and heals links between hosts with iptables rules inside their network namespaces (the
  * rules live and die with the namespace; the root namespace is never touched). A host's rules
- * drop packets from or to chosen peer addresses; loopback stays open.
+ * drop packets from or to chosen peer addresses, or redirect their connections to a latency
+ * proxy on the same host; loopback stays open.
  */
 public final class Network {
     private final List<Host> hosts;
@@ -39,6 +41,25 @@ public final class Network {
         }
     }
 
+    /**
+     * Connections from {@code peers} to {@code host}'s listener ports go to the proxy ports instead
+     * ({@code ports}: listener port to proxy port, on the same host): new ones are redirected (nat),
+     * and established ones are reset when they next send, so their clients reconnect through the
+     * proxy (a redirect applies to new connections only, and gRPC keeps its connections).
+     */
+    public void redirectInbound(Host host, Collection<Host> peers, Map<Integer, Integer> ports) {
+        for (Host peer : peers) {
+            for (Map.Entry<Integer, Integer> p : ports.entrySet()) {
+                String port = Integer.toString(p.getKey());
+                Commands.inNetns(host.netns(), "iptables", "-t", "nat", "-A", "PREROUTING", "-p", "tcp", "-s", peer.ip(),
+                    "--dport", port, "-j", "REDIRECT", "--to-ports", Integer.toString(p.getValue()));
+                // After the redirect a proxied packet's port is the proxy's: only a connection from before still has this one.
+                Commands.inNetns(host.netns(), "iptables", "-A", "INPUT", "-p", "tcp", "-s", peer.ip(), "--dport", port,
+                    "-j", "REJECT", "--reject-with", "tcp-reset");
+            }
+        }
+    }
+
     /** Removes every rule of every host. */
     public void healAll() {
         List<RuntimeException> failures = new ArrayList<>();
@@ -46,6 +67,7 @@ public final class Network {
             try {
                 Commands.inNetns(h.netns(), "iptables", "-F", "INPUT");
                 Commands.inNetns(h.netns(), "iptables", "-F", "OUTPUT");
+                Commands.inNetns(h.netns(), "iptables", "-t", "nat", "-F", "PREROUTING");
             } catch (RuntimeException e) {
                 failures.add(e);
             }

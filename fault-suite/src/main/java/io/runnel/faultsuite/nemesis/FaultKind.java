@@ -30,6 +30,13 @@ public enum FaultKind {
     /** Every node drops a share of the packets from every other host. */
     PACKET_LOSS("packet-loss"),
     /**
+     * Every link slowed: each node's inbound connections from the other nodes and the client go
+     * through a latency proxy on its host (netem is not in this kernel) that delays the bytes in
+     * each direction by 50-300 ms plus a jitter of up to half that; established connections are
+     * reset once so they reconnect through it. The proxies stop at heal.
+     */
+    LATENCY("latency"),
+    /**
      * A random voter removed from the controller quorum (RemoveVoter; the active controller one
      * time in two, so leadership moves first); it keeps running as a broker and is added back as a
      * voter (AddVoter) at heal. A removal the cluster refuses (too few live voters would remain,

@@ -66,6 +66,7 @@ public final class Nemesis {
             case SPLIT_MINORITY -> splitMinority();
             case ONE_WAY -> oneWay();
             case PACKET_LOSS -> packetLoss();
+            case LATENCY -> latency();
             case REMOVE_VOTER -> removeVoter();
         };
     }
@@ -79,6 +80,7 @@ public final class Nemesis {
     public void healAll() throws InterruptedException {
         struck.clear();
         network.healAll();
+        cluster.stopLatencyProxies();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
         cluster.nodes().forEach(NodeProcess::heal);
         for (int id : removedVoters) {
@@ -140,6 +142,23 @@ public final class Nemesis {
             network.lose(n.host(), peers, percent / 100.0);
         }
         return FaultKind.PACKET_LOSS.label() + "(" + percent + "%)";
+    }
+
+    private String latency() {
+        int delayMs = 50 + random.nextInt(251);
+        int jitterMs = random.nextInt(delayMs / 2 + 1);
+        for (NodeProcess n : cluster.nodes()) {
+            List<Host> peers = new ArrayList<>(otherNodes(n));
+            peers.add(client);
+            try {
+                cluster.startLatencyProxy(n, delayMs, jitterMs, random.nextLong());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted starting the latency proxies", e);
+            }
+            network.redirectInbound(n.host(), peers, Cluster.proxyPorts());
+        }
+        return FaultKind.LATENCY.label() + "(" + delayMs + "+" + jitterMs + " ms)";
     }
 
     private String removeVoter() {
