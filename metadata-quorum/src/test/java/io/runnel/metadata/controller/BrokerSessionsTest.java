@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.quorum.QuorumServer;
-import io.runnel.metadata.quorum.QuorumSettings;
+import io.runnel.metadata.quorum.SingleVoterQuorum;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,9 +36,7 @@ class BrokerSessionsTest {
     @BeforeEach
     void setUp() throws IOException {
         scheduler = Executors.newScheduledThreadPool(2);
-        quorum = new QuorumServer(new QuorumSettings(1, Map.of(1, new InetSocketAddress("127.0.0.1", freePort())), "127.0.0.1",
-            tmp.resolve("raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 200, 10_000)).start();
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(quorum::isActiveController);
+        quorum = SingleVoterQuorum.start(tmp.resolve("raft"));
     }
 
     @AfterEach

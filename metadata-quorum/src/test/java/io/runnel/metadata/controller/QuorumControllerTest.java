@@ -6,21 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.quorum.QuorumServer;
-import io.runnel.metadata.quorum.QuorumSettings;
+import io.runnel.metadata.quorum.SingleVoterQuorum;
 import io.runnel.proto.v1.ErrorCode;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,16 +33,10 @@ class QuorumControllerTest {
     private QuorumController controller;
 
     @BeforeEach
-    void setUp() throws IOException {
-        int raftPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            raftPort = s.getLocalPort();
-        }
+    void setUp() {
         scheduler = Executors.newScheduledThreadPool(2);
-        quorum = new QuorumServer(new QuorumSettings(1, Map.of(1, new InetSocketAddress("127.0.0.1", raftPort)), "127.0.0.1",
-            tmp.resolve("raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 200, 10_000)).start();
+        quorum = SingleVoterQuorum.start(tmp.resolve("raft"));
         controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, 60_000, 2_000, 8, 2, ListenerProbe.NONE);
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(quorum::isActiveController);
     }
 
     @AfterEach
