@@ -241,7 +241,12 @@ public final class Cluster implements AutoCloseable {
             dir.resolve("node-" + node.id() + "-latency.log")));
     }
 
-    /** Stops every latency proxy (after the redirects are gone, so their peers reconnect directly). */
+    /**
+     * Stops every latency proxy. Call it before the redirects are removed ({@link Network#healAll}):
+     * the closes of the connections a proxy carried reach their peers only through the redirect's
+     * translation; with the redirect gone first they never arrive, and the peers wait out their
+     * timeouts (seen as ~5 s stalls after the heal).
+     */
     public synchronized void stopLatencyProxies() {
         proxies.forEach(ProxyProcess::stop);
         proxies.clear();

@@ -64,7 +64,7 @@ public final class ProxyProcess {
         return host;
     }
 
-    /** SIGKILL: every connection through it ends, and its peers reconnect (directly, once the redirect is gone). */
+    /** SIGKILL: every connection through it ends (its peers hear of it while the redirect is still in place). */
     public void stop() {
         process.destroyForcibly();
         try {

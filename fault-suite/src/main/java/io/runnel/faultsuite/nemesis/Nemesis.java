@@ -79,8 +79,10 @@ public final class Nemesis {
      */
     public void healAll() throws InterruptedException {
         struck.clear();
-        network.healAll();
+        // Proxies first: a proxied connection's close reaches its peer only while the nat redirect
+        // that made it is in place (flushed first, the peer never hears of it and waits out its timeouts).
         cluster.stopLatencyProxies();
+        network.healAll();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
         cluster.nodes().forEach(NodeProcess::heal);
         for (int id : removedVoters) {
