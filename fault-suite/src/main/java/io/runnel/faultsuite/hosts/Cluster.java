@@ -242,10 +242,8 @@ public final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Stops every latency proxy. Call it before the redirects are removed ({@link Network#healAll}):
-     * the closes of the connections a proxy carried reach their peers only through the redirect's
-     * translation; with the redirect gone first they never arrive, and the peers wait out their
-     * timeouts (seen as ~5 s stalls after the heal).
+     * Stops every latency proxy. Call it between {@link Network#directNewConnections} and
+     * {@link Network#healAll}: see the first for why.
      */
     public synchronized void stopLatencyProxies() {
         proxies.forEach(ProxyProcess::stop);

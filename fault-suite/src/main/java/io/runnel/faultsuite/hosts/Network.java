@@ -60,6 +60,25 @@ public final class Network {
         }
     }
 
+    /**
+     * The first step of healing a latency fault: every host's filter rules are removed and its nat
+     * redirects are bypassed for new connections (an ACCEPT in front of them), while the nat chain
+     * stays. Then a latency proxy can be killed: the closes of the connections it carried still get
+     * translated back to the node's port and reach their peers, and a new connection (a
+     * controller's probe of a broker's listener, say) reaches the node itself. Flushed at once
+     * instead, iptables-nft removes the nat hooks with the chain's last rule and those closes go
+     * out untranslated: the peers never hear of them (reproduced with two namespaces and a plain
+     * socket); killed with the redirect alone in place, a new connection is refused by the dead
+     * proxy's port, which a controller takes for a dead broker and fences it (seen in seed 1122).
+     */
+    public void directNewConnections() {
+        for (Host h : hosts) {
+            Commands.inNetns(h.netns(), "iptables", "-F", "INPUT");
+            Commands.inNetns(h.netns(), "iptables", "-F", "OUTPUT");
+            Commands.inNetns(h.netns(), "iptables", "-t", "nat", "-I", "PREROUTING", "1", "-j", "ACCEPT");
+        }
+    }
+
     /** Removes every rule of every host. */
     public void healAll() {
         List<RuntimeException> failures = new ArrayList<>();

@@ -79,8 +79,10 @@ public final class Nemesis {
      */
     public void healAll() throws InterruptedException {
         struck.clear();
-        // Proxies first: a proxied connection's close reaches its peer only while the nat redirect
-        // that made it is in place (flushed first, the peer never hears of it and waits out its timeouts).
+        // Latency proxies go in three steps (Network#directNewConnections says why): new connections
+        // direct and no longer dropped, then the proxies killed while their redirects still translate
+        // the closes of the connections they carried, then every rule removed.
+        network.directNewConnections();
         cluster.stopLatencyProxies();
         network.healAll();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
