@@ -17,7 +17,11 @@ public enum FaultKind {
     PAUSE_LEADER("pause-leader"),
     /** SIGSTOP a random node for longer than the broker session; SIGCONT at heal. */
     PAUSE_NODE("pause-node"),
-    /** The filesystem of a partition leader's data directory filled up; the space is freed at heal. */
+    /**
+     * The filesystem of a partition leader's data directory filled up; at heal the space is freed
+     * and the node restarted (its log directory went offline at the first failed write and stays
+     * so until a restart, as in Kafka).
+     */
     DISK_FULL_LEADER("disk-full-leader"),
     /** A partition leader's host cut from every other host, clients included. */
     ISOLATE_LEADER("isolate-leader"),

@@ -29,6 +29,8 @@ public final class Nemesis {
     private final Set<Integer> struck = new HashSet<>();
     /** Voters this run removed from the quorum: added back at heal. */
     private final List<Integer> removedVoters = new ArrayList<>();
+    /** Nodes whose disk this run filled: restarted at heal (an offline log directory recovers on restart, as in Kafka). */
+    private final List<NodeProcess> filled = new ArrayList<>();
 
     public Nemesis(Cluster cluster, Network network, Host client, String topic, Random random) {
         this.cluster = cluster;
@@ -86,6 +88,10 @@ public final class Nemesis {
         cluster.stopLatencyProxies();
         network.healAll();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
+        for (NodeProcess n : filled) {
+            n.kill(); // its log directory went offline at the first failed write; a restart brings it back
+        }
+        filled.clear();
         cluster.nodes().forEach(NodeProcess::heal);
         for (int id : removedVoters) {
             cluster.node(id).rejoinQuorum();
@@ -108,6 +114,7 @@ public final class Nemesis {
     }
 
     private void fillDisk(NodeProcess node) {
+        filled.add(node);
         cluster.disk(node.id()).orElseThrow(() -> new IllegalStateException("disk-full needs the nodes' own disks (--disk-mb)"))
             .fill();
     }
