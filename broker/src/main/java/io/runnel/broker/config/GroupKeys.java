@@ -22,7 +22,8 @@ final class GroupKeys {
     static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
     static final List<String> KEYS = List.of(OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC_REPLICATION, OFFSETS_RETENTION_MS,
         OFFSETS_TOPIC_SEGMENT_BYTES, GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
-        GROUP_HEARTBEAT_INTERVAL_MS, GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH);
+        GROUP_HEARTBEAT_INTERVAL_MS, GroupSettings.MAX_SIZE, GroupSettings.MAX_REGEX_LENGTH,
+        GroupSettings.OFFSETS_COMMIT_TIMEOUT_MS);
 
     private GroupKeys() {
     }
@@ -44,7 +45,9 @@ final class GroupKeys {
         int maxSize = intIn(settings, GroupSettings.MAX_SIZE, 1, Integer.MAX_VALUE, problems, Integer.toString(d.maxSize()));
         int maxRegex = intIn(settings, GroupSettings.MAX_REGEX_LENGTH, 1, 1_000_000, problems,
             Integer.toString(d.maxRegexLength()));
+        int commitTimeout = intIn(settings, GroupSettings.OFFSETS_COMMIT_TIMEOUT_MS, 1, Integer.MAX_VALUE, problems,
+            Integer.toString(d.offsetsCommitTimeoutMs()));
         return SettingValues.built(problems, before, d, () -> new GroupSettings(partitions, replication, retention, session,
-            min, max, heartbeat, segment, maxSize, maxRegex));
+            min, max, heartbeat, segment, maxSize, maxRegex, commitTimeout));
     }
 }

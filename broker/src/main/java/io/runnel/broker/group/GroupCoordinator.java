@@ -1,6 +1,5 @@
 package io.runnel.broker.group;
 
-import com.google.re2j.Pattern;
 import io.runnel.broker.partition.Partition;
 import io.runnel.broker.partition.PartitionException.NotLeaderException;
 import io.runnel.broker.partition.TopicPartition;
@@ -23,13 +22,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * answered, so the next leader rebuilds the same groups by replaying it.
  *
  * <p>Thread-safety: safe from any thread; each shard's monitor serializes its groups, and appends
- * happen under it, so the log holds changes in the order they were made. Offsets are handled by
- * {@link GroupOffsets}, list and describe by {@link GroupQueries}.
+ * happen under it, so the log holds changes in the order they were made. Joins, heartbeats and
+ * leaves are handled by {@link GroupMembership}, offsets by {@link GroupOffsets}, list and describe
+ * by {@link GroupQueries}.
  */
 public final class GroupCoordinator implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -59,12 +57,12 @@ public final class GroupCoordinator implements Closeable {
     private final ScheduledExecutorService scheduler;
     /** Set by {@link #close}: metadata arriving while the node stops is ignored (its executors are going). */
     private volatile boolean stopped;
-    private final OffsetsTopicCreator creator;
     final Map<Integer, CoordinatorShard> shards = new ConcurrentHashMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile Map<String, Integer> topics = Map.of();
-    private final AtomicBoolean creating = new AtomicBoolean();
     private final ScheduledFuture<?> sweeper;
+    private final GroupMembership membership;
+    private final CoordinatorFinder finder;
 
     public GroupCoordinator(int brokerId, ReplicaManager replicaManager, GroupSettings settings, Clock clock,
                             ScheduledExecutorService scheduler, OffsetsTopicCreator creator) {
@@ -73,7 +71,8 @@ public final class GroupCoordinator implements Closeable {
         this.settings = settings;
         this.clock = clock;
         this.scheduler = scheduler;
-        this.creator = creator;
+        this.finder = new CoordinatorFinder(settings, creator);
+        this.membership = new GroupMembership(this, settings, clock);
         long period = Math.max(10, Math.min(100, settings.minSessionTimeoutMs() / 5));
         this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
@@ -204,61 +203,14 @@ public final class GroupCoordinator implements Closeable {
 
     // ---------------------------------------------------------------- find coordinator
 
-    /** The broker leading the group's offsets partition; creates the offsets topic on first use. */
+    /** The broker leading the group's offsets partition ({@link CoordinatorFinder}); creates the offsets topic on first use. */
     public FindCoordinatorResponse findCoordinator(String groupId) {
-        String bad = validateGroupId(groupId);
-        if (bad != null) {
-            return FindCoordinatorResponse.newBuilder().setError(ErrorCode.INVALID_GROUP_ID).setErrorMessage(bad).build();
-        }
-        MetadataImage current = image;
-        TopicInfo offsetsTopic = current.topics().get(GroupSettings.OFFSETS_TOPIC);
-        if (offsetsTopic == null) {
-            createOffsetsTopic(current);
-            return FindCoordinatorResponse.newBuilder().setError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-                .setErrorMessage(GroupSettings.OFFSETS_TOPIC + " is being created").build();
-        }
-        int partition = partitionFor(groupId, offsetsTopic.partitions().size());
-        PartitionInfo p = offsetsTopic.partitions().get(partition);
-        BrokerInfo leader = p == null ? null : current.brokers().get(p.leader());
-        if (leader == null || leader.fenced()) {
-            return FindCoordinatorResponse.newBuilder().setError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
-                .setErrorMessage(GroupSettings.OFFSETS_TOPIC + "-" + partition + " has no live leader").build();
-        }
-        return FindCoordinatorResponse.newBuilder().setCoordinator(io.runnel.proto.v1.BrokerInfo.newBuilder().setId(leader.id())
-            .setHost(leader.host()).setPort(leader.port()).setRack(leader.rack() == null ? "" : leader.rack())).build();
+        return finder.find(groupId, image);
     }
 
     /** Java's String hash, as group.proto documents, so any client can compute it too. */
     public static int partitionFor(String groupId, int partitions) {
         return Math.floorMod(groupId.hashCode(), partitions);
-    }
-
-    private void createOffsetsTopic(MetadataImage current) {
-        // As many replicas as configured, or as brokers ever registered if fewer (a small
-        // cluster); but never fewer because a registered broker is down right now: wait for it,
-        // rather than leave the group state under-replicated for good.
-        int rf = Math.min(settings.offsetsTopicReplication(), Math.max(1, current.brokers().size()));
-        if (current.liveBrokers().size() < rf) {
-            log.info("Waiting for {} live brokers before creating {} (live: {})", rf, GroupSettings.OFFSETS_TOPIC,
-                current.liveBrokers().size());
-            return;
-        }
-        if (!creating.compareAndSet(false, true)) {
-            return;
-        }
-        // Compacted: replay reads the newest record per key. Segments as Kafka's
-        // offsets.topic.segment.bytes, so sealed segments (the ones compaction rewrites) come soon.
-        Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(settings.offsetsTopicSegmentBytes()),
-            "min.insync.replicas", Integer.toString(rf >= 3 ? 2 : 1));
-        log.info("Creating {} with {} partitions, replication factor {}", GroupSettings.OFFSETS_TOPIC,
-            settings.offsetsTopicPartitions(), rf);
-        creator.create(GroupSettings.OFFSETS_TOPIC, settings.offsetsTopicPartitions(), rf, configs)
-            .whenComplete((ok, error) -> {
-                if (error != null) {
-                    log.warn("Creating {} failed: {}", GroupSettings.OFFSETS_TOPIC, error.getMessage());
-                }
-                creating.set(false);
-            });
     }
 
     static String validateGroupId(String groupId) {
@@ -319,7 +271,8 @@ public final class GroupCoordinator implements Closeable {
         }
         CompletableFuture<Map<TopicPartition, ProduceResult>> appended;
         try {
-            appended = replicaManager.appendRecords(-1, 10_000, Map.of(shard.partition, GroupRecords.batch(entries, clock.millis())));
+            appended = replicaManager.appendRecords(-1, settings.offsetsCommitTimeoutMs(),
+                Map.of(shard.partition, GroupRecords.batch(entries, clock.millis())));
         } catch (RuntimeException e) {
             appended = CompletableFuture.failedFuture(e);
         }
@@ -352,138 +305,9 @@ public final class GroupCoordinator implements Closeable {
 
     // ---------------------------------------------------------------- heartbeat
 
-    /** Joins, heartbeats or leaves; see group.proto for the protocol and its errors. */
+    /** Joins, heartbeats or leaves ({@link GroupMembership}); see group.proto for the protocol and its errors. */
     public CompletableFuture<ConsumerGroupHeartbeatResponse> heartbeat(ConsumerGroupHeartbeatRequest request) {
-        Lookup lookup = shardFor(request.getGroupId());
-        if (lookup.shard() == null) {
-            return CompletableFuture.completedFuture(heartbeatError(lookup.error(), lookup.message()));
-        }
-        CoordinatorShard shard = lookup.shard();
-        synchronized (shard) {
-            if (shard.closed) {
-                return CompletableFuture.completedFuture(heartbeatError(ErrorCode.NOT_COORDINATOR, "coordinator moved"));
-            }
-            List<GroupRecords.Entry> out = new ArrayList<>();
-            ConsumerGroupHeartbeatResponse response;
-            try {
-                response = heartbeatLocked(shard, request, out);
-            } catch (HeartbeatException e) {
-                return CompletableFuture.completedFuture(heartbeatError(e.code, e.getMessage()));
-            }
-            return write(shard, out).thenApply(code -> code == ErrorCode.NONE ? response
-                : heartbeatError(code, "the group's state could not be stored; retry"));
-        }
-    }
-
-    private ConsumerGroupHeartbeatResponse heartbeatLocked(CoordinatorShard shard, ConsumerGroupHeartbeatRequest req,
-                                                           List<GroupRecords.Entry> out) {
-        String memberId = req.getMemberId();
-        if (memberId.isEmpty() || memberId.length() > 128) {
-            throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "member id must be 1-128 characters (a UUID the member picks)");
-        }
-        long now = clock.millis();
-        ConsumerGroup group = shard.groups.get(req.getGroupId());
-        int epoch = req.getMemberEpoch();
-        if (epoch == -1) {
-            if (group != null) {
-                group.remove(memberId, topics, now, out);
-                group.reconcile(out);
-            }
-            return ConsumerGroupHeartbeatResponse.newBuilder().setMemberId(memberId).setMemberEpoch(-1).build();
-        }
-        if (epoch < -1) {
-            throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "member epoch must be -1 (leave), 0 (join) or the "
-                + "current epoch, got " + epoch);
-        }
-        Pattern pattern = validateSubscription(req, settings.maxRegexLength());
-        GroupMember member = group == null ? null : group.members.get(memberId);
-        if (epoch == 0) {
-            if (group != null && member == null && group.members.size() >= settings.maxSize()) {
-                throw new HeartbeatException(ErrorCode.GROUP_MAX_SIZE_REACHED, "group '" + group.id + "' has "
-                    + group.members.size() + " members, the limit of " + GroupSettings.MAX_SIZE + " (" + settings.maxSize()
-                    + "): member " + memberId + " cannot join");
-            }
-            int session = req.getSessionTimeoutMs() == 0 ? settings.sessionTimeoutMs() : req.getSessionTimeoutMs();
-            if (session < settings.minSessionTimeoutMs() || session > settings.maxSessionTimeoutMs()) {
-                throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "session timeout " + session + " ms is outside the "
-                    + "broker's range " + settings.minSessionTimeoutMs() + "-" + settings.maxSessionTimeoutMs() + " ms");
-            }
-            if (group == null) {
-                String assignor = req.getAssignor().isEmpty() ? "range" : req.getAssignor();
-                group = new ConsumerGroup(req.getGroupId(), assignor, now);
-                shard.groups.put(group.id, group);
-            }
-            member = new GroupMember(memberId);
-            member.clientId = req.getClientId();
-            member.topics = List.copyOf(req.getSubscribedTopicsList());
-            member.regex = req.getSubscribedTopicRegex();
-            member.pattern = pattern;
-            member.sessionTimeoutMs = session;
-            member.deadlineMs = now + session;
-            group.join(member, topics, now, out);
-        } else {
-            if (member == null) {
-                throw new HeartbeatException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + memberId + " is not in group '"
-                    + req.getGroupId() + "' (it left or its session expired); rejoin with epoch 0");
-            }
-            if (epoch != member.epoch && epoch != member.previousEpoch) {
-                throw new HeartbeatException(ErrorCode.FENCED_MEMBER_EPOCH, "member epoch " + epoch + " is stale (current "
-                    + member.epoch + "); rejoin with epoch 0");
-            }
-            member.deadlineMs = now + member.sessionTimeoutMs;
-            if (member.subscriptionDiffers(req.getSubscribedTopicsList(), req.getSubscribedTopicRegex())) {
-                group.resubscribe(member, req.getSubscribedTopicsList(), req.getSubscribedTopicRegex(), pattern, topics, out);
-            }
-            Set<TopicPartition> owned = new TreeSet<>(GroupRecords.ORDER);
-            owned.addAll(GroupRecords.fromProto(req.getOwnedPartitionsList()));
-            group.owned(member, owned, epoch, out);
-        }
-        group.reconcile(out);
-        group.advanceEpoch(member, out);
-        return ConsumerGroupHeartbeatResponse.newBuilder().setMemberId(memberId).setMemberEpoch(member.epoch)
-            .setHeartbeatIntervalMs(settings.heartbeatIntervalMs()).addAllAssignment(GroupRecords.toProto(member.assigned)).build();
-    }
-
-    private static Pattern validateSubscription(ConsumerGroupHeartbeatRequest req, int maxRegexLength) {
-        if (!req.getAssignor().isEmpty()) {
-            try {
-                Assignor.forName(req.getAssignor());
-            } catch (IllegalArgumentException e) {
-                throw new HeartbeatException(ErrorCode.UNSUPPORTED_ASSIGNOR, e.getMessage());
-            }
-        }
-        boolean names = req.getSubscribedTopicsCount() > 0;
-        boolean regex = !req.getSubscribedTopicRegex().isEmpty();
-        if (names == regex) {
-            throw new HeartbeatException(ErrorCode.INVALID_REQUEST, names
-                ? "subscribe to topic names or a regular expression, not both" : "the subscription is empty");
-        }
-        for (String t : req.getSubscribedTopicsList()) {
-            if (t.isEmpty()) {
-                throw new HeartbeatException(ErrorCode.INVALID_REQUEST, "a subscribed topic name is empty");
-            }
-        }
-        if (!regex) {
-            return null;
-        }
-        try {
-            return SubscriptionRegex.compile(req.getSubscribedTopicRegex(), maxRegexLength);
-        } catch (IllegalArgumentException e) {
-            throw new HeartbeatException(ErrorCode.INVALID_REGULAR_EXPRESSION, e.getMessage());
-        }
-    }
-
-    private static ConsumerGroupHeartbeatResponse heartbeatError(ErrorCode code, String message) {
-        return ConsumerGroupHeartbeatResponse.newBuilder().setError(code).setErrorMessage(message).build();
-    }
-
-    private static final class HeartbeatException extends RuntimeException {
-        final ErrorCode code;
-
-        HeartbeatException(ErrorCode code, String message) {
-            super(message, null, false, false);
-            this.code = code;
-        }
+        return membership.heartbeat(request);
     }
 
     @Override

@@ -20,18 +20,23 @@ package io.runnel.broker.group;
  *                                 is refused with GROUP_MAX_SIZE_REACHED
  * @param maxRegexLength           {@code group.subscription.regex.max.length}: characters of a
  *                                 subscription's regular expression
+ * @param offsetsCommitTimeoutMs   {@code offsets.commit.timeout.ms} (Kafka's name and default): how
+ *                                 long a group write (an offset commit, a join's or heartbeat's
+ *                                 group records, a deletion) waits for the offsets partition's ISR
+ *                                 before it is answered COORDINATOR_NOT_AVAILABLE (retriable)
  */
 public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplication, long offsetsRetentionMs,
                             int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs, int heartbeatIntervalMs,
-                            int offsetsTopicSegmentBytes, int maxSize, int maxRegexLength) {
+                            int offsetsTopicSegmentBytes, int maxSize, int maxRegexLength, int offsetsCommitTimeoutMs) {
     /** One of the controller's internal topics: clients cannot write, delete or grow it. */
     public static final String OFFSETS_TOPIC = io.runnel.metadata.controller.ControllerLogic.OFFSETS_TOPIC;
 
     public static final String MAX_SIZE = "group.max.size";
     public static final String MAX_REGEX_LENGTH = SubscriptionRegex.MAX_LENGTH;
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
 
     public static final GroupSettings DEFAULTS = new GroupSettings(16, 3, 7L * 24 * 3600 * 1000, 10_000, 2000, 300_000, 1000,
-        100 << 20, 1000, 1000);
+        100 << 20, 1000, 1000, 5000);
 
     public GroupSettings {
         if (offsetsTopicPartitions < 1 || offsetsTopicReplication < 1) {
@@ -54,6 +59,9 @@ public record GroupSettings(int offsetsTopicPartitions, int offsetsTopicReplicat
         }
         if (maxRegexLength < 1) {
             throw new IllegalArgumentException(MAX_REGEX_LENGTH + " must be >= 1, got " + maxRegexLength);
+        }
+        if (offsetsCommitTimeoutMs < 1) {
+            throw new IllegalArgumentException(OFFSETS_COMMIT_TIMEOUT_MS + " must be >= 1, got " + offsetsCommitTimeoutMs);
         }
         if (offsetsRetentionMs < 1) {
             throw new IllegalArgumentException("offsets.retention.ms must be >= 1, got " + offsetsRetentionMs);

@@ -9,6 +9,7 @@ import io.runnel.metadata.controller.LeaderRebalancer;
 import io.runnel.broker.replica.FetchLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -85,6 +86,18 @@ class NodeConfigTest {
             props("node.id", "1", "group.max.size", "0", "max.producers.per.partition", "lots"), Map.of(), "h"));
         assertTrue(bad.getMessage().contains("group.max.size must be between 1 and")
             && bad.getMessage().contains("max.producers.per.partition must be an integer, got 'lots'"), bad.getMessage());
+    }
+
+    @Test
+    void offsetsCommitTimeout_defaultsToKafkas5s_setAndChecked_namingTheKey() {
+        assertEquals(5000, NodeConfig.load(props("node.id", "1"), Map.of(), "h").groups().offsetsCommitTimeoutMs());
+        assertEquals(700, NodeConfig.load(props("node.id", "1", "offsets.commit.timeout.ms", "700"), Map.of(), "h")
+            .groups().offsetsCommitTimeoutMs());
+        for (String bad : List.of("0", "-5", "5s")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(
+                props("node.id", "1", "offsets.commit.timeout.ms", bad), Map.of(), "h"));
+            assertTrue(e.getMessage().contains("offsets.commit.timeout.ms must be"), e.getMessage());
+        }
     }
 
     @Test

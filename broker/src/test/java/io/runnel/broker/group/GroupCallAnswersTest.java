@@ -47,14 +47,17 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 14 item 7 for the group coordinator: a call whose group records wait for replication is
  * answered as soon as the wait cannot end well (its offsets partition's directory goes offline, the
  * coordinator moves away), with NOT_COORDINATOR so the client finds the new coordinator, rather
- * than after the write's own 10 s timeout (past a heartbeat's client deadline) with
- * COORDINATOR_NOT_AVAILABLE. A real replica manager over a temp directory leads
+ * than after the write's own timeout ({@code offsets.commit.timeout.ms}, a minute here) with
+ * COORDINATOR_NOT_AVAILABLE; and a write the ISR never acknowledges is answered when that timeout
+ * ends. A real replica manager over a temp directory leads
  * {@code __consumer_offsets-0} with a follower that never fetches unless the test says so, so every
  * group write waits; the metadata images are built by the controller's own logic.
  */
 class GroupCallAnswersTest {
     private static final String GROUP = "g";
-    /** Shorter than the group write's own wait (10 s): the answer must come from the event, not the timer. */
+    /** The group write's own wait in these tests, unless one says otherwise: far longer than {@link #PROMPTLY}. */
+    private static final int COMMIT_TIMEOUT_MS = 60_000;
+    /** Shorter than the group write's own wait: the answer must come from the event, not the timer. */
     private static final Duration PROMPTLY = Duration.ofSeconds(8);
 
     @TempDir
@@ -89,10 +92,15 @@ class GroupCallAnswersTest {
         replicaManager = new ReplicaManager(coordinatorId, dataDir, Clock.systemUTC(), scheduler,
             (tp, leaderEpoch, partitionEpoch, isr) -> new CompletableFuture<>(), 30_000, 60_000);
         applyOffsetsPartition();
+        startCoordinator(COMMIT_TIMEOUT_MS);
+    }
+
+    /** A coordinator of the offsets partition whose group writes wait {@code commitTimeoutMs} for the ISR. */
+    private void startCoordinator(int commitTimeoutMs) {
         GroupSettings d = GroupSettings.DEFAULTS;
         coordinator = new GroupCoordinator(coordinatorId, replicaManager, new GroupSettings(1, 2, d.offsetsRetentionMs(),
             d.sessionTimeoutMs(), d.minSessionTimeoutMs(), d.maxSessionTimeoutMs(), d.heartbeatIntervalMs(),
-            d.offsetsTopicSegmentBytes(), d.maxSize(), d.maxRegexLength()), Clock.systemUTC(), scheduler,
+            d.offsetsTopicSegmentBytes(), d.maxSize(), d.maxRegexLength(), commitTimeoutMs), Clock.systemUTC(), scheduler,
             (topic, partitions, rf, configs) -> CompletableFuture.completedFuture(null));
         coordinator.onMetadata(image);
         await().atMost(Duration.ofSeconds(30)).until(() -> coordinator.shardFor(GROUP).error() == ErrorCode.NONE);
@@ -177,5 +185,18 @@ class GroupCallAnswersTest {
 
         await().atMost(PROMPTLY).until(waiting::isDone);
         assertEquals(ErrorCode.NOT_COORDINATOR, waiting.join().getResults(0).getError());
+    }
+
+    @Test
+    void aCommitTheIsrNeverAcknowledges_isAnsweredWhenOffsetsCommitTimeoutEnds() {
+        coordinator.close();
+        startCoordinator(300); // offsets.commit.timeout.ms=300: the follower never fetches, so only this timer can answer
+
+        CompletableFuture<OffsetCommitResponse> waiting = commit(5);
+
+        await().atMost(PROMPTLY).until(waiting::isDone);
+        OffsetCommitResponse answer = waiting.join();
+        assertEquals(ErrorCode.COORDINATOR_NOT_AVAILABLE, answer.getError(), answer.getErrorMessage());
+        assertEquals(ErrorCode.COORDINATOR_NOT_AVAILABLE, answer.getTopics(0).getPartitions(0).getError());
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -23,10 +24,15 @@ public final class Cluster implements AutoCloseable {
     public static final int CLIENT_PORT = 9092;
     private static final int INTERNAL_PORT = 9093;
     private static final int CONTROLLER_PORT = 9190;
+    /** Where a node's latency proxy listens for each of its ports: the port plus this. */
+    private static final int PROXY_PORT_OFFSET = 10_000;
 
     private final List<NodeProcess> nodes = new ArrayList<>();
     private final List<NodeDisk> disks = new ArrayList<>();
     private final String bootstrap;
+    private final List<String> jvm;
+    private final Path dir;
+    private final List<ProxyProcess> proxies = new ArrayList<>();
 
     /**
      * @param jvm             {@code java}, its flags and {@code -cp CLASSPATH} for every node
@@ -57,6 +63,8 @@ public final class Cluster implements AutoCloseable {
                 disks.add(new NodeDisk(dir.resolve("node-" + (i + 1)), diskMb));
             }
         }
+        this.jvm = List.copyOf(jvm);
+        this.dir = dir;
         this.bootstrap = hosts.stream().map(h -> h.ip() + ":" + CLIENT_PORT).collect(Collectors.joining(","));
     }
 
@@ -211,8 +219,40 @@ public final class Cluster implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * Every listener port of a node (client, internal, controller, Raft) and the port its latency
+     * proxy takes connections for it on.
+     */
+    public static Map<Integer, Integer> proxyPorts() {
+        Map<Integer, Integer> ports = new TreeMap<>();
+        for (int port : List.of(CLIENT_PORT, INTERNAL_PORT, CONTROLLER_PORT, CONTROLLER_PORT + 1)) {
+            ports.put(port, port + PROXY_PORT_OFFSET);
+        }
+        return ports;
+    }
+
+    /**
+     * Starts a latency proxy in the node's host for each of its ports ({@link #proxyPorts()}): the
+     * caller then points connections at it ({@link Network#redirectInbound}).
+     */
+    public synchronized void startLatencyProxy(NodeProcess node, long delayMs, long jitterMs, long seed)
+        throws InterruptedException {
+        proxies.add(new ProxyProcess(node.host(), jvm, proxyPorts(), delayMs, jitterMs, seed,
+            dir.resolve("node-" + node.id() + "-latency.log")));
+    }
+
+    /**
+     * Stops every latency proxy. Call it between {@link Network#directNewConnections} and
+     * {@link Network#healAll}: see the first for why.
+     */
+    public synchronized void stopLatencyProxies() {
+        proxies.forEach(ProxyProcess::stop);
+        proxies.clear();
+    }
+
     @Override
     public void close() {
+        stopLatencyProxies();
         nodes.forEach(NodeProcess::stop);
         disks.forEach(NodeDisk::unmount);
     }

@@ -17,7 +17,11 @@ public enum FaultKind {
     PAUSE_LEADER("pause-leader"),
     /** SIGSTOP a random node for longer than the broker session; SIGCONT at heal. */
     PAUSE_NODE("pause-node"),
-    /** The filesystem of a partition leader's data directory filled up; the space is freed at heal. */
+    /**
+     * The filesystem of a partition leader's data directory filled up; at heal the space is freed
+     * and the node restarted (its log directory went offline at the first failed write and stays
+     * so until a restart, as in Kafka).
+     */
     DISK_FULL_LEADER("disk-full-leader"),
     /** A partition leader's host cut from every other host, clients included. */
     ISOLATE_LEADER("isolate-leader"),
@@ -29,6 +33,13 @@ public enum FaultKind {
     ONE_WAY("one-way"),
     /** Every node drops a share of the packets from every other host. */
     PACKET_LOSS("packet-loss"),
+    /**
+     * Every link slowed: each node's inbound connections from the other nodes and the client go
+     * through a latency proxy on its host (netem is not in this kernel) that delays the bytes in
+     * each direction by 50-300 ms plus a jitter of up to half that; established connections are
+     * reset once so they reconnect through it. The proxies stop at heal.
+     */
+    LATENCY("latency"),
     /**
      * A random voter removed from the controller quorum (RemoveVoter; the active controller one
      * time in two, so leadership moves first); it keeps running as a broker and is added back as a

@@ -29,6 +29,8 @@ public final class Nemesis {
     private final Set<Integer> struck = new HashSet<>();
     /** Voters this run removed from the quorum: added back at heal. */
     private final List<Integer> removedVoters = new ArrayList<>();
+    /** Nodes whose disk this run filled: restarted at heal (an offline log directory recovers on restart, as in Kafka). */
+    private final List<NodeProcess> filled = new ArrayList<>();
 
     public Nemesis(Cluster cluster, Network network, Host client, String topic, Random random) {
         this.cluster = cluster;
@@ -66,6 +68,7 @@ public final class Nemesis {
             case SPLIT_MINORITY -> splitMinority();
             case ONE_WAY -> oneWay();
             case PACKET_LOSS -> packetLoss();
+            case LATENCY -> latency();
             case REMOVE_VOTER -> removeVoter();
         };
     }
@@ -78,8 +81,17 @@ public final class Nemesis {
      */
     public void healAll() throws InterruptedException {
         struck.clear();
+        // Latency proxies go in three steps (Network#directNewConnections says why): new connections
+        // direct and no longer dropped, then the proxies killed while their redirects still translate
+        // the closes of the connections they carried, then every rule removed.
+        network.directNewConnections();
+        cluster.stopLatencyProxies();
         network.healAll();
         cluster.nodes().forEach(n -> cluster.disk(n.id()).ifPresent(NodeDisk::free));
+        for (NodeProcess n : filled) {
+            n.kill(); // its log directory went offline at the first failed write; a restart brings it back
+        }
+        filled.clear();
         cluster.nodes().forEach(NodeProcess::heal);
         for (int id : removedVoters) {
             cluster.node(id).rejoinQuorum();
@@ -102,6 +114,7 @@ public final class Nemesis {
     }
 
     private void fillDisk(NodeProcess node) {
+        filled.add(node);
         cluster.disk(node.id()).orElseThrow(() -> new IllegalStateException("disk-full needs the nodes' own disks (--disk-mb)"))
             .fill();
     }
@@ -140,6 +153,23 @@ public final class Nemesis {
             network.lose(n.host(), peers, percent / 100.0);
         }
         return FaultKind.PACKET_LOSS.label() + "(" + percent + "%)";
+    }
+
+    private String latency() {
+        int delayMs = 50 + random.nextInt(251);
+        int jitterMs = random.nextInt(delayMs / 2 + 1);
+        for (NodeProcess n : cluster.nodes()) {
+            List<Host> peers = new ArrayList<>(otherNodes(n));
+            peers.add(client);
+            try {
+                cluster.startLatencyProxy(n, delayMs, jitterMs, random.nextLong());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted starting the latency proxies", e);
+            }
+            network.redirectInbound(n.host(), peers, Cluster.proxyPorts());
+        }
+        return FaultKind.LATENCY.label() + "(" + delayMs + "+" + jitterMs + " ms)";
     }
 
     private String removeVoter() {

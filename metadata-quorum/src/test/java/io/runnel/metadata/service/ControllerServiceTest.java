@@ -14,7 +14,7 @@ import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.quorum.QuorumServer;
-import io.runnel.metadata.quorum.QuorumSettings;
+import io.runnel.metadata.quorum.SingleVoterQuorum;
 import io.runnel.proto.v1.BrokerHeartbeatRequest;
 import io.runnel.proto.v1.ControllerGrpc;
 import io.runnel.proto.v1.CreatePartitionsRequest;
@@ -27,13 +27,11 @@ import io.runnel.proto.v1.TopicSpec;
 import io.runnel.proto.v1.WatchMetadataRequest;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -60,19 +58,13 @@ class ControllerServiceTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        int raftPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            raftPort = s.getLocalPort();
-        }
         scheduler = Executors.newScheduledThreadPool(2);
-        quorum = new QuorumServer(new QuorumSettings(1, Map.of(1, new InetSocketAddress("127.0.0.1", raftPort)), "127.0.0.1",
-            tmp.resolve("raft"), QuorumSettings.DEFAULT_CLUSTER_ID, 200, 10_000)).start();
+        quorum = SingleVoterQuorum.start(tmp.resolve("raft"));
         controller = new QuorumController(quorum, Clock.systemUTC(), scheduler, 60_000, 2_000);
         service = new ControllerService(controller, quorum.stateMachine(), 10);
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
         stub = ControllerGrpc.newBlockingStub(channel);
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(quorum::isActiveController);
     }
 
     @AfterEach
