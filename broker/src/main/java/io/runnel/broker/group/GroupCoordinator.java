@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: safe from any thread; each shard's monitor serializes its groups, and appends
  * happen under it, so the log holds changes in the order they were made. Joins, heartbeats and
- * leaves are handled by {@link GroupMembership}, offsets by {@link GroupOffsets}, list and describe
+ * leaves are handled by {@link MemberHeartbeats}, offsets by {@link GroupOffsets}, list and describe
  * by {@link GroupQueries}.
  */
 public final class GroupCoordinator implements Closeable {
@@ -61,7 +61,7 @@ public final class GroupCoordinator implements Closeable {
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile Map<String, Integer> topics = Map.of();
     private final ScheduledFuture<?> sweeper;
-    private final GroupMembership membership;
+    private final MemberHeartbeats membership;
     private final CoordinatorFinder finder;
 
     public GroupCoordinator(int brokerId, ReplicaManager replicaManager, GroupSettings settings, Clock clock,
@@ -72,7 +72,7 @@ public final class GroupCoordinator implements Closeable {
         this.clock = clock;
         this.scheduler = scheduler;
         this.finder = new CoordinatorFinder(settings, creator);
-        this.membership = new GroupMembership(this, settings, clock);
+        this.membership = new MemberHeartbeats(this, settings, clock);
         long period = Math.max(10, Math.min(100, settings.minSessionTimeoutMs() / 5));
         this.sweeper = scheduler.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
@@ -305,7 +305,7 @@ public final class GroupCoordinator implements Closeable {
 
     // ---------------------------------------------------------------- heartbeat
 
-    /** Joins, heartbeats or leaves ({@link GroupMembership}); see group.proto for the protocol and its errors. */
+    /** Joins, heartbeats or leaves ({@link MemberHeartbeats}); see group.proto for the protocol and its errors. */
     public CompletableFuture<ConsumerGroupHeartbeatResponse> heartbeat(ConsumerGroupHeartbeatRequest request) {
         return membership.heartbeat(request);
     }

@@ -20,12 +20,12 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safety: safe from any thread; each shard's monitor serializes its groups.
  */
-final class GroupMembership {
+final class MemberHeartbeats {
     private final GroupCoordinator coordinator;
     private final GroupSettings settings;
     private final Clock clock;
 
-    GroupMembership(GroupCoordinator coordinator, GroupSettings settings, Clock clock) {
+    MemberHeartbeats(GroupCoordinator coordinator, GroupSettings settings, Clock clock) {
         this.coordinator = coordinator;
         this.settings = settings;
         this.clock = clock;
