@@ -63,9 +63,9 @@ class GroupAdminTest {
 
     /** Creates {@code topic} and writes {@code counts[p]} records to partition p, record i stamped {@code 1000 * (i + 1)}. */
     private static void topicWithRecords(String topic, int... counts) {
-        admin.createTopic(topic, counts.length, 1, Map.of());
-        Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() ->
-            admin.describeTopic(topic).getPartitionsList().stream().allMatch(p -> p.getLeaderId() == 1));
+        // Waits until the broker hosts every partition, not only until the controller names its leader:
+        // partition 2 gets no record, so nothing else would wait for the broker to open it.
+        cluster.createTopic(topic, counts.length, 1, Map.of());
         try (RunnelProducer producer = new RunnelProducer(ProducerConfig.defaults(bootstrap))) {
             for (int p = 0; p < counts.length; p++) {
                 for (int i = 0; i < counts[p]; i++) {
