@@ -85,6 +85,11 @@ final class BrokerSession {
         void answered(int controller, long metadataOffset, long nowNanos);
     }
 
+    /** This process's registration: a restart, or a replaced log directory, registers a new one. */
+    String incarnationId() {
+        return incarnationId;
+    }
+
     long brokerEpoch() {
         return brokerEpoch;
     }

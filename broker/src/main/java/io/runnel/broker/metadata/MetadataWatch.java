@@ -70,6 +70,11 @@ final class MetadataWatch {
     /** An offset a heartbeat answer reported that the image has not reached yet, or -1; session thread only. */
     private long awaited = -1;
     private long awaitedSince;
+    /**
+     * Whether an applied image has held this process's own registration; from then on every image
+     * is handed on. Guarded by {@code streams}.
+     */
+    private boolean ownRegistrationSeen;
 
     /** @param onImage called with every new image, on the stream's thread */
     MetadataWatch(int brokerId, ControllerChannels controllers, ScheduledExecutorService calls, MetadataReadiness readiness,
@@ -192,6 +197,14 @@ final class MetadataWatch {
             // fail on a shut-down executor and log an ERROR on every clean stop).
             return;
         }
+        // Partition roles (and groups) follow only an image that holds this process's own
+        // registration. An image from before it is stale about this broker: it may name it leader
+        // of partitions it led before a restart, whose records it may have lost (a replaced
+        // directory, unflushed writes), while the batch that registers it moves those leaderships
+        // away. Acting on it made the followers truncate to an empty log (fault suite, seed 1400:
+        // the quorum had no majority, so the registration and the fencing stayed uncommitted while
+        // a voter's stream served the old image). Kafka's broker likewise publishes metadata to its
+        // replica manager only once it has caught up with its registration.
         MetadataImage next = switch (event.getEventCase()) {
             case SNAPSHOT -> MetadataImage.fromProto(event.getSnapshot());
             case BATCH -> event.getBatch().getOffset() <= image.offset() ? image
@@ -200,15 +213,23 @@ final class MetadataWatch {
         };
         if (next != image) {
             image = next;
-            try {
-                onImage.accept(next);
-            } catch (RuntimeException e) {
-                log.error("Applying metadata at offset {} failed", next.offset(), e);
+            BrokerInfo self = next.brokers().get(brokerId);
+            if (!ownRegistrationSeen && self != null && self.incarnationId().equals(session.incarnationId())) {
+                ownRegistrationSeen = true;
+            }
+            if (ownRegistrationSeen) {
+                try {
+                    onImage.accept(next);
+                } catch (RuntimeException e) {
+                    log.error("Applying metadata at offset {} failed", next.offset(), e);
+                }
+            } else {
+                log.debug("Metadata at offset {} not applied to partitions yet: it does not hold this broker's registration",
+                    next.offset());
             }
             // Heartbeats report this offset, so the controller unfences the broker only once
             // its partitions and groups reflect its registration, not just once the image does.
             readiness.applied(next.offset());
-            BrokerInfo self = next.brokers().get(brokerId);
             if (self != null && self.epoch() == session.brokerEpoch()) {
                 readiness.fenced(self.fenced());
             }
