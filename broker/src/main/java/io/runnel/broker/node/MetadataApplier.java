@@ -117,6 +117,8 @@ final class MetadataApplier {
         });
         return new PartitionConfig(LogConfig.defaults().with(logSettings),
             Integer.parseInt(merged.getOrDefault("min.insync.replicas", "1")),
-            PartitionConfig.maxMessageBytes(topic.configs(), nodeDefaults));
+            PartitionConfig.maxMessageBytes(topic.configs(), nodeDefaults),
+            // The topic's own setting only: it is what the controller elects by (BrokerDecisions).
+            "true".equals(topic.configs().get(PartitionConfig.UNCLEAN_LEADER_ELECTION)));
     }
 }

@@ -20,12 +20,16 @@ final class FollowerTruncation {
     }
 
     /** See {@link Partition#truncateToDivergence}. Takes the write lock. */
-    static DivergencePoint truncateToDivergence(Partition p, EpochEndOffset leaderEnd) {
+    static DivergencePoint truncateToDivergence(Partition p, EpochEndOffset leaderEnd, boolean keepCommitted) {
         p.leaderIsrLock.writeLock().lock();
         try {
             EpochEndOffset local = p.replicaLog.leaderEpochCache().endOffsetFor(leaderEnd.epoch());
             DivergencePoint point = DivergencePoint.of(leaderEnd, local, p.replicaLog.logStartOffset(),
                 p.replicaLog.logEndOffset());
+            if (keepCommitted) {
+                refuseBelowHighWatermark(p, point.truncateTo(), "its epoch " + leaderEnd.epoch() + " ends at "
+                    + leaderEnd.endOffset() + ", ours at " + local.endOffset());
+            }
             p.replicaLog.truncateTo(point.truncateTo());
             p.rebuildProducerState();
             HighWatermarkUpdater.capAtLogEnd(p);
@@ -38,11 +42,25 @@ final class FollowerTruncation {
         }
     }
 
+    /**
+     * A leader elected from the ISR holds every committed record, so a cut below our high watermark
+     * means it was not (a stale image named it, or a bug): keep the records, refuse.
+     */
+    private static void refuseBelowHighWatermark(Partition p, long truncateTo, String leaderAnswer) {
+        long hw = p.highWatermark();
+        if (truncateTo < hw) {
+            throw new PartitionException.CommittedTruncationException(p.tp, truncateTo, hw, leaderAnswer);
+        }
+    }
+
     /** See {@link Partition#truncateForOutOfRange}. Takes the write lock. */
-    static void truncateForOutOfRange(Partition p, long leaderLogEndOffset, long leaderLogStartOffset) {
+    static void truncateForOutOfRange(Partition p, long leaderLogEndOffset, long leaderLogStartOffset, boolean keepCommitted) {
         p.leaderIsrLock.writeLock().lock();
         try {
             if (p.replicaLog.logEndOffset() > leaderLogEndOffset) {
+                if (keepCommitted) {
+                    refuseBelowHighWatermark(p, leaderLogEndOffset, "its log ends at " + leaderLogEndOffset);
+                }
                 p.replicaLog.truncateTo(leaderLogEndOffset);
             } else if (leaderLogStartOffset > p.replicaLog.logEndOffset()) {
                 p.replicaLog.truncateFullyAndStartAt(leaderLogStartOffset);

@@ -460,18 +460,23 @@ public final class Partition {
      * epochs starting at or above the truncation point are dropped even when no record is, so the
      * next fetch names an epoch the leader can answer for.
      *
+     * @param keepCommitted refuse to cut below the high watermark (no unclean leader election)
      * @return where it truncated, and whether another divergence answer may follow
+     * @throws PartitionException.CommittedTruncationException with {@code keepCommitted}, when the cut
+     *         would go below the high watermark; nothing is truncated
      */
-    public DivergencePoint truncateToDivergence(EpochEndOffset leaderEnd) {
-        return FollowerTruncation.truncateToDivergence(this, leaderEnd);
+    public DivergencePoint truncateToDivergence(EpochEndOffset leaderEnd, boolean keepCommitted) {
+        return FollowerTruncation.truncateToDivergence(this, leaderEnd, keepCommitted);
     }
 
     /**
      * Truncates a follower's log to the leader's end (unclean election left ours longer) or restarts it
      * at the leader's start (retention removed what we need), keeping producer state in step.
+     *
+     * @throws PartitionException.CommittedTruncationException as {@link #truncateToDivergence}
      */
-    public void truncateForOutOfRange(long leaderLogEndOffset, long leaderLogStartOffset) {
-        FollowerTruncation.truncateForOutOfRange(this, leaderLogEndOffset, leaderLogStartOffset);
+    public void truncateForOutOfRange(long leaderLogEndOffset, long leaderLogStartOffset, boolean keepCommitted) {
+        FollowerTruncation.truncateForOutOfRange(this, leaderLogEndOffset, leaderLogStartOffset, keepCommitted);
     }
 
     /** The epoch of the follower's last record, for divergence detection on its next fetch. */

@@ -50,6 +50,24 @@ public abstract class PartitionException extends RuntimeException {
         }
     }
 
+    /**
+     * A follower was told to cut its log below its high watermark, on a topic without unclean
+     * leader election: the leader lacks records this replica holds as committed, so it was not
+     * elected as the rules say (a stale image, a bug). The follower keeps its log and waits for
+     * metadata to name another leader; truncating would lose acknowledged records on every replica.
+     */
+    public static final class CommittedTruncationException extends PartitionException {
+        public CommittedTruncationException(TopicPartition tp, long truncateTo, long highWatermark, String leaderAnswer) {
+            super(tp + ": not truncating to " + truncateTo + ", below the high watermark " + highWatermark
+                + ": the leader lacks committed records (" + leaderAnswer + ") and unclean.leader.election.enable is off");
+        }
+
+        @Override
+        public boolean retriable() {
+            return true;
+        }
+    }
+
     /** A request carried an epoch older than the partition's current leader epoch. */
     public static final class FencedLeaderEpochException extends PartitionException {
         public FencedLeaderEpochException(TopicPartition tp, int requestEpoch, int currentEpoch) {

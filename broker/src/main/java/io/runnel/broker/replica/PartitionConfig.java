@@ -9,11 +9,20 @@ import java.util.Map;
  * @param log               storage settings of the partition's log
  * @param minInsyncReplicas acks=all needs at least this many ISR members
  * @param maxMessageBytes   largest batch a producer may send ({@code max.message.bytes})
+ * @param uncleanLeaderElection {@code unclean.leader.election.enable}: a replica outside the ISR may
+ *                          be elected, so a follower may have to give up records it holds as
+ *                          committed; without it a follower never truncates below its high watermark
  */
-public record PartitionConfig(LogConfig log, int minInsyncReplicas, int maxMessageBytes) {
+public record PartitionConfig(LogConfig log, int minInsyncReplicas, int maxMessageBytes, boolean uncleanLeaderElection) {
     /** Kafka's default max.message.bytes: 1 MiB plus batch overhead. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    public static final String UNCLEAN_LEADER_ELECTION = "unclean.leader.election.enable";
+
+    /** Without unclean leader election (the default). */
+    public PartitionConfig(LogConfig log, int minInsyncReplicas, int maxMessageBytes) {
+        this(log, minInsyncReplicas, maxMessageBytes, false);
+    }
 
     public PartitionConfig {
         if (minInsyncReplicas < 1) {

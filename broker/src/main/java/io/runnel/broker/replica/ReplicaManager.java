@@ -178,6 +178,12 @@ public final class ReplicaManager implements Closeable {
         return h == null ? Optional.empty() : Optional.of(h.partition());
     }
 
+    /** The topic settings a hosted partition was opened or last updated with. */
+    public Optional<PartitionConfig> config(TopicPartition tp) {
+        Hosted h = partitions.get(tp);
+        return h == null ? Optional.empty() : Optional.of(h.config());
+    }
+
     /**
      * Whether appending to any of {@code tps} waits for an fsync ({@code flush.policy=sync}), so a
      * caller on an event-loop thread hands the append to a thread that may block.

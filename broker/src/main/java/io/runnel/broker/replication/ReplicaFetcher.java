@@ -1,6 +1,7 @@
 package io.runnel.broker.replication;
 
 import io.runnel.broker.partition.Partition;
+import io.runnel.broker.partition.PartitionException.CommittedTruncationException;
 import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReplicaManager;
 import io.runnel.log.EpochEndOffset;
@@ -282,13 +283,33 @@ final class ReplicaFetcher {
         long fetchOffset = fetch == null ? p.logEndOffset() : fetch.fetchOffset();
         int lastFetchedEpoch = fetch == null ? p.lastFetchedEpoch() : fetch.lastFetchedEpoch();
         long pauseMs = divergenceBackoff.onDiverged(tp, fetchOffset, lastFetchedEpoch, answer);
-        p.truncateToDivergence(answer);
+        try {
+            p.truncateToDivergence(answer, keepCommitted(tp));
+        } catch (CommittedTruncationException e) {
+            refused(tp, e);
+            return;
+        }
         if (pauseMs > 0) {
             log.warn("{}: leader {} answered diverged at offset {} (last fetched epoch {}, leader's epoch {} ends at {}) {} "
                 + "times in a row; next fetch in {} ms", tp, leaderId, fetchOffset, lastFetchedEpoch, answer.epoch(),
                 answer.endOffset(), divergenceBackoff.repeats(tp) + 1, pauseMs);
             delayedUntil.put(tp, clock.millis() + pauseMs);
         }
+    }
+
+    /** Without unclean leader election a follower never gives up records below its high watermark. */
+    private boolean keepCommitted(TopicPartition tp) {
+        return replicaManager.config(tp).map(c -> !c.uncleanLeaderElection()).orElse(true);
+    }
+
+    /**
+     * The leader asked for a cut below our high watermark: it lacks committed records, so it should
+     * not lead. Keep the log and wait, as long as the backoff allows, for metadata to name another
+     * leader (a new leader epoch ends the pause).
+     */
+    private void refused(TopicPartition tp, CommittedTruncationException e) {
+        log.error("{} (leader {}); fetching again in {} ms", e.getMessage(), leaderId, settings.maxBackoffMs());
+        delayedUntil.put(tp, clock.millis() + Math.max(settings.backoffMs(), settings.maxBackoffMs()));
     }
 
     /**
@@ -301,11 +322,15 @@ final class ReplicaFetcher {
         if (data.logEndOffset() >= 0 && ours > data.logEndOffset()) {
             log.warn("{}: log end {} is past leader {}'s end {}: truncating", p.topicPartition(), ours, leaderId,
                 data.logEndOffset());
-            p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset());
+            try {
+                p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset(), keepCommitted(p.topicPartition()));
+            } catch (CommittedTruncationException e) {
+                refused(p.topicPartition(), e);
+            }
         } else if (data.logStartOffset() > ours) {
             log.warn("{}: leader {} starts at {}, past our end {}: restarting the log there", p.topicPartition(), leaderId,
                 data.logStartOffset(), ours);
-            p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset());
+            p.truncateForOutOfRange(data.logEndOffset(), data.logStartOffset(), false); // below our log end: nothing of ours is cut
         } else {
             delayedUntil.put(p.topicPartition(), clock.millis() + settings.backoffMs());
         }

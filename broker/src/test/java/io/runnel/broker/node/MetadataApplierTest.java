@@ -95,6 +95,18 @@ class MetadataApplierTest {
     }
 
     @Test
+    void uncleanLeaderElection_isTheTopicsOwnSetting_asTheControllerElectsBy() {
+        MetadataApplier applier = new MetadataApplier(1, replicaManager, Map.of("unclean.leader.election.enable", "true"));
+        apply(ControllerLogic.createTopic(image, "reused", 1, 1, Map.of(), UUID.randomUUID()));
+        apply(ControllerLogic.createTopic(image, "unclean", 1, 1, Map.of("unclean.leader.election.enable", "true"),
+            UUID.randomUUID()));
+        applier.apply(image);
+        // A node default does not make the controller elect uncleanly, so followers keep committed records.
+        assertFalse(replicaManager.config(TP).orElseThrow().uncleanLeaderElection());
+        assertTrue(replicaManager.config(new TopicPartition("unclean", 0)).orElseThrow().uncleanLeaderElection());
+    }
+
+    @Test
     void aLeftoverDirectoryOfAnotherTopicId_isDeletedBeforeOpening_andOrphansGoOnceCaughtUp() throws Exception {
         // A deleted topic's replica left behind while the broker was down: same name, another id.
         Path leftover = dataDir.resolve(TP.dirName());

@@ -2,6 +2,8 @@ package io.runnel.broker.partition;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.log.EpochEndOffset;
 import io.runnel.log.EpochEntry;
@@ -51,7 +53,11 @@ class DivergenceTest {
     }
 
     private Partition replica(int id) {
-        Log log = Log.open(tmp.resolve("broker-" + id).resolve(TP.dirName()), LogConfig.defaults(), Clock.systemUTC(), scheduler);
+        return replica(id, "broker-" + id);
+    }
+
+    private Partition replica(int id, String dir) {
+        Log log = Log.open(tmp.resolve(dir).resolve(TP.dirName()), LogConfig.defaults(), Clock.systemUTC(), scheduler);
         logs.add(log);
         // AlterPartition is never answered: these tests are about fetching, not ISR changes.
         return new Partition(TP, id, log, 0, Clock.systemUTC(), (tp, le, pe, isr) -> new CompletableFuture<>());
@@ -74,7 +80,7 @@ class DivergenceTest {
         FetchResult result = leader.fetchRecords(new FetchRequestParams(2, follower.logEndOffset(),
             leader.state().leaderEpoch(), follower.lastFetchedEpoch(), 1 << 20));
         if (result.divergingEpoch() != null) {
-            follower.truncateToDivergence(result.divergingEpoch());
+            follower.truncateToDivergence(result.divergingEpoch(), true);
             return result.divergingEpoch();
         }
         follower.appendRecordsAsFollower(result.records().toByteBuffer(), result.highWatermark());
@@ -118,6 +124,36 @@ class DivergenceTest {
         assertEquals(EpochEndOffset.UNDEFINED.epoch(), fetchOnce(two, one).epoch());
         assertEquals(List.of(), two.log().leaderEpochCache().entries());
         assertNull(fetchOnce(two, one), "converged");
+    }
+
+    @Test
+    void aLeaderWithoutTheCommittedRecords_isRefused_unlessUncleanElectionIsOn() {
+        // Seed 1400's shape: the leader's records are committed (the follower holds the high
+        // watermark), then the leader comes back with an empty log and, from a stale image, leads
+        // the same epoch. A follower that truncated to it would lose every acknowledged record.
+        one.makeLeader(state(1, 0));
+        two.makeFollower(state(1, 0));
+        one.appendRecordsAsLeader(batch("a", "b", "c"), true, 1);
+        assertNull(fetchOnce(two, one));
+        assertNull(fetchOnce(two, one)); // reports its end: the high watermark reaches 3 and comes back
+        assertEquals(3, two.highWatermark());
+
+        Partition wiped = replica(3, "wiped");
+        wiped.makeLeader(new PartitionState(3, 0, 0, List.of(2, 3), List.of(2, 3)));
+        two.makeFollower(new PartitionState(3, 0, 0, List.of(2, 3), List.of(2, 3)));
+        FetchResult answer = wiped.fetchRecords(new FetchRequestParams(2, two.logEndOffset(), 0, two.lastFetchedEpoch(), 1 << 20));
+        assertEquals(new EpochEndOffset(0, 0), answer.divergingEpoch(), "the empty leader's epoch 0 ends at 0");
+
+        PartitionException.CommittedTruncationException refused = assertThrows(
+            PartitionException.CommittedTruncationException.class, () -> two.truncateToDivergence(answer.divergingEpoch(), true));
+        assertTrue(refused.getMessage().contains("below the high watermark 3"), refused.getMessage());
+        assertEquals(3, two.logEndOffset(), "nothing was cut");
+        assertThrows(PartitionException.CommittedTruncationException.class, () -> two.truncateForOutOfRange(0, 0, true));
+        assertEquals(3, two.logEndOffset(), "nothing was cut");
+
+        // With unclean election the topic accepts the loss: the follower takes the leader's history.
+        two.truncateToDivergence(answer.divergingEpoch(), false);
+        assertEquals(0, two.logEndOffset());
     }
 
     @Test

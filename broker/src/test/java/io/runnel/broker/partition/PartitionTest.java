@@ -153,7 +153,7 @@ class PartitionTest {
         FetchResult result = leader.fetchRecords(new FetchRequestParams(followerId, follower.logEndOffset(),
             leader.state().leaderEpoch(), follower.lastFetchedEpoch(), 1 << 20));
         if (result.divergingEpoch() != null) {
-            follower.truncateToDivergence(result.divergingEpoch());
+            follower.truncateToDivergence(result.divergingEpoch(), true);
             return;
         }
         follower.appendRecordsAsFollower(result.records().toByteBuffer(), result.highWatermark());
