@@ -6,6 +6,7 @@ import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.metadata.quorum.QuorumServer;
 import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.ErrorCode;
+import io.runnel.proto.v1.MetadataBatch;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.util.Map;
@@ -132,11 +133,14 @@ final class BrokerSessions {
             // configured with a live broker's id is refused.
             boolean alive = existing != null
                 && clock.millis() - lastHeartbeat.getOrDefault(brokerId, 0L) <= Math.min(sessionTimeoutMs, 2 * heartbeatIntervalMs);
+            MetadataBatch registration = BrokerDecisions.registerBroker(quorum.image(), request, alive);
+            // Said once the registration is decided, not for each refused retry (the fault suite's
+            // log had it 14 times in 1.5 s while the old incarnation still counted as alive).
             if (existing != null && existing.directoryChangedTo(request.directoryId())) {
                 log.warn("Broker {} registers with log directory {}, not {}: its replicas lost their data; it leaves every ISR "
                     + "until it has caught up", brokerId, request.directoryId(), existing.directoryId());
             }
-            return producerIdKeys.ensured(quorum.image(), BrokerDecisions.registerBroker(quorum.image(), request, alive));
+            return producerIdKeys.ensured(quorum.image(), registration);
         }).thenApply(result -> {
             heard(brokerId);
             return result.getOffset();
