@@ -146,8 +146,13 @@ final class PartitionCommands {
 
         /** {@code TOPIC:PARTITION}, or a move {@code TOPIC:PARTITION=IDS} whose replicas a cancel does not need. */
         private static TopicPartition partitionOf(String text) {
-            PartitionMove m = PartitionMove.parse(text.contains("=") ? text : text + "=0");
-            return new TopicPartition(m.topic(), m.partition());
+            try {
+                PartitionMove m = PartitionMove.parse(text.contains("=") ? text : text + "=0");
+                return new TopicPartition(m.topic(), m.partition());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("a partition to cancel is TOPIC:PARTITION (e.g. orders:0), or a move "
+                    + "TOPIC:PARTITION=IDS, got '" + text + "'", e);
+            }
         }
 
         private int list() {

@@ -276,6 +276,9 @@ class PartitionReassignmentTest {
         assertEquals(List.of(), admin.listReassignments());
         assertEquals(List.of(new MoveRefusal(new TopicPartition(topic, 0), ErrorCode.INVALID_REQUEST, "partition " + topic
             + "-0 is not being moved")), admin.cancelReassignments(List.of(new TopicPartition(topic, 0))));
+        StringWriter usage = new StringWriter();
+        assertEquals(2, Cli.run(cluster.bootstrap(), new StringWriter(), usage, "partition", "reassign", "--cancel", "--move", topic));
+        assertTrue(usage.toString().contains("a partition to cancel is TOPIC:PARTITION"), usage.toString());
     }
 
     /** A topic of {@code count} partitions with one replica each, once every partition has a leader. */
