@@ -1,6 +1,7 @@
 package io.runnel.broker.node;
 
 import io.runnel.broker.config.NodeConfig;
+import io.runnel.metadata.quorum.QuorumServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -38,6 +39,7 @@ final class NodeProcess {
 
     static void run(String[] args) {
         RATIS_GRPC_NETTY.setLevel(Level.WARNING);
+        QuorumServer.withoutJmxMetrics();
         Properties packaging = new Properties();
         Properties file = new Properties();
         for (int i = 0; i < args.length; i++) {

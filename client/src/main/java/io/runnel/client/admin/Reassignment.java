@@ -1,11 +1,15 @@
 package io.runnel.client.admin;
 
+import io.runnel.client.common.TopicPartition;
 import io.runnel.proto.v1.MetadataImageProto;
 import io.runnel.proto.v1.PartitionRegistration;
 import io.runnel.proto.v1.ReassignPartitionRequest;
+import io.runnel.proto.v1.ReassignmentMove;
 import io.runnel.proto.v1.TopicImage;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A partition move under way, as {@link RunnelAdmin#listReassignments} shows it (Kafka's
@@ -65,6 +69,47 @@ public record Reassignment(String topic, int partition, List<Integer> originalRe
     static ReassignPartitionRequest cancel(String topic, int partition) {
         check(topic, partition);
         return ReassignPartitionRequest.newBuilder().setTopic(topic).setPartition(partition).setCancel(true).build();
+    }
+
+    /**
+     * The request to make {@code moves} in one metadata batch, all or nothing.
+     *
+     * @throws IllegalArgumentException for no moves, a partition named twice, or a negative throttle
+     */
+    static ReassignPartitionRequest startAll(List<PartitionMove> moves, long throttleBytesPerSec) {
+        if (throttleBytesPerSec < 0) {
+            throw new IllegalArgumentException("throttle must be >= 0 bytes/s (0: none), got " + throttleBytesPerSec);
+        }
+        checkOnce(moves.stream().map(m -> new TopicPartition(m.topic(), m.partition())).toList());
+        ReassignPartitionRequest.Builder request = ReassignPartitionRequest.newBuilder().setThrottleBytesPerSec(throttleBytesPerSec);
+        moves.forEach(m -> request.addMoves(ReassignmentMove.newBuilder().setTopic(m.topic()).setPartition(m.partition())
+            .addAllReplicas(m.replicas())));
+        return request.build();
+    }
+
+    /**
+     * The request to cancel the moves of {@code partitions} in one metadata batch, all or nothing.
+     *
+     * @throws IllegalArgumentException for no partitions or one named twice
+     */
+    static ReassignPartitionRequest cancelAll(List<TopicPartition> partitions) {
+        checkOnce(partitions);
+        ReassignPartitionRequest.Builder request = ReassignPartitionRequest.newBuilder().setCancel(true);
+        partitions.forEach(p -> request.addMoves(ReassignmentMove.newBuilder().setTopic(p.topic()).setPartition(p.partition())));
+        return request.build();
+    }
+
+    private static void checkOnce(List<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            throw new IllegalArgumentException("no partition moves given");
+        }
+        Set<TopicPartition> named = new HashSet<>();
+        for (TopicPartition p : partitions) {
+            check(p.topic(), p.partition());
+            if (!named.add(p)) {
+                throw new IllegalArgumentException(p + " is moved twice in one reassignment");
+            }
+        }
     }
 
     private static void check(String topic, int partition) {

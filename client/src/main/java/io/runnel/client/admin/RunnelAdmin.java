@@ -30,8 +30,6 @@ import io.runnel.proto.v1.TopicMetadata;
 import io.runnel.proto.v1.TopicSpec;
 import java.io.Closeable;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -161,40 +159,46 @@ public final class RunnelAdmin implements Closeable {
     }
 
     /**
-     * Starts several partition moves in one call (Kafka's kafka-reassign-partitions --execute
-     * with a file of moves), each as {@link #reassignPartition} would, under one throttle. All are
-     * checked before any is sent; each is then started or refused on its own (the controller takes
-     * them one by one: a refused move leaves the others started, and a cancel is per partition).
+     * Starts several partition moves in one call, all or nothing (Kafka's kafka-reassign-partitions
+     * --execute with a file of moves): the controller checks every move, each as
+     * {@link #reassignPartition} would, on one image, and starts them all in one metadata batch
+     * under one throttle, or none of them.
      *
-     * @return one outcome per move, in order
+     * @return the refused moves, in order, each with its reason: empty when every move started; if
+     *     not empty, no move started
      * @throws IllegalArgumentException for no moves, a partition named twice, or a negative throttle
      * @throws AdminException for a failure that is not about one move (authorization, no controller
-     *     within the retry timeout): moves before it may have started, see {@link #listReassignments}
+     *     within the retry timeout); no move started
      */
-    public List<MoveOutcome> reassignPartitions(List<PartitionMove> moves, long throttleBytesPerSec) {
-        if (moves.isEmpty()) {
-            throw new IllegalArgumentException("no partition moves given");
-        }
-        Set<String> named = new HashSet<>();
-        for (PartitionMove m : moves) {
-            if (!named.add(m.name())) {
-                throw new IllegalArgumentException(m.name() + " is moved twice in one reassignment");
+    public List<MoveRefusal> reassignPartitions(List<PartitionMove> moves, long throttleBytesPerSec) {
+        return reassignAll(Reassignment.startAll(moves, throttleBytesPerSec));
+    }
+
+    /**
+     * Cancels several partitions' moves in one call, all or nothing, each as
+     * {@link #cancelReassignment} would.
+     *
+     * @return the refused cancels (a partition not being moved, say): empty when all were
+     *     cancelled; if not empty, none was
+     * @throws IllegalArgumentException for no partitions or one named twice
+     */
+    public List<MoveRefusal> cancelReassignments(List<TopicPartition> partitions) {
+        return reassignAll(Reassignment.cancelAll(partitions));
+    }
+
+    private List<MoveRefusal> reassignAll(ReassignPartitionRequest request) {
+        return calls.retrying(() -> {
+            ReassignPartitionResponse r = calls.admin().reassignPartition(request);
+            if (r.getRefusedCount() > 0) {
+                return r.getRefusedList().stream().map(MoveRefusal::of).toList();
             }
-            Reassignment.start(m.topic(), m.partition(), m.replicas(), throttleBytesPerSec); // checks the throttle
-        }
-        List<MoveOutcome> outcomes = new ArrayList<>();
-        for (PartitionMove m : moves) {
-            try {
-                reassignPartition(m.topic(), m.partition(), m.replicas(), throttleBytesPerSec);
-                outcomes.add(new MoveOutcome(m, ErrorCode.NONE, ""));
-            } catch (AdminException e) {
-                if (e.code() != ErrorCode.INVALID_REQUEST && e.code() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-                    throw e;
-                }
-                outcomes.add(new MoveOutcome(m, e.code(), e.getMessage()));
+            if (r.getError() != ErrorCode.NONE) {
+                AdminException refused = new AdminException(r.getError(), "reassignment of " + request.getMovesCount()
+                    + " partition(s): " + r.getErrorMessage());
+                throw RetriableErrors.isRetriable(r.getError()) ? new AdminCalls.RetriableAnswer(refused) : refused;
             }
-        }
-        return outcomes;
+            return List.<MoveRefusal>of();
+        });
     }
 
     /**

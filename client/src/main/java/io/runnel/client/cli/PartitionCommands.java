@@ -1,9 +1,10 @@
 package io.runnel.client.cli;
 
-import io.runnel.client.admin.MoveOutcome;
+import io.runnel.client.admin.MoveRefusal;
 import io.runnel.client.admin.PartitionMove;
 import io.runnel.client.admin.Reassignment;
 import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.common.TopicPartition;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -17,9 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code runnel partition reassign}: move a partition, or several in one call ({@code --move},
- * {@code --moves-file}), to other brokers, with a replication throttle, cancel a move, or list the
- * moves under way (Kafka's kafka-reassign-partitions --execute --throttle / --cancel / --list).
+ * {@code runnel partition reassign}: move a partition, or several in one call, all or nothing
+ * ({@code --move}, {@code --moves-file}), to other brokers, with a replication throttle, cancel a
+ * move or several, or list the moves under way (Kafka's kafka-reassign-partitions --execute
+ * --throttle / --cancel / --list).
  */
 @Command(name = "partition", description = "Partition commands.", subcommands = {PartitionCommands.Reassign.class})
 final class PartitionCommands {
@@ -27,9 +29,10 @@ final class PartitionCommands {
     RunnelCli root;
 
     @Command(name = "reassign", description = "Move a partition to other replicas (--topic, --partition, --replicas, optional "
-        + "--throttle), several partitions in one call (--move T:P=IDS, repeatable, or --moves-file FILE with one T:P=IDS a "
-        + "line; exit 1 naming each move refused, the others started), cancel a move (--cancel), or list the moves under way "
-        + "(--list, exit 0 whether or not there are any). A move completes by itself once every new replica is in the ISR.")
+        + "--throttle), several partitions in one call, all or nothing (--move T:P=IDS, repeatable, or --moves-file FILE with "
+        + "one T:P=IDS a line; if any move is refused none is made: exit 1 naming each refused move), cancel a move (--cancel) "
+        + "or several (--cancel with --move T:P or --moves-file: the file that started them will do), or list the moves under "
+        + "way (--list, exit 0 whether or not there are any). A move completes by itself once every new replica is in the ISR.")
     static final class Reassign implements Callable<Integer> {
         @ParentCommand
         PartitionCommands parent;
@@ -45,7 +48,8 @@ final class PartitionCommands {
             description = "bytes/s the leader sends, in all, to the added replicas until they are in sync (0: no throttle); "
                 + "the other followers are not held back, and the throttle ends with the move")
         long throttle;
-        @Option(names = "--cancel", description = "undo the partition's move: back to its original replicas, nothing lost")
+        @Option(names = "--cancel", description = "undo the partition's move (or, with --move/--moves-file, the moves of those "
+            + "partitions, all or nothing): back to the original replicas, nothing lost")
         boolean cancel;
         @Option(names = "--list", description = "the moves under way: original and target replicas, ISR, throttle")
         boolean list;
@@ -59,8 +63,8 @@ final class PartitionCommands {
         @Override
         public Integer call() {
             if (!moves.isEmpty() || movesFile != null) {
-                if (list || cancel || topic != null || partition != null || replicas != null) {
-                    throw usage("--move and --moves-file take only --throttle");
+                if (list || topic != null || partition != null || replicas != null || (cancel && throttle != 0)) {
+                    throw usage("--move and --moves-file take only --throttle, or --cancel");
                 }
                 return moveSeveral();
             }
@@ -111,36 +115,43 @@ final class PartitionCommands {
             if (throttle < 0) {
                 throw usage("--throttle must be >= 0 bytes/s, got " + throttle);
             }
-            List<PartitionMove> parsed = new ArrayList<>();
-            try {
-                texts.forEach(t -> parsed.add(PartitionMove.parse(t)));
-            } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
-            }
-            if (parsed.isEmpty()) {
+            if (texts.isEmpty()) {
                 throw usage("--moves-file " + movesFile + " names no moves");
             }
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try (RunnelAdmin admin = parent.root.admin()) {
-                List<MoveOutcome> outcomes;
+                List<MoveRefusal> refused;
+                int count = texts.size();
                 try {
-                    outcomes = admin.reassignPartitions(parsed, throttle);
+                    refused = cancel ? admin.cancelReassignments(texts.stream().map(Reassign::partitionOf).toList())
+                        : admin.reassignPartitions(texts.stream().map(PartitionMove::parse).toList(), throttle);
                 } catch (IllegalArgumentException e) {
                     throw usage(e.getMessage());
                 }
-                int refused = 0;
-                for (MoveOutcome o : outcomes) {
-                    if (o.started()) {
-                        out.println(o.move().name() + ": moving to " + o.move().replicas());
-                    } else {
-                        refused++;
-                        err.println(o.move().name() + ": refused: " + o.message());
-                    }
+                for (MoveRefusal r : refused) {
+                    err.println(r.partition() + ": refused: " + r.error() + ": " + r.message());
                 }
-                out.println((outcomes.size() - refused) + " move(s) started" + (throttle > 0 ? ", throttled to " + throttle
-                    + " bytes/s" : "") + ", " + refused + " refused (see: runnel partition reassign --list)");
-                return refused == 0 ? 0 : 1;
+                if (!refused.isEmpty()) {
+                    err.println("nothing " + (cancel ? "cancelled" : "moved") + ": " + refused.size() + " of " + count
+                        + " move(s) refused");
+                    return 1;
+                }
+                out.println(cancel ? count + " move(s) cancelled, back to their original replicas"
+                    : count + " move(s) started" + (throttle > 0 ? ", throttled to " + throttle + " bytes/s" : "")
+                        + " (see: runnel partition reassign --list)");
+                return 0;
+            }
+        }
+
+        /** {@code TOPIC:PARTITION}, or a move {@code TOPIC:PARTITION=IDS} whose replicas a cancel does not need. */
+        private static TopicPartition partitionOf(String text) {
+            try {
+                PartitionMove m = PartitionMove.parse(text.contains("=") ? text : text + "=0");
+                return new TopicPartition(m.topic(), m.partition());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("a partition to cancel is TOPIC:PARTITION (e.g. orders:0), or a move "
+                    + "TOPIC:PARTITION=IDS, got '" + text + "'", e);
             }
         }
 

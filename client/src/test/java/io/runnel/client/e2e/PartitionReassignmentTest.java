@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.broker.node.TestCluster;
-import io.runnel.broker.partition.TopicPartition;
 import io.runnel.broker.replica.ReassignmentThrottle;
+import io.runnel.client.admin.MoveRefusal;
 import io.runnel.client.admin.PartitionMove;
 import io.runnel.client.admin.Reassignment;
 import io.runnel.client.admin.RunnelAdmin;
+import io.runnel.client.common.TopicPartition;
 import io.runnel.client.producer.ProducerConfig;
 import io.runnel.client.producer.ProducerRecord;
 import io.runnel.client.producer.RunnelProducer;
@@ -76,9 +77,13 @@ class PartitionReassignmentTest {
 
     /** Records of 1 KB, each sent alone and acknowledged by every ISR member (one batch each). */
     private static void produce(String topic, String prefix, int count) throws Exception {
+        produce(topic, 0, prefix, count);
+    }
+
+    private static void produce(String topic, int partition, String prefix, int count) throws Exception {
         for (int i = 0; i < count; i++) {
             byte[] value = Arrays.copyOf((prefix + i + ":").getBytes(StandardCharsets.UTF_8), KILOBYTE.length);
-            producer.send(new ProducerRecord(topic, 0, 0L, null, value, null)).get();
+            producer.send(new ProducerRecord(topic, partition, 0L, null, value, null)).get();
         }
     }
 
@@ -91,6 +96,11 @@ class PartitionReassignmentTest {
         return r.getRecords().getRecordsList().stream().map(rec -> rec.getValue().toStringUtf8().split(":")[0]).toList();
     }
 
+    /** Whether {@code broker} holds a copy of the topic's partition 0 (the broker's own TopicPartition, not the client's). */
+    private static boolean hosts(int broker, String topic) {
+        return cluster.node(broker).replicaManager().partition(new io.runnel.broker.partition.TopicPartition(topic, 0)).isPresent();
+    }
+
     private static ReassignmentThrottle throttle(int broker) {
         return cluster.node(broker).replicaManager().reassignmentThrottle();
     }
@@ -99,7 +109,6 @@ class PartitionReassignmentTest {
     void throttledMove_holdsBackOnlyTheAddedReplica_andACancelReturnsToTheOriginalReplicasWithEveryAcknowledgedRecord()
             throws Exception {
         String topic = "cancelled";
-        TopicPartition tp = new TopicPartition(topic, 0);
         String bootstrap = cluster.bootstrap();
         cluster.createTopic(topic, 1, 2, Map.of("min.insync.replicas", "2"));
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partition(topic).getIsrCount() == 2);
@@ -151,7 +160,7 @@ class PartitionReassignmentTest {
         assertEquals(0, after.getTargetReplicasCount());
         assertEquals(List.of(), admin.listReassignments());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-            cluster.node(added).replicaManager().partition(tp).isEmpty() && throttle(leader).settings().isEmpty());
+            !hosts(added, topic) && throttle(leader).settings().isEmpty());
 
         List<String> expected = new ArrayList<>(IntStream.range(0, 40).mapToObj(i -> "before" + i).toList());
         expected.add("during0");
@@ -171,7 +180,6 @@ class PartitionReassignmentTest {
     @Test
     void aMoveWithinItsThrottleCompletes_andTheThrottleEndsWithIt() throws Exception {
         String topic = "completed";
-        TopicPartition tp = new TopicPartition(topic, 0);
         cluster.createTopic(topic, 1, 1, Map.of());
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partition(topic).getLeader() > 0);
         int from = partition(topic).getLeader();
@@ -185,43 +193,99 @@ class PartitionReassignmentTest {
         assertEquals(List.of(), admin.listReassignments());
         assertTrue(throttle(from).throttledBytes(to) - sentBefore >= 20 * KILOBYTE.length,
             "the added replica's catch-up went through the throttle");
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(from).replicaManager().partition(tp).isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !hosts(from, topic));
         assertEquals(Map.of(), throttle(from).settings());
         assertEquals(IntStream.range(0, 20).mapToObj(i -> "r" + i).collect(Collectors.toList()), readAll(topic, to));
     }
 
     /**
-     * Several partitions moved in one call (--move and --moves-file): each is started or refused
-     * on its own, naming why (a partition that does not exist), and the started ones complete;
-     * a malformed move or a partition named twice is refused before anything is sent.
+     * Several partitions moved in one call (--move and --moves-file) are one metadata batch: a list
+     * with one bad move (a partition that does not exist, a broker that is not live) changes
+     * nothing and names the bad move; a good list moves every partition. Cancelling several is
+     * likewise all or nothing. A malformed move or a partition named twice is refused before
+     * anything is sent.
      */
     @Test
-    void severalMovesInOneCall_eachStartsOrIsRefusedNamingWhy() throws Exception {
+    void severalMovesInOneCall_areAllOrNothing_namingTheRefusedMove() throws Exception {
         String topic = "several";
-        cluster.createTopic(topic, 2, 1, Map.of());
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partitionOf(topic, 0).getLeader() > 0
-            && partitionOf(topic, 1).getLeader() > 0);
-        int to0 = partitionOf(topic, 0).getLeader() % 3 + 1;
-        int to1 = partitionOf(topic, 1).getLeader() % 3 + 1;
+        createSingleReplicaPartitions(topic, 3);
+        List<List<Integer>> before = IntStream.range(0, 3).mapToObj(p -> partitionOf(topic, p).getReplicasList()).toList();
+        List<Integer> to = before.stream().map(r -> r.get(0) % 3 + 1).toList();
         Path file = tmp.resolve("moves.txt");
-        Files.writeString(file, "# partition 1\n" + topic + ":1=" + to1 + "\n\n");
+        Files.writeString(file, "# partition 1\n" + topic + ":1=" + to.get(1) + "\n\n");
         String bootstrap = cluster.bootstrap();
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        assertEquals(1, Cli.run(bootstrap, out, err, "partition", "reassign", "--move", topic + ":0=" + to0, "--move",
+        assertEquals(1, Cli.run(bootstrap, out, err, "partition", "reassign", "--move", topic + ":0=" + to.get(0), "--move",
             topic + ":7=1", "--moves-file", file.toString()), err.toString());
-        assertTrue(out.toString().contains(topic + "-0: moving to [" + to0 + "]") && out.toString().contains(topic + "-1: moving to ["
-            + to1 + "]") && out.toString().contains("2 move(s) started, 1 refused"), out.toString());
-        assertTrue(err.toString().contains(topic + "-7: refused: UNKNOWN_TOPIC_OR_PARTITION"), err.toString());
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> partitionOf(topic, 0).getReplicasList().equals(List.of(to0))
-            && partitionOf(topic, 1).getReplicasList().equals(List.of(to1)));
+        assertTrue(err.toString().contains(topic + "-7: refused: UNKNOWN_TOPIC_OR_PARTITION")
+            && err.toString().contains("nothing moved: 1 of 3 move(s) refused"), err.toString());
+        assertEquals(List.of(), admin.listReassignments(), "no move started");
+        assertEquals(before, IntStream.range(0, 3).mapToObj(p -> partitionOf(topic, p).getReplicasList()).toList());
+
+        List<MoveRefusal> refused = admin.reassignPartitions(List.of(new PartitionMove(topic, 0, List.of(to.get(0))),
+            new PartitionMove(topic, 2, List.of(9))), 0);
+        assertEquals(1, refused.size(), refused.toString());
+        assertEquals(new TopicPartition(topic, 2), refused.get(0).partition());
+        assertEquals(ErrorCode.INVALID_REQUEST, refused.get(0).error());
+        assertTrue(refused.get(0).message().contains("broker 9 is not a live broker"), refused.get(0).message());
+        assertEquals(List.of(), admin.listReassignments(), "no move started");
+        assertEquals(before, IntStream.range(0, 3).mapToObj(p -> partitionOf(topic, p).getReplicasList()).toList());
+
+        out = new StringWriter();
+        err = new StringWriter();
+        assertEquals(0, Cli.run(bootstrap, out, err, "partition", "reassign", "--move", topic + ":0=" + to.get(0), "--move",
+            topic + ":2=" + to.get(2), "--moves-file", file.toString()), err.toString());
+        assertTrue(out.toString().contains("3 move(s) started"), out.toString());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, 3).allMatch(p ->
+            partitionOf(topic, p).getReplicasList().equals(List.of(to.get(p)))));
 
         assertEquals(2, Cli.run(bootstrap, new StringWriter(), new StringWriter(), "partition", "reassign", "--move", topic + "=1"));
         IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> admin.reassignPartitions(
             List.of(new PartitionMove(topic, 0, List.of(1)), PartitionMove.parse(topic + ":0=2")), 0));
         assertEquals(topic + "-0 is moved twice in one reassignment", twice.getMessage());
         assertEquals(List.of(), admin.listReassignments());
+    }
+
+    /** Two throttled moves under way: a cancel naming one partition not being moved cancels neither; then both at once. */
+    @Test
+    void cancellingSeveralMoves_isAllOrNothing() throws Exception {
+        String topic = "cancel-several";
+        createSingleReplicaPartitions(topic, 3);
+        List<PartitionMove> moves = new ArrayList<>();
+        for (int p = 0; p < 2; p++) {
+            produce(topic, p, "r", 40);
+            moves.add(new PartitionMove(topic, p, List.of(partitionOf(topic, p).getLeader() % 3 + 1)));
+        }
+        // 40 KB at 500 bytes/s: both moves stay under way.
+        assertEquals(List.of(), admin.reassignPartitions(moves, 500));
+        assertEquals(2, admin.listReassignments().size());
+
+        StringWriter err = new StringWriter();
+        assertEquals(1, Cli.run(cluster.bootstrap(), new StringWriter(), err, "partition", "reassign", "--cancel", "--move",
+            topic + ":0", "--move", topic + ":2", "--move", topic + ":1=7"), err.toString());
+        assertTrue(err.toString().contains(topic + "-2: refused: INVALID_REQUEST: partition " + topic + "-2 is not being moved")
+            && err.toString().contains("nothing cancelled: 1 of 3"), err.toString());
+        assertEquals(2, admin.listReassignments().size(), "neither move was cancelled");
+
+        StringWriter out = new StringWriter();
+        assertEquals(0, Cli.run(cluster.bootstrap(), out, err, "partition", "reassign", "--cancel", "--move", topic + ":0",
+            "--move", topic + ":1=7"), err.toString());
+        assertTrue(out.toString().contains("2 move(s) cancelled"), out.toString());
+        assertEquals(List.of(), admin.listReassignments());
+        assertEquals(List.of(new MoveRefusal(new TopicPartition(topic, 0), ErrorCode.INVALID_REQUEST, "partition " + topic
+            + "-0 is not being moved")), admin.cancelReassignments(List.of(new TopicPartition(topic, 0))));
+        StringWriter usage = new StringWriter();
+        assertEquals(2, Cli.run(cluster.bootstrap(), new StringWriter(), usage, "partition", "reassign", "--cancel", "--move", topic));
+        assertTrue(usage.toString().contains("a partition to cancel is TOPIC:PARTITION"), usage.toString());
+    }
+
+    /** A topic of {@code count} partitions with one replica each, once every partition has a leader. */
+    private static void createSingleReplicaPartitions(String topic, int count) {
+        cluster.createTopic(topic, count, 1, Map.of());
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, count).allMatch(p ->
+            partitionOf(topic, p).getLeader() > 0));
     }
 
     private static PartitionRegistration partitionOf(String topic, int partition) {

@@ -2,8 +2,8 @@ package io.runnel.metadata.controller;
 
 import io.runnel.proto.v1.ErrorCode;
 
-/** A request the controller refuses, with the wire code that says why. */
-public final class ControllerException extends RuntimeException {
+/** A request the controller refuses, with the wire code that says why ({@link MovesRefusedException}: per move). */
+public class ControllerException extends RuntimeException {
     private final ErrorCode code;
 
     public ControllerException(ErrorCode code, String message) {

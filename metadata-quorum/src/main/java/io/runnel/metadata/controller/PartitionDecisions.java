@@ -12,13 +12,17 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
 import io.runnel.proto.v1.MetadataRecord;
 import io.runnel.proto.v1.PartitionChangeRecord;
+import io.runnel.proto.v1.ReassignmentMove;
+import io.runnel.proto.v1.ReassignmentRefusal;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The controller's decisions about one partition's replicas, as pure functions (see
  * {@link ControllerLogic} for the contract they share): a leader's ISR change, and a reassignment
- * started, cancelled or completed.
+ * started, cancelled or completed, of one partition or of several at once.
  */
 public final class PartitionDecisions {
     private PartitionDecisions() {
@@ -129,6 +133,55 @@ public final class PartitionDecisions {
         return MetadataBatch.newBuilder().addRecords(rec().setPartitionChange(PartitionChangeRecord.newBuilder()
             .setTopic(topic).setPartition(partition).setExpectedPartitionEpoch(p.partitionEpoch()).setLeader(leader)
             .addAllIsr(isr).addAllReplicas(original).setClearTarget(true))).build();
+    }
+
+    /**
+     * Starts (or, with {@code cancel}, undoes) several partitions' moves at once, all or nothing:
+     * every move is decided on the same image as {@link #reassignPartition} (or
+     * {@link #cancelReassignment}) would alone, and only if none is refused do their records go
+     * out as one batch, which the image applies whole or not at all.
+     *
+     * @param moves               the partitions with the replicas to end with (none with {@code cancel})
+     * @param throttleBytesPerSec as {@link #reassignPartition}'s, for every move; 0 with {@code cancel}
+     * @throws ControllerException INVALID_REQUEST for no moves, a negative throttle or a throttle
+     *     with cancel (the request as a whole)
+     * @throws MovesRefusedException naming each refused move (a partition named twice, replicas
+     *     with cancel, and each single move's reasons); nothing is proposed
+     */
+    public static MetadataBatch reassignPartitions(MetadataImage image, List<ReassignmentMove> moves, long throttleBytesPerSec,
+                                                   boolean cancel) {
+        if (moves.isEmpty()) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, "no partition moves given");
+        }
+        if (throttleBytesPerSec < 0 || (cancel && throttleBytesPerSec != 0)) {
+            throw new ControllerException(ErrorCode.INVALID_REQUEST, cancel ? "a cancel takes no throttle"
+                : "throttle must be >= 0 bytes/s, got " + throttleBytesPerSec);
+        }
+        MetadataBatch.Builder batch = MetadataBatch.newBuilder();
+        List<ReassignmentRefusal> refused = new ArrayList<>();
+        Set<String> named = new HashSet<>();
+        for (ReassignmentMove m : moves) {
+            String name = m.getTopic() + "-" + m.getPartition();
+            try {
+                if (!named.add(name)) {
+                    throw new ControllerException(ErrorCode.INVALID_REQUEST, "partition " + name + " is named twice in one request");
+                }
+                if (cancel && m.getReplicasCount() > 0) {
+                    throw new ControllerException(ErrorCode.INVALID_REQUEST, "a cancel names no replicas, got "
+                        + m.getReplicasList());
+                }
+                batch.addAllRecords((cancel ? cancelReassignment(image, m.getTopic(), m.getPartition())
+                    : reassignPartition(image, m.getTopic(), m.getPartition(), m.getReplicasList(), throttleBytesPerSec))
+                    .getRecordsList());
+            } catch (ControllerException e) {
+                refused.add(ReassignmentRefusal.newBuilder().setTopic(m.getTopic()).setPartition(m.getPartition())
+                    .setError(e.code()).setErrorMessage(e.getMessage()).build());
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new MovesRefusedException(refused, moves.size());
+        }
+        return batch.build();
     }
 
     /**

@@ -12,6 +12,7 @@ import io.runnel.proto.v1.ApplyResult;
 import io.runnel.proto.v1.Endpoint;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
+import io.runnel.proto.v1.ReassignmentMove;
 import java.io.Closeable;
 import java.net.SocketAddress;
 import java.time.Clock;
@@ -140,6 +141,16 @@ public final class QuorumController implements MetadataStateMachine.Listener, Cl
     public CompletableFuture<ApplyResult> reassignPartition(String topic, int partition, List<Integer> replicas,
                                                             long throttleBytesPerSec) {
         return proposer.decide(() -> PartitionDecisions.reassignPartition(quorum.image(), topic, partition, replicas, throttleBytesPerSec));
+    }
+
+    /**
+     * Starts or cancels several moves in one metadata batch, all or nothing
+     * ({@link PartitionDecisions#reassignPartitions}; a refusal fails the future with a
+     * {@link MovesRefusedException} naming each refused move).
+     */
+    public CompletableFuture<ApplyResult> reassignPartitions(List<ReassignmentMove> moves, long throttleBytesPerSec,
+                                                             boolean cancel) {
+        return proposer.decide(() -> PartitionDecisions.reassignPartitions(quorum.image(), moves, throttleBytesPerSec, cancel));
     }
 
     /** Undoes an ongoing move ({@link PartitionDecisions#cancelReassignment}). */

@@ -15,11 +15,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.metrics.MetricRegistries;
+import org.apache.ratis.metrics.RatisMetricRegistry;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -116,6 +119,21 @@ public final class QuorumServer implements Closeable {
         }
         // Live: heard from within twice the longest election timeout.
         this.membership = new QuorumMembership(server, groupId, parameters, settings.nodeId(), 4 * settings.electionTimeoutMinMs());
+    }
+
+    /** A Ratis metrics reporter that reports nowhere ({@link #withoutJmxMetrics}). */
+    private static final Consumer<RatisMetricRegistry> NO_REPORTER = registry -> {
+    };
+
+    /**
+     * Keeps Ratis from registering each of its metrics as a JMX MBean: Ratis does so by default
+     * when its first metric registry is made and no reporter is registered, which starts the
+     * platform MBean server and cost ~80 ms of CPU per node start (async-profiler, issue 16 item
+     * 9). Runnel reads none of Ratis's metrics. A process-wide Ratis setting: call it once, before
+     * the first server is built (NodeProcess does; tests in one JVM keep the default).
+     */
+    public static void withoutJmxMetrics() {
+        MetricRegistries.global().addReporterRegistration(NO_REPORTER, NO_REPORTER);
     }
 
     static RaftPeerId peerId(int nodeId) {

@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.runnel.metadata.acl.AclBinding;
 import io.runnel.metadata.controller.BrokerRegistrationRequest;
 import io.runnel.metadata.controller.ControllerException;
+import io.runnel.metadata.controller.MovesRefusedException;
 import io.runnel.metadata.controller.PreferredLeaders;
 import io.runnel.metadata.controller.QuorumController;
 import io.runnel.metadata.image.PartitionInfo;
@@ -43,6 +44,9 @@ import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataEvent;
 import io.runnel.proto.v1.PartitionRegistration;
 import io.runnel.proto.v1.QuorumVoter;
+import io.runnel.proto.v1.ReassignPartitionRequest;
+import io.runnel.proto.v1.ReassignPartitionResponse;
+import io.runnel.proto.v1.ReassignmentMove;
 import io.runnel.proto.v1.RegisterBrokerRequest;
 import io.runnel.proto.v1.RegisterBrokerResponse;
 import io.runnel.proto.v1.RemoveVoterRequest;
@@ -275,16 +279,35 @@ public final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 .setControllerId(controller.activeControllerId()).build()));
     }
 
+    /**
+     * One partition by the request's topic, partition and replicas, or several by its moves: either
+     * way one decision on one image, proposed as one batch or refused whole; several moves' refusal
+     * names each refused one, a single move's keeps its own code and reason.
+     */
     @Override
-    public void reassignPartition(io.runnel.proto.v1.ReassignPartitionRequest request,
-                                  StreamObserver<io.runnel.proto.v1.ReassignPartitionResponse> out) {
-        (request.getCancel() ? controller.cancelReassignment(request.getTopic(), request.getPartition())
-            : controller.reassignPartition(request.getTopic(), request.getPartition(), request.getReplicasList(),
-                request.getThrottleBytesPerSec()))
-            .whenComplete((r, error) -> answer(out, error == null
-                ? io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setControllerId(controller.activeControllerId()).build()
-                : io.runnel.proto.v1.ReassignPartitionResponse.newBuilder().setError(code(error)).setErrorMessage(message(error))
-                    .setControllerId(controller.activeControllerId()).build()));
+    public void reassignPartition(ReassignPartitionRequest request, StreamObserver<ReassignPartitionResponse> out) {
+        boolean several = request.getMovesCount() > 0;
+        if (several && (!request.getTopic().isEmpty() || request.getPartition() != 0 || request.getReplicasCount() > 0)) {
+            answer(out, ReassignPartitionResponse.newBuilder().setError(ErrorCode.INVALID_REQUEST)
+                .setErrorMessage("a request with moves names no topic, partition or replicas of its own")
+                .setControllerId(controller.activeControllerId()).build());
+            return;
+        }
+        List<ReassignmentMove> moves = several ? request.getMovesList() : List.of(ReassignmentMove.newBuilder()
+            .setTopic(request.getTopic()).setPartition(request.getPartition()).addAllReplicas(request.getReplicasList()).build());
+        controller.reassignPartitions(moves, request.getThrottleBytesPerSec(), request.getCancel()).whenComplete((r, error) -> {
+            ReassignPartitionResponse.Builder answer = ReassignPartitionResponse.newBuilder()
+                .setControllerId(controller.activeControllerId());
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof MovesRefusedException refused && several) {
+                answer.setError(refused.code()).setErrorMessage(refused.getMessage()).addAllRefused(refused.refusals());
+            } else if (cause instanceof MovesRefusedException refused) {
+                answer.setError(refused.code()).setErrorMessage(refused.refusals().get(0).getErrorMessage());
+            } else if (error != null) {
+                answer.setError(code(error)).setErrorMessage(message(error));
+            }
+            answer(out, answer.build());
+        });
     }
 
     @Override

@@ -2,12 +2,15 @@ package io.runnel.metadata.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.runnel.metadata.image.MetadataImage;
 import io.runnel.metadata.image.PartitionInfo;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.MetadataBatch;
+import io.runnel.proto.v1.ReassignmentMove;
+import io.runnel.proto.v1.ReassignmentRefusal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,5 +100,52 @@ class PartitionDecisionsTest extends DecisionFixture {
         assertEquals(List.of(), after.originalReplicas());
         assertEquals(0, after.throttleBytesPerSec());
         assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> PartitionDecisions.cancelReassignment(image, "t", 0)));
+    }
+
+    private static ReassignmentMove move(String topic, int partition, Integer... replicas) {
+        return ReassignmentMove.newBuilder().setTopic(topic).setPartition(partition).addAllReplicas(List.of(replicas)).build();
+    }
+
+    /** Several moves are decided on one image and go out as one batch, or not at all, naming each refused move. */
+    @Test
+    void reassignPartitions_isAllOrNothing_namingEachRefusedMove() {
+        brokers(3);
+        apply(ControllerLogic.createTopic(image, "t", 3, 1, Map.of(), UUID.randomUUID()));
+        List<Integer> to = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            to.add(image.topics().get("t").partitions().get(p).leader() % 3 + 1);
+        }
+        MetadataImage untouched = image;
+        MovesRefusedException refused = assertThrows(MovesRefusedException.class, () -> PartitionDecisions.reassignPartitions(
+            image, List.of(move("t", 0, to.get(0)), move("t", 7, 1), move("t", 1, 9), move("t", 0, 2)), 0, false));
+        assertEquals(List.of("t-7 UNKNOWN_TOPIC_OR_PARTITION", "t-1 INVALID_REQUEST", "t-0 INVALID_REQUEST"),
+            refused.refusals().stream().map(r -> r.getTopic() + "-" + r.getPartition() + " " + r.getError()).toList());
+        assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, refused.code());
+        assertTrue(refused.getMessage().startsWith("no partition moved: 3 of 4 moves refused: t-7: "), refused.getMessage());
+        assertTrue(refused.refusals().get(1).getErrorMessage().contains("broker 9 is not a live broker"));
+        assertTrue(refused.refusals().get(2).getErrorMessage().contains("named twice"));
+        assertEquals(untouched, image);
+
+        MetadataBatch all = PartitionDecisions.reassignPartitions(image, List.of(move("t", 0, to.get(0)), move("t", 1, to.get(1)),
+            move("t", 2, to.get(2))), 1000, false);
+        assertEquals(3, all.getRecordsCount(), "one batch of three changes");
+        assertTrue(apply(all).accepted());
+        for (int p = 0; p < 3; p++) {
+            assertEquals(List.of(to.get(p)), image.topics().get("t").partitions().get(p).targetReplicas());
+            assertEquals(1000, image.topics().get("t").partitions().get(p).throttleBytesPerSec());
+        }
+
+        // Cancel likewise: a partition not being moved refuses the whole cancel.
+        apply(ControllerLogic.createTopic(image, "u", 1, 1, Map.of(), UUID.randomUUID()));
+        List<ReassignmentRefusal> notMoving = assertThrows(MovesRefusedException.class, () -> PartitionDecisions.reassignPartitions(
+            image, List.of(move("t", 0), move("u", 0), move("t", 1, 2)), 0, true)).refusals();
+        assertEquals(List.of("u-0", "t-1"), notMoving.stream().map(r -> r.getTopic() + "-" + r.getPartition()).toList());
+        assertTrue(notMoving.get(0).getErrorMessage().contains("is not being moved"));
+        assertTrue(apply(PartitionDecisions.reassignPartitions(image, List.of(move("t", 0), move("t", 1), move("t", 2)), 0, true))
+            .accepted());
+        assertTrue(image.topics().get("t").partitions().values().stream().noneMatch(PartitionInfo::reassigning));
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> PartitionDecisions.reassignPartitions(image, List.of(), 0, false)));
+        assertEquals(ErrorCode.INVALID_REQUEST, refusal(() -> PartitionDecisions.reassignPartitions(image, List.of(move("t", 0)), 5,
+            true)));
     }
 }
