@@ -3,6 +3,7 @@ package io.runnel.broker.purgatory;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * new head of the timer's queue and woke the timer thread (a futex wake and a context switch on
  * the latency path, several per record in the end-to-end workload).
  *
- * <p>An operation never expires before its deadline, and at most one tick after it.
+ * <p>An operation never expires before its deadline, and at most one tick after it. A tick whose
+ * operations all completed is taken off the timer (with a remove-on-cancel timer, as the node's,
+ * it leaves its queue too).
  *
  * <p>Thread-safety: {@link #add} and the handles it returns are safe from any thread; a tick's
  * monitor orders the operations joining it with its firing.
@@ -55,27 +58,33 @@ final class ExpirationTicks {
     Runnable add(long timeoutMs, Runnable expire) {
         long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         long index = Math.floorDiv(due, tickNanos) + 1;
-        Tick tick = ticks.get(index);
-        if (tick == null) {
-            Tick fresh = new Tick(index);
-            tick = ticks.putIfAbsent(index, fresh);
+        while (true) {
+            Tick tick = ticks.get(index);
             if (tick == null) {
-                tick = fresh;
-                try {
-                    timer.schedule(fresh, index * tickNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
-                } catch (RuntimeException e) {
-                    ticks.remove(index, fresh);
-                    throw e;
+                Tick fresh = new Tick(index);
+                tick = ticks.putIfAbsent(index, fresh);
+                if (tick == null) {
+                    tick = fresh;
+                    try {
+                        fresh.task = timer.schedule(fresh, index * tickNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    } catch (RuntimeException e) {
+                        ticks.remove(index, fresh);
+                        throw e;
+                    }
                 }
             }
+            Tick joined = tick;
+            TickState state = joined.join(expire);
+            if (state == TickState.OPEN) {
+                return () -> joined.leave(expire);
+            }
+            if (state == TickState.FIRED) {
+                // The tick fired meanwhile, so its end, and with it the deadline, has passed: expire now.
+                timer.execute(expire);
+                return () -> { };
+            }
+            // EMPTIED: its last operation completed and took it off the timer meanwhile; join a new one.
         }
-        Tick joined = tick;
-        if (joined.join(expire)) {
-            return () -> joined.leave(expire);
-        }
-        // The tick fired meanwhile, so its end, and with it the deadline, has passed: expire now.
-        timer.execute(expire);
-        return () -> { };
     }
 
     /** Ticks waiting to fire (tests). */
@@ -83,33 +92,58 @@ final class ExpirationTicks {
         return ticks.size();
     }
 
-    /** One tick's expirations, fired together by one task on the timer. */
+    /** Where a tick is: taking operations, fired, or taken off the timer once its last operation left. */
+    private enum TickState { OPEN, FIRED, EMPTIED }
+
+    /**
+     * One tick's expirations, fired together by one task on the timer. A tick whose operations
+     * have all completed takes its task off the timer, so ticks of operations that complete in time
+     * (nearly all) cost no wake-up at all.
+     */
     private final class Tick implements Runnable {
         private final long index;
         private final Set<Runnable> expirations = ConcurrentHashMap.newKeySet();
-        /** Guarded by this: fired, so no expiration may join any more. */
-        private boolean fired;
+        /** Guarded by this: no expiration may join once FIRED or EMPTIED. */
+        private TickState state = TickState.OPEN;
+        /** Its task on the timer (set right after scheduling; null before). */
+        private volatile ScheduledFuture<?> task;
 
         Tick(long index) {
             this.index = index;
         }
 
-        synchronized boolean join(Runnable expire) {
-            if (fired) {
-                return false;
+        synchronized TickState join(Runnable expire) {
+            if (state == TickState.OPEN) {
+                expirations.add(expire);
             }
-            expirations.add(expire);
-            return true;
+            return state;
         }
 
         void leave(Runnable expire) {
             expirations.remove(expire);
+            if (!expirations.isEmpty()) {
+                return;
+            }
+            synchronized (this) {
+                if (state != TickState.OPEN || !expirations.isEmpty()) {
+                    return;
+                }
+                state = TickState.EMPTIED;
+            }
+            ticks.remove(index, this);
+            ScheduledFuture<?> scheduled = task;
+            if (scheduled != null) {
+                scheduled.cancel(false); // else it fires, finds the tick EMPTIED and does nothing
+            }
         }
 
         @Override
         public void run() {
             synchronized (this) {
-                fired = true;
+                if (state != TickState.OPEN) {
+                    return;
+                }
+                state = TickState.FIRED;
             }
             ticks.remove(index, this);
             for (Runnable expire : expirations) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,6 +74,26 @@ class ExpirationTicksTest {
         // Fire whatever is due without waiting for the minute: run the queued tick tasks by hand.
         timer.getQueue().forEach(task -> ((Runnable) task).run());
         assertEquals(5, ran.size());
+    }
+
+    @Test
+    void aTickWhoseOperationsAllCompleted_leavesTheTimer() {
+        // As the node's timers are: a cancelled task leaves the queue. Operations that complete in time
+        // (nearly all) then leave no task behind to wake the timer thread at their deadline.
+        timer.setRemoveOnCancelPolicy(true);
+        ExpirationTicks ticks = new ExpirationTicks(timer, 10);
+        List<Runnable> cancels = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            cancels.add(ticks.add(60_000 + i, () -> { }));
+        }
+        assertTrue(timer.getQueue().size() >= 1);
+        cancels.forEach(Runnable::run);
+        assertEquals(0, timer.getQueue().size());
+        assertEquals(0, ticks.pendingTicks());
+        // A tick emptied meanwhile is not joined again: a new one takes the next operation.
+        AtomicInteger expired = new AtomicInteger();
+        ticks.add(0, expired::incrementAndGet);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> expired.get() == 1);
     }
 
     @Test
