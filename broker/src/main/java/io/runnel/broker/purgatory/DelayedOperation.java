@@ -1,6 +1,5 @@
 package io.runnel.broker.purgatory;
 
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -16,7 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public abstract class DelayedOperation {
     private final long timeoutMs;
     private final AtomicBoolean completed = new AtomicBoolean();
-    private volatile ScheduledFuture<?> timeoutTask;
+    /** Takes the operation's timeout off the purgatory's timer (set once it is watched). */
+    private volatile Runnable cancelTimeout;
 
     protected DelayedOperation(long timeoutMs) {
         if (timeoutMs < 0) {
@@ -51,9 +51,9 @@ public abstract class DelayedOperation {
         if (!completed.compareAndSet(false, true)) {
             return false;
         }
-        ScheduledFuture<?> task = timeoutTask;
-        if (task != null) {
-            task.cancel(false);
+        Runnable cancel = cancelTimeout;
+        if (cancel != null) {
+            cancel.run();
         }
         onComplete();
         return true;
@@ -73,10 +73,10 @@ public abstract class DelayedOperation {
         }
     }
 
-    final void timeoutTask(ScheduledFuture<?> task) {
-        this.timeoutTask = task;
+    final void cancelTimeout(Runnable cancel) {
+        this.cancelTimeout = cancel;
         if (isCompleted()) {
-            task.cancel(false);
+            cancel.run();
         }
     }
 }

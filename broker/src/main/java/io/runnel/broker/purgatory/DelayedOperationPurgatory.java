@@ -4,7 +4,6 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where delayed operations wait, watched by keys (partitions). Whoever makes progress on a key calls
@@ -19,13 +18,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DelayedOperationPurgatory<K> {
     private final String name;
-    private final ScheduledExecutorService timer;
+    /** The operations' timeouts, in ticks on the caller's timer (no timer task per operation). */
+    private final ExpirationTicks expirations;
     private final ConcurrentHashMap<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
 
-    /** @param timer runs expirations; owned by the caller */
+    /** @param timer runs expirations (one task per tick of {@link ExpirationTicks}); owned by the caller */
     public DelayedOperationPurgatory(String name, ScheduledExecutorService timer) {
+        this(name, timer, ExpirationTicks.DEFAULT_TICK_MS);
+    }
+
+    /** @param tickMs how late past its timeout an operation may expire (tests: a wide tick gathers them all into one) */
+    DelayedOperationPurgatory(String name, ScheduledExecutorService timer, long tickMs) {
         this.name = name;
-        this.timer = timer;
+        this.expirations = new ExpirationTicks(timer, tickMs);
     }
 
     /**
@@ -45,10 +50,10 @@ public final class DelayedOperationPurgatory<K> {
             removeFrom(op, keys);
             return true;
         }
-        op.timeoutTask(timer.schedule(() -> {
+        op.cancelTimeout(expirations.add(op.timeoutMs(), () -> {
             op.expire();
             removeFrom(op, keys);
-        }, op.timeoutMs(), TimeUnit.MILLISECONDS));
+        }));
         return false;
     }
 

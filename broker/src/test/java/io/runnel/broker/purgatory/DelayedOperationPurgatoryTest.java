@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,7 +91,7 @@ class DelayedOperationPurgatoryTest {
     @Test
     void concurrentProgressCompletesEachOperationOnce() throws Exception {
         AtomicLong hw = new AtomicLong();
-        List<WaitFor> ops = new java.util.ArrayList<>();
+        List<WaitFor> ops = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             WaitFor op = new WaitFor(hw, i % 50, 60_000);
             ops.add(op);
@@ -120,6 +122,31 @@ class DelayedOperationPurgatoryTest {
         for (WaitFor op : ops) {
             assertEquals(1, op.completions.get());
             assertFalse(op.expired.get());
+        }
+    }
+
+    @Test
+    void parkingOperationsAddsNoTimerTaskEach_andCompletingThemLeavesNoneBehind() {
+        // Parking used to schedule a timer task per operation; each new head of the timer's queue woke
+        // its thread. Now operations whose deadlines share a tick (one minute here) share one task.
+        ScheduledThreadPoolExecutor ticking = new ScheduledThreadPoolExecutor(1);
+        try {
+            DelayedOperationPurgatory<String> wide = new DelayedOperationPurgatory<>("wide", ticking, 60_000);
+            AtomicLong hw = new AtomicLong();
+            List<WaitFor> ops = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                WaitFor op = new WaitFor(hw, 1, 120_000);
+                ops.add(op);
+                assertFalse(wide.tryCompleteElseWatch(op, List.of("p0")));
+            }
+            assertTrue(ticking.getQueue().size() <= 2, "timer tasks for 100 parked operations: " + ticking.getQueue().size());
+            hw.set(1);
+            assertEquals(100, wide.checkAndComplete("p0"));
+            ops.forEach(op -> assertEquals(1, op.completions.get()));
+            ops.forEach(op -> assertFalse(op.expired.get()));
+            assertEquals(0, wide.watching("p0"));
+        } finally {
+            ticking.shutdownNow();
         }
     }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,14 @@ final class FetchStreams implements AutoCloseable {
         AliasingMarshaller.responsesAliased(BrokerGrpc.getFetchMethod(), FetchResponse.getDefaultInstance());
     private static final MethodDescriptor<FetchRequest, FetchResponse> FETCH_STREAM =
         AliasingMarshaller.responsesAliased(BrokerGrpc.getFetchStreamMethod(), FetchResponse.getDefaultInstance());
+
+    /**
+     * Where a stream's answers are handed over: on the transport thread that read them, straight into
+     * the stream's queue (adding to it never blocks). The channel's executor was one more thread
+     * between the answer and the fetch thread: a wake-up per answer on the consumer's path (workload
+     * e: the event loop woke an executor thread, which parsed the answer and woke the fetch thread).
+     */
+    private static final Executor ON_TRANSPORT_THREAD = Runnable::run;
 
     private final Bootstrap bootstrap;
     private final ClientInterceptor[] interceptors;
@@ -69,7 +78,8 @@ final class FetchStreams implements AutoCloseable {
             throw Status.CANCELLED.withDescription("consumer closed").asRuntimeException();
         }
         // The intercepted channel is made only when a stream opens, not per fetch.
-        OneStream stream = streams.computeIfAbsent(key, k -> new OneStream(channel(broker).newCall(FETCH_STREAM, CallOptions.DEFAULT)));
+        OneStream stream = streams.computeIfAbsent(key, k -> new OneStream(channel(broker).newCall(FETCH_STREAM,
+            CallOptions.DEFAULT.withExecutor(ON_TRANSPORT_THREAD))));
         try {
             return stream.fetch(request, timeoutMs);
         } catch (StatusRuntimeException e) {
@@ -94,7 +104,10 @@ final class FetchStreams implements AutoCloseable {
         streams.clear();
     }
 
-    /** One open stream: requests go out one at a time, and answers (or its end) come back through a queue. */
+    /**
+     * One open stream: requests go out one at a time, and answers (or its end) come back through a
+     * queue, added to on the transport thread ({@link #ON_TRANSPORT_THREAD}).
+     */
     private static final class OneStream extends ClientCall.Listener<FetchResponse> {
         /** An answer, or the status the stream ended with. */
         private record Arrival(FetchResponse response, Status closed) {

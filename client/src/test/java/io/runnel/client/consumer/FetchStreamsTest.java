@@ -2,8 +2,16 @@ package io.runnel.client.consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,6 +24,8 @@ import io.runnel.proto.v1.FetchRequest;
 import io.runnel.proto.v1.FetchResponse;
 import io.runnel.proto.v1.FetchTopicResponse;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +41,7 @@ class FetchStreamsTest {
     private Server server;
     private Bootstrap bootstrap;
     private FetchStreams streams;
+    private ClientInterceptor[] interceptors = new ClientInterceptor[0];
 
     @AfterEach
     void stop() {
@@ -86,7 +97,7 @@ class FetchStreamsTest {
             }
         }).build().start();
         bootstrap = new Bootstrap("127.0.0.1:" + server.getPort());
-        streams = new FetchStreams(bootstrap, new ClientInterceptor[0]);
+        streams = new FetchStreams(bootstrap, interceptors);
         return BrokerInfo.newBuilder().setId(1).setHost("127.0.0.1").setPort(server.getPort()).build();
     }
 
@@ -121,5 +132,35 @@ class FetchStreamsTest {
         assertEquals("t1", fetch(broker, 1));
         assertEquals("t2", fetch(broker, 2));
         assertEquals(2, unaryCalls.get(), "each fetch a unary call, the stream tried once");
+    }
+
+    @Test
+    void answersAreHandedOverOnTheTransportThread_notThroughAnExecutorThread() throws Exception {
+        // The thread each answer reaches the stream's listener on (this interceptor's listener runs on the same one).
+        List<String> deliveredOn = new CopyOnWriteArrayList<>();
+        interceptors = new ClientInterceptor[] {new ClientInterceptor() {
+            @Override
+            public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+                return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                    @Override
+                    public void start(Listener<A> listener, Metadata headers) {
+                        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+                            @Override
+                            public void onMessage(A message) {
+                                deliveredOn.add(Thread.currentThread().getName());
+                                super.onMessage(message);
+                            }
+                        }, headers);
+                    }
+                };
+            }
+        }};
+        BrokerInfo broker = start(true, Integer.MAX_VALUE);
+        for (int i = 1; i <= 3; i++) {
+            assertEquals("t" + i, fetch(broker, i));
+        }
+        assertEquals(3, deliveredOn.size());
+        // gRPC's Netty event loops are named grpc-default-worker-*; its executor threads grpc-default-executor-*.
+        deliveredOn.forEach(thread -> assertTrue(thread.startsWith("grpc-default-worker"), "answer delivered on " + thread));
     }
 }
