@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.node.RecordingStream;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.proto.v1.ErrorCode;
 import io.runnel.proto.v1.PartitionSequence;
@@ -23,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,25 +54,8 @@ class PublishSessionTest {
     }
 
     /** One Publish stream: its answers and how it ended. */
-    private static final class Stream implements StreamObserver<PublishResponse> {
-        final List<PublishResponse> received = new CopyOnWriteArrayList<>();
-        final AtomicReference<Status> ended = new AtomicReference<>();
+    private static final class Stream extends RecordingStream<PublishResponse> {
         final StreamObserver<PublishRequest> requests = StreamGrpc.newStub(channel).publish(this);
-
-        @Override
-        public void onNext(PublishResponse value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            ended.set(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            ended.set(Status.OK);
-        }
 
         Stream open(PublishOpen open) {
             requests.onNext(PublishRequest.newBuilder().setOpen(open).build());

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.runnel.broker.node.RecordingStream;
 import io.runnel.broker.node.TestCluster;
 import io.runnel.client.admin.RunnelAdmin;
 import io.runnel.client.common.TopicPartition;
@@ -41,8 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,25 +70,8 @@ class StreamApiClusterTest {
     }
 
     /** One stream's answers, collected; the stream's request side is {@link #requests}. */
-    private static final class Probe<Q, R> implements StreamObserver<R> {
-        final List<R> received = new CopyOnWriteArrayList<>();
-        final AtomicReference<Status> ended = new AtomicReference<>();
+    private static final class Probe<Q, R> extends RecordingStream<R> {
         StreamObserver<Q> requests;
-
-        @Override
-        public void onNext(R value) {
-            received.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            ended.set(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            ended.set(Status.OK);
-        }
     }
 
     private static Probe<PublishRequest, PublishResponse> publish(ManagedChannel channel, PublishOpen open) {
