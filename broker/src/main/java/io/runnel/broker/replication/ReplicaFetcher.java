@@ -308,8 +308,9 @@ final class ReplicaFetcher {
      * leader (a new leader epoch ends the pause).
      */
     private void refused(TopicPartition tp, CommittedTruncationException e) {
-        log.error("{} (leader {}); fetching again in {} ms", e.getMessage(), leaderId, settings.maxBackoffMs());
-        delayedUntil.put(tp, clock.millis() + Math.max(settings.backoffMs(), settings.maxBackoffMs()));
+        long pauseMs = Math.max(settings.backoffMs(), settings.maxBackoffMs());
+        log.error("{} (leader {}); fetching again in {} ms", e.getMessage(), leaderId, pauseMs);
+        delayedUntil.put(tp, clock.millis() + pauseMs);
     }
 
     /**

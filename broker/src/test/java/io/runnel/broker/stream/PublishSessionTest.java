@@ -1,6 +1,7 @@
 package io.runnel.broker.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -144,7 +145,7 @@ class PublishSessionTest {
         assertEquals(ErrorCode.NONE, written.getError(), written.toString());
         assertEquals(0, written.getOffset(), "the refused messages wrote nothing");
         assertEquals(1, written.getNextPartitionSequence());
-        assertEquals(null, stream.ended.get(), "the stream is still open");
+        assertNull(stream.ended.get(), "the stream is still open");
         stream.requests.onCompleted();
         assertEquals(Status.Code.OK, stream.awaitEnd().getCode());
     }
